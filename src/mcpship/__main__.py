@@ -1,0 +1,6 @@
+"""``python -m mcpship``."""
+
+from mcpship.cli import entrypoint
+
+if __name__ == "__main__":
+    entrypoint()

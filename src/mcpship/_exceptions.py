@@ -1,0 +1,93 @@
+"""Every error mcpship raises, as one tree. Each class carries the process exit code the CLI uses.
+
+    McpshipError                     1  anything mcpship could not do
+    ├── UsageError                   2  a command line mcpship cannot act on (unknown TARGET form, ...)
+    ├── SpecError                    3  mcpship.toml / [tool.mcpship] is missing, malformed or inconsistent
+    ├── ToolchainError               4  a helper program (uv, node, npx) is missing or failed to prepare a run
+    ├── ProbeError                   5  talking MCP to a server failed
+    │   ├── ServerStartError            the server could not be started at all
+    │   ├── ServerExitedError           it exited before answering (exit code, stderr tail)
+    │   ├── ProtocolViolationError      it wrote something that is not MCP (non-JSON stdout, bad replies)
+    │   ├── ServerTimeoutError          it never answered in time
+    │   └── ServerConnectionError       an HTTP server could not be reached or refused the request
+    ├── LockError                    6  mcp-interface.json is missing or unreadable
+    └── InterfaceDriftError          7  the live interface no longer matches mcp-interface.json
+
+Messages are complete sentences saying what failed; ``hint`` says how to fix it. Library code raises,
+the CLI renders ``error:`` and ``hint:`` lines.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "InterfaceDriftError",
+    "LockError",
+    "McpshipError",
+    "ProbeError",
+    "ProtocolViolationError",
+    "ServerConnectionError",
+    "ServerExitedError",
+    "ServerStartError",
+    "ServerTimeoutError",
+    "SpecError",
+    "ToolchainError",
+    "UsageError",
+]
+
+
+class McpshipError(Exception):
+    """Base of every mcpship error."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(McpshipError):
+    exit_code = 2
+
+
+class SpecError(McpshipError):
+    exit_code = 3
+
+
+class ToolchainError(McpshipError):
+    exit_code = 4
+
+
+class ProbeError(McpshipError):
+    exit_code = 5
+
+
+class ServerStartError(ProbeError):
+    pass
+
+
+class ServerExitedError(ProbeError):
+    def __init__(self, message: str, *, hint: str | None = None, returncode: int | None, stderr_tail: str) -> None:
+        super().__init__(message, hint=hint)
+        self.returncode = returncode
+        self.stderr_tail = stderr_tail
+
+
+class ProtocolViolationError(ProbeError):
+    pass
+
+
+class ServerTimeoutError(ProbeError):
+    pass
+
+
+class ServerConnectionError(ProbeError):
+    pass
+
+
+class LockError(McpshipError):
+    exit_code = 6
+
+
+class InterfaceDriftError(McpshipError):
+    exit_code = 7

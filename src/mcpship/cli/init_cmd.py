@@ -1,0 +1,37 @@
+"""``mcpship init``: write mcpship.toml from the project's metadata and a live probe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from mcpship.cli._app import State, app
+from mcpship.cli._output import TerminalReporter
+
+_EPILOG = """Examples:
+
+  mcpship init                 # in a project with pyproject.toml or package.json
+  mcpship init ../my-server --no-probe
+"""
+
+
+@app.command(epilog=_EPILOG)
+def init(
+    ctx: typer.Context,
+    directory: Path = typer.Argument(Path("."), help="The project folder."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing mcpship.toml."),
+    probe: bool = typer.Option(True, "--probe/--no-probe", help="Start the server to check it speaks MCP."),
+) -> None:
+    """Describe a server: write mcpship.toml (never overwrites without --force)."""
+    from mcpship.spec.init import init_project
+
+    state = ctx.ensure_object(State)
+    reporter = TerminalReporter(state.verbosity)
+    try:
+        outcome = init_project(directory, force=force, probe=probe, reporter=reporter)
+    finally:
+        reporter.close()
+    checked = f"; the server started and listed {outcome.tools} tools" if outcome.tools is not None else ""
+    typer.echo(f"wrote {outcome.path} for {outcome.spec.name} {outcome.spec.version}{checked}")
+    typer.echo("next: declare the server's environment variables in it, then run `mcpship lock`")

@@ -1,0 +1,63 @@
+"""``mcpship lock``: record the live interface in mcp-interface.json, or check it has not drifted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from mcpship._exceptions import UsageError
+from mcpship.cli._app import State, app
+from mcpship.cli._output import TerminalReporter, print_json
+
+_EPILOG = """Examples:
+
+  mcpship lock examples/notes-py            # write examples/notes-py/mcp-interface.json
+  mcpship lock --check examples/notes-py    # exit 7 with a diff if the live server changed
+"""
+
+
+@app.command(epilog=_EPILOG)
+def lock(
+    ctx: typer.Context,
+    directory: Path = typer.Argument(Path("."), help="The project folder."),
+    check: bool = typer.Option(False, "--check", help="Do not write; fail with a diff if the live interface differs."),
+    env: list[str] = typer.Option([], "--env", "-e", help="Set a variable for the server: KEY=VALUE (repeatable)."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Seconds to wait for the server's answers."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Probe the project's server and write its interface lock (canonical JSON, SHA-256 per item)."""
+    from mcpship.interface.project import lock_project
+    from mcpship.interface.render import describe_changes
+    from mcpship.probe.environment import parse_env_assignments
+
+    state = ctx.ensure_object(State)
+    if state.passthrough:
+        raise UsageError("lock takes no arguments after --", hint="pass server settings with --env KEY=VALUE")
+    reporter = TerminalReporter(state.verbosity)
+    reporter.step(f"probing {directory}")
+    try:
+        outcome = lock_project(
+            directory, check=check, env=parse_env_assignments(env), timeout=timeout, reporter=reporter
+        )
+    finally:
+        reporter.close()
+    if as_json:
+        print_json(
+            {
+                "path": str(outcome.path),
+                "digest": outcome.lock.digest,
+                "written": outcome.written,
+                "changes": [{"kind": c.kind, "key": c.key, "change": c.change} for c in outcome.changes],
+            }
+        )
+        return
+    counts = ", ".join(f"{len(outcome.lock.items(kind))} {kind}" for kind in ("tools", "prompts", "resources"))
+    if check:
+        typer.echo(f"{outcome.path}: up to date ({counts}; {outcome.lock.digest[:19]}…)")
+    elif outcome.written:
+        typer.echo(f"wrote {outcome.path} ({counts}; {outcome.lock.digest[:19]}…)")
+        if outcome.changes:
+            typer.echo(describe_changes(outcome.changes))
+    else:
+        typer.echo(f"{outcome.path}: unchanged ({counts})")

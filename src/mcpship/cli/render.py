@@ -1,0 +1,104 @@
+"""Rich rendering of snapshots and specs for humans (``--json`` bypasses this module)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from mcpship.probe.snapshot import ServerSnapshot
+from mcpship.spec.load import ResolvedSpec
+
+__all__ = ["render_snapshot", "render_spec"]
+
+_HINTS = (("readOnlyHint", "read-only"), ("destructiveHint", "destructive"), ("idempotentHint", "idempotent"),
+          ("openWorldHint", "open-world"))
+
+
+def render_snapshot(snapshot: ServerSnapshot) -> None:
+    console = Console()
+    info = snapshot.server_info
+    title = f" — {info['title']}" if info.get("title") else ""
+    console.print(Text(f"{info.get('name', '?')} {info.get('version', '')}{title}", style="bold"))
+    offered = ", ".join(key for key, value in snapshot.capabilities.items() if value is not None) or "none"
+    console.print(f"protocol {snapshot.protocol_version} · capabilities: {offered} · {snapshot.target}")
+    if snapshot.instructions:
+        console.print(Text(f"instructions: {snapshot.instructions}", style="dim"))
+    console.print(_tools_table(snapshot.tools))
+    if snapshot.prompts:
+        console.print(_table("Prompts", ("name", "description", "arguments"), [
+            (p["name"], _first_line(p.get("description")), _arguments(p.get("arguments", [])))
+            for p in snapshot.prompts
+        ]))
+    if snapshot.resources:
+        console.print(_table("Resources", ("uri", "name", "mime type", "description"), [
+            (r["uri"], r.get("name", ""), r.get("mimeType", ""), _first_line(r.get("description")))
+            for r in snapshot.resources
+        ]))
+    if snapshot.resource_templates:
+        console.print(_table("Resource templates", ("uri template", "name", "description"), [
+            (t["uriTemplate"], t.get("name", ""), _first_line(t.get("description")))
+            for t in snapshot.resource_templates
+        ]))
+
+
+def _tools_table(tools: list[dict[str, Any]]) -> Table:
+    rows = []
+    for tool in tools:
+        schema = tool.get("inputSchema", {})
+        required = set(schema.get("required", []))
+        params = ", ".join(f"{name}{'*' if name in required else ''}" for name in schema.get("properties", {}))
+        hints = tool.get("annotations", {})
+        flags = ", ".join(label for key, label in _HINTS if hints.get(key))
+        rows.append((tool["name"], _first_line(tool.get("description")), params, "✓" if "outputSchema" in tool else "",
+                     flags))
+    return _table(f"Tools ({len(tools)})", ("name", "description", "inputs (* required)", "output", "hints"), rows)
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _first_line(text: object) -> str:
+    return str(text).strip().splitlines()[0] if text else ""
+
+
+def _arguments(arguments: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{a['name']}{'*' if a.get('required') else ''}" for a in arguments)
+
+
+def render_spec(resolved: ResolvedSpec) -> None:
+    console = Console()
+    spec = resolved.spec
+    source = resolved.source or "(derived only)"
+    console.print(Text(f"{spec.name} {spec.version}", style="bold"), f"from {source}")
+    table = Table(show_header=True, title_justify="left")
+    table.add_column("key")
+    table.add_column("value", overflow="fold")
+    table.add_column("from", style="dim")
+    dumped = spec.model_dump(mode="json", exclude_none=True)
+    for key, value in dumped.items():
+        if key in ("env", "targets", "run", "http"):
+            continue
+        table.add_row(key, str(value), resolved.origins.get(key, ""))
+    run = spec.run
+    table.add_row("run", f"{run.runtime}: {' '.join([run.command, *run.args])}", resolved.origins.get("run.command", ""))
+    if spec.http is not None:
+        table.add_row("http", f"http://{spec.http.host}:{spec.http.port}{spec.http.path}", "")
+    table.add_row("targets", ", ".join(spec.targets) or "none", "")
+    console.print(table)
+    if spec.env:
+        env_table = Table(title="Environment", title_justify="left")
+        for column in ("name", "required", "secret", "default", "description"):
+            env_table.add_column(column)
+        for entry in spec.env:
+            env_table.add_row(entry.name, "yes" if entry.required else "", "yes" if entry.secret else "",
+                              entry.default or "", entry.description)
+        console.print(env_table)

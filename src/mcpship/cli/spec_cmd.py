@@ -1,0 +1,33 @@
+"""``mcpship spec``: print the resolved spec (after filling in pyproject.toml / package.json)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from mcpship.cli._app import app
+from mcpship.cli._output import print_json
+
+_EPILOG = """Examples:
+
+  mcpship spec examples/notes-node           # table, with where each derived value came from
+  mcpship spec --json examples/notes-py | jq .version
+"""
+
+
+@app.command(epilog=_EPILOG)
+def spec(
+    directory: Path = typer.Argument(Path("."), help="The project folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the resolved spec as JSON."),
+) -> None:
+    """Validate and show the server's description, as every build target will read it."""
+    from mcpship.spec import load_spec
+
+    resolved = load_spec(directory)
+    if as_json:
+        print_json(resolved.spec.model_dump(mode="json", exclude_none=True))
+        return
+    from mcpship.cli.render import render_spec
+
+    render_spec(resolved)

@@ -1,0 +1,64 @@
+"""``mcpship lock``: probe a project live and write, or check, its ``mcp-interface.json``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+
+from mcpship._exceptions import InterfaceDriftError
+from mcpship._reporter import Reporter
+from mcpship.interface.diff import ItemChange, diff_locks
+from mcpship.interface.lock import LOCK_FILE, InterfaceLock, lock_from_snapshot, read_lock, write_lock
+from mcpship.interface.render import describe_changes
+from mcpship.probe import inspect_plan, plan_for_project
+from mcpship.spec import load_spec
+
+__all__ = ["LockOutcome", "lock_project"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockOutcome:
+    path: Path
+    lock: InterfaceLock
+    written: bool
+    """False for ``check=True`` and when the file already held exactly these bytes."""
+    changes: list[ItemChange] = field(default_factory=list)
+    """Differences from the lock that was on disk before (empty when there was none)."""
+
+
+def lock_project(
+    directory: Path | str = ".",
+    *,
+    check: bool = False,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
+    reporter: Reporter | None = None,
+) -> LockOutcome:
+    """Write ``mcp-interface.json`` from the live server; with ``check``, raise :class:`InterfaceDriftError` instead
+    when the live interface differs from the file."""
+    resolved = load_spec(directory)
+    path = resolved.root / LOCK_FILE
+    previous = read_lock(path) if check or path.exists() else None
+    plan = plan_for_project(resolved, env_overrides=env, reporter=reporter)
+
+    async def probe() -> InterfaceLock:
+        return lock_from_snapshot(await inspect_plan(plan, timeout=timeout, reporter=reporter))
+
+    live = anyio.run(probe)
+    changes = diff_locks(previous, live) if previous is not None else []
+    if check:
+        assert previous is not None
+        if changes:
+            raise InterfaceDriftError(
+                f"the live interface of {resolved.root.name} no longer matches {path.name} "
+                f"({len(changes)} change{'s' if len(changes) != 1 else ''}):\n{describe_changes(changes)}",
+                hint="if the change is intended, run `mcpship lock` to accept it (and bump the version)",
+            )
+        return LockOutcome(path=path, lock=live, written=False)
+    unchanged = path.exists() and path.read_text(encoding="utf-8") == live.text()
+    if not unchanged:
+        write_lock(live, path)
+    return LockOutcome(path=path, lock=live, written=not unchanged, changes=changes)

@@ -1,0 +1,202 @@
+"""Turn what the user typed (a folder, a URL, a wheel, ``pypi:``/``npm:`` names, or ``-- COMMAND``) into a plan."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from collections.abc import Mapping, Sequence
+from configparser import ConfigParser
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from mcpship._exceptions import SpecError, ToolchainError, UsageError
+from mcpship._reporter import NullReporter, Reporter
+from mcpship.probe.environment import child_environment
+from mcpship.probe.plan import HttpPlan, LaunchPlan, StdioPlan
+from mcpship.probe.pyenv import project_environment, uv_executable
+from mcpship.spec.load import ResolvedSpec, load_spec
+from mcpship.spec.project_metadata import npm_bin_path
+
+__all__ = ["TARGET_FORMS", "plan_for_project", "resolve_target"]
+
+TARGET_FORMS = (
+    "a project folder (with mcpship.toml, pyproject.toml or package.json)",
+    "-- COMMAND [ARGS...]",
+    "http://HOST:PORT/PATH (Streamable HTTP)",
+    "a wheel file (*.whl)",
+    "pypi:NAME[==VERSION]",
+    "npm:NAME[@VERSION]",
+)
+_NPM_NAME = re.compile(r"^(@[a-z0-9][\w.-]*/)?[a-z0-9][\w.-]*$")
+
+
+def resolve_target(
+    target: str | None,
+    command: Sequence[str] = (),
+    *,
+    env_overrides: Mapping[str, str] | None = None,
+    inherit_env: bool = False,
+    script: str | None = None,
+    reporter: Reporter | None = None,
+) -> LaunchPlan:
+    """Work out how to start (or reach) the server the user named."""
+    reporter = reporter or NullReporter()
+    overrides = dict(env_overrides or {})
+    if target is None:
+        if not command:
+            raise UsageError("no server given", hint="name a TARGET or a command after --; see `mcpship inspect -h`")
+        env = child_environment(overrides=overrides, inherit_all=inherit_env)
+        return StdioPlan(argv=tuple(command), env=env, cwd=Path.cwd(), label=" ".join(command))
+    extra = tuple(command)
+    if target.startswith(("http://", "https://")):
+        if extra:
+            raise UsageError("arguments after -- cannot be passed to a server reached by URL")
+        return HttpPlan(url=target, label=target)
+    if target.startswith("pypi:"):
+        env = child_environment(overrides=overrides, inherit_all=inherit_env)
+        return _pypi_plan(target, extra, env, script)
+    if target.startswith("npm:"):
+        env = child_environment(overrides=overrides, inherit_all=inherit_env)
+        return _npm_plan(target, extra, env, script)
+    path = Path(target)
+    if target.endswith(".whl"):
+        if not path.is_file():
+            raise UsageError(f"{target}: no such wheel file")
+        env = child_environment(overrides=overrides, inherit_all=inherit_env)
+        return _wheel_plan(path, extra, env, script)
+    if path.is_dir():
+        resolved = load_spec(path)
+        return plan_for_project(
+            resolved, extra_args=extra, env_overrides=overrides, inherit_env=inherit_env, reporter=reporter
+        )
+    raise _unknown_target(target, path)
+
+
+def plan_for_project(
+    resolved: ResolvedSpec,
+    *,
+    extra_args: Sequence[str] = (),
+    env_overrides: Mapping[str, str] | None = None,
+    inherit_env: bool = False,
+    reporter: Reporter | None = None,
+) -> StdioPlan:
+    """Start a project from its source the way its spec says, with the spec's declared variables passed."""
+    spec, root = resolved.spec, resolved.root
+    env = child_environment(declared=spec.env, overrides=env_overrides, inherit_all=inherit_env)
+    args = (*spec.run.args, *extra_args)
+    label = str(root)
+    if spec.run.runtime == "python":
+        bin_dir = project_environment(root, env, reporter or NullReporter())
+        executable = bin_dir / spec.run.command
+        if not executable.exists():
+            raise SpecError(
+                f"{root}: [run] command {spec.run.command!r} is not a console script of this project",
+                hint="add it under [project.scripts] in pyproject.toml, or fix [run] command",
+            )
+        env["VIRTUAL_ENV"] = str(bin_dir.parent)
+        env["PATH"] = f"{bin_dir}:{env.get('PATH', '')}"
+        return StdioPlan(argv=(str(executable), *args), env=env, cwd=root, label=label)
+    if spec.run.runtime == "node":
+        return _node_project_plan(resolved, args, env, label)
+    executable_path = root / spec.run.command
+    argv0 = str(executable_path) if executable_path.is_file() else shutil.which(spec.run.command, path=env.get("PATH"))
+    if argv0 is None:
+        raise SpecError(
+            f"{root}: [run] command {spec.run.command!r} is neither a file in the project nor on PATH",
+            hint="point [run] command at the server executable",
+        )
+    return StdioPlan(argv=(argv0, *args), env=env, cwd=root, label=label)
+
+
+def _node_project_plan(resolved: ResolvedSpec, args: tuple[str, ...], env: dict[str, str], label: str) -> StdioPlan:
+    root, command = resolved.root, resolved.spec.run.command
+    if not (root / "package.json").is_file():
+        raise SpecError(f"{root}: runtime is node but there is no package.json", hint="run `npm init` first")
+    entry = npm_bin_path(root, command)
+    if entry is None:
+        raise SpecError(
+            f'{root / "package.json"}: no "bin" entry named {command!r}',
+            hint=f'add "bin": {{"{command}": "bin/{command}.js"}} to package.json, or fix [run] command',
+        )
+    if (root / "package-lock.json").is_file() and not (root / "node_modules").is_dir():
+        raise ToolchainError(
+            f"{root}: the package's dependencies are not installed (no node_modules)",
+            hint=f"run `npm ci` in {root}",
+        )
+    node = shutil.which("node", path=env.get("PATH"))
+    if node is None:
+        raise ToolchainError("node is not on PATH", hint="install Node.js 18 or newer")
+    return StdioPlan(argv=(node, str(root / entry), *args), env=env, cwd=root, label=label)
+
+
+def _pypi_plan(target: str, extra: tuple[str, ...], env: dict[str, str], script: str | None) -> StdioPlan:
+    spec_text = target.removeprefix("pypi:")
+    try:
+        requirement = Requirement(spec_text)
+    except InvalidRequirement as exc:
+        raise UsageError(
+            f"{target}: not a package requirement ({exc})", hint="write pypi:NAME or pypi:NAME==VERSION"
+        ) from None
+    if requirement.url or requirement.marker:
+        raise UsageError(f"{target}: URLs and markers are not supported", hint="write pypi:NAME or pypi:NAME==VERSION")
+    uv = uv_executable()
+    command = script or requirement.name
+    return StdioPlan(argv=(uv, "tool", "run", "--from", spec_text, command, *extra), env=env, label=target)
+
+
+def _npm_plan(target: str, extra: tuple[str, ...], env: dict[str, str], script: str | None) -> StdioPlan:
+    spec_text = target.removeprefix("npm:")
+    name, _, version = spec_text[1:].partition("@") if spec_text.startswith("@") else spec_text.partition("@")
+    name = f"@{name}" if spec_text.startswith("@") else name
+    if not _NPM_NAME.match(name) or (version == "" and spec_text.endswith("@")):
+        raise UsageError(
+            f"{target}: not an npm package name", hint="write npm:NAME, npm:NAME@VERSION or npm:@SCOPE/NAME"
+        )
+    npx = shutil.which("npx", path=env.get("PATH"))
+    if npx is None:
+        raise ToolchainError("npx is not on PATH", hint="install Node.js (it ships npm and npx)")
+    argv = (npx, "-y", spec_text) if script is None else (npx, "-y", "--package", spec_text, script)
+    return StdioPlan(argv=(*argv, *extra), env=env, label=target)
+
+
+def _wheel_plan(path: Path, extra: tuple[str, ...], env: dict[str, str], script: str | None) -> StdioPlan:
+    scripts = _wheel_console_scripts(path)
+    if script is None:
+        if len(scripts) != 1:
+            listed = ", ".join(scripts) or "none"
+            raise UsageError(
+                f"{path}: cannot tell which console script starts the server (the wheel has: {listed})",
+                hint="name it with --script NAME",
+            )
+        script = scripts[0]
+    uv = uv_executable()
+    return StdioPlan(argv=(uv, "tool", "run", "--from", str(path.resolve()), script, *extra), env=env, label=str(path))
+
+
+def _wheel_console_scripts(path: Path) -> list[str]:
+    try:
+        with zipfile.ZipFile(path) as wheel:
+            names = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
+            text = wheel.read(names[0]).decode() if names else ""
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UsageError(f"{path}: not a readable wheel ({exc})") from exc
+    parser = ConfigParser()
+    parser.read_string(text)
+    return sorted(parser["console_scripts"]) if parser.has_section("console_scripts") else []
+
+
+def _unknown_target(target: str, path: Path) -> UsageError:
+    forms = "\n  ".join(TARGET_FORMS)
+    if target.startswith("oci:") or target.endswith(".mcpb"):
+        return UsageError(
+            f"{target}: OCI images and .mcpb bundles cannot be inspected by this version of mcpship",
+            hint=f"the forms accepted are:\n  {forms}",
+        )
+    if ":" in target and not path.exists():
+        scheme = target.split(":", 1)[0]
+        return UsageError(f"{target}: unknown TARGET form {scheme + ':'!r}", hint=f"use one of:\n  {forms}")
+    if path.exists():
+        return UsageError(f"{target}: not a folder, wheel or URL", hint=f"use one of:\n  {forms}")
+    return UsageError(f"{target}: no such file or folder, and not a known TARGET form", hint=f"use one of:\n  {forms}")

@@ -1,0 +1,138 @@
+"""The typed description of one MCP server: what every build target and channel reads.
+
+Field rules follow the official MCP Registry (``name`` format, 100-character ``description``, https icons),
+so a spec that loads here yields a publishable ``server.json`` later.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = ["TARGET_NAMES", "EnvVar", "HttpTransport", "Icon", "RunConfig", "Spec"]
+
+# The registry's semantic rule (stricter than its JSON-schema pattern): one "/", no leading/trailing punctuation.
+_NAMESPACE = r"[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?"
+_SERVER = r"[a-zA-Z0-9](?:[a-zA-Z0-9._-]*[a-zA-Z0-9])?"
+NAME_PATTERN = re.compile(rf"^{_NAMESPACE}/{_SERVER}$")
+ENV_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Targets mcpship knows or will know; a misspelt target is an error, not a silently skipped build.
+TARGET_NAMES = ("pypi", "npm", "mcpb", "oci", "registry", "smithery", "docker-catalog", "toolhive")
+
+
+class _Strict(BaseModel):
+    # Our own file format: a typo is an error that names the key, never a silently ignored setting.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Icon(_Strict):
+    src: str = Field(description="https URL of the icon.")
+    mime_type: Literal["image/png", "image/jpeg", "image/jpg", "image/svg+xml", "image/webp"] | None = None
+    sizes: list[str] = Field(default_factory=list, description='Sizes such as "48x48" or "any".')
+    theme: Literal["light", "dark"] | None = None
+
+    @field_validator("src")
+    @classmethod
+    def _https_only(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError("icons must be served over https:// (the MCP Registry rejects other schemes)")
+        return value
+
+
+class EnvVar(_Strict):
+    name: str
+    description: str = ""
+    required: bool = False
+    secret: bool = False
+    default: str | None = None
+    choices: list[str] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        if not ENV_NAME_PATTERN.match(value):
+            raise ValueError(f"{value!r} is not a valid environment variable name (letters, digits, _)")
+        return value
+
+    @model_validator(mode="after")
+    def _default_is_a_choice(self) -> EnvVar:
+        if self.choices is not None and self.default is not None and self.default not in self.choices:
+            raise ValueError(f"default {self.default!r} is not one of choices {self.choices}")
+        return self
+
+
+class RunConfig(_Strict):
+    runtime: Literal["python", "node", "binary"]
+    command: str = Field(min_length=1, description="Console script (python), npm bin (node) or executable.")
+    args: list[str] = Field(default_factory=list)
+
+
+class HttpTransport(_Strict):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    path: str = "/mcp"
+    args: list[str] = Field(default_factory=list, description="Arguments that start the server in HTTP mode.")
+
+    @field_validator("path")
+    @classmethod
+    def _absolute_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f'path must start with "/", got {value!r}')
+        return value
+
+
+class Spec(_Strict):
+    name: str = Field(description="MCP Registry name: reverse-DNS namespace / server, e.g. io.github.acme/notes.")
+    title: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    description: Annotated[str, Field(min_length=1, max_length=100)]
+    version: Annotated[str, Field(min_length=1, max_length=255)]
+    license: str | None = None
+    repository: str | None = None
+    homepage: str | None = None
+    icons: list[Icon] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    run: RunConfig
+    http: HttpTransport | None = None
+    env: list[EnvVar] = Field(default_factory=list)
+    targets: dict[str, dict[str, object]] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _registry_name(cls, value: str) -> str:
+        if not 3 <= len(value) <= 200 or not NAME_PATTERN.match(value):
+            raise ValueError(
+                f"{value!r} is not an MCP Registry name: use a reverse-DNS namespace, one slash and the server"
+                " name, e.g. io.github.your-user/your-server"
+            )
+        return value
+
+    @field_validator("version")
+    @classmethod
+    def _exact_version(cls, value: str) -> str:
+        if value == "latest" or any(ch in value for ch in "^~<>=*|, ") or value.lower().endswith(".x"):
+            raise ValueError(f"{value!r} is not an exact version (the registry rejects ranges and 'latest')")
+        return value
+
+    @field_validator("targets")
+    @classmethod
+    def _known_targets(cls, value: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
+        for key in value:
+            if key not in TARGET_NAMES:
+                raise ValueError(f"unknown target {key!r}; known targets: {', '.join(TARGET_NAMES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_env_names(self) -> Spec:
+        seen: set[str] = set()
+        for entry in self.env:
+            if entry.name in seen:
+                raise ValueError(f"environment variable {entry.name!r} is declared twice")
+            seen.add(entry.name)
+        return self
+
+    @property
+    def server_name(self) -> str:
+        """The part after the namespace: ``notes`` in ``io.github.acme/notes``."""
+        return self.name.split("/", 1)[1]
