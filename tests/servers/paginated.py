@@ -2,14 +2,14 @@
 
 import json
 import sys
+from typing import Any
 
-TOOLS = [
-    {"name": f"tool_{i:02d}", "description": f"Tool number {i}.", "inputSchema": {"type": "object"}}
-    for i in range(25)
+TOOLS: list[dict[str, Any]] = [
+    {"name": f"tool_{i:02d}", "description": f"Tool number {i}.", "inputSchema": {"type": "object"}} for i in range(25)
 ]
 
 
-def reply(message_id, result):
+def reply(message_id: object, result: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": message_id, "result": result}) + "\n")
     sys.stdout.flush()
 
@@ -20,18 +20,23 @@ for line in sys.stdin:
     if message_id is None:
         continue
     if method == "initialize":
-        reply(message_id, {
-            "protocolVersion": "2025-11-25",
-            "capabilities": {"tools": {}},
-            "serverInfo": {"name": "paginated", "version": "1.0.0"},
-        })
+        reply(
+            message_id,
+            {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {"tools": {}},
+                "serverInfo": {"name": "paginated", "version": "1.0.0"},
+            },
+        )
     elif method == "tools/list":
         start = int((request.get("params") or {}).get("cursor") or 0)
-        page = {"tools": TOOLS[start:start + 10]}
+        page: dict[str, object] = {"tools": TOOLS[start : start + 10]}
         if start + 10 < len(TOOLS):
-            page["nextCursor"] = str(start + 10)
+            page["nextCursor"] = str(start + 10)  # a string cursor, as the spec requires
         reply(message_id, page)
     else:
-        sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": message_id,
-                                     "error": {"code": -32601, "message": "Method not found"}}) + "\n")
+        sys.stdout.write(
+            json.dumps({"jsonrpc": "2.0", "id": message_id, "error": {"code": -32601, "message": "Method not found"}})
+            + "\n"
+        )
         sys.stdout.flush()

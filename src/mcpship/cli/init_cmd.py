@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from mcpship.cli._app import State, app
+from mcpship.cli._options import ProjectDir
 from mcpship.cli._output import TerminalReporter
 
 _EPILOG = """Examples:
@@ -19,9 +21,9 @@ _EPILOG = """Examples:
 @app.command(epilog=_EPILOG)
 def init(
     ctx: typer.Context,
-    directory: Path = typer.Argument(Path("."), help="The project folder."),
-    force: bool = typer.Option(False, "--force", help="Overwrite an existing mcpship.toml."),
-    probe: bool = typer.Option(True, "--probe/--no-probe", help="Start the server to check it speaks MCP."),
+    directory: ProjectDir = Path(),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing mcpship.toml.")] = False,
+    probe: Annotated[bool, typer.Option("--probe/--no-probe", help="Start the server to check it speaks MCP.")] = True,
 ) -> None:
     """Describe a server: write mcpship.toml (never overwrites without --force)."""
     from mcpship.spec.init import init_project

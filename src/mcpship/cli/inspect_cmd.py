@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from mcpship.cli._app import State, app
+from mcpship.cli._options import EnvOption, JsonOption, TimeoutOption
 from mcpship.cli._output import TerminalReporter, print_json
 
 _EPILOG = """Examples:
@@ -23,18 +26,24 @@ _EPILOG = """Examples:
 @app.command(epilog=_EPILOG)
 def inspect(
     ctx: typer.Context,
-    target: str | None = typer.Argument(
-        None, help="Project folder, URL, wheel, pypi:NAME[==VER] or npm:NAME[@VER]; omit it to run the command after --."
-    ),
-    env: list[str] = typer.Option([], "--env", "-e", help="Set a variable for the server: KEY=VALUE (repeatable)."),
-    inherit_env: bool = typer.Option(
-        False, "--inherit-env", help="Pass mcpship's whole environment (default: a safe base set plus declared vars)."
-    ),
-    script: str | None = typer.Option(
-        None, "--script", help="Console script / npm bin to run when a package has several."
-    ),
-    timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Seconds to wait for the server's answers."),
-    as_json: bool = typer.Option(False, "--json", help="Print the interface as JSON (MCP wire format)."),
+    target: Annotated[
+        str | None,
+        typer.Argument(
+            help="Project folder, URL, wheel, pypi:NAME[==VER] or npm:NAME[@VER]; omit it to run the command after --."
+        ),
+    ] = None,
+    env: EnvOption = None,
+    inherit_env: Annotated[
+        bool,
+        typer.Option(
+            "--inherit-env", help="Pass mcpship's whole environment (default: a safe base set plus declared vars)."
+        ),
+    ] = False,
+    script: Annotated[
+        str | None, typer.Option("--script", help="Console script / npm bin to run when a package has several.")
+    ] = None,
+    timeout: TimeoutOption = 60.0,
+    as_json: JsonOption = False,
 ) -> None:
     """Show a server's info, capabilities, tools, prompts, resources and resource templates, live over MCP.
 
@@ -50,7 +59,7 @@ def inspect(
         snapshot = inspect_server(
             target,
             state.passthrough,
-            env=parse_env_assignments(env),
+            env=parse_env_assignments(env or []),
             inherit_env=inherit_env,
             script=script,
             timeout=timeout,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from mcpship._exceptions import UsageError
 from mcpship.cli._app import State, app
+from mcpship.cli._options import EnvOption, JsonOption, ProjectDir, TimeoutOption
 from mcpship.cli._output import TerminalReporter, print_json
 
 _EPILOG = """Examples:
@@ -20,11 +22,13 @@ _EPILOG = """Examples:
 @app.command(epilog=_EPILOG)
 def lock(
     ctx: typer.Context,
-    directory: Path = typer.Argument(Path("."), help="The project folder."),
-    check: bool = typer.Option(False, "--check", help="Do not write; fail with a diff if the live interface differs."),
-    env: list[str] = typer.Option([], "--env", "-e", help="Set a variable for the server: KEY=VALUE (repeatable)."),
-    timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Seconds to wait for the server's answers."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    directory: ProjectDir = Path(),
+    check: Annotated[
+        bool, typer.Option("--check", help="Do not write; fail with a diff if the live interface differs.")
+    ] = False,
+    env: EnvOption = None,
+    timeout: TimeoutOption = 60.0,
+    as_json: JsonOption = False,
 ) -> None:
     """Probe the project's server and write its interface lock (canonical JSON, SHA-256 per item)."""
     from mcpship.interface.project import lock_project
@@ -38,7 +42,7 @@ def lock(
     reporter.step(f"probing {directory}")
     try:
         outcome = lock_project(
-            directory, check=check, env=parse_env_assignments(env), timeout=timeout, reporter=reporter
+            directory, check=check, env=parse_env_assignments(env or []), timeout=timeout, reporter=reporter
         )
     finally:
         reporter.close()

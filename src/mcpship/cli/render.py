@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
@@ -13,8 +14,12 @@ from mcpship.spec.load import ResolvedSpec
 
 __all__ = ["render_snapshot", "render_spec"]
 
-_HINTS = (("readOnlyHint", "read-only"), ("destructiveHint", "destructive"), ("idempotentHint", "idempotent"),
-          ("openWorldHint", "open-world"))
+_HINTS = (
+    ("readOnlyHint", "read-only"),
+    ("destructiveHint", "destructive"),
+    ("idempotentHint", "idempotent"),
+    ("openWorldHint", "open-world"),
+)
 
 
 def render_snapshot(snapshot: ServerSnapshot) -> None:
@@ -28,20 +33,38 @@ def render_snapshot(snapshot: ServerSnapshot) -> None:
         console.print(Text(f"instructions: {snapshot.instructions}", style="dim"))
     console.print(_tools_table(snapshot.tools))
     if snapshot.prompts:
-        console.print(_table("Prompts", ("name", "description", "arguments"), [
-            (p["name"], _first_line(p.get("description")), _arguments(p.get("arguments", [])))
-            for p in snapshot.prompts
-        ]))
+        console.print(
+            _table(
+                "Prompts",
+                ("name", "description", "arguments"),
+                [
+                    (p["name"], _first_line(p.get("description")), _arguments(p.get("arguments", [])))
+                    for p in snapshot.prompts
+                ],
+            )
+        )
     if snapshot.resources:
-        console.print(_table("Resources", ("uri", "name", "mime type", "description"), [
-            (r["uri"], r.get("name", ""), r.get("mimeType", ""), _first_line(r.get("description")))
-            for r in snapshot.resources
-        ]))
+        console.print(
+            _table(
+                "Resources",
+                ("uri", "name", "mime type", "description"),
+                [
+                    (r["uri"], r.get("name", ""), r.get("mimeType", ""), _first_line(r.get("description")))
+                    for r in snapshot.resources
+                ],
+            )
+        )
     if snapshot.resource_templates:
-        console.print(_table("Resource templates", ("uri template", "name", "description"), [
-            (t["uriTemplate"], t.get("name", ""), _first_line(t.get("description")))
-            for t in snapshot.resource_templates
-        ]))
+        console.print(
+            _table(
+                "Resource templates",
+                ("uri template", "name", "description"),
+                [
+                    (t["uriTemplate"], t.get("name", ""), _first_line(t.get("description")))
+                    for t in snapshot.resource_templates
+                ],
+            )
+        )
 
 
 def _tools_table(tools: list[dict[str, Any]]) -> Table:
@@ -52,12 +75,13 @@ def _tools_table(tools: list[dict[str, Any]]) -> Table:
         params = ", ".join(f"{name}{'*' if name in required else ''}" for name in schema.get("properties", {}))
         hints = tool.get("annotations", {})
         flags = ", ".join(label for key, label in _HINTS if hints.get(key))
-        rows.append((tool["name"], _first_line(tool.get("description")), params, "✓" if "outputSchema" in tool else "",
-                     flags))
+        rows.append(
+            (tool["name"], _first_line(tool.get("description")), params, "✓" if "outputSchema" in tool else "", flags)
+        )
     return _table(f"Tools ({len(tools)})", ("name", "description", "inputs (* required)", "output", "hints"), rows)
 
 
-def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> Table:
+def _table(title: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Table:
     table = Table(title=title, title_justify="left", show_lines=False)
     for column in columns:
         table.add_column(column, overflow="fold")
@@ -89,7 +113,9 @@ def render_spec(resolved: ResolvedSpec) -> None:
             continue
         table.add_row(key, str(value), resolved.origins.get(key, ""))
     run = spec.run
-    table.add_row("run", f"{run.runtime}: {' '.join([run.command, *run.args])}", resolved.origins.get("run.command", ""))
+    table.add_row(
+        "run", f"{run.runtime}: {' '.join([run.command, *run.args])}", resolved.origins.get("run.command", "")
+    )
     if spec.http is not None:
         table.add_row("http", f"http://{spec.http.host}:{spec.http.port}{spec.http.path}", "")
     table.add_row("targets", ", ".join(spec.targets) or "none", "")
@@ -99,6 +125,11 @@ def render_spec(resolved: ResolvedSpec) -> None:
         for column in ("name", "required", "secret", "default", "description"):
             env_table.add_column(column)
         for entry in spec.env:
-            env_table.add_row(entry.name, "yes" if entry.required else "", "yes" if entry.secret else "",
-                              entry.default or "", entry.description)
+            env_table.add_row(
+                entry.name,
+                "yes" if entry.required else "",
+                "yes" if entry.secret else "",
+                entry.default or "",
+                entry.description,
+            )
         console.print(env_table)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from mcpship.cli._app import app
+from mcpship.cli._options import JsonOption, ProjectDir
 from mcpship.cli._output import print_json
 
 _EPILOG = """Examples:
@@ -18,8 +17,8 @@ _EPILOG = """Examples:
 
 @app.command(epilog=_EPILOG)
 def spec(
-    directory: Path = typer.Argument(Path("."), help="The project folder."),
-    as_json: bool = typer.Option(False, "--json", help="Print the resolved spec as JSON."),
+    directory: ProjectDir = Path(),
+    as_json: JsonOption = False,
 ) -> None:
     """Validate and show the server's description, as every build target will read it."""
     from mcpship.spec import load_spec

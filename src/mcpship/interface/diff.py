@@ -38,7 +38,9 @@ def diff_locks(old: InterfaceLock, new: InterfaceLock) -> list[ItemChange]:
     changes: list[ItemChange] = []
     if old.instructions != new.instructions:
         changes.append(
-            ItemChange("server", "instructions", "changed", [FieldChange("instructions", old.instructions, new.instructions)])
+            ItemChange(
+                "server", "instructions", "changed", [FieldChange("instructions", old.instructions, new.instructions)]
+            )
         )
     for kind in KINDS:
         before, after = old.items(kind), new.items(kind)

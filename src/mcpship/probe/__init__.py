@@ -41,9 +41,7 @@ def inspect_server(
     >>> [tool["name"] for tool in snapshot.tools]                # doctest: +SKIP
     ['add_note', 'delete_note', 'search_notes']
     """
-    plan = resolve_target(
-        target, command, env_overrides=env, inherit_env=inherit_env, script=script, reporter=reporter
-    )
+    plan = resolve_target(target, command, env_overrides=env, inherit_env=inherit_env, script=script, reporter=reporter)
 
     async def run() -> ServerSnapshot:
         return await inspect_plan(plan, timeout=timeout, reporter=reporter)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from mcpship._exceptions import UsageError
 from mcpship.spec.model import EnvVar

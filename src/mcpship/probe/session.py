@@ -162,7 +162,7 @@ def _translate(exc: BaseException, label: str) -> McpshipError:
 
     if isinstance(leaf, httpx2.TransportError | ConnectionError):
         return ServerConnectionError(
-            f"could not reach {label}: {leaf or type(leaf).__name__}",
+            f"could not reach {label}: {str(leaf) or type(leaf).__name__}",
             hint="check the URL, and that the server is running and listening on that address",
         )
     if isinstance(leaf, MCPError):

@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from pathlib import Path
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio
 from anyio.abc import Process, TaskGroup
@@ -28,7 +28,7 @@ from mcpship._reporter import Reporter
 from mcpship.probe.plan import StdioPlan
 
 if TYPE_CHECKING:
-    pass
+    from mcp.shared.message import SessionMessage
 
 __all__ = ["ServerProcess", "start_server"]
 
@@ -50,11 +50,18 @@ class ServerProcess:
         self._stderr_size = 0
         self._closing = False
         self._stderr_done = anyio.Event()
-        self._incoming_send, self._incoming = anyio.create_memory_object_stream["SessionMessage | Exception"](64)
-        self._outgoing, self._outgoing_receive = anyio.create_memory_object_stream["SessionMessage"](64)
+        # Typed by annotation, not subscription: SessionMessage is imported only once the server is spawning.
+        self._incoming_send: MemoryObjectSendStream[SessionMessage | Exception]
+        self._incoming: MemoryObjectReceiveStream[SessionMessage | Exception]
+        self._incoming_send, self._incoming = anyio.create_memory_object_stream(64)
+        self._outgoing: MemoryObjectSendStream[SessionMessage]
+        self._outgoing_receive: MemoryObjectReceiveStream[SessionMessage]
+        self._outgoing, self._outgoing_receive = anyio.create_memory_object_stream(64)
 
     # The SDK's Transport protocol: an async context manager yielding (read_stream, write_stream).
-    async def __aenter__(self) -> tuple[MemoryObjectReceiveStream[Any], MemoryObjectSendStream[Any]]:
+    async def __aenter__(
+        self,
+    ) -> tuple[MemoryObjectReceiveStream[SessionMessage | Exception], MemoryObjectSendStream[SessionMessage]]:
         return self._incoming, self._outgoing
 
     async def __aexit__(

@@ -38,10 +38,9 @@ _SYNONYMS = {
 }
 
 _MISSING_HINTS = {
-    "name": 'add name = "io.github.<owner>/<server>" (the MCP Registry name), or an "mcp-name: ..." line in the '
-    "README",
-    "description": "add description = \"...\" (at most 100 characters), or set it in pyproject.toml / package.json",
-    "version": "add version = \"1.0.0\", or set a static version in pyproject.toml / package.json",
+    "name": 'add name = "io.github.<owner>/<server>" (the MCP Registry name), or an "mcp-name: ..." line in the README',
+    "description": 'add description = "..." (at most 100 characters), or set it in pyproject.toml / package.json',
+    "version": 'add version = "1.0.0", or set a static version in pyproject.toml / package.json',
     "run": 'add a [run] table, e.g. runtime = "python" and command = "<console script>"',
     "command": "set [run] command to the console script / npm bin / executable that starts the server",
     "runtime": 'set [run] runtime to "python", "node" or "binary"',

@@ -24,7 +24,7 @@ TARGET_NAMES = ("pypi", "npm", "mcpb", "oci", "registry", "smithery", "docker-ca
 
 class _Strict(BaseModel):
     # Our own file format: a typo is an error that names the key, never a silently ignored setting.
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Icon(_Strict):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -54,4 +53,4 @@ class NoteStore:
         self._path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._path.with_suffix(".tmp")
         tmp.write_text(json.dumps([asdict(n) for n in self._notes.values()], indent=2), encoding="utf-8")
-        os.replace(tmp, self._path)  # atomic: a crash never leaves half a file
+        tmp.replace(self._path)  # atomic: a crash never leaves half a file

@@ -1,0 +1,123 @@
+"""Shared fixtures: the example servers, an isolated mcpship cache, a running HTTP server, the installed CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SERVERS = Path(__file__).resolve().parent / "servers"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Managed project environments go to a per-run cache, never the developer's own."""
+    previous = os.environ.get("MCPSHIP_CACHE_DIR")
+    os.environ["MCPSHIP_CACHE_DIR"] = str(tmp_path_factory.mktemp("mcpship-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("MCPSHIP_CACHE_DIR", None)
+    else:
+        os.environ["MCPSHIP_CACHE_DIR"] = previous
+
+
+@pytest.fixture(scope="session")
+def notes_py() -> Path:
+    return EXAMPLES / "notes-py"
+
+
+@pytest.fixture(scope="session")
+def notes_node() -> Path:
+    path = EXAMPLES / "notes-node"
+    if not (path / "node_modules").is_dir():
+        pytest.fail(f"{path}/node_modules is missing: run `npm ci` in {path} (.ci/run does)")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def notes_http_url() -> Iterator[str]:
+    """The Python example serving Streamable HTTP on a free loopback port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "notes_mcp", "--http", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def mcpship_executable() -> str:
+    """The console script installed next to this interpreter (tests run the real entry point)."""
+    candidate = Path(sys.executable).parent / "mcpship"
+    found = str(candidate) if candidate.exists() else shutil.which("mcpship")
+    if found is None:
+        pytest.fail("the mcpship console script is not installed: pip install -e .")
+    return found
+
+
+def run_mcpship(*args: str, cwd: Path | None = None, timeout: float = 180.0) -> Result:
+    completed = subprocess.run(
+        [mcpship_executable(), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+        check=False,
+    )
+    return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+def assert_clean_error(result: Result, exit_code: int) -> None:
+    """Non-zero exit, exactly one ``error:`` line, a ``hint:``, and no traceback."""
+    assert result.returncode == exit_code, (result.returncode, result.stdout, result.stderr)
+    lines = result.stderr.splitlines()
+    assert sum(line.startswith("error: ") for line in lines) == 1, result.stderr
+    assert any(line.startswith("hint: ") for line in lines), result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
