@@ -9,6 +9,11 @@ The library behind the ``mcpship`` command. Every command is one function here::
     outcome = mcpship.lock_project("examples/notes-py")          # mcp-interface.json
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from mcpship.__about__ import __version__
 from mcpship._exceptions import (
     InterfaceDriftError,
@@ -24,12 +29,49 @@ from mcpship._exceptions import (
     ToolchainError,
     UsageError,
 )
-from mcpship._reporter import NullReporter, Reporter
-from mcpship.interface import InterfaceLock, ItemChange, diff_locks, lock_from_snapshot, read_lock
-from mcpship.interface.project import LockOutcome, lock_project
-from mcpship.probe import ServerSnapshot, inspect_server
-from mcpship.spec import ResolvedSpec, Spec, load_spec
-from mcpship.spec.init import InitOutcome, init_project
+
+# Public names resolved on first use, so `import mcpship` (and the CLI's start) stays cheap: the CLI
+# spawns a server before loading pydantic models and the MCP SDK, which then load while the server boots.
+_LAZY = {
+    "NullReporter": "mcpship._reporter",
+    "Reporter": "mcpship._reporter",
+    "InterfaceLock": "mcpship.interface",
+    "ItemChange": "mcpship.interface",
+    "diff_locks": "mcpship.interface",
+    "lock_from_snapshot": "mcpship.interface",
+    "read_lock": "mcpship.interface",
+    "LockOutcome": "mcpship.interface.project",
+    "lock_project": "mcpship.interface.project",
+    "ServerSnapshot": "mcpship.probe",
+    "inspect_server": "mcpship.probe",
+    "ResolvedSpec": "mcpship.spec",
+    "Spec": "mcpship.spec",
+    "load_spec": "mcpship.spec",
+    "InitOutcome": "mcpship.spec.init",
+    "init_project": "mcpship.spec.init",
+}
+
+if TYPE_CHECKING:
+    from mcpship._reporter import NullReporter, Reporter
+    from mcpship.interface import InterfaceLock, ItemChange, diff_locks, lock_from_snapshot, read_lock
+    from mcpship.interface.project import LockOutcome, lock_project
+    from mcpship.probe import ServerSnapshot, inspect_server
+    from mcpship.spec import ResolvedSpec, Spec, load_spec
+    from mcpship.spec.init import InitOutcome, init_project
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mcpship' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "InitOutcome",

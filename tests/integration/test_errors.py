@@ -83,3 +83,16 @@ def test_a_node_project_without_node_modules_says_to_install_them(tmp_path: Path
     result = run_mcpship("inspect", str(tmp_path))
     assert_clean_error(result, 4)
     assert "npm ci" in result.stderr
+
+
+def test_an_unknown_option_is_a_usage_error_without_traceback() -> None:
+    result = run_mcpship("inspect", "--bogus")
+    assert_clean_error(result, 2)
+    assert "No such option: --bogus" in result.stderr
+    assert "mcpship inspect --help" in result.stderr
+
+
+def test_a_bad_option_value_is_a_usage_error() -> None:
+    result = run_mcpship("inspect", "--timeout", "soon", "x")
+    assert_clean_error(result, 2)
+    assert "--timeout" in result.stderr

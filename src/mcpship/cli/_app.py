@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import typer
 
 from mcpship.__about__ import __version__
+
+if TYPE_CHECKING:
+    from mcpship.cli._prespawn import Prespawned
+    from mcpship.probe import Spawner
 
 __all__ = ["State", "app"]
 
@@ -16,6 +21,11 @@ class State:
     verbosity: int = 0
     passthrough: list[str] = field(default_factory=list)
     """Everything after ``--`` on the command line (a server command, or the server's own arguments)."""
+    prespawned: Prespawned | None = None
+
+    @property
+    def spawner(self) -> Spawner | None:
+        return self.prespawned.spawner if self.prespawned is not None else None
 
 
 app = typer.Typer(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 from typing import Any
 
 from mcpship._exceptions import McpshipError
 
-__all__ = ["TerminalReporter", "print_error", "print_json"]
+__all__ = ["TerminalReporter", "print_error", "print_json", "print_usage_error"]
 
 
 class TerminalReporter:
@@ -17,6 +19,7 @@ class TerminalReporter:
     def __init__(self, verbosity: int = 0) -> None:
         self.verbosity = verbosity
         self._status: Any = None
+        self._started = time.perf_counter()
 
     def step(self, message: str) -> None:
         if not sys.stderr.isatty():
@@ -37,7 +40,9 @@ class TerminalReporter:
 
     def debug(self, message: str) -> None:
         if self.verbosity:
-            sys.stderr.write(f"debug: {message}\n")
+            elapsed = (time.perf_counter() - self._started) * 1000
+            stamp = f" @{time.time():.3f}" if os.environ.get("MCPSHIP_DEBUG_EPOCH") else ""
+            sys.stderr.write(f"debug: {elapsed:6.0f} ms{stamp}  {message}\n")
 
     def close(self) -> None:
         if self._status is not None:
@@ -53,3 +58,13 @@ def print_error(error: McpshipError) -> None:
 
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def print_usage_error(error: Exception) -> None:
+    """A command line Typer could not parse, in the same ``error:``/``hint:`` shape as every other failure."""
+    format_message = getattr(error, "format_message", None)
+    message = format_message() if callable(format_message) else str(error)
+    context = getattr(error, "ctx", None)
+    command = getattr(context, "command_path", None) or "mcpship"
+    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.write(f"hint: see `{command} --help` for the accepted arguments and an example\n")

@@ -64,6 +64,7 @@ def inspect(
             script=script,
             timeout=timeout,
             reporter=reporter,
+            spawner=state.spawner,
         )
     finally:
         reporter.close()

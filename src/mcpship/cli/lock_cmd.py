@@ -42,7 +42,12 @@ def lock(
     reporter.step(f"probing {directory}")
     try:
         outcome = lock_project(
-            directory, check=check, env=parse_env_assignments(env or []), timeout=timeout, reporter=reporter
+            directory,
+            check=check,
+            env=parse_env_assignments(env or []),
+            timeout=timeout,
+            reporter=reporter,
+            spawner=state.spawner,
         )
     finally:
         reporter.close()

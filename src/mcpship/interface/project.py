@@ -8,13 +8,14 @@ from pathlib import Path
 
 import anyio
 
-from mcpship._exceptions import InterfaceDriftError
+from mcpship._exceptions import InterfaceDriftError, SpecError
 from mcpship._reporter import Reporter
 from mcpship.interface.diff import ItemChange, diff_locks
 from mcpship.interface.lock import LOCK_FILE, InterfaceLock, lock_from_snapshot, read_lock, write_lock
 from mcpship.interface.render import describe_changes
-from mcpship.probe import inspect_plan, plan_for_project
-from mcpship.spec import load_spec
+from mcpship.probe import Spawner
+from mcpship.probe.spawn import spawn
+from mcpship.probe.targets import plan_for_directory
 
 __all__ = ["LockOutcome", "lock_project"]
 
@@ -36,16 +37,23 @@ def lock_project(
     env: Mapping[str, str] | None = None,
     timeout: float = 60.0,
     reporter: Reporter | None = None,
+    spawner: Spawner | None = None,
 ) -> LockOutcome:
     """Write ``mcp-interface.json`` from the live server; with ``check``, raise :class:`InterfaceDriftError` instead
     when the live interface differs from the file."""
-    resolved = load_spec(directory)
-    path = resolved.root / LOCK_FILE
+    root = Path(directory).resolve()
+    if not root.is_dir():
+        raise SpecError(f"{directory}: not a directory", hint="pass the folder that holds your MCP server project")
+    path = root / LOCK_FILE
     previous = read_lock(path) if check or path.exists() else None
-    plan = plan_for_project(resolved, env_overrides=env, reporter=reporter)
+    plan = plan_for_directory(root, env_overrides=env, reporter=reporter)
+    assert plan is not None
+    process = (spawner or spawn)(plan)
 
     async def probe() -> InterfaceLock:
-        return lock_from_snapshot(await inspect_plan(plan, timeout=timeout, reporter=reporter))
+        from mcpship.probe.session import inspect_spawned
+
+        return lock_from_snapshot(await inspect_spawned(plan, process, timeout=timeout, reporter=reporter))
 
     live = anyio.run(probe)
     changes = diff_locks(previous, live) if previous is not None else []
@@ -53,7 +61,7 @@ def lock_project(
         assert previous is not None
         if changes:
             raise InterfaceDriftError(
-                f"the live interface of {resolved.root.name} no longer matches {path.name} "
+                f"the live interface of {root.name} no longer matches {path.name} "
                 f"({len(changes)} change{'s' if len(changes) != 1 else ''}):\n{describe_changes(changes)}",
                 hint="if the change is intended, run `mcpship lock` to accept it (and bump the version)",
             )

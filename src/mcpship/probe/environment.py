@@ -16,11 +16,22 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Protocol
 
 from mcpship._exceptions import UsageError
-from mcpship.spec.model import EnvVar
 
-__all__ = ["child_environment", "parse_env_assignments"]
+
+class Declared(Protocol):
+    """A declared variable: the spec's ``EnvVar``, or the plan cache's lighter copy."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def default(self) -> str | None: ...
+
+
+__all__ = ["Declared", "child_environment", "parse_env_assignments"]
 
 _BASE = {"HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER", "LANG", "LANGUAGE", "TMPDIR", "TZ", "PWD"}
 _PREFIXES = ("LC_", "XDG_", "UV_", "PIP_", "NPM_CONFIG_", "npm_config_", "NODE_EXTRA_CA_CERTS", "PYTHONIOENCODING")
@@ -31,7 +42,7 @@ _TLS_AND_PROXY = re.compile(
 
 def child_environment(
     *,
-    declared: Iterable[EnvVar] = (),
+    declared: Iterable[Declared] = (),
     overrides: Mapping[str, str] | None = None,
     inherit_all: bool = False,
     source: Mapping[str, str] | None = None,

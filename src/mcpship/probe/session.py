@@ -3,6 +3,7 @@ everything the server lists, following pagination."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -20,12 +21,13 @@ from mcpship._groups import first_failure, unwrapped_groups
 from mcpship._reporter import NullReporter, Reporter
 from mcpship.probe.plan import HttpPlan, LaunchPlan, StdioPlan
 from mcpship.probe.snapshot import JsonObject, ServerSnapshot
-from mcpship.probe.stdio import start_server
+from mcpship.probe.spawn import spawn
+from mcpship.probe.stdio import attach
 
 if TYPE_CHECKING:
     from mcp.client.client import Client
 
-__all__ = ["inspect_plan"]
+__all__ = ["inspect_plan", "inspect_spawned"]
 
 _MAX_PAGES = 1000  # a server whose cursor never ends must not hang us
 _FAILURE_SETTLE_SECONDS = 3.0
@@ -36,16 +38,23 @@ async def inspect_plan(plan: LaunchPlan, *, timeout: float = 60.0, reporter: Rep
     reporter = reporter or NullReporter()
     if isinstance(plan, HttpPlan):
         return await _inspect_http(plan, timeout, reporter)
-    return await _inspect_stdio(plan, timeout, reporter)
+    return await inspect_spawned(plan, spawn(plan), timeout=timeout, reporter=reporter)
 
 
-async def _inspect_stdio(plan: StdioPlan, timeout: float, reporter: Reporter) -> ServerSnapshot:
-    async with start_server(plan, reporter) as server:
+async def inspect_spawned(
+    plan: StdioPlan, process: subprocess.Popen[bytes], *, timeout: float, reporter: Reporter | None = None
+) -> ServerSnapshot:
+    """Talk to a server already spawned from ``plan`` (see :func:`mcpship.probe.spawn.spawn`), then stop it."""
+    reporter = reporter or NullReporter()
+    reporter.debug(f"spawned pid {process.pid}: {plan.display_command}")
+    async with attach(plan, process, reporter) as server:
         from mcp.client.client import Client
+
+        reporter.debug("MCP client loaded")
 
         async def work() -> ServerSnapshot:
             async with _client(Client, server, timeout) as client:
-                return await _collect(client, plan.label)
+                return await _collect(client, plan.label, reporter)
 
         result: ServerSnapshot | None = None
         failure: BaseException | None = None
@@ -88,7 +97,7 @@ async def _inspect_http(plan: HttpPlan, timeout: float, reporter: Reporter) -> S
     try:
         with anyio.fail_after(timeout):
             async with _client(Client, plan.url, timeout) as client:
-                return await _collect(client, plan.label)
+                return await _collect(client, plan.label, reporter)
     except TimeoutError:
         raise ServerTimeoutError(
             f"{plan.url} did not answer within {timeout:g} s", hint="check the URL and that the server is up"
@@ -109,7 +118,8 @@ def _client(client_class: type[Client], server: Any, timeout: float) -> Client:
     )
 
 
-async def _collect(client: Client, label: str) -> ServerSnapshot:
+async def _collect(client: Client, label: str, reporter: Reporter) -> ServerSnapshot:
+    reporter.debug(f"connected: protocol {client.protocol_version}")
     capabilities = client.server_capabilities
     info = client.server_info
     tools = await _all_pages(client.list_tools, "tools") if capabilities.tools is not None else []
@@ -119,6 +129,7 @@ async def _collect(client: Client, label: str) -> ServerSnapshot:
     if capabilities.resources is not None:
         resources = await _all_pages(client.list_resources, "resources")
         templates = await _all_pages(client.list_resource_templates, "resource_templates")
+    reporter.debug(f"listed {len(tools)} tools, {len(prompts)} prompts, {len(resources)} resources")
     return ServerSnapshot(
         target=label,
         protocol_version=client.protocol_version,

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import zipfile
 from collections.abc import Mapping, Sequence
 from configparser import ConfigParser
 from pathlib import Path
-
-from packaging.requirements import InvalidRequirement, Requirement
+from typing import TYPE_CHECKING
 
 from mcpship._exceptions import SpecError, ToolchainError, UsageError
 from mcpship._reporter import NullReporter, Reporter
 from mcpship.probe.environment import child_environment
 from mcpship.probe.plan import HttpPlan, LaunchPlan, StdioPlan
+from mcpship.probe.plan_cache import CachedPlan, DeclaredVar, load_cached_plan, store_cached_plan
 from mcpship.probe.pyenv import project_environment, uv_executable
-from mcpship.spec.load import ResolvedSpec, load_spec
-from mcpship.spec.project_metadata import npm_bin_path
 
-__all__ = ["TARGET_FORMS", "plan_for_project", "resolve_target"]
+if TYPE_CHECKING:
+    from mcpship.spec.load import ResolvedSpec
+
+__all__ = ["TARGET_FORMS", "plan_for_directory", "plan_for_project", "resolve_target"]
 
 TARGET_FORMS = (
     "a project folder (with mcpship.toml, pyproject.toml or package.json)",
@@ -67,11 +69,38 @@ def resolve_target(
         env = child_environment(overrides=overrides, inherit_all=inherit_env)
         return _wheel_plan(path, extra, env, script)
     if path.is_dir():
-        resolved = load_spec(path)
-        return plan_for_project(
-            resolved, extra_args=extra, env_overrides=overrides, inherit_env=inherit_env, reporter=reporter
+        plan = plan_for_directory(
+            path, extra_args=extra, env_overrides=overrides, inherit_env=inherit_env, reporter=reporter
         )
+        assert plan is not None
+        return plan
     raise _unknown_target(target, path)
+
+
+def plan_for_directory(
+    directory: Path,
+    *,
+    extra_args: Sequence[str] = (),
+    env_overrides: Mapping[str, str] | None = None,
+    inherit_env: bool = False,
+    reporter: Reporter | None = None,
+    cached_only: bool = False,
+) -> StdioPlan | None:
+    """The plan for a project folder: from the plan cache when its inputs are unchanged, else from its spec.
+
+    With ``cached_only`` a cache miss returns None instead of loading the spec (the CLI's pre-spawn path).
+    """
+    root = directory.resolve()
+    cached = load_cached_plan(root)
+    if cached is not None:
+        return _plan_from_cache(cached, extra_args, env_overrides, inherit_env, label=str(root))
+    if cached_only:
+        return None
+    from mcpship.spec.load import load_spec
+
+    return plan_for_project(
+        load_spec(root), extra_args=extra_args, env_overrides=env_overrides, inherit_env=inherit_env, reporter=reporter
+    )
 
 
 def plan_for_project(
@@ -84,33 +113,66 @@ def plan_for_project(
 ) -> StdioPlan:
     """Start a project from its source the way its spec says, with the spec's declared variables passed."""
     spec, root = resolved.spec, resolved.root
-    env = child_environment(declared=spec.env, overrides=env_overrides, inherit_all=inherit_env)
-    args = (*spec.run.args, *extra_args)
-    label = str(root)
+    declared = tuple(DeclaredVar(entry.name, entry.default) for entry in spec.env)
+    base_env = child_environment(declared=declared, overrides=env_overrides, inherit_all=inherit_env)
+    fixed_env: dict[str, str] = {}
+    path_prefix: str | None = None
     if spec.run.runtime == "python":
-        bin_dir = project_environment(root, env, reporter or NullReporter())
+        bin_dir = project_environment(root, base_env, reporter or NullReporter())
         executable = bin_dir / spec.run.command
         if not executable.exists():
             raise SpecError(
                 f"{root}: [run] command {spec.run.command!r} is not a console script of this project",
                 hint="add it under [project.scripts] in pyproject.toml, or fix [run] command",
             )
-        env["VIRTUAL_ENV"] = str(bin_dir.parent)
-        env["PATH"] = f"{bin_dir}:{env.get('PATH', '')}"
-        return StdioPlan(argv=(str(executable), *args), env=env, cwd=root, label=label)
-    if spec.run.runtime == "node":
-        return _node_project_plan(resolved, args, env, label)
-    executable_path = root / spec.run.command
-    argv0 = str(executable_path) if executable_path.is_file() else shutil.which(spec.run.command, path=env.get("PATH"))
-    if argv0 is None:
+        argv: tuple[str, ...] = (str(executable),)
+        fixed_env["VIRTUAL_ENV"] = str(bin_dir.parent)
+        path_prefix = str(bin_dir)
+    elif spec.run.runtime == "node":
+        argv = _node_argv(resolved, base_env)
+    else:
+        argv = (_binary(resolved, base_env),)
+    cached = CachedPlan(
+        argv=(*argv, *spec.run.args),
+        cwd=str(root),
+        declared=declared,
+        fixed_env=fixed_env,
+        path_prefix=path_prefix,
+    )
+    store_cached_plan(root, cached)
+    return _plan_from_cache(cached, extra_args, env_overrides, inherit_env, label=str(root))
+
+
+def _plan_from_cache(
+    cached: CachedPlan,
+    extra_args: Sequence[str],
+    env_overrides: Mapping[str, str] | None,
+    inherit_env: bool,
+    *,
+    label: str,
+) -> StdioPlan:
+    env = child_environment(declared=cached.declared, overrides=env_overrides, inherit_all=inherit_env)
+    env.update(cached.fixed_env)
+    if cached.path_prefix:
+        env["PATH"] = f"{cached.path_prefix}{os.pathsep}{env.get('PATH', '')}"
+    return StdioPlan(argv=(*cached.argv, *extra_args), env=env, cwd=Path(cached.cwd), label=label)
+
+
+def _binary(resolved: ResolvedSpec, env: Mapping[str, str]) -> str:
+    root, command = resolved.root, resolved.spec.run.command
+    executable_path = root / command
+    found = str(executable_path) if executable_path.is_file() else shutil.which(command, path=env.get("PATH"))
+    if found is None:
         raise SpecError(
-            f"{root}: [run] command {spec.run.command!r} is neither a file in the project nor on PATH",
+            f"{root}: [run] command {command!r} is neither a file in the project nor on PATH",
             hint="point [run] command at the server executable",
         )
-    return StdioPlan(argv=(argv0, *args), env=env, cwd=root, label=label)
+    return found
 
 
-def _node_project_plan(resolved: ResolvedSpec, args: tuple[str, ...], env: dict[str, str], label: str) -> StdioPlan:
+def _node_argv(resolved: ResolvedSpec, env: Mapping[str, str]) -> tuple[str, str]:
+    from mcpship.spec.project_metadata import npm_bin_path
+
     root, command = resolved.root, resolved.spec.run.command
     if not (root / "package.json").is_file():
         raise SpecError(f"{root}: runtime is node but there is no package.json", hint="run `npm init` first")
@@ -128,10 +190,12 @@ def _node_project_plan(resolved: ResolvedSpec, args: tuple[str, ...], env: dict[
     node = shutil.which("node", path=env.get("PATH"))
     if node is None:
         raise ToolchainError("node is not on PATH", hint="install Node.js 18 or newer")
-    return StdioPlan(argv=(node, str(root / entry), *args), env=env, cwd=root, label=label)
+    return node, str(root / entry)
 
 
 def _pypi_plan(target: str, extra: tuple[str, ...], env: dict[str, str], script: str | None) -> StdioPlan:
+    from packaging.requirements import InvalidRequirement, Requirement
+
     spec_text = target.removeprefix("pypi:")
     try:
         requirement = Requirement(spec_text)
