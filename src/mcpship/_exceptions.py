@@ -11,7 +11,10 @@
     │   ├── ServerTimeoutError          it never answered in time
     │   └── ServerConnectionError       an HTTP server could not be reached or refused the request
     ├── LockError                    6  mcp-interface.json is missing or unreadable
-    └── InterfaceDriftError          7  the live interface no longer matches mcp-interface.json
+    ├── InterfaceDriftError          7  the live interface no longer matches mcp-interface.json
+    ├── BuildError                   8  a target's checks or its build failed
+    ├── InvalidArtifactError         9  `mcpship validate` found problems (each with file, JSON path and hint)
+    └── VerifyError                 10  a built artifact did not start, or its interface differs from the lock
 
 Messages are complete sentences saying what failed; ``hint`` says how to fix it. Library code raises,
 the CLI renders ``error:`` and ``hint:`` lines.
@@ -20,7 +23,9 @@ the CLI renders ``error:`` and ``hint:`` lines.
 from __future__ import annotations
 
 __all__ = [
+    "BuildError",
     "InterfaceDriftError",
+    "InvalidArtifactError",
     "LockError",
     "McpshipError",
     "ProbeError",
@@ -32,6 +37,7 @@ __all__ = [
     "SpecError",
     "ToolchainError",
     "UsageError",
+    "VerifyError",
 ]
 
 
@@ -91,3 +97,15 @@ class LockError(McpshipError):
 
 class InterfaceDriftError(McpshipError):
     exit_code = 7
+
+
+class BuildError(McpshipError):
+    exit_code = 8
+
+
+class InvalidArtifactError(McpshipError):
+    exit_code = 9
+
+
+class VerifyError(McpshipError):
+    exit_code = 10
