@@ -8,8 +8,9 @@ process measured by wall time:
 * baseline: ``benchmarks/raw_client.py`` (stdlib JSON-RPC, no SDK) starts the same server and lists the same
   things; it is the server's own start-up plus a minimal client;
 * mcpship: ``mcpship inspect --json TARGET`` (the official SDK, era negotiation, every list paginated);
-* peer: the official MCP Inspector in CLI mode listing tools (``benchmarks/peers``; skipped with a note
-  when its node_modules are not installed: ``npm ci --prefix benchmarks/peers``).
+* peer: the official MCP Inspector (``@modelcontextprotocol/inspector`` 2.12.0, ``benchmarks/peers``) in CLI
+  mode. It lists one thing per run, so "same 4 lists" is four runs (tools, prompts, resources, templates) and
+  "tools only" is one. Skipped with a note when not installed: ``npm ci --prefix benchmarks/peers``.
 
 The overhead is median(mcpship) - median(baseline). Results go to benchmarks/RESULTS.md (the section between
 the inspect-overhead markers) and benchmarks/out/inspect_overhead.json.
@@ -68,23 +69,29 @@ def cases() -> list[Case]:
     ]
 
 
-def commands(case: Case) -> dict[str, list[str]]:
+PEER_METHODS = ("tools/list", "prompts/list", "resources/list", "resources/templates/list")
+
+
+def commands(case: Case) -> dict[str, list[list[str]]]:
+    """Each runner is a sequence of commands timed together (the Inspector lists one thing per run)."""
     runs = {
-        "baseline": [sys.executable, str(ROOT / "benchmarks" / "raw_client.py"), *case.server],
-        "mcpship": [mcpship_bin(), "inspect", "--json", *case.mcpship_target],
+        "baseline": [[sys.executable, str(ROOT / "benchmarks" / "raw_client.py"), *case.server]],
+        "mcpship": [[mcpship_bin(), "inspect", "--json", *case.mcpship_target]],
     }
     if PEER_BIN.exists():
-        runs["inspector"] = [str(PEER_BIN), "--cli", *case.server, "--method", "tools/list"]
+        peer = [str(PEER_BIN), "--cli", "-q", "--format", "json", *case.server, "--method"]
+        runs["inspector_tools"] = [[*peer, "tools/list"]]
+        runs["inspector_all"] = [[*peer, method] for method in PEER_METHODS]
     return runs
 
 
-def timed(argv: list[str]) -> float:
+def timed(sequence: list[list[str]]) -> float:
     started = time.perf_counter()
-    completed = subprocess.run(argv, capture_output=True, timeout=120, check=False, cwd=ROOT)
-    elapsed = (time.perf_counter() - started) * 1000
-    if completed.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed ({completed.returncode}): {completed.stderr.decode()[-2000:]}")
-    return elapsed
+    for argv in sequence:
+        completed = subprocess.run(argv, capture_output=True, timeout=120, check=False, cwd=ROOT)
+        if completed.returncode != 0:
+            raise SystemExit(f"{' '.join(argv)} failed ({completed.returncode}): {completed.stderr.decode()[-2000:]}")
+    return (time.perf_counter() - started) * 1000
 
 
 def measure(all_cases: list[Case], runs: int, warmup: int) -> None:
@@ -104,13 +111,14 @@ def summary(case: Case) -> dict[str, float]:
     result = {f"{name}_median_ms": round(value, 1) for name, value in medians.items()}
     result["overhead_ms"] = round(medians["mcpship"] - medians["baseline"], 1)
     result["mcpship_over_baseline"] = round(medians["mcpship"] / medians["baseline"], 2)
-    if "inspector" in medians:
-        result["inspector_over_mcpship"] = round(medians["inspector"] / medians["mcpship"], 2)
+    if "inspector_all" in medians:
+        result["inspector_all_over_mcpship"] = round(medians["inspector_all"] / medians["mcpship"], 2)
+        result["inspector_tools_over_mcpship"] = round(medians["inspector_tools"] / medians["mcpship"], 2)
     return result
 
 
 def render(all_cases: list[Case], runs: int) -> str:
-    peer = all("inspector" in case.times for case in all_cases)
+    peer = all("inspector_all" in case.times for case in all_cases)
     lines = [
         START,
         "## `mcpship inspect`: overhead on top of the server's own start-up",
@@ -121,8 +129,8 @@ def render(all_cases: list[Case], runs: int) -> str:
         " server and listing the same things. Target: overhead ≤ 100 ms.",
         "",
         "| server | baseline | mcpship inspect | overhead | mcpship / baseline |"
-        + (" MCP Inspector CLI (tools only) | Inspector / mcpship |" if peer else ""),
-        "|---|---:|---:|---:|---:|" + ("---:|---:|" if peer else ""),
+        + (" Inspector CLI, same 4 lists | ÷ mcpship | Inspector CLI, tools only | ÷ mcpship |" if peer else ""),
+        "|---|---:|---:|---:|---:|" + ("---:|---:|---:|---:|" if peer else ""),
     ]
     for case in all_cases:
         s = summary(case)
@@ -132,7 +140,10 @@ def render(all_cases: list[Case], runs: int) -> str:
             f" {s['overhead_ms']:.0f} ms {verdict} | {s['mcpship_over_baseline']:.2f}× |"
         )
         if peer:
-            row += f" {s['inspector_median_ms']:.0f} ms | {s['inspector_over_mcpship']:.2f}× |"
+            row += (
+                f" {s['inspector_all_median_ms']:.0f} ms | {s['inspector_all_over_mcpship']:.2f}× |"
+                f" {s['inspector_tools_median_ms']:.0f} ms | {s['inspector_tools_over_mcpship']:.2f}× |"
+            )
         lines.append(row)
     if not peer:
         lines += ["", "The MCP Inspector peer was not installed for this run (`npm ci --prefix benchmarks/peers`)."]

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from mcpship.__about__ import __version__
 from mcpship._exceptions import (
+    BuildError,
     InterfaceDriftError,
+    InvalidArtifactError,
     LockError,
     McpshipError,
     ProbeError,
@@ -28,11 +30,22 @@ from mcpship._exceptions import (
     SpecError,
     ToolchainError,
     UsageError,
+    VerifyError,
 )
 
 # Public names resolved on first use, so `import mcpship` (and the CLI's start) stays cheap: the CLI
 # spawns a server before loading pydantic models and the MCP SDK, which then load while the server boots.
 _LAZY = {
+    "Problem": "mcpship._problems",
+    "BuildReport": "mcpship.build",
+    "build_project": "mcpship.build",
+    "ShipOutcome": "mcpship.build.ship",
+    "ship_project": "mcpship.build.ship",
+    "Artifact": "mcpship.targets",
+    "BuildOptions": "mcpship.targets",
+    "VerifyResult": "mcpship.verify",
+    "verify_dist": "mcpship.verify",
+    "validate_paths": "mcpship.validate",
     "NullReporter": "mcpship._reporter",
     "Reporter": "mcpship._reporter",
     "InterfaceLock": "mcpship.interface",
@@ -52,12 +65,18 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from mcpship._problems import Problem
     from mcpship._reporter import NullReporter, Reporter
+    from mcpship.build import BuildReport, build_project
+    from mcpship.build.ship import ShipOutcome, ship_project
     from mcpship.interface import InterfaceLock, ItemChange, diff_locks, lock_from_snapshot, read_lock
     from mcpship.interface.project import LockOutcome, lock_project
     from mcpship.probe import ServerSnapshot, inspect_server
     from mcpship.spec import ResolvedSpec, Spec, load_spec
     from mcpship.spec.init import InitOutcome, init_project
+    from mcpship.targets import Artifact, BuildOptions
+    from mcpship.validate import validate_paths
+    from mcpship.verify import VerifyResult, verify_dist
 
 
 def __getattr__(name: str) -> Any:
@@ -74,15 +93,21 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Artifact",
+    "BuildError",
+    "BuildOptions",
+    "BuildReport",
     "InitOutcome",
     "InterfaceDriftError",
     "InterfaceLock",
+    "InvalidArtifactError",
     "ItemChange",
     "LockError",
     "LockOutcome",
     "McpshipError",
     "NullReporter",
     "ProbeError",
+    "Problem",
     "ProtocolViolationError",
     "Reporter",
     "ResolvedSpec",
@@ -91,11 +116,15 @@ __all__ = [
     "ServerSnapshot",
     "ServerStartError",
     "ServerTimeoutError",
+    "ShipOutcome",
     "Spec",
     "SpecError",
     "ToolchainError",
     "UsageError",
+    "VerifyError",
+    "VerifyResult",
     "__version__",
+    "build_project",
     "diff_locks",
     "init_project",
     "inspect_server",
@@ -103,4 +132,7 @@ __all__ = [
     "lock_from_snapshot",
     "lock_project",
     "read_lock",
+    "ship_project",
+    "validate_paths",
+    "verify_dist",
 ]

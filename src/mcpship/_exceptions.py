@@ -102,6 +102,11 @@ class InterfaceDriftError(McpshipError):
 class BuildError(McpshipError):
     exit_code = 8
 
+    def __init__(self, message: str, *, hint: str | None = None, report: object | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.report = report
+        """The :class:`mcpship.build.BuildReport` when some targets were built before others failed."""
+
 
 class InvalidArtifactError(McpshipError):
     exit_code = 9
@@ -109,3 +114,8 @@ class InvalidArtifactError(McpshipError):
 
 class VerifyError(McpshipError):
     exit_code = 10
+
+    def __init__(self, message: str, *, hint: str | None = None, results: list[object] | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.results = results or []
+        """Every :class:`mcpship.verify.VerifyResult`, passed and failed, for the report table."""

@@ -13,14 +13,21 @@ import typer
 import typer.main
 
 from mcpship._exceptions import McpshipError
-from mcpship.cli import init_cmd, inspect_cmd, lock_cmd, spec_cmd
+from mcpship.cli import build_cmd, init_cmd, inspect_cmd, lock_cmd, spec_cmd, verify_cmd
 from mcpship.cli._app import State, app
 from mcpship.cli._output import print_error, print_usage_error
 from mcpship.cli._prespawn import prespawn
 
 __all__ = ["app", "main"]
 
-_COMMANDS = (init_cmd, inspect_cmd, lock_cmd, spec_cmd)  # imported for their @app.command registrations
+_COMMANDS = (
+    build_cmd,
+    init_cmd,
+    inspect_cmd,
+    lock_cmd,
+    spec_cmd,
+    verify_cmd,
+)  # imported for their @app.command registrations
 
 
 def main(argv: Sequence[str] | None = None) -> int:

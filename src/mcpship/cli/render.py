@@ -9,8 +9,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from mcpship.build import BuildReport
 from mcpship.probe.snapshot import ServerSnapshot
 from mcpship.spec.load import ResolvedSpec
+from mcpship.verify.result import VerifyResult
 
 __all__ = ["render_snapshot", "render_spec"]
 
@@ -133,3 +135,32 @@ def render_spec(resolved: ResolvedSpec) -> None:
                 entry.description,
             )
         console.print(env_table)
+
+
+def render_build(report: BuildReport) -> None:
+    console = Console()
+    table = Table(title=f"Built into {report.outdir}", title_justify="left")
+    for column in ("target", "file", "size", "sha256"):
+        table.add_column(column, overflow="fold")
+    for artifact in report.built:
+        table.add_row(artifact.target, artifact.path.name, _size(artifact.size), artifact.sha256[:16] + "…")
+    console.print(table)
+    for name, reason in report.skipped.items():
+        console.print(f"[dim]{name}: skipped, {reason}[/dim]")
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.1f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"
+
+
+def render_verify(results: Sequence[VerifyResult]) -> None:
+    table = Table(title="Verified", title_justify="left")
+    for column in ("artifact", "run as", "start", "interface", "detail"):
+        table.add_column(column, overflow="fold")
+    marks = {True: "[green]✓[/green]", False: "[red]✗[/red]", None: "–"}
+    for result in results:
+        start = f"{result.seconds:.1f} s" if result.seconds is not None else "–"
+        status = marks[result.matches] if result.status != "failed" or result.matches is not None else "[red]✗[/red]"
+        detail = result.detail if result.status != "skipped" else f"[dim]skipped: {result.detail}[/dim]"
+        table.add_row(result.artifact.path.name, result.how, start, status, detail)
+    Console().print(table)

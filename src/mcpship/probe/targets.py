@@ -227,6 +227,9 @@ def _npm_plan(target: str, extra: tuple[str, ...], env: dict[str, str], script: 
 
 def _wheel_plan(path: Path, extra: tuple[str, ...], env: dict[str, str], script: str | None) -> StdioPlan:
     scripts = _wheel_console_scripts(path)
+    package = path.name.split("-", 1)[0].replace("_", "-").lower()
+    if script is None and package in scripts:
+        script = package  # what `uvx --from <wheel>` would run: the script named like the package
     if script is None:
         if len(scripts) != 1:
             listed = ", ".join(scripts) or "none"

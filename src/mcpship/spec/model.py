@@ -13,9 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 __all__ = ["TARGET_NAMES", "EnvVar", "HttpTransport", "Icon", "RunConfig", "Spec"]
 
-# The registry's semantic rule (stricter than its JSON-schema pattern): one "/", no leading/trailing punctuation.
-_NAMESPACE = r"[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?"
-_SERVER = r"[a-zA-Z0-9](?:[a-zA-Z0-9._-]*[a-zA-Z0-9])?"
+# The registry's semantic rule (stricter than its JSON-schema pattern): one "/", each side at least two
+# characters, no leading/trailing punctuation (registry.md §2.2; the same rule server_json/rules.py applies).
+_NAMESPACE = r"[a-zA-Z0-9][a-zA-Z0-9.-]*[a-zA-Z0-9]"
+_SERVER = r"[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]"
 NAME_PATTERN = re.compile(rf"^{_NAMESPACE}/{_SERVER}$")
 ENV_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Targets mcpship knows or will know; a misspelt target is an error, not a silently skipped build.
@@ -111,7 +112,9 @@ class Spec(_Strict):
     @field_validator("version")
     @classmethod
     def _exact_version(cls, value: str) -> str:
-        if value == "latest" or any(ch in value for ch in "^~<>=*|, ") or value.lower().endswith(".x"):
+        from mcpship.server_json._versions import RESERVED_VERSION, looks_like_version_range
+
+        if value.strip() == RESERVED_VERSION or looks_like_version_range(value):
             raise ValueError(f"{value!r} is not an exact version (the registry rejects ranges and 'latest')")
         return value
 

@@ -1,0 +1,167 @@
+"""``mcpship verify``, ``mcpship validate`` and ``mcpship ship``: prove what was built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mcpship._exceptions import InvalidArtifactError, VerifyError
+from mcpship.cli._app import State, app
+from mcpship.cli._options import JsonOption, ProjectDir, TimeoutOption
+from mcpship.cli._output import TerminalReporter, print_json
+
+ConfigOption = Annotated[
+    list[str] | None,
+    typer.Option("--config", "-c", help="A user setting for the server: KEY=VALUE (env var or MCPB user_config key)."),
+]
+
+_VERIFY_EPILOG = """Examples:
+
+  mcpship verify examples/notes-py/dist                 # every artifact in the build report
+  mcpship verify dist --project . --config NOTES_TOKEN=t0k
+"""
+_VALIDATE_EPILOG = """Examples:
+
+  mcpship validate dist/server.json
+  mcpship validate dist/notes-0.1.0.mcpb --require-signature
+  mcpship validate examples/notes-py/mcpship.toml manifest.json
+"""
+_SHIP_EPILOG = """Examples:
+
+  mcpship ship examples/notes-py                 # lock check, build every target, verify every artifact
+  mcpship ship examples/notes-node --target mcpb,registry
+"""
+
+
+@app.command(epilog=_VERIFY_EPILOG)
+def verify(
+    ctx: typer.Context,
+    dist: Annotated[Path, typer.Argument(help="The build output folder.")] = Path("dist"),
+    project: Annotated[Path | None, typer.Option("--project", help="Project folder (default: DIST/..).")] = None,
+    config: ConfigOption = None,
+    timeout: TimeoutOption = 180.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Run every built artifact as its users would, in isolation, and compare its interface with the lock."""
+    from mcpship.probe.environment import parse_env_assignments
+    from mcpship.verify import verify_dist
+
+    state = ctx.ensure_object(State)
+    reporter = TerminalReporter(state.verbosity)
+    try:
+        results = verify_dist(
+            dist, project=project, config=parse_env_assignments(config or []), timeout=timeout, reporter=reporter
+        )
+    except VerifyError as error:
+        reporter.close()
+        _show_results(error.results, as_json)
+        raise
+    finally:
+        reporter.close()
+    _show_results(list(results), as_json)
+
+
+@app.command(epilog=_VALIDATE_EPILOG)
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="server.json, manifest.json, .mcpb, mcpship.toml (or folders).")],
+    require_signature: Annotated[
+        bool, typer.Option("--require-signature", help="A .mcpb must carry a valid signature.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Check files by their own rules: the official registry's for server.json, the MCPB schema for bundles."""
+    from mcpship.validate import validate_paths
+
+    problems = validate_paths(files, require_signature=require_signature)
+    errors = [p for p in problems if p.severity == "error"]
+    if as_json:
+        print_json(
+            [
+                {"file": p.file, "path": p.path, "severity": p.severity, "message": p.message, "hint": p.hint}
+                for p in problems
+            ]
+        )
+    else:
+        for problem in problems:  # one `error:` line at the end sums up; each finding gets a mark
+            mark = "✗" if problem.severity == "error" else "!"
+            typer.echo(f"{mark} {problem.render()}", err=True)
+            if problem.hint:
+                typer.echo(f"  fix: {problem.hint}", err=True)
+        if not errors:
+            typer.echo(f"valid: {', '.join(str(f) for f in files)}")
+    if errors:
+        raise InvalidArtifactError(
+            f"{len(errors)} problem(s) in {len({p.file for p in errors})} file(s); the first: {errors[0].render()}",
+            hint=errors[0].hint or "see the lines above",
+        )
+
+
+@app.command(epilog=_SHIP_EPILOG)
+def ship(
+    ctx: typer.Context,
+    directory: ProjectDir = Path(),
+    target: Annotated[list[str] | None, typer.Option("--target", "-t", help="Targets (default: the spec's).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: DIR/dist).")] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="Repair what checks can fix safely.")] = False,
+    platform: Annotated[list[str] | None, typer.Option("--platform", help="Per-platform MCPB bundles.")] = None,
+    config: ConfigOption = None,
+    timeout: TimeoutOption = 180.0,
+    as_json: JsonOption = False,
+) -> None:
+    """The main job: check the interface lock, build every target, verify every artifact."""
+    from mcpship.build.ship import ship_project
+    from mcpship.probe.environment import parse_env_assignments
+    from mcpship.targets import BuildOptions
+
+    state = ctx.ensure_object(State)
+    names = [name.strip() for item in target or [] for name in item.split(",") if name.strip()]
+    reporter = TerminalReporter(state.verbosity)
+    try:
+        outcome = ship_project(
+            directory,
+            targets=names or None,
+            outdir=out,
+            options=BuildOptions(fix=fix, platforms=tuple(platform or ())),
+            config=parse_env_assignments(config or []),
+            timeout=timeout,
+            reporter=reporter,
+        )
+    except VerifyError as error:
+        reporter.close()
+        _show_results(error.results, as_json)
+        raise
+    finally:
+        reporter.close()
+    if not as_json:
+        from mcpship.cli.render import render_build
+
+        typer.echo(f"interface lock: up to date ({outcome.lock.lock.digest[:19]}…)")
+        render_build(outcome.build)
+    _show_results(outcome.verified, as_json)
+
+
+def _show_results(results: list[object], as_json: bool) -> None:
+    from mcpship.verify import VerifyResult
+
+    rows = [r for r in results if isinstance(r, VerifyResult)]
+    if as_json:
+        print_json(
+            [
+                {
+                    "file": r.artifact.path.name,
+                    "kind": r.artifact.kind,
+                    "status": r.status,
+                    "how": r.how,
+                    "seconds": r.seconds,
+                    "interfaceMatches": r.matches,
+                    "detail": r.detail,
+                }
+                for r in rows
+            ]
+        )
+        return
+    from mcpship.cli.render import render_verify
+
+    render_verify(rows)

@@ -1,0 +1,95 @@
+"""Read the metadata a package registry will show from built artifacts: wheel METADATA, sdist PKG-INFO,
+npm tarball package.json. Each reader returns the member it read, so problems can name ``file!member``."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from email.message import Message
+from email.parser import HeaderParser
+from pathlib import Path
+
+__all__ = ["PythonMetadata", "read_npm_manifest", "read_python_metadata"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PythonMetadata:
+    member: str
+    name: str
+    version: str
+    description: str
+    """The long description (what PyPI's ``info.description`` will be)."""
+
+
+def read_python_metadata(path: Path) -> PythonMetadata:
+    """Core metadata of a wheel (``*.dist-info/METADATA``) or sdist (``*/PKG-INFO``).
+
+    Raises OSError or ValueError when the file is unreadable or not a Python distribution.
+    """
+    try:
+        if path.name.endswith(".whl"):
+            member, raw = _wheel_metadata(path)
+        elif path.name.endswith(".tar.gz"):
+            member, raw = _sdist_metadata(path)
+        else:
+            raise ValueError(f"{path.name} is neither a wheel nor an sdist")
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
+        raise ValueError(f"{path.name} is not a readable archive: {exc}") from exc
+    message = HeaderParser().parsestr(raw.decode("utf-8"))
+    return PythonMetadata(
+        member=member,
+        name=message.get("Name", ""),
+        version=message.get("Version", ""),
+        description=_description(message),
+    )
+
+
+def _description(message: Message) -> str:
+    # Metadata 2.1+ puts the long description in the body; older files use a Description header.
+    body = message.get_payload()
+    if isinstance(body, str) and body.strip():
+        return body
+    return message.get("Description", "")
+
+
+def _wheel_metadata(path: Path) -> tuple[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            parts = name.split("/")
+            if len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "METADATA":
+                return name, archive.read(name)
+    raise ValueError(f"{path.name} has no *.dist-info/METADATA")
+
+
+def _sdist_metadata(path: Path) -> tuple[str, bytes]:
+    with tarfile.open(path, "r:gz") as archive:
+        for member in archive.getmembers():
+            parts = member.name.split("/")
+            if len(parts) == 2 and parts[1] == "PKG-INFO" and member.isfile():
+                handle = archive.extractfile(member)
+                if handle is not None:
+                    return member.name, handle.read()
+    raise ValueError(f"{path.name} has no top-level PKG-INFO")
+
+
+def read_npm_manifest(path: Path) -> tuple[str, dict[str, object]]:
+    """``package/package.json`` of an npm tarball (npm pack puts everything under one top folder)."""
+    try:
+        return _npm_manifest(path)
+    except (tarfile.TarError, EOFError) as exc:
+        raise ValueError(f"{path.name} is not a readable archive: {exc}") from exc
+
+
+def _npm_manifest(path: Path) -> tuple[str, dict[str, object]]:
+    with tarfile.open(path, "r:gz") as archive:
+        for member in archive.getmembers():
+            parts = member.name.split("/")
+            if len(parts) == 2 and parts[1] == "package.json" and member.isfile():
+                handle = archive.extractfile(member)
+                if handle is not None:
+                    document = json.loads(handle.read().decode("utf-8"))
+                    if isinstance(document, dict):
+                        return member.name, document
+    raise ValueError(f"{path.name} has no package/package.json")

@@ -1,0 +1,165 @@
+"""Which files go into a bundle: default excludes plus ``.mcpbignore`` (gitignore semantics), a safe tree walk,
+and the reproducible zip.
+
+Rules match archive paths, which for project files are their paths from the project root (as with the
+official ``mcpb pack``). Defaults come first and ``.mcpbignore`` after them in one rule list, so a ``!pattern``
+there re-includes a default exclusion, exactly like the official CLI.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pathspec
+
+from mcpship._exceptions import BuildError
+from mcpship.targets._archive import write_reproducible_zip
+
+__all__ = ["DEFAULT_EXCLUDES", "IGNORE_FILE", "IgnoreRules", "collect_tree", "write_bundle"]
+
+IGNORE_FILE = ".mcpbignore"
+
+DEFAULT_EXCLUDES: tuple[str, ...] = (
+    # version control, editors, OS litter
+    ".git/",
+    ".hg/",
+    ".svn/",
+    ".gitignore",
+    ".gitattributes",
+    IGNORE_FILE,
+    ".DS_Store",
+    "Thumbs.db",
+    ".idea/",
+    ".vscode/",
+    # secrets and local settings
+    ".env*",
+    ".npmrc",
+    ".pypirc",
+    ".yarnrc",
+    # Python
+    ".venv/",
+    "venv/",
+    "__pycache__/",
+    "*.pyc",
+    "*.pyo",
+    ".pytest_cache/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    ".tox/",
+    ".nox/",
+    "*.egg-info/",
+    ".coverage",
+    "htmlcov/",
+    # Node; "*.map" spares folders named like "Iterator.prototype.map/" (mcpb issue #241)
+    "node_modules/.cache/",
+    "node_modules/.bin/",
+    "node_modules/.package-lock.json",
+    ".npm/",
+    ".yarn/",
+    ".pnp.*",
+    "npm-debug.log*",
+    "yarn-debug.log*",
+    "yarn-error.log*",
+    "*.tsbuildinfo",
+    "*.d.ts",
+    "*.map",
+    "!*.map/",
+    # the project's own tests and build output: anchored, so vendored packages keep their dist/ and tests/
+    "/tests/",
+    "/test/",
+    "/dist/",
+    "/build/",
+    "/coverage/",
+    "/package-lock.json",
+    "/yarn.lock",
+    "/tsconfig.json",
+    # bundles and logs
+    "*.mcpb",
+    "*.dxt",
+    "*.log",
+)
+
+
+class IgnoreRules:
+    """Gitignore-style exclusion rules over archive paths; the last matching pattern decides."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.patterns = tuple(patterns)
+        self._spec = pathspec.GitIgnoreSpec.from_lines(self.patterns)
+
+    @classmethod
+    def for_project(cls, root: Path) -> IgnoreRules:
+        """The defaults, then the project's ``.mcpbignore`` (``#`` comments and blank lines skipped)."""
+        extra: list[str] = []
+        ignore_file = root / IGNORE_FILE
+        if ignore_file.is_file():
+            for line in ignore_file.read_text(encoding="utf-8").splitlines():
+                stripped = line.strip()
+                if stripped and not stripped.startswith("#"):
+                    extra.append(stripped)
+        return cls((*DEFAULT_EXCLUDES, *extra))
+
+    def excludes(self, archive_path: str, *, is_dir: bool = False) -> bool:
+        return self._spec.match_file(archive_path + "/" if is_dir else archive_path)
+
+
+def collect_tree(
+    top: Path,
+    rules: IgnoreRules,
+    *,
+    prefix: str = "",
+    boundary: Path | None = None,
+    skip: Iterable[str] = (),
+) -> dict[str, Path]:
+    """``{archive path: file}`` for every file under ``top`` the rules keep; folders they exclude are not entered.
+
+    Symlinks are followed and stored as regular files (as ``mcpb pack`` does) but only when they stay inside
+    ``boundary`` (default ``top``): a link to elsewhere would ship files from outside the project.
+    ``skip`` names top-level entries the caller adds another way (``node_modules`` from a clean install).
+    """
+    limit = (boundary or top).resolve()
+    found: dict[str, Path] = {}
+    skipped = set(skip)
+
+    def walk(directory: Path, archive_prefix: str, ancestors: frozenset[Path]) -> None:
+        for entry in sorted(os.scandir(directory), key=lambda item: item.name):
+            if not archive_prefix and entry.name in skipped:
+                continue
+            name = archive_prefix + entry.name
+            path = Path(entry.path)
+            is_dir = entry.is_dir(follow_symlinks=True)
+            if rules.excludes(name, is_dir=is_dir):
+                continue
+            if entry.is_symlink():
+                _check_link(path, name, limit)
+            if is_dir:
+                real = path.resolve()
+                if real in ancestors:  # a link back up the tree would loop forever
+                    raise BuildError(f"{path}: symlink loop", hint=f"remove the link or add {name}/ to {IGNORE_FILE}")
+                walk(path, name + "/", ancestors | {real})
+            elif entry.is_file(follow_symlinks=True):
+                found[name] = path
+
+    walk(top, prefix.rstrip("/") + "/" if prefix else "", frozenset({top.resolve()}))
+    return found
+
+
+def _check_link(path: Path, name: str, limit: Path) -> None:
+    target = path.resolve()
+    if not target.exists():
+        raise BuildError(f"{path}: broken symlink", hint=f"remove it or add {name} to {IGNORE_FILE}")
+    if not target.is_relative_to(limit):
+        raise BuildError(
+            f"{path}: symlink to {target}, outside the project; the bundle would carry files from elsewhere",
+            hint=f"copy the file into the project, or add {name} to {IGNORE_FILE}",
+        )
+
+
+def write_bundle(destination: Path, files: Mapping[str, Path], *, epoch: int) -> None:
+    """Zip ``files`` reproducibly; ``manifest.json`` must be among them (hosts read it from the root)."""
+    if "manifest.json" not in files:
+        raise BuildError("internal error: a bundle without manifest.json")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    write_reproducible_zip(destination, files.items(), epoch=epoch)

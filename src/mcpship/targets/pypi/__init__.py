@@ -1,0 +1,101 @@
+"""The ``pypi`` target: sdist and wheel through the project's own PEP 517 backend (``uv build``, isolated),
+after the checks that make the package installable with ``uvx`` and claimable in the MCP Registry."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from mcpship._exceptions import BuildError
+from mcpship._problems import Problem
+from mcpship.probe.pyenv import uv_executable
+from mcpship.spec.project_metadata import read_toml
+from mcpship.targets._base import BuildContext, target_config
+from mcpship.targets.pypi.checks import check_project
+from mcpship.targets.pypi.metadata import check_distribution, warm_renderers
+
+__all__ = ["PypiConfig", "PypiTarget"]
+
+
+class PypiConfig(BaseModel):
+    """``[targets.pypi]``: nothing to configure yet; the table exists so typos are caught."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PypiTarget:
+    name: ClassVar[str] = "pypi"
+    needs: ClassVar[tuple[str, ...]] = ()
+
+    def not_applicable(self, context: BuildContext) -> str | None:
+        runtime = context.resolved.spec.run.runtime
+        if runtime != "python":
+            return f"a {runtime} server; the pypi target packages Python servers"
+        return None
+
+    def check(self, context: BuildContext) -> list[Problem]:
+        target_config(context, self.name, PypiConfig)
+        pyproject = context.root / "pyproject.toml"
+        if not pyproject.is_file():
+            return [
+                Problem(
+                    file=str(pyproject),
+                    path="$",
+                    message="no pyproject.toml: a Python server needs one to be packaged",
+                    hint="create it with [project] name, version, dependencies and [project.scripts]",
+                )
+            ]
+        project = read_toml(pyproject).get("project") or {}
+        return check_project(context.root, project, context.resolved.spec, fix=context.options.fix)
+
+    def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
+        # sdist and wheel build side by side from the tree (two cores, ~40 % faster than sdist-then-wheel).
+        # That the sdist is complete is still proven: `mcpship verify` builds a wheel from it and requires
+        # the result to be byte-identical to this wheel.
+        env = dict(os.environ)
+        env["SOURCE_DATE_EPOCH"] = str(context.source_date_epoch)
+        builds = {
+            kind: subprocess.Popen(
+                [uv_executable(), "build", "--quiet", flag, "--out-dir", str(context.staging), str(context.root)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for kind, flag in (("sdist", "--sdist"), ("wheel", "--wheel"))
+        }
+        warm_renderers()  # imports docutils & co while the backends run
+        for kind, process in builds.items():
+            try:
+                _, stderr = process.communicate(timeout=900)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+                stderr = "timed out after 900 s"
+            if process.returncode != 0:
+                for other in builds.values():
+                    other.kill()
+                tail = "\n".join(stderr.strip().splitlines()[-20:])
+                raise BuildError(
+                    f"building the {kind} of {context.root.name} with its PEP 517 backend failed (uv build exited"
+                    f" {process.returncode}):\n{tail}",
+                    hint=f"run `uv build {context.root}` to see the full output",
+                )
+        outputs: list[tuple[str, Path, str | None]] = []
+        problems: list[Problem] = []
+        for path in sorted(context.staging.iterdir()):
+            if path.suffix == ".whl":
+                outputs.append(("wheel", path, None))
+            elif path.name.endswith(".tar.gz"):
+                outputs.append(("sdist", path, None))
+            else:
+                continue
+            problems.extend(p for p in check_distribution(path) if p.severity == "error")
+        if problems:
+            listed = "\n".join(f"  {problem.render()}" for problem in problems)
+            raise BuildError(f"the built distributions would not pass `twine check`:\n{listed}", hint=problems[0].hint)
+        return outputs

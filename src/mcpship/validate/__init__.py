@@ -1,0 +1,106 @@
+"""``mcpship validate``: recognise what a file is and check it by its own rules.
+
+server.json (official registry rules), an MCPB ``manifest.json`` (its schema version's rules), a ``.mcpb``
+bundle (manifest, contents, signature), ``mcpship.toml`` / ``pyproject.toml`` (the spec).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from mcpship._exceptions import SpecError
+from mcpship._problems import Problem
+
+__all__ = ["FileKind", "detect_kind", "validate_paths"]
+
+FileKind = Literal["server.json", "mcpb-manifest", "mcpb-bundle", "spec"]
+
+
+def detect_kind(path: Path) -> tuple[FileKind | None, Any]:
+    """What ``path`` is, and its parsed JSON when it is JSON (None, reason) when it cannot be told."""
+    if path.is_dir():
+        if (path / "manifest.json").is_file():
+            return detect_kind(path / "manifest.json")
+        return "spec", None
+    if path.suffix in (".mcpb", ".dxt"):
+        return "mcpb-bundle", None
+    if path.name in ("mcpship.toml", "pyproject.toml"):
+        return "spec", None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict):
+        schema = str(data.get("$schema", ""))
+        if "server.schema" in schema or ("name" in data and ("packages" in data or "remotes" in data)):
+            return "server.json", data
+        server = data.get("server")
+        if (
+            "manifest_version" in data
+            or "dxt_version" in data
+            or (isinstance(server, dict) and "entry_point" in server)
+        ):
+            return "mcpb-manifest", data
+    return None, data
+
+
+def validate_paths(paths: Sequence[Path | str], *, require_signature: bool = False) -> list[Problem]:
+    """Every problem in every file (errors and warnings); an empty list means all are valid."""
+    problems: list[Problem] = []
+    for raw in paths:
+        path = Path(raw)
+        problems.extend(_validate_one(path, require_signature=require_signature))
+    return problems
+
+
+def _validate_one(path: Path, *, require_signature: bool) -> list[Problem]:
+    if not path.exists():
+        return [Problem(file=str(path), path="$", message="no such file or folder")]
+    try:
+        kind, data = detect_kind(path)
+    except json.JSONDecodeError as exc:
+        return [
+            Problem(
+                file=str(path),
+                path="$",
+                message=f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+                hint="fix the syntax at that position",
+            )
+        ]
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Problem(file=str(path), path="$", message=f"cannot read it: {exc}")]
+    if kind == "server.json":
+        from mcpship.server_json.rules import validate_server_json
+
+        return validate_server_json(data, source=str(path))
+    if kind == "mcpb-manifest":
+        from mcpship.validate.mcpb import validate_manifest
+
+        return validate_manifest(data, source=str(path))
+    if kind == "mcpb-bundle":
+        from mcpship.validate.mcpb import validate_bundle
+
+        return validate_bundle(path, require_signature=require_signature)
+    if kind == "spec":
+        return _validate_spec(path)
+    return [
+        Problem(
+            file=str(path),
+            path="$",
+            message="cannot tell what this file is (not a server.json, an MCPB manifest, a .mcpb bundle or a spec)",
+            hint='server.json needs "$schema" and "name"; an MCPB manifest needs "manifest_version"',
+        )
+    ]
+
+
+def _validate_spec(path: Path) -> list[Problem]:
+    from mcpship.spec import load_spec
+
+    directory = path if path.is_dir() else path.parent
+    try:
+        load_spec(directory)
+    except SpecError as error:
+        return [
+            Problem(file=str(path), path="spec", message=line, hint=error.hint) for line in error.message.splitlines()
+        ]
+    return []

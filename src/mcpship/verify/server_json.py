@@ -1,0 +1,27 @@
+"""server.json is not run: it is checked by the official registry's rules and against the packages built beside it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from mcpship.targets._base import Artifact
+from mcpship.verify.result import VerifyResult
+
+__all__ = ["verify_server_json"]
+
+
+def verify_server_json(artifact: Artifact, others: Sequence[Artifact]) -> VerifyResult:
+    from mcpship.server_json.ownership import check_ownership_markers
+    from mcpship.server_json.rules import validate_server_json
+
+    source = str(artifact.path)
+    data = json.loads(artifact.path.read_text(encoding="utf-8"))
+    problems = [p for p in validate_server_json(data, source=source) if p.severity == "error"]
+    if not problems:
+        problems = [p for p in check_ownership_markers(data, others, source=source) if p.severity == "error"]
+    how = "registry rules + ownership markers"
+    if problems:
+        detail = "; ".join(f"{p.path}: {p.message}" for p in problems)
+        return VerifyResult(artifact=artifact, how=how, status="failed", detail=detail)
+    return VerifyResult(artifact=artifact, how=how, status="ok", detail="valid; every package carries its marker")
