@@ -125,7 +125,7 @@ def collect_tree(
 
     def walk(directory: Path, archive_prefix: str, ancestors: frozenset[Path]) -> None:
         for entry in sorted(os.scandir(directory), key=lambda item: item.name):
-            if not archive_prefix and entry.name in skipped:
+            if directory == top and entry.name in skipped:
                 continue
             name = archive_prefix + entry.name
             path = Path(entry.path)

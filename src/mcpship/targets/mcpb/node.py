@@ -1,6 +1,10 @@
-"""Node servers: the files ``npm pack`` would publish, plus production ``node_modules`` from a clean
-``npm ci --omit=dev --ignore-scripts`` in a staging copy (never the author's own node_modules, which holds
-dev dependencies and whatever was installed by hand)."""
+"""Node servers: the files ``npm pack`` would publish, plus the production ``node_modules``.
+
+The production tree is what ``npm ci --omit=dev --ignore-scripts`` installs. ``npm ci`` costs seconds even
+from a warm cache, so when the project's own ``node_modules`` provably holds that tree (every production
+package of package-lock.json installed at its locked version and integrity, none with install scripts, no
+cross-platform build), exactly those packages are copied from it; dev dependencies and anything extraneous
+are left out. Otherwise a clean ``npm ci`` runs in a staging copy."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from mcpship._reporter import Reporter
 from mcpship.targets.mcpb.bundle import IgnoreRules, collect_tree
 from mcpship.targets.mcpb.config import Platform
 
-__all__ = ["install_production_modules", "package_files", "read_package_json"]
+__all__ = ["install_production_modules", "package_files", "production_module_files", "read_package_json"]
 
 # npm always publishes these, whatever "files" says
 _ALWAYS = ("package.json", "README*", "readme*", "LICENSE*", "LICENCE*", "license*", "licence*")
@@ -64,6 +68,30 @@ def _anchored(pattern: str) -> str:
     return ("!/" if negated else "/") + body
 
 
+def production_module_files(
+    root: Path, staging: Path, rules: IgnoreRules, *, platform: Platform | None, reporter: Reporter
+) -> dict[str, Path]:
+    """``{archive path: file}`` for the production ``node_modules``: read in place from the project's own tree
+    when it is provably in sync with the lock, else from a clean ``npm ci`` in ``staging``."""
+    if platform is None:
+        reused = _installed_production_tree(root)
+        if reused is not None:
+            files: dict[str, Path] = {}
+            for path in reused:
+                # Nested node_modules are separate lock entries, collected on their own when production.
+                files.update(
+                    collect_tree(
+                        root / path, rules, prefix=path, boundary=root / "node_modules", skip=("node_modules",)
+                    )
+                )
+            reporter.debug(
+                f"read {len(reused)} production packages from {root / 'node_modules'} (in sync with the lock)"
+            )
+            return files
+    modules = install_production_modules(root, staging, platform=platform, reporter=reporter)
+    return collect_tree(modules, rules, prefix="node_modules")
+
+
 def install_production_modules(root: Path, staging: Path, *, platform: Platform | None, reporter: Reporter) -> Path:
     """``npm ci --omit=dev --ignore-scripts`` in ``staging``; returns its ``node_modules`` (reused if present).
 
@@ -102,3 +130,38 @@ def install_production_modules(root: Path, staging: Path, *, platform: Platform 
         )
     modules.mkdir(exist_ok=True)  # a package without dependencies still gets an (empty) folder
     return modules
+
+
+def _installed_production_tree(root: Path) -> list[str] | None:
+    """The lock's production package paths, if the project's node_modules provably holds them; else None."""
+    try:
+        lock = json.loads((root / "package-lock.json").read_text(encoding="utf-8"))
+        installed = json.loads((root / "node_modules" / ".package-lock.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if lock.get("lockfileVersion") not in (2, 3):
+        return None
+    return _production_packages(lock.get("packages") or {}, installed.get("packages") or {}, root)
+
+
+def _production_packages(locked: dict[str, Any], installed: dict[str, Any], root: Path) -> list[str] | None:
+    wanted: list[str] = []
+    for path, entry in sorted(locked.items()):
+        if not path.startswith("node_modules/") or not isinstance(entry, dict) or entry.get("dev"):
+            continue
+        if entry.get("link") or entry.get("hasInstallScript"):
+            return None  # workspaces and install scripts: only npm ci reproduces those
+        present = installed.get(path)
+        if present is None:
+            if entry.get("optional"):
+                continue  # an optional package npm skipped here (another OS/CPU) is skipped by npm ci too
+            return None
+        same = all(present.get(key) == entry.get(key) for key in ("version", "integrity", "resolved"))
+        try:
+            manifest = json.loads((root / path / "package.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not same or manifest.get("version") != entry.get("version"):
+            return None
+        wanted.append(path)
+    return wanted

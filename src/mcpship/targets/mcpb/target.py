@@ -12,7 +12,7 @@ from mcpship.targets._base import BuildContext
 from mcpship.targets.mcpb.bundle import IgnoreRules, collect_tree, write_bundle
 from mcpship.targets.mcpb.generate import Launch, build_manifest
 from mcpship.targets.mcpb.manifest import Compatibility, McpConfigOverride, Runtimes, manifest_problems
-from mcpship.targets.mcpb.node import install_production_modules, package_files
+from mcpship.targets.mcpb.node import package_files, production_module_files
 from mcpship.targets.mcpb.plan import BundlePlan, Variant, make_plan, spec_error_problem
 from mcpship.targets.mcpb.python import (
     VendoredPython,
@@ -160,11 +160,10 @@ class McpbTarget:
         self, context: BuildContext, plan: BundlePlan, variant: Variant, rules: IgnoreRules
     ) -> tuple[dict[str, Path], Launch]:
         staging = context.work / "mcpb" / f"npm-{variant.key}"
-        modules = install_production_modules(
-            context.root, staging, platform=variant.platform, reporter=context.reporter
-        )
         files = package_files(context.root, plan.package, rules)
-        files.update(collect_tree(modules, rules, prefix="node_modules"))
+        files.update(
+            production_module_files(context.root, staging, rules, platform=variant.platform, reporter=context.reporter)
+        )
         entry = plan.entry_point or ""
         launch = Launch(
             server_type="node",
