@@ -26,9 +26,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _results import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 MCPB_CLI = ROOT / "tests" / "tools" / "node_modules" / ".bin" / "mcpb"
 START, END = "<!-- build-speed:start -->", "<!-- build-speed:end -->"
 
@@ -139,16 +140,6 @@ def render(results: dict[str, dict[str, dict[str, float | None]]], runs: int) ->
     return "\n".join(lines)
 
 
-def write_results(section: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="mcpship build beside uv build and mcpb pack")
     parser.add_argument("--runs", type=int, default=7)
@@ -162,7 +153,7 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     (out / "build_speed.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     section = render(results, options.runs)
-    write_results(section)
+    write_section(section, START, END)
     print(section)
 
 

@@ -30,9 +30,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _results import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 PEER_BIN = ROOT / "benchmarks" / "peers" / "node_modules" / ".bin" / "mcp-inspector"
 START, END = "<!-- inspect-overhead:start -->", "<!-- inspect-overhead:end -->"
 TARGET_MS = 100.0
@@ -151,16 +152,6 @@ def render(all_cases: list[Case], runs: int) -> str:
     return "\n".join(lines)
 
 
-def write_results(section: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=15)
@@ -173,7 +164,7 @@ def main() -> None:
     data = {case.name: {"summary": summary(case), "times_ms": case.times} for case in all_cases}
     (out / "inspect_overhead.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
     section = render(all_cases, options.runs)
-    write_results(section)
+    write_section(section, START, END)
     print(section)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -50,16 +52,10 @@ def verify(
 
     state = ctx.ensure_object(State)
     reporter = TerminalReporter(state.verbosity)
-    try:
+    with _results_shown_on_failure(reporter, as_json):
         results = verify_dist(
             dist, project=project, config=parse_env_assignments(config or []), timeout=timeout, reporter=reporter
         )
-    except VerifyError as error:
-        reporter.close()
-        _show_results(error.results, as_json)
-        raise
-    finally:
-        reporter.close()
     _show_results(list(results), as_json)
 
 
@@ -118,7 +114,7 @@ def ship(
     state = ctx.ensure_object(State)
     names = [name.strip() for item in target or [] for name in item.split(",") if name.strip()]
     reporter = TerminalReporter(state.verbosity)
-    try:
+    with _results_shown_on_failure(reporter, as_json):
         outcome = ship_project(
             directory,
             targets=names or None,
@@ -128,18 +124,25 @@ def ship(
             timeout=timeout,
             reporter=reporter,
         )
-    except VerifyError as error:
-        reporter.close()
-        _show_results(error.results, as_json)
-        raise
-    finally:
-        reporter.close()
     if not as_json:
         from mcpship.cli.render import render_build
 
         typer.echo(f"interface lock: up to date ({outcome.lock.lock.digest[:19]}…)")
         render_build(outcome.build)
     _show_results(outcome.verified, as_json)
+
+
+@contextmanager
+def _results_shown_on_failure(reporter: TerminalReporter, as_json: bool) -> Iterator[None]:
+    """A failed verification still shows its whole table (what passed, what failed) before the error."""
+    try:
+        yield
+    except VerifyError as error:
+        reporter.close()
+        _show_results(error.results, as_json)
+        raise
+    finally:
+        reporter.close()
 
 
 def _show_results(results: list[object], as_json: bool) -> None:

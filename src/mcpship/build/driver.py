@@ -1,0 +1,172 @@
+"""``mcpship build``: run the requested targets in dependency order and collect their artifacts in dist/.
+
+Each target builds into its own empty staging folder; only when it succeeds are its files moved into dist/
+and its previous artifacts removed, so a failing target never touches what another target built.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mcpship._exceptions import BuildError, McpshipError, UsageError
+from mcpship._reporter import NullReporter, Reporter
+from mcpship.build.report import read_report, sha256_of, write_report
+from mcpship.interface.lock import LOCK_FILE, InterfaceLock, read_lock
+from mcpship.spec.load import ResolvedSpec, load_spec
+from mcpship.targets import BUILTIN_TARGETS, load_target
+from mcpship.targets._base import Artifact, BuildContext, BuildOptions, Target
+from mcpship.targets._epoch import source_date_epoch
+
+__all__ = ["BuildReport", "build_project", "default_targets"]
+
+_DEFAULTS = {"python": ("pypi", "mcpb", "registry"), "node": ("mcpb", "registry"), "binary": ("mcpb", "registry")}
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildReport:
+    outdir: Path
+    built: list[Artifact] = field(default_factory=list)
+    """Artifacts this run produced."""
+    artifacts: list[Artifact] = field(default_factory=list)
+    """Everything dist/ now holds (this run's plus earlier runs' still-valid artifacts)."""
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Target -> why it does not apply."""
+    failed: dict[str, McpshipError] = field(default_factory=dict)
+
+
+def default_targets(resolved: ResolvedSpec) -> list[str]:
+    """The spec's ``[targets]``, else what suits its runtime."""
+    return list(resolved.spec.targets) or list(_DEFAULTS[resolved.spec.run.runtime])
+
+
+def build_project(
+    directory: Path | str = ".",
+    *,
+    targets: Sequence[str] | None = None,
+    outdir: Path | str | None = None,
+    options: BuildOptions | None = None,
+    reporter: Reporter | None = None,
+) -> BuildReport:
+    """Build the project's artifacts; raise :class:`BuildError` (after building what could be) if a target failed."""
+    reporter = reporter or NullReporter()
+    options = options or BuildOptions()
+    resolved = load_spec(directory)
+    out = Path(outdir) if outdir is not None else resolved.root / "dist"
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    lock_path = resolved.root / LOCK_FILE
+    lock = read_lock(lock_path) if lock_path.exists() else None
+    names = _ordered(list(targets) if targets else default_targets(resolved))
+    previous = read_report(out)
+    kept = [a for a in previous if a.target not in names]
+    built: list[Artifact] = []
+    skipped: dict[str, str] = {}
+    failed: dict[str, McpshipError] = {}
+    epoch = source_date_epoch(resolved.root)
+    with tempfile.TemporaryDirectory(prefix="mcpship-build-") as scratch:
+        for name in names:
+            target = load_target(name)
+            blocked = [need for need in target.needs if need in failed]
+            if blocked:
+                failed[name] = BuildError(f"{name} was not built because {', '.join(blocked)} failed")
+                continue
+            context = BuildContext(
+                resolved=resolved,
+                lock=lock,
+                staging=_fresh(Path(scratch) / name / "staging"),
+                work=_fresh(Path(scratch) / name / "work"),
+                source_date_epoch=epoch,
+                options=options,
+                reporter=reporter,
+                built=_by_target(kept + built),
+            )
+            try:
+                outcome = _run_target(target, context, out, lock, previous, reporter)
+            except McpshipError as error:
+                failed[name] = error
+                continue
+            if isinstance(outcome, str):
+                skipped[name] = outcome
+            else:
+                built.extend(outcome)
+    survivors = [a for a in previous if a.target in failed or a.target in skipped] + kept
+    unique = {a.path: a for a in survivors + built}
+    artifacts = sorted(unique.values(), key=lambda a: a.path.name)
+    write_report(out, artifacts, name=resolved.spec.name, source_date_epoch=epoch)
+    report = BuildReport(outdir=out, built=built, artifacts=artifacts, skipped=skipped, failed=failed)
+    if failed:
+        first = next(iter(failed.values()))
+        summary = "\n".join(f"  {name}: {error.message}" for name, error in failed.items())
+        raise BuildError(f"{len(failed)} target(s) failed:\n{summary}", hint=first.hint, report=report)
+    return report
+
+
+def _run_target(
+    target: Target,
+    context: BuildContext,
+    out: Path,
+    lock: InterfaceLock | None,
+    previous: list[Artifact],
+    reporter: Reporter,
+) -> list[Artifact] | str:
+    reason = target.not_applicable(context)
+    if reason is not None:
+        return reason
+    reporter.step(f"checking {target.name}")
+    problems = [p for p in target.check(context) if p.severity == "error"]
+    if problems:
+        listed = "\n".join(f"    {p.render()}" + (f"\n      fix: {p.hint}" if p.hint else "") for p in problems)
+        raise BuildError(f"{len(problems)} problem(s) to fix first:\n{listed}", hint=problems[0].hint)
+    reporter.step(f"building {target.name}")
+    outputs = target.build(context)
+    artifacts: list[Artifact] = []
+    for stale in previous:  # the target succeeded: its old files make way
+        if stale.target == target.name and stale.path.parent == out:
+            stale.path.unlink(missing_ok=True)
+    for kind, path, platform in outputs:
+        final = out / path.name
+        shutil.move(str(path), final)
+        artifacts.append(
+            Artifact(
+                target=target.name,
+                kind=kind,
+                path=final,
+                sha256=sha256_of(final),
+                size=final.stat().st_size,
+                version=context.resolved.spec.version,
+                lock_digest=lock.digest if lock is not None else None,
+                platform=platform,
+            )
+        )
+        reporter.debug(f"{target.name}: {final.name}")
+    return artifacts
+
+
+def _ordered(names: list[str]) -> list[str]:
+    """Requested targets, each after the targets it reads (``registry`` after the packages it lists)."""
+    unknown = [n for n in names if n not in BUILTIN_TARGETS]
+    if unknown:
+        load_target(unknown[0])  # raises the explanatory UsageError (or finds a plugin)
+    seen: list[str] = []
+    for name in names:
+        if name in seen:
+            raise UsageError(f"target {name!r} is listed twice")
+        seen.append(name)
+    needs = {name: load_target(name).needs for name in names}
+    return sorted(names, key=lambda n: (any(need in names for need in needs[n]), names.index(n)))
+
+
+def _fresh(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=False)
+    return path
+
+
+def _by_target(artifacts: list[Artifact]) -> dict[str, list[Artifact]]:
+    grouped: dict[str, list[Artifact]] = {}
+    for artifact in artifacts:
+        grouped.setdefault(artifact.target, []).append(artifact)
+    return grouped
