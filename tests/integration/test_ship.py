@@ -42,7 +42,8 @@ def test_ship_builds_and_verifies_the_python_example(notes_py: Path, tmp_path: P
 
 def test_ship_builds_and_verifies_the_node_example(notes_node: Path, tmp_path: Path) -> None:
     rows = ship(notes_node, tmp_path / "dist")
-    assert {row["kind"] for row in rows.values()} == {"mcpb", "server.json"}
+    assert {row["kind"] for row in rows.values()} == {"npm", "mcpb", "server.json"}
+    assert rows["mcpship-example-notes-node-0.1.0.tgz"]["status"] == "ok"  # npx -y <tarball>, MCP round-trip
     assert rows["notes-node-0.1.0.mcpb"]["status"] == "ok"
     assert rows["notes-node-0.1.0.mcpb"]["interfaceMatches"] is True
     assert rows["server.json"]["status"] == "ok"

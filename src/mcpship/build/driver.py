@@ -23,7 +23,11 @@ from mcpship.targets._epoch import source_date_epoch
 
 __all__ = ["BuildReport", "build_project", "default_targets"]
 
-_DEFAULTS = {"python": ("pypi", "mcpb", "registry"), "node": ("mcpb", "registry"), "binary": ("mcpb", "registry")}
+_DEFAULTS = {
+    "python": ("pypi", "mcpb", "registry"),
+    "node": ("npm", "mcpb", "registry"),
+    "binary": ("mcpb", "registry"),
+}
 
 
 @dataclass(frozen=True, kw_only=True)

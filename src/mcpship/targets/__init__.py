@@ -14,6 +14,7 @@ __all__ = ["BUILTIN_TARGETS", "Artifact", "BuildContext", "BuildOptions", "Targe
 # name -> "module:Class"; imported only when that target is built
 BUILTIN_TARGETS = {
     "pypi": "mcpship.targets.pypi:PypiTarget",
+    "npm": "mcpship.targets.npm:NpmTarget",
     "mcpb": "mcpship.targets.mcpb:McpbTarget",
     "registry": "mcpship.targets.registry:RegistryTarget",
 }
@@ -34,7 +35,7 @@ def load_target(name: str) -> Target:
         if name in planned:
             raise UsageError(
                 f"target {name!r} is not available in this version of mcpship",
-                hint=f"build one of: {available} (npm, oci and the catalog targets are planned)",
+                hint=f"build one of: {available}",
             )
         raise UsageError(f"unknown target {name!r}", hint=f"build one of: {available}")
     module_name, _, class_name = reference.partition(":")

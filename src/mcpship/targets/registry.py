@@ -40,7 +40,7 @@ from mcpship.server_json import (
     dump_server_json,
     validate_server_json,
 )
-from mcpship.server_json._artifact_files import read_python_metadata
+from mcpship.server_json._artifact_files import read_npm_manifest, read_python_metadata
 from mcpship.spec.model import EnvVar, Spec
 from mcpship.spec.model import Icon as SpecIcon
 from mcpship.targets._base import Artifact, BuildContext, target_config
@@ -408,7 +408,26 @@ def _mcpb_packages(inputs: _Inputs, artifacts: Sequence[Artifact], notes: list[P
 
 
 # Package channels in server.json order; npm and oci join as one function from their artifacts to Packages.
+def _npm_packages(inputs: _Inputs, artifacts: Sequence[Artifact], notes: list[Problem]) -> list[Package]:
+    tarballs = sorted((artifact for artifact in artifacts if artifact.kind == "npm"), key=lambda a: a.path.name)
+    if not tarballs:
+        return []
+    _, manifest = read_npm_manifest(tarballs[0].path)
+    arguments = [PositionalArgument(type="positional", value=a) for a in inputs.context.resolved.spec.run.args]
+    return [
+        Package(
+            registry_type="npm",
+            identifier=str(manifest.get("name") or tarballs[0].path.name.rsplit("-", 1)[0]),
+            version=tarballs[0].version,
+            runtime_hint="npx",
+            transport=StdioTransport(type="stdio"),
+            **_given(environment_variables=inputs.environment or None, package_arguments=arguments or None),
+        )
+    ]
+
+
 _PACKAGE_BUILDERS: tuple[tuple[str, Callable[[_Inputs, Sequence[Artifact], list[Problem]], list[Package]]], ...] = (
+    ("npm", _npm_packages),
     ("pypi", _pypi_packages),
     ("mcpb", _mcpb_packages),
 )

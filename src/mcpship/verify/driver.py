@@ -18,7 +18,7 @@ from mcpship.spec.load import load_spec
 from mcpship.spec.model import Spec
 from mcpship.targets._base import Artifact
 from mcpship.verify.result import VerifyResult
-from mcpship.verify.runners import wheel_from_sdist, wheel_plan
+from mcpship.verify.runners import npm_plan, wheel_from_sdist, wheel_plan
 
 __all__ = ["verify_dist"]
 
@@ -74,6 +74,15 @@ def _verify_one(
         except McpshipError as error:
             return VerifyResult(artifact=artifact, how="uvx", status="failed", detail=error.message)
         return _run_and_compare(artifact, plan, lock, timeout, reporter, how="uvx --from <wheel>")
+    if artifact.kind == "npm":
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="mcpship-npx-") as scratch:
+            try:
+                plan = npm_plan(artifact.path, spec, config, Path(scratch))
+            except McpshipError as error:
+                return VerifyResult(artifact=artifact, how="npx", status="failed", detail=error.message)
+            return _run_and_compare(artifact, plan, lock, timeout, reporter, how="npx -y <tarball>")
     if artifact.kind == "mcpb":
         from mcpship.verify.mcpb import verify_bundle
 

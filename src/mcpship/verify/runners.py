@@ -13,7 +13,7 @@ from mcpship.probe.plan import StdioPlan
 from mcpship.probe.pyenv import uv_executable
 from mcpship.spec.model import Spec
 
-__all__ = ["wheel_from_sdist", "wheel_plan"]
+__all__ = ["npm_plan", "wheel_from_sdist", "wheel_plan"]
 
 
 def wheel_plan(wheel: Path, spec: Spec, config: Mapping[str, str]) -> StdioPlan:
@@ -52,3 +52,16 @@ def wheel_from_sdist(sdist: Path, into: Path, *, source_date_epoch: int | None) 
         tail = "\n".join(completed.stderr.strip().splitlines()[-10:])
         raise VerifyError(f"no wheel could be built from {sdist.name}:\n{tail}", hint="check what the sdist includes")
     return next(into.glob("*.whl"))
+
+
+def npm_plan(tarball: Path, spec: Spec, config: Mapping[str, str], workdir: Path) -> StdioPlan:
+    """``npx -y <tarball>``, run from an empty folder so nothing local is picked up: what a client runs."""
+    import shutil
+
+    npx = shutil.which("npx")
+    if npx is None:
+        raise VerifyError("npx is not on PATH", hint="install Node.js (it ships npm and npx)")
+    env = child_environment(declared=spec.env, overrides=config)
+    env["npm_config_yes"] = "true"
+    argv = (npx, "-y", "--package", str(tarball), spec.run.command, *spec.run.args)
+    return StdioPlan(argv=argv, env=env, cwd=workdir, label=tarball.name)

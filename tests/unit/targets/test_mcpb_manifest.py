@@ -88,6 +88,11 @@ def test_our_verdicts_match_the_official_library_on_every_case() -> None:
     assert disagreements == {}, disagreements
 
 
+def test_the_official_examples_are_there() -> None:
+    # Without this, a missing ../shared would leave the test below with no cases: a silent skip.
+    assert len(list(CONFORMANCE_EXAMPLES.glob("*.json"))) >= 4, f"no MCPB example manifests in {CONFORMANCE_EXAMPLES}"
+
+
 @pytest.mark.parametrize("example", sorted(CONFORMANCE_EXAMPLES.glob("*.json")), ids=lambda p: p.name)
 def test_the_official_examples_get_the_official_verdict(example: Path) -> None:
     data = json.loads(example.read_text(encoding="utf-8"))

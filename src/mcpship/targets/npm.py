@@ -1,0 +1,165 @@
+"""The ``npm`` target: the package tarball ``npm pack`` makes (reproducible: npm fixes every entry's time),
+after the checks that make ``npx -y <package>`` start the server and let the MCP Registry prove ownership."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pathspec
+from pydantic import BaseModel, ConfigDict
+
+from mcpship._atomic import write_text_atomic
+from mcpship._exceptions import BuildError, ToolchainError
+from mcpship._problems import Problem
+from mcpship.targets._base import BuildContext, target_config
+
+__all__ = ["NpmConfig", "NpmTarget", "check_package"]
+
+_SHEBANG = "#!/usr/bin/env node"
+# Top-level ESM syntax: an import/export statement at the start of a line.
+_ESM = re.compile(r"^\s*(import\s[^(]|import\s*\{|export\s)", re.MULTILINE)
+
+
+class NpmConfig(BaseModel):
+    """``[targets.npm]``: nothing to configure yet; the table exists so typos are caught."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NpmTarget:
+    name: ClassVar[str] = "npm"
+    needs: ClassVar[tuple[str, ...]] = ()
+
+    def not_applicable(self, context: BuildContext) -> str | None:
+        runtime = context.resolved.spec.run.runtime
+        if runtime != "node":
+            return f"a {runtime} server; the npm target packages Node servers"
+        return None
+
+    def check(self, context: BuildContext) -> list[Problem]:
+        target_config(context, self.name, NpmConfig)
+        return check_package(
+            context.root, context.resolved.spec.name, context.resolved.spec.run.command, fix=context.options.fix
+        )
+
+    def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
+        npm = shutil.which("npm")
+        if npm is None:
+            raise ToolchainError("npm is not installed", hint="install Node.js (it ships npm)")
+        argv = [npm, "pack", "--json", "--loglevel=error", "--pack-destination", str(context.staging)]
+        context.reporter.debug("running " + " ".join(argv))
+        completed = subprocess.run(argv, cwd=context.root, capture_output=True, text=True, timeout=600, check=False)
+        if completed.returncode != 0:
+            tail = "\n".join(completed.stderr.strip().splitlines()[-15:])
+            raise BuildError(
+                f"npm pack failed (exit {completed.returncode}):\n{tail}",
+                hint=f"run `npm pack --dry-run` in {context.root} to see the same error",
+            )
+        packed = json.loads(completed.stdout)[0]
+        return [("npm", context.staging / packed["filename"], None)]
+
+
+def check_package(root: Path, name: str, command: str, *, fix: bool) -> list[Problem]:
+    path = root / "package.json"
+    file = str(path)
+    try:
+        package: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [Problem(file=file, path="$", message=f"cannot read it: {exc}", hint="run `npm init` first")]
+    problems: list[Problem] = []
+    entry = _bin_entry(package, command)
+    if entry is None:
+        problems.append(
+            Problem(
+                file=file,
+                path="$.bin",
+                message=f"no bin named {command!r} (the spec's [run] command)",
+                hint=f'add "bin": {{"{command}": "bin/{command}.js"}}',
+            )
+        )
+    else:
+        problems += _check_bin(root, package, entry, file)
+    if package.get("mcpName") != name:
+        if fix:
+            package["mcpName"] = name
+            write_text_atomic(path, json.dumps(package, indent=2, ensure_ascii=False) + "\n")
+        else:
+            problems.append(
+                Problem(
+                    file=file,
+                    path="$.mcpName",
+                    message=f"mcpName is {package.get('mcpName')!r}, but the MCP Registry checks it equals {name!r}",
+                    hint=f'set "mcpName": "{name}" (or run with --fix)',
+                )
+            )
+    if not (package.get("engines") or {}).get("node"):
+        problems.append(
+            Problem(
+                file=file,
+                path="$.engines.node",
+                message="engines.node is not set, so npm cannot warn users on an unsupported Node",
+                hint='add "engines": {"node": ">=18"}',
+            )
+        )
+    return problems
+
+
+def _bin_entry(package: dict[str, Any], command: str) -> str | None:
+    bins = package.get("bin")
+    if isinstance(bins, str):
+        return bins if command == str(package.get("name", "")).rsplit("/", 1)[-1] else None
+    if isinstance(bins, dict) and isinstance(bins.get(command), str):
+        return str(bins[command])
+    return None
+
+
+def _check_bin(root: Path, package: dict[str, Any], entry: str, file: str) -> list[Problem]:
+    relative = entry.removeprefix("./")
+    script = root / relative
+    if not script.is_file():
+        return [
+            Problem(
+                file=file,
+                path="$.bin",
+                message=f"the bin file {entry} does not exist",
+                hint="point bin at the server's start script",
+            )
+        ]
+    problems: list[Problem] = []
+    text = script.read_text(encoding="utf-8", errors="replace")
+    if not text.startswith(_SHEBANG):
+        problems.append(
+            Problem(
+                file=str(script),
+                path="line 1",
+                message=f"the bin file does not start with `{_SHEBANG}`, so npx cannot run it",
+                hint=f"make `{_SHEBANG}` its first line",
+            )
+        )
+    listed = package.get("files")
+    if isinstance(listed, list):
+        spec = pathspec.GitIgnoreSpec.from_lines("/" + str(p).removeprefix("./").lstrip("/") for p in listed)
+        if not spec.match_file(relative):
+            problems.append(
+                Problem(
+                    file=file,
+                    path="$.files",
+                    message=f"{relative} (the bin) is not in files",
+                    hint=f'add "{relative.split("/", 1)[0]}" to "files"',
+                )
+            )
+    if script.suffix == ".js" and _ESM.search(text) and package.get("type") != "module":
+        problems.append(
+            Problem(
+                file=file,
+                path="$.type",
+                message=f'{relative} uses ES module syntax but the package is not "type": "module"',
+                hint='add "type": "module" (or rename the file to .mjs)',
+            )
+        )
+    return problems
