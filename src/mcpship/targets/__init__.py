@@ -16,7 +16,11 @@ BUILTIN_TARGETS = {
     "pypi": "mcpship.targets.pypi:PypiTarget",
     "npm": "mcpship.targets.npm:NpmTarget",
     "mcpb": "mcpship.targets.mcpb:McpbTarget",
+    "oci": "mcpship.targets.oci:OciTarget",
     "registry": "mcpship.targets.registry:RegistryTarget",
+    "smithery": "mcpship.targets.smithery:SmitheryTarget",
+    "docker-catalog": "mcpship.targets.docker_catalog:DockerCatalogTarget",
+    "toolhive": "mcpship.targets.toolhive:ToolhiveTarget",
 }
 
 

@@ -1,0 +1,168 @@
+"""The ``oci`` target: a Dockerfile for any builder, and, given a base image layout, the image itself, built
+daemonless in Python (no Docker, no root) as a reproducible OCI layout tarball ``<name>-<version>.oci.tar``.
+
+``skopeo copy oci-archive:notes-py-0.1.0.oci.tar docker://REGISTRY/notes-py:0.1.0`` pushes it;
+:func:`mcpship.targets.oci.run_image_plan` runs it with umoci and runc.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import ClassVar
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from mcpship._exceptions import BuildError, SpecError
+from mcpship._problems import Problem
+from mcpship.targets._base import BuildContext, target_config
+from mcpship.targets.oci.app import base_python_version, node_app, node_entry, python_app
+from mcpship.targets.oci.config import DEFAULT_BASE_IMAGES, OciConfig
+from mcpship.targets.oci.dockerfile import DockerfileInputs, render_dockerfile, render_dockerignore
+from mcpship.targets.oci.image import ImageSettings, write_image_layout
+from mcpship.targets.oci.labels import git_revision, image_labels
+from mcpship.targets.oci.layers import files_layer
+from mcpship.targets.oci.layout import pack_layout_tar, read_base_layout
+
+__all__ = ["BASE_LAYOUT_ENV", "OciTarget"]
+
+BASE_LAYOUT_ENV = "MCPSHIP_OCI_BASE"
+_DEFAULT_PYTHON = "3.12"  # the Python of DEFAULT_BASE_IMAGES["python"]
+
+
+class OciTarget:
+    name: ClassVar[str] = "oci"
+    needs: ClassVar[tuple[str, ...]] = ()
+
+    def not_applicable(self, context: BuildContext) -> str | None:
+        if context.resolved.spec.run.runtime == "binary":
+            return "a binary server; mcpship builds images of Python and Node servers"
+        return None
+
+    def check(self, context: BuildContext) -> list[Problem]:
+        spec_file = str(context.resolved.source or context.root / "mcpship.toml")
+        try:
+            config = target_config(context, "oci", OciConfig)
+        except SpecError as error:
+            return [Problem(file=spec_file, path="[targets.oci]", message=error.message, hint=error.hint)]
+        problems: list[Problem] = []
+        layout = _base_layout(context, config)
+        if layout is not None and not (layout / "index.json").is_file():
+            problems.append(
+                Problem(
+                    file=spec_file,
+                    path="[targets.oci].base_layout",
+                    message=f"{layout} is not an OCI image layout (no index.json)",
+                    hint="create one with `skopeo copy docker://python:3.12-slim oci:DIR:latest`, or unset it",
+                )
+            )
+        if context.resolved.spec.run.runtime == "python" and config.base_image is None:
+            problems += _default_python_problems(context.root)
+        if context.resolved.spec.run.runtime == "node":
+            problems += _node_problems(context.root, context.resolved.spec.run.command)
+        if layout is None:
+            context.reporter.warn(
+                f"no base image layout (base_layout under [targets.oci] or ${BASE_LAYOUT_ENV}):"
+                " only the Dockerfile is written, not the image"
+            )
+        return problems
+
+    def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
+        config = target_config(context, "oci", OciConfig)
+        spec = context.resolved.spec
+        labels = image_labels(spec, revision=git_revision(context.root), epoch=context.source_date_epoch)
+        inputs = DockerfileInputs(
+            spec=spec,
+            labels=labels,
+            base_image=config.base_image or DEFAULT_BASE_IMAGES[spec.run.runtime],
+            user=config.user,
+            node_entry=node_entry(context.root, spec.run.command) if spec.run.runtime == "node" else None,
+        )
+        dockerfile = _write(context.staging / "Dockerfile", render_dockerfile(inputs))
+        ignore = _write(context.staging / "Dockerfile.dockerignore", render_dockerignore(spec))
+        outputs: list[tuple[str, Path, str | None]] = [("dockerfile", dockerfile, None), ("dockerignore", ignore, None)]
+        layout = _base_layout(context, config)
+        if layout is not None:
+            outputs.append(self._build_image(context, config, labels, layout))
+        return outputs
+
+    def _build_image(
+        self, context: BuildContext, config: OciConfig, labels: dict[str, str], layout: Path
+    ) -> tuple[str, Path, str | None]:
+        spec = context.resolved.spec
+        base = read_base_layout(layout, config.base_tag)
+        env = {v.name: v.default for v in spec.env if v.default is not None and not v.secret}
+        if spec.run.runtime == "python":
+            python_version = config.python_version or base_python_version(base)
+            app = python_app(context, base, python_version)
+            env.update(PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
+        else:
+            app = node_app(context, base)
+            env["NODE_ENV"] = "production"
+        work = context.work / "oci"
+        context.reporter.step(f"writing the image layer ({len(app.files)} files)")
+        layer = files_layer(work / "app-layer.tar.gz", app.files, epoch=context.source_date_epoch)
+        settings = ImageSettings(
+            entrypoint=app.entrypoint,
+            cmd=spec.run.args,
+            env=env,
+            user=config.user,
+            working_dir="/app",
+            labels=labels,
+            tag=config.tag or spec.version,
+            epoch=context.source_date_epoch,
+            history=f"mcpship oci: {spec.name} {spec.version} and its dependencies in /app",
+        )
+        image = write_image_layout(work / "layout", base, [layer], settings)
+        destination = context.staging / f"{spec.server_name}-{spec.version}.oci.tar"
+        pack_layout_tar(image.layout, destination, epoch=context.source_date_epoch)
+        return ("oci", destination, f"linux-{base.architecture}")
+
+
+def _base_layout(context: BuildContext, config: OciConfig) -> Path | None:
+    value = config.base_layout or os.environ.get(BASE_LAYOUT_ENV)
+    return (context.root / value).resolve() if value else None
+
+
+def _default_python_problems(root: Path) -> list[Problem]:
+    try:
+        requires = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+        specifier = SpecifierSet(str(requires.get("project", {}).get("requires-python") or ""))
+    except (OSError, tomllib.TOMLDecodeError, InvalidSpecifier):
+        return []  # the pypi target reports a broken pyproject.toml
+    if specifier.contains(f"{_DEFAULT_PYTHON}.0") or specifier.contains(f"{_DEFAULT_PYTHON}.99"):
+        return []
+    return [
+        Problem(
+            file=str(root / "pyproject.toml"),
+            path="[project].requires-python",
+            message=f"requires-python {specifier} excludes Python {_DEFAULT_PYTHON}, the default base image's",
+            hint='set base_image = "python:3.X-slim@sha256:…" under [targets.oci] to a Python the project supports',
+        )
+    ]
+
+
+def _node_problems(root: Path, command: str) -> list[Problem]:
+    problems: list[Problem] = []
+    try:
+        node_entry(root, command)
+    except BuildError as error:
+        problems.append(Problem(file=str(root / "package.json"), path="$.bin", message=error.message, hint=error.hint))
+    if not (root / "package-lock.json").is_file():
+        problems.append(
+            Problem(
+                file=str(root / "package-lock.json"),
+                path="$",
+                message="no package-lock.json: `npm ci` in the image build needs one",
+                hint="run `npm install` once and commit package-lock.json",
+            )
+        )
+    return problems
+
+
+def _write(path: Path, text: str) -> Path:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+    return path

@@ -1,0 +1,374 @@
+"""The ``smithery`` target: ``smithery.yaml`` for Smithery's container runtime, from the spec.
+
+Documented fields (runtime.md §5.1; smithery-ai/docs ``build/project-config/smithery-yaml.mdx@0f8f866``):
+``runtime: container``; ``startCommand`` with ``type: stdio``, ``configSchema`` (a JSON Schema object) and
+``commandFunction`` (a JS function string ``(config) => ({command, args, env})``), or ``type: http`` (Smithery
+routes MCP to ``/mcp`` on ``$PORT`` and passes the config as query parameters); ``exampleConfig``;
+``build{dockerfile, dockerBuildPath}``; ``env``; ``name`` (the current CLI's project name).
+
+Every ``[[env]]`` entry becomes one config property named in camelCase (``NOTES_TOKEN`` -> ``notesToken``, the
+style Smithery's examples use). JSON Schema has no "secret" keyword, so secrets get ``writeOnly: true``;
+Smithery's own tools treat a key as sensitive when its name holds key/token/secret/password, which
+:func:`validate_smithery` checks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mcpship._atomic import write_text_atomic
+from mcpship._problems import Problem, json_path
+from mcpship.spec.model import EnvVar
+from mcpship.targets._base import BuildContext, target_config
+from mcpship.targets._catalog import config_problem, raise_on_errors
+from mcpship.targets._yaml import dump_yaml
+
+__all__ = ["SMITHERY_YAML", "SmitheryConfig", "SmitheryTarget", "compose_smithery", "config_key", "validate_smithery"]
+
+SMITHERY_YAML = "smithery.yaml"
+NAME_PATTERN = r"^[a-zA-Z][a-zA-Z0-9-_]{2,38}$"
+_SENSITIVE_WORDS = ("key", "token", "secret", "password")
+_TOP_LEVEL_KEYS = frozenset({"runtime", "name", "target", "startCommand", "build", "env"})
+_START_KEYS = frozenset({"type", "configSchema", "commandFunction", "exampleConfig"})
+_JS_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_Add = Callable[..., None]
+"""Records a problem: ``add(message, hint, *json_path_parts, severity=...)``."""
+
+
+class SmitheryConfig(BaseModel):
+    """``[targets.smithery]``; every key is optional.
+
+    - ``transport``: ``"stdio"`` (default) or ``"http"`` (needs the spec's ``[http]``, served at ``/mcp``).
+    - ``name``: the Smithery project name (3-39 characters, a letter first).
+    - ``dockerfile``, ``docker_build_path``: ``build.dockerfile`` / ``build.dockerBuildPath``, relative to
+      smithery.yaml (Smithery's defaults: ``Dockerfile`` and ``.``).
+    - ``env``: fixed environment variables Smithery sets for every user.
+    - ``example_config``: values for ``exampleConfig`` by config key; default: each default or first choice,
+      and ``<ENV_NAME>`` for required settings without either.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    transport: Literal["stdio", "http"] = "stdio"
+    name: str | None = Field(default=None, pattern=NAME_PATTERN)
+    dockerfile: str | None = Field(default=None, min_length=1)
+    docker_build_path: str | None = Field(default=None, min_length=1)
+    env: dict[str, str] = Field(default_factory=dict)
+    example_config: dict[str, str] = Field(default_factory=dict)
+
+
+class SmitheryTarget:
+    """Writes ``smithery.yaml``; reads nothing built by other targets."""
+
+    name: ClassVar[str] = "smithery"
+    needs: ClassVar[tuple[str, ...]] = ()
+
+    def not_applicable(self, context: BuildContext) -> str | None:
+        return None  # any server that runs from a container can be listed
+
+    def check(self, context: BuildContext) -> list[Problem]:
+        _, problems = _prepare(context)
+        return problems
+
+    def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
+        document, problems = _prepare(context)
+        raise_on_errors(self.name, SMITHERY_YAML, problems)
+        for warning in problems:
+            context.reporter.warn(warning.render())
+        path = context.staging / SMITHERY_YAML
+        write_text_atomic(path, dump_yaml(document))
+        return [("smithery.yaml", path, None)]
+
+
+def _prepare(context: BuildContext) -> tuple[dict[str, Any], list[Problem]]:
+    config = target_config(context, SmitheryTarget.name, SmitheryConfig)
+    problems = _config_problems(context, config)
+    document = compose_smithery(context, config)
+    problems += validate_smithery(document, source=SMITHERY_YAML)
+    return document, problems
+
+
+def config_key(env_name: str) -> str:
+    """``NOTES_TOKEN`` -> ``notesToken``: the config property an environment variable is set from."""
+    words = [word for word in env_name.lower().split("_") if word]
+    if not words:
+        return env_name
+    return words[0] + "".join(word.capitalize() for word in words[1:])
+
+
+def _config_problems(context: BuildContext, config: SmitheryConfig) -> list[Problem]:
+    spec = context.resolved.spec
+    problems: list[Problem] = []
+    if config.transport == "http" and spec.http is None:
+        problems.append(
+            config_problem(
+                context, "smithery", "transport", 'transport "http" needs the spec\'s [http] table', "add [http]"
+            )
+        )
+    elif config.transport == "http" and spec.http is not None and spec.http.path != "/mcp":
+        problems.append(
+            config_problem(
+                context,
+                "smithery",
+                "transport",
+                f'Smithery sends MCP to /mcp, but [http].path is "{spec.http.path}"',
+                'serve MCP at path = "/mcp" in [http]',
+            )
+        )
+    if config.transport == "http" and spec.env:
+        problems.append(
+            config_problem(
+                context,
+                "smithery",
+                "transport",
+                "Smithery passes the configuration of HTTP servers as query parameters of /mcp, not as the"
+                f" environment variables {', '.join(env.name for env in spec.env)}",
+                'read the settings from the request\'s query parameters, or keep transport = "stdio"',
+                severity="warning",
+            )
+        )
+    keys: dict[str, str] = {}
+    for env in spec.env:
+        key = config_key(env.name)
+        if key in keys:
+            problems.append(
+                config_problem(
+                    context,
+                    "smithery",
+                    "env",
+                    f"{keys[key]} and {env.name} both become the config key {key!r}",
+                    "rename one of the environment variables",
+                )
+            )
+        keys[key] = env.name
+    for key in sorted(set(config.example_config) - set(keys)):
+        problems.append(
+            config_problem(
+                context,
+                "smithery",
+                f"example_config.{key}",
+                f"{key!r} is not a config key of this server",
+                f"use one of: {', '.join(sorted(keys)) or '(none: the spec has no [[env]])'}",
+            )
+        )
+    return problems
+
+
+def compose_smithery(context: BuildContext, config: SmitheryConfig) -> dict[str, Any]:
+    """The smithery.yaml document, keys in the documented order."""
+    spec = context.resolved.spec
+    schema = _config_schema(spec.env)
+    start: dict[str, Any] = {"type": config.transport, "configSchema": schema}
+    if config.transport == "stdio":
+        start["commandFunction"] = _command_function(spec.run.command, spec.run.args, spec.env)
+    examples = ((config_key(env.name), _example_value(env, config)) for env in spec.env)
+    example = {key: value for key, value in examples if value is not None}
+    if example:
+        start["exampleConfig"] = example
+    document: dict[str, Any] = {}
+    if config.name is not None:
+        document["name"] = config.name
+    document["runtime"] = "container"
+    document["startCommand"] = start
+    build = _given(dockerfile=config.dockerfile, dockerBuildPath=config.docker_build_path)
+    if build:
+        document["build"] = build
+    if config.env:
+        document["env"] = dict(sorted(config.env.items()))
+    return document
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _config_schema(variables: list[EnvVar]) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for env in variables:
+        properties[config_key(env.name)] = {
+            "type": "string",
+            **_given(
+                description=env.description or None,
+                enum=env.choices,
+                default=env.default,
+                writeOnly=True if env.secret else None,
+            ),
+        }
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    required = [config_key(env.name) for env in variables if env.required]
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _example_value(env: EnvVar, config: SmitheryConfig) -> str | None:
+    """The configured example, else the default, the first choice, a placeholder when required, else none."""
+    given = config.example_config.get(config_key(env.name))
+    if given is not None:
+        return given
+    if env.default is not None:
+        return env.default
+    if env.choices:
+        return env.choices[0]
+    return f"<{env.name}>" if env.required else None
+
+
+def _command_function(command: str, args: list[str], variables: list[EnvVar]) -> str:
+    """``(config) => ({command, args, env})``; optional settings nobody gave stay out of the environment."""
+    lines = [
+        "(config) => ({",
+        f"  command: {_js_string(command)},",
+        f"  args: [{', '.join(_js_string(argument) for argument in args)}],",
+    ]
+    if not variables:
+        lines.append("  env: {},")
+    else:
+        lines.append("  env: {")
+        for env in variables:
+            value = _js_member(config_key(env.name))
+            if env.required:
+                lines.append(f"    {env.name}: {value},")
+            elif env.default is not None:
+                lines.append(f"    {env.name}: {value} ?? {_js_string(env.default)},")
+            else:
+                lines.append(f"    ...({value} === undefined ? {{}} : {{ {env.name}: {value} }}),")
+        lines.append("  },")
+    lines.append("})")
+    return "\n".join(lines)
+
+
+def _js_string(text: str) -> str:
+    return json.dumps(text)  # ASCII-only JSON strings are valid JavaScript string literals
+
+
+def _js_member(key: str) -> str:
+    return f"config.{key}" if _JS_IDENTIFIER.fullmatch(key) else f"config[{_js_string(key)}]"
+
+
+def validate_smithery(data: object, *, source: str) -> list[Problem]:
+    """Problems in a decoded smithery.yaml, by the documented fields (runtime.md §5.1)."""
+    problems: list[Problem] = []
+
+    def add(message: str, hint: str, *path: str | int, severity: Literal["error", "warning"] = "error") -> None:
+        problems.append(Problem(file=source, path=json_path(*path), message=message, hint=hint, severity=severity))
+
+    if not isinstance(data, Mapping):
+        add("smithery.yaml must be a mapping", "start the file with runtime: container")
+        return problems
+    for key in sorted(set(data) - _TOP_LEVEL_KEYS, key=str):
+        add(f"unknown key {key!r}", f"use only {', '.join(sorted(_TOP_LEVEL_KEYS))}", str(key), severity="warning")
+    runtime = data.get("runtime", "container")
+    if runtime not in ("container", "typescript", "python"):
+        add(f"runtime {runtime!r} is not one Smithery knows", "use container, typescript or python", "runtime")
+    name = data.get("name")
+    if name is not None and not (isinstance(name, str) and re.fullmatch(NAME_PATTERN, name)):
+        add("name must be 3-39 letters, digits, - or _, starting with a letter", "rename the project", "name")
+    if runtime == "container":
+        _validate_start_command(data.get("startCommand"), add)
+    _validate_string_map(data.get("build"), "build", add, allowed=("dockerfile", "dockerBuildPath"))
+    _validate_string_map(data.get("env"), "env", add)
+    return problems
+
+
+def _validate_start_command(start: object, add: _Add) -> None:
+    if not isinstance(start, Mapping):
+        add("the container runtime needs startCommand", "add startCommand with type stdio or http", "startCommand")
+        return
+    for key in sorted(set(start) - _START_KEYS, key=str):
+        add(f"unknown key {key!r}", f"use only {', '.join(sorted(_START_KEYS))}", "startCommand", str(key))
+    kind = start.get("type")
+    if kind not in ("stdio", "http"):
+        add(f"startCommand.type {kind!r} must be stdio or http", "set type: stdio", "startCommand", "type")
+    properties = _validate_config_schema(start.get("configSchema"), add)
+    function = start.get("commandFunction")
+    if kind == "stdio" and not (isinstance(function, str) and ("=>" in function or function.startswith("function"))):
+        add(
+            "a stdio server needs commandFunction, a JavaScript function (config) => ({command, args, env})",
+            "add commandFunction",
+            "startCommand",
+            "commandFunction",
+        )
+    elif kind == "http" and function is not None:
+        add(
+            "commandFunction is ignored for http servers",
+            "remove commandFunction",
+            "startCommand",
+            "commandFunction",
+            severity="warning",
+        )
+    _validate_example(start.get("exampleConfig"), start.get("configSchema"), properties, add)
+
+
+def _validate_config_schema(schema: object, add: _Add) -> Mapping[str, Any]:
+    """Checks configSchema; returns its properties (empty when it is missing or malformed)."""
+    at = ("startCommand", "configSchema")
+    if schema is None:
+        return {}
+    if not isinstance(schema, Mapping) or schema.get("type") != "object":
+        add("configSchema must be a JSON Schema object with type: object", "set type: object", *at)
+        return {}
+    properties = schema.get("properties", {})
+    if not isinstance(properties, Mapping):
+        add("properties must be a mapping of config keys to schemas", "fix properties", *at, "properties")
+        return {}
+    for key, property_schema in properties.items():
+        if not isinstance(property_schema, Mapping) or not isinstance(property_schema.get("type"), str):
+            add(f"property {key!r} needs a type", "add type: string", *at, "properties", str(key))
+            continue
+        if property_schema.get("writeOnly") is True and not any(w in str(key).lower() for w in _SENSITIVE_WORDS):
+            add(
+                f"secret {key!r} will be shown in clear text: Smithery masks only keys holding"
+                f" {', '.join(_SENSITIVE_WORDS)}",
+                "name the environment variable so its key holds one of those words (e.g. ..._TOKEN)",
+                *at,
+                "properties",
+                str(key),
+                severity="warning",
+            )
+    required = schema.get("required", [])
+    if not isinstance(required, list):
+        add("required must be a list of config keys", "fix required", *at, "required")
+        return properties
+    for index, key in enumerate(required):
+        if key not in properties:
+            add(f"required key {key!r} is not a property", "add it to properties", *at, "required", index)
+    return properties
+
+
+def _validate_example(example: object, schema: object, properties: Mapping[str, Any], add: _Add) -> None:
+    at = ("startCommand", "exampleConfig")
+    if example is None:
+        return
+    if not isinstance(example, Mapping):
+        add("exampleConfig must be a mapping of config keys to values", "fix exampleConfig", *at)
+        return
+    for key, value in example.items():
+        if key not in properties:
+            add(f"{key!r} is not in configSchema.properties", "remove it or add the property", *at, str(key))
+            continue
+        allowed = properties[key].get("enum")
+        if isinstance(allowed, list) and value not in allowed:
+            add(f"{value!r} is not one of {allowed}", "use one of the choices", *at, str(key))
+    required = schema.get("required", []) if isinstance(schema, Mapping) else []
+    for key in required if isinstance(required, list) else []:
+        if key not in example:
+            add(f"exampleConfig leaves out the required key {key!r}", "add an example value", *at)
+
+
+def _validate_string_map(value: object, key: str, add: _Add, *, allowed: tuple[str, ...] = ()) -> None:
+    if value is None:
+        return
+    if not isinstance(value, Mapping):
+        add(f"{key} must be a mapping", f"fix {key}", key)
+        return
+    for name, item in value.items():
+        if allowed and name not in allowed:
+            add(f"unknown key {name!r}", f"use only {', '.join(allowed)}", key, str(name), severity="warning")
+        if not isinstance(item, str):
+            add(f"{key}.{name} must be a string", 'quote the value, e.g. "true"', key, str(name))

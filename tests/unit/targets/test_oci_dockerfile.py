@@ -1,0 +1,160 @@
+"""The oci target's Dockerfile and ignore file, and the target without a base image layout."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from mcpship.spec import load_spec
+from mcpship.targets import BUILTIN_TARGETS, Target, load_target
+from mcpship.targets.oci import (
+    DEFAULT_BASE_IMAGES,
+    MCP_NAME_LABEL,
+    DockerfileInputs,
+    OciTarget,
+    image_labels,
+    render_dockerfile,
+    render_dockerignore,
+)
+from mcpship.targets.oci.target import BASE_LAYOUT_ENV
+from tests.unit.targets.mcpb_support import EPOCH, copy_example, make_context
+
+
+@pytest.fixture(autouse=True)
+def _no_base_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(BASE_LAYOUT_ENV, raising=False)
+
+
+def dockerfile_of(root: Path, *, revision: str | None = "0123abc") -> str:
+    spec = load_spec(root).spec
+    inputs = DockerfileInputs(
+        spec=spec,
+        labels=image_labels(spec, revision=revision, epoch=EPOCH),
+        base_image=DEFAULT_BASE_IMAGES[spec.run.runtime],
+        user="65532:65532",
+        node_entry="bin/notes-node-mcp.js" if spec.run.runtime == "node" else None,
+    )
+    return render_dockerfile(inputs)
+
+
+def without_http(root: Path) -> Path:
+    spec_file = root / "mcpship.toml"
+    text = re.sub(r"\[http\]\n(?:[^\[\n][^\n]*\n)*", "", spec_file.read_text(encoding="utf-8"))
+    spec_file.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_oci_is_a_builtin_target_that_implements_the_protocol() -> None:
+    assert BUILTIN_TARGETS["oci"] == "mcpship.targets.oci:OciTarget"
+    target = load_target("oci")
+    assert isinstance(target, Target)
+    assert (target.name, target.needs) == ("oci", ())
+
+
+def test_python_dockerfile_pins_the_base_and_installs_the_projects_wheel(tmp_path: Path) -> None:
+    text = dockerfile_of(copy_example("notes-py", tmp_path))
+    from_lines = [line for line in text.splitlines() if line.startswith("FROM ")]
+    assert from_lines == [f"FROM {DEFAULT_BASE_IMAGES['python']} AS wheel", f"FROM {DEFAULT_BASE_IMAGES['python']}"]
+    assert re.search(r"@sha256:[0-9a-f]{64}$", from_lines[1])
+    assert "RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels ." in text
+    assert "RUN pip install --no-cache-dir /tmp/wheels/*.whl" in text
+    assert 'ENTRYPOINT ["notes-mcp"]' in text
+    assert "docker run -i --rm notes-py:0.1.0" in text
+
+
+def test_the_server_never_runs_as_root(tmp_path: Path) -> None:
+    users = re.findall(r"^USER (.+)$", dockerfile_of(copy_example("notes-py", tmp_path)), re.MULTILINE)
+    assert users == ["65532:65532"]
+
+
+def test_labels_carry_the_mcp_server_name_and_the_oci_annotations(tmp_path: Path) -> None:
+    text = dockerfile_of(copy_example("notes-py", tmp_path))
+    label_block = text[text.index("LABEL ") :].split("\n\n", 1)[0]
+    assert f'{MCP_NAME_LABEL}="io.github.mcpship/notes-py"' in label_block
+    for key, value in {
+        "source": "https://github.com/mcpship/mcpship",
+        "version": "0.1.0",
+        "revision": "0123abc",
+        "licenses": "MIT",
+        "title": "Notes",
+        "created": "2023-11-14T22:13:20Z",
+    }.items():
+        assert f'org.opencontainers.image.{key}="{value}"' in label_block
+    assert "org.opencontainers.image.description=" in label_block
+
+
+def test_an_http_server_gets_a_healthcheck_on_its_port(tmp_path: Path) -> None:
+    text = dockerfile_of(copy_example("notes-py", tmp_path))
+    assert "EXPOSE 8000" in text
+    healthcheck = next(line for line in text.splitlines() if line.startswith("HEALTHCHECK "))
+    assert "127.0.0.1', 8000" in healthcheck
+
+
+def test_a_stdio_only_server_has_no_healthcheck(tmp_path: Path) -> None:
+    text = dockerfile_of(without_http(copy_example("notes-py", tmp_path)))
+    assert "HEALTHCHECK" not in text
+    assert "EXPOSE" not in text
+
+
+def test_node_dockerfile_installs_production_dependencies_with_npm_ci(tmp_path: Path) -> None:
+    text = dockerfile_of(copy_example("notes-node", tmp_path))
+    assert f"FROM {DEFAULT_BASE_IMAGES['node']}" in text
+    assert "RUN npm ci --omit=dev" in text
+    assert text.index("COPY package.json package-lock.json ./") < text.index("RUN npm ci") < text.index("COPY . .")
+    assert 'ENTRYPOINT ["node", "/app/bin/notes-node-mcp.js"]' in text
+    assert "node" in next(line for line in text.splitlines() if line.startswith("HEALTHCHECK "))
+
+
+def test_dockerignore_keeps_secrets_and_local_environments_out(tmp_path: Path) -> None:
+    spec = load_spec(copy_example("notes-py", tmp_path)).spec
+    patterns = render_dockerignore(spec).splitlines()
+    for pattern in (".git", ".venv", ".env", ".env.*", "node_modules", "dist", "**/__pycache__"):
+        assert pattern in patterns
+
+
+def test_without_a_base_layout_the_target_writes_only_the_dockerfiles(tmp_path: Path) -> None:
+    root = copy_example("notes-py", tmp_path)
+    context = make_context(root, tmp_path / "out")
+    target = OciTarget()
+    assert target.check(context) == []
+    outputs = target.build(context)
+    assert [(kind, path.name, platform) for kind, path, platform in outputs] == [
+        ("dockerfile", "Dockerfile", None),
+        ("dockerignore", "Dockerfile.dockerignore", None),
+    ]
+    assert sorted(p.name for p in context.staging.iterdir()) == ["Dockerfile", "Dockerfile.dockerignore"]
+
+
+def test_a_typo_in_the_oci_table_is_a_problem_naming_the_key(tmp_path: Path) -> None:
+    root = copy_example("notes-py", tmp_path)
+    spec_file = root / "mcpship.toml"
+    spec_file.write_text(spec_file.read_text(encoding="utf-8") + 'oci = { base_imag = "x" }\n', encoding="utf-8")
+    problems = OciTarget().check(make_context(root, tmp_path / "out"))
+    assert len(problems) == 1
+    assert problems[0].path == "[targets.oci]"
+    assert "base_imag" in problems[0].message
+
+
+def test_a_missing_base_layout_is_a_problem(tmp_path: Path) -> None:
+    root = copy_example("notes-py", tmp_path)
+    spec_file = root / "mcpship.toml"
+    spec_file.write_text(
+        spec_file.read_text(encoding="utf-8") + 'oci = { base_layout = "nowhere" }\n', encoding="utf-8"
+    )
+    (problem,) = OciTarget().check(make_context(root, tmp_path / "out"))
+    assert problem.path == "[targets.oci].base_layout"
+    assert "no index.json" in problem.message
+
+
+def test_a_project_excluding_the_default_python_must_choose_its_base_image(tmp_path: Path) -> None:
+    root = copy_example("notes-py", tmp_path)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace('requires-python = ">=3.11"', 'requires-python = ">=3.13"'),
+        encoding="utf-8",
+    )
+    (problem,) = OciTarget().check(make_context(root, tmp_path / "out"))
+    assert problem.path == "[project].requires-python"
+    assert "base_image" in (problem.hint or "")
