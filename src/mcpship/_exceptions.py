@@ -14,7 +14,8 @@
     ├── InterfaceDriftError          7  the live interface no longer matches mcp-interface.json
     ├── BuildError                   8  a target's checks or its build failed
     ├── InvalidArtifactError         9  `mcpship validate` found problems (each with file, JSON path and hint)
-    └── VerifyError                 10  a built artifact did not start, or its interface differs from the lock
+    ├── VerifyError                 10  a built artifact did not start, or its interface differs from the lock
+    └── PublishError                11  a channel (an OCI registry, ...) refused or could not take an artifact
 
 Messages are complete sentences saying what failed; ``hint`` says how to fix it. Library code raises,
 the CLI renders ``error:`` and ``hint:`` lines.
@@ -30,6 +31,7 @@ __all__ = [
     "McpshipError",
     "ProbeError",
     "ProtocolViolationError",
+    "PublishError",
     "ServerConnectionError",
     "ServerExitedError",
     "ServerStartError",
@@ -119,3 +121,7 @@ class VerifyError(McpshipError):
         super().__init__(message, hint=hint)
         self.results = results or []
         """Every :class:`mcpship.verify.VerifyResult`, passed and failed, for the report table."""
+
+
+class PublishError(McpshipError):
+    exit_code = 11

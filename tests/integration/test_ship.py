@@ -189,3 +189,40 @@ def test_a_signed_bundle_validates_and_one_flipped_byte_breaks_it(notes_node: Pa
         check=False,
     )
     assert openssl.returncode == 0, openssl.stderr
+
+
+@pytest.mark.parametrize(
+    ("example", "flavour", "targets"),
+    [("notes-py", "python", "pypi,oci,mcpb,registry"), ("notes-node", "node", "npm,oci,mcpb,registry")],
+)
+def test_ship_with_an_oci_image_runs_it_in_a_real_runtime(
+    example: str, flavour: str, targets: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The image built without a daemon answers MCP over stdin/stdout under runc; server.json lists it, and
+    skopeo reads the ownership label the registry checks."""
+    import jsonschema
+
+    from tests.integration.oci_support import debian_base_layout, require_tool
+
+    monkeypatch.setenv("MCPSHIP_OCI_BASE", str(debian_base_layout(flavour)))
+    out = tmp_path / "dist"
+    rows = ship(ROOT / "examples" / example, out, "--target", targets)
+    assert all(row["status"] in ("ok", "skipped") for row in rows.values()), rows
+    image = rows[f"{example}-0.1.0.oci.tar"]
+    assert image["status"] == "ok", image
+    assert image["interfaceMatches"] is True
+    assert rows["server.json"]["status"] == "ok"  # includes the image label ownership check
+    server = json.loads((out / "server.json").read_text(encoding="utf-8"))
+    schema = json.loads((SEED.parent / "server.schema.2025-12-11.json").read_text(encoding="utf-8"))
+    jsonschema.validate(server, schema)
+    oci = [p for p in server["packages"] if p["registryType"] == "oci"]
+    assert [p["identifier"] for p in oci] == [f"ghcr.io/mcpship/{example}:0.1.0"]
+    skopeo = require_tool("skopeo", "skopeo")
+    inspected = subprocess.run(
+        [skopeo, "inspect", f"oci-archive:{out / f'{example}-0.1.0.oci.tar'}:0.1.0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(inspected.stdout)["Labels"]["io.modelcontextprotocol.server.name"] == server["name"]

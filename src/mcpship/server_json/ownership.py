@@ -7,9 +7,11 @@ a wheel/sdist's long description contains ``mcp-name: <name>`` (PyPI), an npm ta
 
 from __future__ import annotations
 
+import json
 import re
+import tarfile
 from collections.abc import Mapping, Sequence
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from mcpship._problems import Problem, json_path
@@ -38,6 +40,8 @@ def check_ownership_markers(
             problems += _npm_problems(document, artifact)
         elif filename.endswith(".mcpb"):
             problems += _bundle_problems(document, artifact, len(bundles), source)
+        elif filename.endswith(".oci.tar"):
+            problems += _image_problems(document, artifact)
     return list(dict.fromkeys(problems))  # a wheel and its sdist report a mismatched identifier once
 
 
@@ -114,6 +118,47 @@ def _npm_problems(document: Node, artifact: Artifact) -> list[Problem]:
             hint=f'set "mcpName": "{name}" in package.json and build again',
         )
     ]
+
+
+_IMAGE_LABEL = "io.modelcontextprotocol.server.name"
+
+
+def _image_problems(document: Node, artifact: Artifact) -> list[Problem]:
+    """The registry reads this label from the pushed image; it must equal the server's name."""
+    name = text(document, "name")
+    try:
+        labels = _image_labels(artifact.path)
+    except (OSError, ValueError, KeyError, tarfile.TarError) as exc:
+        return [_unreadable(artifact, exc)]
+    if labels.get(_IMAGE_LABEL) == name:
+        return []
+    found = labels.get(_IMAGE_LABEL)
+    return [
+        Problem(
+            file=f"{artifact.path}!config",
+            path=f"Labels[{_IMAGE_LABEL}]",
+            message=f"the image's label is {found!r}; the MCP Registry needs {name!r} to accept the oci package",
+            hint=f'LABEL {_IMAGE_LABEL}="{name}" (the oci target sets it from the spec\'s name)',
+        )
+    ]
+
+
+def _image_labels(archive: Path) -> dict[str, str]:
+    """Labels of the image an OCI layout archive's index points at."""
+    with tarfile.open(archive) as layout:
+
+        def blob(digest: str) -> Any:
+            handle = layout.extractfile("blobs/" + digest.replace(":", "/", 1))
+            if handle is None:
+                raise KeyError(digest)
+            return json.loads(handle.read())
+
+        index_file = layout.extractfile("index.json")
+        if index_file is None:
+            raise KeyError("index.json")
+        manifest = blob(json.loads(index_file.read())["manifests"][0]["digest"])
+        labels = blob(manifest["config"]["digest"]).get("config", {}).get("Labels") or {}
+    return {str(key): str(value) for key, value in labels.items()}
 
 
 def _bundle_problems(document: Node, artifact: Artifact, bundle_count: int, source: str) -> list[Problem]:

@@ -65,6 +65,8 @@ class RegistryConfig(BaseModel):
 
     - ``mcpb_url``: where the bundles will be downloaded from, with ``{version}`` and ``{file}`` filled in,
       e.g. ``https://github.com/acme/notes-mcp/releases/download/v{version}/{file}``. Required when mcpb is built.
+    - ``oci_image``: where the image will be pushed, with ``{version}``: ``ghcr.io/acme/notes:{version}``. Required
+      when an oci image is built.
     - ``remotes``: hosted endpoints, ``[{type = "streamable-http", url = "https://notes.acme.dev/mcp"}]``.
     - ``public_url``: the base URL where the spec's ``[http]`` transport is deployed; adds a streamable-http
       remote at ``public_url`` + ``[http].path``. Without it ``[http]`` is a local transport and not listed.
@@ -75,6 +77,8 @@ class RegistryConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     mcpb_url: str | None = None
+    oci_image: str | None = None
+    """Where the image will be pushed, with ``{version}``: ``ghcr.io/acme/notes:{version}``. Required with oci."""
     remotes: list[RegistryRemote] = Field(default_factory=list)
     public_url: str | None = None
     subfolder: str | None = None
@@ -94,7 +98,7 @@ class RegistryConfig(BaseModel):
 
 
 class RegistryTarget:
-    """Writes ``server.json``; reads the artifacts of ``pypi`` and ``mcpb`` (``npm`` and ``oci`` to come)."""
+    """Writes ``server.json``; reads the artifacts of ``npm``, ``pypi``, ``mcpb`` and ``oci``."""
 
     name: ClassVar[str] = "registry"
     needs: ClassVar[tuple[str, ...]] = ("pypi", "npm", "mcpb", "oci")
@@ -190,6 +194,16 @@ def _config_problems(context: BuildContext, config: RegistryConfig) -> list[Prob
                 "mcpb_url",
                 f"{len(bundles)} bundles were built (one per platform) but mcpb_url has no {{file}}",
                 "put {file} in mcpb_url so each bundle gets its own download URL",
+            )
+        )
+    images = [a for a in context.built.get("oci", ()) if a.kind == "oci"]
+    if images and config.oci_image is None:
+        problems.append(
+            _config_problem(
+                context,
+                "oci_image",
+                "an OCI image was built, but server.json needs the reference it will be pulled from",
+                f'set oci_image = "ghcr.io/<owner>/{spec.server_name}:{{version}}" under [{_config_table(context)[1]}]',
             )
         )
     if config.public_url is not None and spec.http is None:
@@ -426,8 +440,24 @@ def _npm_packages(inputs: _Inputs, artifacts: Sequence[Artifact], notes: list[Pr
     ]
 
 
+def _oci_packages(inputs: _Inputs, artifacts: Sequence[Artifact], notes: list[Problem]) -> list[Package]:
+    template = inputs.config.oci_image
+    if template is None or not any(artifact.kind == "oci" for artifact in artifacts):
+        return []  # a missing oci_image is reported by _config_problems
+    # An oci package carries its version in the reference's tag; the registry refuses a separate version.
+    return [
+        Package(
+            registry_type="oci",
+            identifier=template.format(version=inputs.context.resolved.spec.version),
+            transport=StdioTransport(type="stdio"),
+            **_given(environment_variables=inputs.environment or None),
+        )
+    ]
+
+
 _PACKAGE_BUILDERS: tuple[tuple[str, Callable[[_Inputs, Sequence[Artifact], list[Problem]], list[Package]]], ...] = (
     ("npm", _npm_packages),
     ("pypi", _pypi_packages),
     ("mcpb", _mcpb_packages),
+    ("oci", _oci_packages),
 )

@@ -87,6 +87,14 @@ def _verify_one(
         from mcpship.verify.mcpb import verify_bundle
 
         return verify_bundle(artifact, lock, config, timeout, reporter, run=_run_and_compare)
+    if artifact.kind == "oci":
+        from mcpship.verify.oci import verify_image
+
+        return verify_image(artifact, lock, config, timeout, reporter, run=_run_and_compare)
+    if artifact.kind in ("dockerfile", "dockerignore"):
+        return VerifyResult(
+            artifact=artifact, how="-", status="skipped", detail="build input for docker/buildah; the image is verified"
+        )
     if artifact.kind == "server.json":
         from mcpship.verify.server_json import verify_server_json
 
