@@ -240,7 +240,7 @@ def compose_server_json(context: BuildContext, config: RegistryConfig) -> tuple[
     """The server.json for this build, and warnings about spec values left out of it."""
     spec = context.resolved.spec
     notes: list[Problem] = []
-    inputs = _Inputs(context=context, config=config, environment=[_environment_variable(env) for env in spec.env])
+    inputs = _Inputs(context=context, config=config, environment=[environment_variable(env) for env in spec.env])
     packages: list[Package] = []
     for target, builder in _PACKAGE_BUILDERS:
         artifacts = context.built.get(target, ())
@@ -251,7 +251,7 @@ def compose_server_json(context: BuildContext, config: RegistryConfig) -> tuple[
         name=spec.name,
         description=spec.description,
         version=spec.version,
-        **_given(
+        **given(
             title=spec.title,
             website_url=_website_url(context, config, notes),
             repository=_repository(context, config, notes),
@@ -263,15 +263,16 @@ def compose_server_json(context: BuildContext, config: RegistryConfig) -> tuple[
     return server, notes
 
 
-def _given(**fields: Any) -> dict[str, Any]:
+def given(**fields: Any) -> dict[str, Any]:
     """Only the fields that have a value: absent keys stay absent in server.json (never null)."""
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def _environment_variable(env: EnvVar) -> KeyValueInput:
+def environment_variable(env: EnvVar) -> KeyValueInput:
+    """One spec ``[[env]]`` entry as a server.json environment variable (shared with the toolhive target)."""
     return KeyValueInput(
         name=env.name,
-        **_given(
+        **given(
             description=env.description or None,
             is_required=env.required or None,
             is_secret=env.secret or None,
@@ -282,7 +283,7 @@ def _environment_variable(env: EnvVar) -> KeyValueInput:
 
 
 def _icon(icon: SpecIcon) -> Icon:
-    return Icon(src=icon.src, **_given(mime_type=icon.mime_type, sizes=icon.sizes or None, theme=icon.theme))
+    return Icon(src=icon.src, **given(mime_type=icon.mime_type, sizes=icon.sizes or None, theme=icon.theme))
 
 
 def _website_url(context: BuildContext, config: RegistryConfig, notes: list[Problem]) -> str | None:
@@ -319,7 +320,7 @@ def _repository(context: BuildContext, config: RegistryConfig, notes: list[Probl
             )
         )
         return None
-    return Repository(url=url, source=source, **_given(subfolder=config.subfolder))
+    return Repository(url=url, source=source, **given(subfolder=config.subfolder))
 
 
 def _normalize_repository_url(url: str) -> str:
@@ -370,7 +371,7 @@ def _pypi_packages(inputs: _Inputs, artifacts: Sequence[Artifact], notes: list[P
             version=distributions[0].version,
             runtime_hint="uvx",
             transport=StdioTransport(type="stdio"),
-            **_given(environment_variables=inputs.environment or None, package_arguments=arguments or None),
+            **given(environment_variables=inputs.environment or None, package_arguments=arguments or None),
         )
     ]
 
@@ -415,7 +416,7 @@ def _mcpb_packages(inputs: _Inputs, artifacts: Sequence[Artifact], notes: list[P
             version=bundle.version,
             file_sha256=bundle.sha256,
             transport=StdioTransport(type="stdio"),
-            **_given(environment_variables=inputs.environment or None),
+            **given(environment_variables=inputs.environment or None),
         )
         for bundle in _bundles(artifacts)
     ]
@@ -435,7 +436,7 @@ def _npm_packages(inputs: _Inputs, artifacts: Sequence[Artifact], notes: list[Pr
             version=tarballs[0].version,
             runtime_hint="npx",
             transport=StdioTransport(type="stdio"),
-            **_given(environment_variables=inputs.environment or None, package_arguments=arguments or None),
+            **given(environment_variables=inputs.environment or None, package_arguments=arguments or None),
         )
     ]
 
@@ -450,7 +451,7 @@ def _oci_packages(inputs: _Inputs, artifacts: Sequence[Artifact], notes: list[Pr
             registry_type="oci",
             identifier=template.format(version=inputs.context.resolved.spec.version),
             transport=StdioTransport(type="stdio"),
-            **_given(environment_variables=inputs.environment or None),
+            **given(environment_variables=inputs.environment or None),
         )
     ]
 

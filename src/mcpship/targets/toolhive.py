@@ -29,7 +29,6 @@ from mcpship.server_json import (
     CURRENT_SCHEMA_URL,
     PUBLISHER_META_KEY,
     Icon,
-    KeyValueInput,
     Package,
     PositionalArgument,
     Repository,
@@ -40,9 +39,9 @@ from mcpship.server_json import (
     dump_server_json,
     validate_server_json,
 )
-from mcpship.spec.model import EnvVar
 from mcpship.targets._base import BuildContext, target_config
 from mcpship.targets._catalog import config_problem, raise_on_errors, repository_url, resolve_image
+from mcpship.targets.registry import environment_variable, given
 
 __all__ = ["STACKLOK", "TOOLHIVE_JSON", "ToolhiveConfig", "ToolhiveTarget", "compose_entry", "validate_toolhive"]
 
@@ -162,8 +161,8 @@ def compose_entry(context: BuildContext, config: ToolhiveConfig, image: str) -> 
         registry_type="oci",
         identifier=image,
         transport=_transport(context, config),
-        **_given(
-            environment_variables=[_environment_variable(env) for env in spec.env] or None,
+        **given(
+            environment_variables=[environment_variable(env) for env in spec.env] or None,
             package_arguments=_http_arguments(context, config),
         ),
     )
@@ -175,30 +174,13 @@ def compose_entry(context: BuildContext, config: ToolhiveConfig, image: str) -> 
         version=spec.version,
         packages=[package],
         meta=ServerMeta(publisher_provided={STACKLOK: {image: extension}}),
-        **_given(
+        **given(
             title=spec.title,
             repository=_repository(spec.repository),
-            icons=[Icon(src=icon.src, **_given(mime_type=icon.mime_type)) for icon in spec.icons] or None,
+            icons=[Icon(src=icon.src, **given(mime_type=icon.mime_type)) for icon in spec.icons] or None,
         ),
     )
     return server.to_wire(), notes
-
-
-def _given(**fields: Any) -> dict[str, Any]:
-    return {key: value for key, value in fields.items() if value is not None}
-
-
-def _environment_variable(env: EnvVar) -> KeyValueInput:
-    return KeyValueInput(
-        name=env.name,
-        **_given(
-            description=env.description or None,
-            is_required=env.required or None,
-            is_secret=env.secret or None,
-            default=env.default,
-            choices=env.choices,
-        ),
-    )
 
 
 def _repository(declared: str | None) -> Repository | None:
@@ -294,7 +276,7 @@ def _permissions(config: ToolhiveConfig) -> dict[str, Any]:
     if config.allow_hosts is None and config.allow_ports is None:
         outbound: dict[str, Any] = {"insecure_allow_all": True}  # ToolHive's built-in "network" profile
     else:
-        outbound = _given(allow_host=config.allow_hosts, allow_port=config.allow_ports)
+        outbound = given(allow_host=config.allow_hosts, allow_port=config.allow_ports)
     permissions: dict[str, Any] = {"network": {"outbound": outbound}}
     if config.read:
         permissions["read"] = config.read
