@@ -3,6 +3,7 @@ the host's rules (platform overrides, ``${__dirname}``, ``${user_config.*}``), t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import platform
 import re
@@ -67,14 +68,7 @@ def verify_bundle(
         result = run(artifact, plan, lock, timeout, reporter, how=_HOW)
     if placeholders and result.status == "ok":
         note = f"placeholder for required {', '.join(placeholders)} (pass --config to set)"
-        return VerifyResult(
-            artifact=result.artifact,
-            how=result.how,
-            status=result.status,
-            seconds=result.seconds,
-            matches=result.matches,
-            detail=note,
-        )
+        return dataclasses.replace(result, detail=note)
     return result
 
 
