@@ -1,0 +1,68 @@
+"""Every setting of one registry deployment, resolved once at start-up and passed down (never read from globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "OwnershipSettings", "RegistrySettings"]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+
+@dataclass(frozen=True)
+class OwnershipSettings:
+    """Where publish-time ownership proofs are fetched (registry.md §2.5); upstream hard-codes the public ones.
+
+    ``enabled=False`` is only reachable through an explicit flag (``--no-ownership-checks``).
+    """
+
+    enabled: bool = True
+    pypi_url: str = "https://pypi.org"
+    """A PyPI-compatible index root: ``{pypi_url}/pypi/<project>/<version>/json`` or ``{pypi_url}/simple/<project>/``."""
+    npm_url: str = "https://registry.npmjs.org"
+    oci_registries: tuple[str, ...] = (
+        "docker.io",
+        "registry-1.docker.io",
+        "index.docker.io",
+        "ghcr.io",
+        "quay.io",
+        "mcr.microsoft.com",
+        "*.pkg.dev",
+        "*.azurecr.io",
+    )
+    """Registries an ``oci`` package may live in; a local deployment adds e.g. ``127.0.0.1:5000``."""
+    oci_insecure: tuple[str, ...] = ()
+    """Registries reached over plain HTTP (local test registries)."""
+    mcpb_hosts: tuple[str, ...] = ("github.com", "www.github.com", "gitlab.com", "www.gitlab.com")
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class RegistrySettings:
+    """One deployment. ``database_url`` is a SQLAlchemy URL: ``sqlite:///path`` or ``postgresql+psycopg://…``."""
+
+    database_url: str
+    jwt_private_key: bytes
+    """The 32-byte Ed25519 seed that signs registry tokens (``MCP_REGISTRY_JWT_PRIVATE_KEY``, hex on the outside)."""
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    public_url: str | None = None
+    """The URL users reach this registry at (for links and install snippets); default ``http://host:port``."""
+    version: str = "dev"
+    token_lifetime_seconds: int = 300
+    enable_anonymous_auth: bool = False
+    """``/auth/none``: grants publish+edit on ``io.modelcontextprotocol.anonymous/*`` only. Development use."""
+    github_oidc_issuer: str = "https://token.actions.githubusercontent.com"
+    github_oidc_audience: str = "mcp-registry"
+    github_api_url: str = "https://api.github.com"
+    github_client_id: str = ""
+    admin_tokens: tuple[str, ...] = ()
+    """Static secrets that exchange (``/auth/admin``) for a token with publish+edit on ``*``."""
+    blocked_namespaces: tuple[str, ...] = ()
+    ownership: OwnershipSettings = field(default_factory=OwnershipSettings)
+    max_versions_per_name: int = 10_000
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
