@@ -19,7 +19,7 @@ class OwnershipSettings:
 
     enabled: bool = True
     pypi_url: str = "https://pypi.org"
-    """A PyPI-compatible index root: ``{pypi_url}/pypi/<project>/<version>/json`` or ``{pypi_url}/simple/<project>/``."""
+    """A PyPI-compatible index root (``{pypi_url}/pypi/<project>/<version>/json``, or its ``/simple/``)."""
     npm_url: str = "https://registry.npmjs.org"
     oci_registries: tuple[str, ...] = (
         "docker.io",
