@@ -13,7 +13,19 @@ import typer
 import typer.main
 
 from mcpship._exceptions import McpshipError
-from mcpship.cli import build_cmd, init_cmd, inspect_cmd, lock_cmd, publish_cmd, spec_cmd, verify_cmd
+from mcpship.cli import (
+    build_cmd,
+    init_cmd,
+    inspect_cmd,
+    lock_cmd,
+    login_cmd,
+    publish_cmd,
+    registry_cmd,
+    registry_mirror_cmd,
+    search_cmd,
+    spec_cmd,
+    verify_cmd,
+)
 from mcpship.cli._app import State, app
 from mcpship.cli._output import print_error, print_usage_error
 from mcpship.cli._prespawn import prespawn
@@ -25,7 +37,11 @@ _COMMANDS = (
     init_cmd,
     inspect_cmd,
     lock_cmd,
+    login_cmd,
     publish_cmd,
+    registry_cmd,
+    registry_mirror_cmd,
+    search_cmd,
     spec_cmd,
     verify_cmd,
 )  # imported for their @app.command registrations
