@@ -63,12 +63,19 @@ def _built_image_version(context: BuildContext) -> str | None:
 
 
 def _image_from_built(context: BuildContext) -> str | None:
-    """The pushed reference of an image built by the ``oci`` target, once its artifacts record one.
+    """Where the ``oci`` image is pushed, as the ``registry`` target declares it (``oci_image``), when the
+    image is built here: one declaration of the destination serves server.json and every catalog.
 
-    An OCI layout in dist/ has a tag but no registry name: where it is pushed is the user's choice, so
-    until the oci target records a reference the catalogs ask for ``image`` in their config.
+    An OCI layout in dist/ has a tag but no registry name, so without ``oci_image`` there is nothing to
+    point at and the catalogs ask for ``image`` in their own config.
     """
-    return None
+    if "oci" not in context.built:
+        return None
+    declared = context.resolved.spec.targets.get("registry", {}).get("oci_image")
+    if not isinstance(declared, str) or not declared:
+        return None
+    version = _built_image_version(context) or context.resolved.spec.version
+    return declared.replace("{version}", version)
 
 
 def repository_url(declared: str | None) -> str | None:

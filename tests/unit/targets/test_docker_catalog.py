@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 
 from mcpship._exceptions import BuildError, SpecError
 from mcpship.spec.model import EnvVar
-from mcpship.targets import load_target
+from mcpship.targets import Artifact, load_target
 from mcpship.targets.docker_catalog import DockerCatalogTarget, validate_server_yaml
 from tests.unit.targets.catalog_support import context, load_yaml
 
@@ -175,3 +176,18 @@ def test_validator_applies_the_catalog_ci_rules() -> None:
 
 def test_target_is_registered() -> None:
     assert isinstance(load_target("docker-catalog"), DockerCatalogTarget)
+
+
+def test_image_defaults_to_the_registry_targets_oci_image_when_the_image_is_built_here(tmp_path: Path) -> None:
+    ctx = context(tmp_path, "notes-py", "docker-catalog", {"category": "productivity", "commit": COMMIT})
+    image = Artifact(
+        target="oci", kind="oci-layout", path=tmp_path / "x", sha256="0" * 64, size=1, version="0.1.0", lock_digest=None
+    )
+    with_image = dataclasses.replace(ctx, built={"oci": [image]})
+    assert DockerCatalogTarget().check(with_image) == []
+    [(_, path, _)] = DockerCatalogTarget().build(with_image)
+    declared = ctx.resolved.spec.targets["registry"]["oci_image"]
+    assert isinstance(declared, str)
+    assert load_yaml(path.read_text(encoding="utf-8"))["image"] == declared.replace("{version}", "0.1.0")
+    # Without the image in this build there is nothing to point at: the catalog still asks for `image`.
+    assert [problem.path for problem in DockerCatalogTarget().check(ctx)] == ["[targets.docker-catalog].image"]
