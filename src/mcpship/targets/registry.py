@@ -10,6 +10,7 @@ registry would refuse.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Callable, Sequence
@@ -33,6 +34,7 @@ from mcpship.server_json import (
     Remote,
     Repository,
     ServerJSON,
+    ServerMeta,
     SseRemote,
     StdioTransport,
     StreamableHttpRemote,
@@ -258,9 +260,31 @@ def compose_server_json(context: BuildContext, config: RegistryConfig) -> tuple[
             icons=[_icon(icon) for icon in spec.icons] or None,
             packages=packages or None,
             remotes=_remotes(spec, config) or None,
+            meta=_interface_meta(context),
         ),
     )
     return server, notes
+
+
+INTERFACE_META_KEY = "io.github.mcpship/interface"
+_PUBLISHER_META_BUDGET = 3072
+"""Upstream refuses publisher-provided ``_meta`` over 4 KB; names beyond this budget are left out."""
+
+
+def _interface_meta(context: BuildContext) -> ServerMeta | None:
+    """The locked interface's digest and tool/prompt names, so registries can search by tool
+    (``_meta["io.modelcontextprotocol.registry/publisher-provided"]["io.github.mcpship/interface"]``)."""
+    lock = context.lock
+    if lock is None:
+        return None
+    summary: dict[str, Any] = {"digest": lock.digest, "tools": [], "prompts": []}
+    for kind in ("tools", "prompts"):
+        for name in sorted(lock.items(kind)):
+            summary[kind].append(name)
+            if len(json.dumps(summary)) > _PUBLISHER_META_BUDGET:
+                summary[kind].pop()
+                break
+    return ServerMeta(publisher_provided={INTERFACE_META_KEY: summary})
 
 
 def given(**fields: Any) -> dict[str, Any]:

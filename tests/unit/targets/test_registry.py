@@ -16,11 +16,11 @@ import pytest
 
 from mcpship._exceptions import BuildError, SpecError
 from mcpship._reporter import NullReporter
-from mcpship.interface import read_lock
-from mcpship.server_json import validate_server_json
+from mcpship.interface import InterfaceLock, read_lock
+from mcpship.server_json import PUBLISHER_META_KEY, validate_server_json
 from mcpship.spec import load_spec
 from mcpship.targets import Artifact, BuildContext, BuildOptions, Target, load_target
-from mcpship.targets.registry import RegistryTarget
+from mcpship.targets.registry import INTERFACE_META_KEY, RegistryTarget
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "notes-py"
 SCHEMA = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "registry" / "server.schema.2025-12-11.json"
@@ -105,6 +105,8 @@ def test_server_json_satisfies_the_official_schema_and_rules(tmp_path: Path) -> 
 def test_server_json_describes_the_server_and_each_built_package(tmp_path: Path) -> None:
     built = full_build(tmp_path)
     _, document = build(context(tmp_path, built=built))
+    lock = read_lock(EXAMPLE / "mcp-interface.json")
+    interface = {"digest": lock.digest, "tools": sorted(lock.items("tools")), "prompts": sorted(lock.items("prompts"))}
     environment = [
         {"name": "NOTES_TOKEN", "description": "API token for the notes backend", "isRequired": True, "isSecret": True},
         {"name": "NOTES_DIR", "description": "Keep notes in this folder instead of memory"},
@@ -134,7 +136,19 @@ def test_server_json_describes_the_server_and_each_built_package(tmp_path: Path)
                 "environmentVariables": environment,
             },
         ],
+        "_meta": {PUBLISHER_META_KEY: {INTERFACE_META_KEY: interface}},
     }
+
+
+def test_publisher_meta_carries_the_locked_tool_names_within_the_registry_limit(tmp_path: Path) -> None:
+    lock = read_lock(EXAMPLE / "mcp-interface.json")
+    tools = [{"key": f"tool_{i:04}_" + "x" * 40, "digest": "d", "definition": {}} for i in range(200)]
+    many = {**lock.data, "tools": tools}
+    _, document = build(dataclasses.replace(context(tmp_path), lock=InterfaceLock(many)))
+    provided = document["_meta"][PUBLISHER_META_KEY]
+    assert len(json.dumps(provided)) <= 4096
+    assert provided[INTERFACE_META_KEY]["tools"][:2] == ["tool_0000_" + "x" * 40, "tool_0001_" + "x" * 40]
+    assert validate_server_json(document, source="server.json") == []
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
