@@ -31,6 +31,7 @@ from mcpship.server_json.model import (
     schema_url,
 )
 from mcpship.server_json.ownership import check_ownership_markers
+from mcpship.server_json.policy import PackagePolicy
 from mcpship.server_json.rules import validate_server_json
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "LocalTransport",
     "NamedArgument",
     "Package",
+    "PackagePolicy",
     "PositionalArgument",
     "Remote",
     "Repository",

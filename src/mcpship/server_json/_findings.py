@@ -15,6 +15,7 @@ from typing import Literal
 
 from mcpship._problems import Problem, json_path
 from mcpship.server_json.model import PUBLISHER_META_KEY
+from mcpship.server_json.policy import PackagePolicy
 
 Node = Mapping[str, object]
 Location = tuple[str | int, ...]
@@ -24,6 +25,7 @@ Location = tuple[str | int, ...]
 class Findings:
     source: str
     problems: list[Problem] = field(default_factory=list)
+    policy: PackagePolicy = field(default_factory=PackagePolicy)
 
     def error(self, at: Location, message: str, hint: str) -> None:
         self._add(at, message, hint, "error")

@@ -9,17 +9,10 @@ from collections.abc import Callable
 
 from mcpship.server_json._findings import Findings, Location, Node, text
 from mcpship.server_json._urls import parse_url
+from mcpship.server_json.policy import OFFICIAL_BASE_URLS, PackagePolicy
 
 __all__ = ["OFFICIAL_BASE_URLS", "check_registry_type", "oci_registry"]
 
-# Registries whose packages carry a name and a version and are looked up under one fixed base URL.
-OFFICIAL_BASE_URLS = {
-    "npm": "https://registry.npmjs.org",
-    "pypi": "https://pypi.org",
-    "nuget": "https://api.nuget.org/v3/index.json",
-}
-_OCI_REGISTRIES = {"docker.io", "registry-1.docker.io", "index.docker.io", "ghcr.io", "quay.io", "mcr.microsoft.com"}
-_OCI_REGISTRY_SUFFIXES = (".pkg.dev", ".azurecr.io")
 _OCI_REPOSITORY = re.compile(r"^[a-z0-9_./-]+$")
 _OCI_TAG = re.compile(r"^\w[\w.-]{0,127}$", re.ASCII)
 _OCI_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
@@ -47,7 +40,7 @@ def check_registry_type(package: Node, at: Location, findings: Findings) -> None
 
 def _named_package(package: Node, at: Location, findings: Findings) -> None:
     registry_type = text(package, "registryType")
-    expected = OFFICIAL_BASE_URLS[registry_type]
+    expected = findings.policy.base_urls.get(registry_type, OFFICIAL_BASE_URLS[registry_type])
     if "version" not in package:
         findings.error(
             (*at, "version"),
@@ -93,11 +86,11 @@ def _oci_package(package: Node, at: Location, findings: Findings) -> None:
     except ValueError as exc:
         findings.error((*at, "identifier"), f'"{identifier}" is not a valid OCI image reference: {exc}', example)
         return
-    if registry not in _OCI_REGISTRIES and not registry.endswith(_OCI_REGISTRY_SUFFIXES):
+    if not findings.policy.allows_oci_registry(registry):
         findings.error(
             (*at, "identifier"),
             f'OCI registry "{registry}" is not one the MCP Registry accepts',
-            "push the image to docker.io, ghcr.io, quay.io, mcr.microsoft.com, *.pkg.dev or *.azurecr.io",
+            f"push the image to one of: {findings.policy.describe_oci_registries()}",
         )
 
 
@@ -138,27 +131,33 @@ def _mcpb_package(package: Node, at: Location, findings: Findings) -> None:
         )
     identifier = text(package, "identifier")
     if identifier:
-        problem = mcpb_url_problem(identifier)
+        problem = mcpb_url_problem(identifier, findings.policy)
         if problem is not None:
             findings.error((*at, "identifier"), problem[0], problem[1])
 
 
-def mcpb_url_problem(url: str) -> tuple[str, str] | None:
+def mcpb_url_problem(url: str, policy: PackagePolicy | None = None) -> tuple[str, str] | None:
     """Why the registry would refuse ``url`` as an MCPB download (message, hint), or None."""
+    policy = policy or PackagePolicy()
     release_hint = (
         "attach the bundle to a GitHub release (https://github.com/OWNER/REPO/releases/download/TAG/FILE.mcpb)"
         " or a GitLab release, and use that URL"
     )
     parsed = parse_url(url)
-    if parsed is None or parsed.scheme != "https":
+    if parsed is None or parsed.scheme not in ("https", "http"):
         return f'mcpb identifier "{url}" must be an https download URL', release_hint
     host = parsed.netloc.lower()
+    rule = policy.mcpb_host_rule(parsed.scheme, host)
+    if rule is None and parsed.scheme != "https":
+        return f'mcpb identifier "{url}" must be an https download URL', release_hint
+    if rule is None:
+        allowed = "GitHub or GitLab" if policy.is_official else policy.describe_mcpb_hosts()
+        return f'mcpb downloads must be hosted on {allowed}, not "{host}"', release_hint
+    release: object = True
     if host in ("github.com", "www.github.com"):
         release = _GITHUB_RELEASE.match(parsed.path)
     elif host in ("gitlab.com", "www.gitlab.com"):
         release = _GITLAB_RELEASE.match(parsed.path) or _GITLAB_PACKAGE_FILE.match(parsed.path)
-    else:
-        return f'mcpb downloads must be hosted on GitHub or GitLab, not "{host}"', release_hint
     if release is None:
         return f'mcpb identifier "{url}" is not a release asset URL', release_hint
     if "mcp" not in url.lower():

@@ -36,6 +36,7 @@ from mcpship.server_json.model import (
     StreamableHttpRemote,
     wire_keys,
 )
+from mcpship.server_json.policy import PackagePolicy
 
 __all__ = ["validate_server_json"]
 
@@ -49,17 +50,18 @@ _NAME_HINT = (
 _PUBLISHER_META_LIMIT = 4096
 
 
-def validate_server_json(data: object, *, source: str) -> list[Problem]:
+def validate_server_json(data: object, *, source: str, policy: PackagePolicy | None = None) -> list[Problem]:
     """Every problem in a decoded server.json, each with ``file=source``, a JSON path and a hint.
 
     An empty list (or warnings only) means the official registry would accept the document, apart from
     the ownership proofs it fetches from npm/PyPI/OCI (see :func:`check_ownership_markers` for local builds).
+    ``policy`` replaces the official package registries with a self-hosted deployment's own.
     """
     document = as_node(data)
     if document is None:
         return [Problem(file=source, path="$", message="server.json must be a JSON object", hint="wrap it in {...}")]
     _, structural = structure_problems(document, source=source)
-    findings = Findings(source)
+    findings = Findings(source, policy=policy or PackagePolicy())
     _check_schema(document, findings)
     _check_name(document, findings)
     check_version(document.get("version"), ("version",), findings)
