@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mcpship.server_json.policy import PackagePolicy
+
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "OwnershipSettings", "RegistrySettings"]
 
 DEFAULT_HOST = "127.0.0.1"
@@ -21,6 +23,7 @@ class OwnershipSettings:
     pypi_url: str = "https://pypi.org"
     """A PyPI-compatible index root (``{pypi_url}/pypi/<project>/<version>/json``, or its ``/simple/``)."""
     npm_url: str = "https://registry.npmjs.org"
+    nuget_url: str = "https://api.nuget.org/v3/index.json"
     oci_registries: tuple[str, ...] = (
         "docker.io",
         "registry-1.docker.io",
@@ -36,6 +39,14 @@ class OwnershipSettings:
     """Registries reached over plain HTTP (local test registries)."""
     mcpb_hosts: tuple[str, ...] = ("github.com", "www.github.com", "gitlab.com", "www.gitlab.com")
     timeout_seconds: float = 10.0
+
+    def package_policy(self) -> PackagePolicy:
+        """The same registries as the offline server.json rules see them (``registryBaseUrl``, hosts)."""
+        return PackagePolicy(
+            base_urls={"npm": self.npm_url, "pypi": self.pypi_url, "nuget": self.nuget_url},
+            oci_registries=self.oci_registries,
+            mcpb_hosts=self.mcpb_hosts,
+        )
 
 
 @dataclass(frozen=True)
