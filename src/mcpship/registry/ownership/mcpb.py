@@ -1,0 +1,82 @@
+"""MCPB: the bundle must be downloadable from an accepted host, and its bytes must hash to ``fileSha256``.
+
+Upstream only sends a ``HEAD``; this registry downloads the bundle (streamed, bounded) and verifies the hash,
+so a server.json can never point clients at a file they would refuse. Hosts come from
+``OwnershipSettings.mcpb_hosts``: ``github.com`` (HTTPS), ``127.0.0.1:18000`` (host and port, HTTPS) or
+``http://127.0.0.1:18000`` (plain HTTP allowed for that host and port: local test servers).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from mcpship.registry.ownership._common import OwnershipError, PackageCheck
+
+__all__ = ["check_mcpb", "host_allows"]
+
+_GITHUB_HOSTS = frozenset({"github.com", "www.github.com"})
+_GITLAB_HOSTS = frozenset({"gitlab.com", "www.gitlab.com"})
+_GITHUB_PATH = re.compile(r"/[^/]+/[^/]+/releases/download/[^/]+/[^/]+")
+_GITLAB_PATHS = (
+    re.compile(r"/.+/-/releases/[^/]+/downloads/.+"),
+    re.compile(r"/.+/-/package_files/\d+/download"),
+)
+_SHA256 = re.compile(r"[a-f0-9]{64}")
+
+
+def host_allows(entry: str, url: httpx.URL) -> bool:
+    """Whether one ``mcpb_hosts`` entry admits ``url`` (HTTPS always; HTTP only when the entry says ``http://``)."""
+    scheme, has_scheme, rest = entry.partition("://")
+    if not has_scheme:
+        scheme, rest = "https", entry
+    allowed = httpx.URL(f"{scheme}://{rest.rstrip('/')}/")
+    if url.host != allowed.host.lower():
+        return False
+    if allowed.port is not None and url.port != allowed.port:
+        return False
+    if allowed.port is None and url.port is not None:
+        return False
+    return url.scheme == "https" or (url.scheme == "http" and scheme == "http")
+
+
+async def check_mcpb(check: PackageCheck) -> None:
+    identifier = check.identifier
+    try:
+        url = httpx.URL(identifier)
+    except httpx.InvalidURL as exc:
+        raise OwnershipError(f"invalid MCPB package URL: {exc}") from exc
+    hosts = check.settings.mcpb_hosts
+    if url.scheme not in ("http", "https") or not any(host_allows(entry, url) for entry in hosts):
+        raise OwnershipError(
+            f"MCPB package URL must be an https download from an accepted host ({', '.join(hosts)}): {identifier}"
+        )
+    _require_release_path(url)
+    if "mcp" not in identifier.lower():
+        raise OwnershipError(f"MCPB package URL must contain 'mcp': {identifier}")
+    declared = str(check.package.get("fileSha256") or "")
+    if not _SHA256.fullmatch(declared):
+        raise OwnershipError("MCPB packages need fileSha256: the lowercase hex SHA-256 of the bundle")
+    with tempfile.TemporaryDirectory(prefix="mcpship-ownership-") as folder:
+        download = await check.download(url, Path(folder) / "bundle.mcpb", what="MCPB package")
+    if download.sha256 != declared:
+        raise OwnershipError(
+            f"fileSha256 {declared} does not match the file at {identifier} (its SHA-256 is {download.sha256},"
+            f" {download.size} bytes); clients would refuse it. Set fileSha256 to the bundle's real hash"
+        )
+
+
+def _require_release_path(url: httpx.URL) -> None:
+    """Upstream's rule: on the public forges, only release downloads (not raw files anyone can commit)."""
+    if url.host in _GITHUB_HOSTS and not _GITHUB_PATH.fullmatch(url.path):
+        raise OwnershipError(
+            f"MCPB package URL on GitHub must be a release download (/OWNER/REPO/releases/download/TAG/FILE): {url}"
+        )
+    if url.host in _GITLAB_HOSTS and not any(pattern.fullmatch(url.path) for pattern in _GITLAB_PATHS):
+        raise OwnershipError(
+            "MCPB package URL on GitLab must be a release download (/GROUP/PROJECT/-/releases/TAG/downloads/FILE"
+            f" or /GROUP/PROJECT/-/package_files/ID/download): {url}"
+        )
