@@ -179,8 +179,10 @@ def _check_repository(document: Node, findings: Findings) -> None:
 def _check_website(document: Node, findings: Findings) -> None:
     """``websiteUrl`` is absolute and https (``validateWebsiteURL``; registry.md §2.2)."""
     url = document.get("websiteUrl")
-    if isinstance(url, str) and url:
-        problem = _https_problem(url, "websiteUrl")
+    if isinstance(url, str):
+        # An empty string is not a URI (the schema's `format: uri`); registries that store the document
+        # verbatim would echo it back as an invalid URL.
+        problem = _https_problem(url, "websiteUrl") if url else "websiteUrl is empty"
         if problem:
             findings.error(("websiteUrl",), problem, "use the https:// address of the server's home page or docs")
 
@@ -197,6 +199,8 @@ def _check_icons(document: Node, findings: Findings) -> None:
     for index, icon in nodes(document, "icons"):
         src = text(icon, "src")
         problem = _https_problem(src, "icon src") if src else None
+        if src == "" and isinstance(icon.get("src"), str):
+            problem = "icon src is empty"
         if problem:
             findings.error(("icons", index, "src"), problem, "host the icon and use its https:// URL")
         check_unknown_keys(icon, wire_keys(Icon), ("icons", index), findings)

@@ -79,6 +79,8 @@ BROKEN = [
     # https only (§2.2, §2.4)
     Broken("website-http", "$.websiteUrl", "http://acme.dev", "https"),
     Broken("website-relative", "$.websiteUrl", "/weather", "absolute"),
+    Broken("website-empty", "$.websiteUrl", "", "empty"),
+    Broken("icon-src-empty", "$.icons[0].src", "", "empty"),
     Broken("icon-http", "$.icons[0].src", "http://acme.dev/i.png", "https"),
     Broken("icon-data-uri", "$.icons[0].src", "data:image/png;base64,AA", "https"),
     Broken("icon-size", "$.icons[0].sizes[0]", "48", "sizes", schema=True),
