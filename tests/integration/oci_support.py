@@ -1,7 +1,13 @@
 """Base images for the OCI tests, made here from Debian packages: ``debootstrap --variant=minbase bookworm``
 plus python3 (or nodejs), written as a one-layer OCI layout by mcpship's own layer writer. Nothing is pulled
-from outside the package mirror apt already uses. Built once (about a minute) and cached under
-``$MCPSHIP_TEST_CACHE/base-images`` (default ``~/.cache/mcpship-tests/base-images``)."""
+from outside the package mirrors (apt's Debian mirror; the npm registry for npm itself). Built once (about a
+minute) and cached under ``$MCPSHIP_TEST_CACHE/base-images`` (default ``~/.cache/mcpship-tests/base-images``).
+
+The ``python-venv`` and ``node-npm`` flavours are bases for building the generated Dockerfiles: they add what the
+official python and node images give a build (``python3 -m venv`` with pip, or npm; and TLS trust). Their CA
+bundle is this machine's, so pip and npm inside a build trust whatever the host trusts (an egress proxy's CA too).
+
+:class:`Buildah` drives buildah with its own storage (vfs driver, chroot isolation: no daemon, no cgroups)."""
 
 from __future__ import annotations
 
@@ -11,8 +17,10 @@ import platform
 import re
 import shutil
 import subprocess
+import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,7 +30,17 @@ from mcpship.targets.oci.layout import CONFIG_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, R
 
 SUITE = "bookworm"
 BASE_TAG = "bookworm"
-_PACKAGES = {"python": ("python3",), "node": ("nodejs",)}
+_PACKAGES = {
+    "python": ("python3",),
+    "node": ("nodejs",),
+    "python-venv": ("python3", "python3-venv", "ca-certificates"),
+    "node-npm": ("nodejs", "ca-certificates"),
+}
+# npm as the official node image has it: the release tarball from the npm registry (it bundles its dependencies).
+# Debian's npm package pulls in about 400 packages (python3 and node-gyp among them): a 480 MB image, and its
+# virtual dependencies defeat debootstrap's resolver. 10.9 supports bookworm's Node 18.19.
+_NPM_RELEASE = "npm@10.9.2"
+_HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 _ARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 _PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -32,6 +50,52 @@ def require_tool(name: str, package: str) -> str:
     if found is None:
         pytest.fail(f"{name} is not installed: apt-get install -y {package} (.ci/run must install it)")
     return found
+
+
+@dataclass(frozen=True)
+class Buildah:
+    """buildah on a private store under ``home``: the vfs driver (plain copies, no overlay mounts) and chroot
+    isolation for ``RUN`` (the only isolation that works without a usable OCI runtime for builds; ``--isolation
+    oci`` runs crun, which refuses hybrid cgroup hierarchies). ``RUN`` shares the host's network."""
+
+    executable: str
+    home: Path
+
+    @classmethod
+    def at(cls, home: Path) -> Buildah:
+        return cls(require_tool("buildah", "buildah"), home)
+
+    def __call__(self, *args: str, timeout: float = 600) -> str:
+        storage = ("--root", str(self.home / "storage"), "--runroot", str(self.home / "run"), "--storage-driver", "vfs")
+        argv = [self.executable, *storage, *args]
+        completed = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+        if completed.returncode != 0:
+            pytest.fail(
+                f"buildah {' '.join(args)} failed ({completed.returncode}):\n"
+                f"{completed.stdout[-4000:]}{completed.stderr[-4000:]}"
+            )
+        return completed.stdout
+
+    def load_layout(self, layout: Path, tag: str, name: str) -> None:
+        """Copy image ``tag`` of an OCI layout into the store as ``name`` (``localhost/…``). skopeo, not ``buildah
+        pull``: that names the image after the layout's path, which is no valid reference under ``~/.cache``."""
+        skopeo = require_tool("skopeo", "skopeo")
+        store = f"containers-storage:[vfs@{self.home / 'storage'}+{self.home / 'run'}]{name}"
+        argv = [skopeo, "copy", "--quiet", f"oci:{layout}:{tag}", store]
+        completed = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+        if completed.returncode != 0:
+            pytest.fail(f"skopeo could not copy {layout}:{tag} into buildah's store:\n{completed.stderr[-4000:]}")
+
+    def bud(self, context: Path, dockerfile: Path, tag: str, *, build_args: dict[str, str]) -> None:
+        """``buildah bud`` as the Dockerfile's header documents it (with the ignore file beside it), never pulling:
+        every FROM must be in the store."""
+        arguments = [item for key, value in build_args.items() for item in ("--build-arg", f"{key}={value}")]
+        ignore = dockerfile.with_name(dockerfile.name + ".dockerignore")
+        self(
+            "bud",
+            *("--isolation", "chroot", "--pull=never", "--ignorefile", str(ignore), *arguments),
+            *("-f", str(dockerfile), "-t", tag, str(context)),
+        )
 
 
 def cache_root() -> Path:
@@ -53,7 +117,8 @@ def debian_mirror() -> str:
 
 
 def debian_base_layout(flavour: str) -> Path:
-    """An OCI layout with one image, tagged ``bookworm``: Debian minbase plus python3 or nodejs."""
+    """An OCI layout with one image, tagged ``bookworm``: Debian minbase plus python3 or nodejs (or, for
+    ``python-venv``, python3 with venv and CA certificates)."""
     arch = _ARCH.get(platform.machine().lower(), platform.machine())
     root = cache_root()
     layout = root / f"{SUITE}-{flavour}-{arch}"
@@ -86,6 +151,10 @@ def _build(layout: Path, flavour: str, arch: str) -> None:
         pytest.fail(
             f"debootstrap failed ({completed.returncode}):\n{completed.stdout[-3000:]}{completed.stderr[-3000:]}"
         )
+    if flavour == "node-npm":
+        _install_npm(rootfs, layout.with_name(layout.name + ".npm"))
+    if "ca-certificates" in _PACKAGES[flavour] and _HOST_CA_BUNDLE.is_file():
+        shutil.copyfile(_HOST_CA_BUNDLE, rootfs / "etc/ssl/certs/ca-certificates.crt")
     for clutter in ("var/cache/apt/archives", "var/lib/apt/lists", "var/log"):
         for entry in (rootfs / clutter).glob("*"):
             if entry.is_file():
@@ -95,6 +164,8 @@ def _build(layout: Path, flavour: str, arch: str) -> None:
     writer.add_file(layer.path, layer.digest)
     (partial / "layer.tar.gz").unlink()
     history = f"debootstrap --variant=minbase --include={include} {SUITE}"
+    if flavour == "node-npm":
+        history += f" + {_NPM_RELEASE} in /usr/local/lib/node_modules/npm"
     config = {
         "architecture": arch,
         "os": "linux",
@@ -115,3 +186,23 @@ def _build(layout: Path, flavour: str, arch: str) -> None:
     writer.write_index(writer.add_bytes(canonical_json(manifest), MANIFEST_MEDIA_TYPE), {REF_NAME: BASE_TAG})
     shutil.rmtree(rootfs)
     partial.rename(layout)
+
+
+def _install_npm(rootfs: Path, download: Path) -> None:
+    npm = require_tool("npm", "npm")
+    shutil.rmtree(download, ignore_errors=True)
+    download.mkdir()
+    argv = [npm, "pack", _NPM_RELEASE, "--pack-destination", str(download), "--silent"]
+    completed = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
+    if completed.returncode != 0:
+        pytest.fail(f"npm pack {_NPM_RELEASE} failed:\n{completed.stderr[-3000:]}")
+    (tarball,) = download.glob("npm-*.tgz")
+    target = rootfs / "usr/local/lib/node_modules/npm"
+    with tarfile.open(tarball) as archive:
+        members = [m for m in archive.getmembers() if m.name.startswith("package/")]
+        for member in members:
+            member.name = member.name.removeprefix("package/")
+        archive.extractall(target, members=members, filter="data")
+    for command in ("npm", "npx"):
+        (rootfs / "usr/local/bin" / command).symlink_to(f"../lib/node_modules/npm/bin/{command}-cli.js")
+    shutil.rmtree(download)

@@ -53,15 +53,19 @@ def test_oci_is_a_builtin_target_that_implements_the_protocol() -> None:
     assert (target.name, target.needs) == ("oci", ())
 
 
-def test_python_dockerfile_pins_the_base_and_installs_the_projects_wheel(tmp_path: Path) -> None:
+def test_python_dockerfile_pins_an_overridable_base_and_installs_the_project_into_a_venv(tmp_path: Path) -> None:
     text = dockerfile_of(copy_example("notes-py", tmp_path))
-    from_lines = [line for line in text.splitlines() if line.startswith("FROM ")]
-    assert from_lines == [f"FROM {DEFAULT_BASE_IMAGES['python']} AS wheel", f"FROM {DEFAULT_BASE_IMAGES['python']}"]
-    assert re.search(r"@sha256:[0-9a-f]{64}$", from_lines[1])
-    assert "RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels ." in text
-    assert "RUN pip install --no-cache-dir /tmp/wheels/*.whl" in text
+    lines = text.splitlines()
+    assert f"ARG BASE_IMAGE={DEFAULT_BASE_IMAGES['python']}" in lines
+    assert re.search(r"@sha256:[0-9a-f]{64}$", DEFAULT_BASE_IMAGES["python"])
+    assert [line for line in lines if line.startswith("FROM ")] == ["FROM ${BASE_IMAGE} AS build", "FROM ${BASE_IMAGE}"]
+    assert "RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir ." in lines
+    final_stage = text.split("FROM ${BASE_IMAGE}\n", 1)[1]
+    assert "COPY --from=build /opt/venv /opt/venv" in final_stage
+    assert "RUN " not in final_stage  # the final stage needs neither pip nor the network
     assert 'ENTRYPOINT ["notes-mcp"]' in text
     assert "docker run -i --rm notes-py:0.1.0" in text
+    assert "--ignorefile dist/Dockerfile.dockerignore" in text
 
 
 def test_the_server_never_runs_as_root(tmp_path: Path) -> None:
@@ -100,7 +104,8 @@ def test_a_stdio_only_server_has_no_healthcheck(tmp_path: Path) -> None:
 
 def test_node_dockerfile_installs_production_dependencies_with_npm_ci(tmp_path: Path) -> None:
     text = dockerfile_of(copy_example("notes-node", tmp_path))
-    assert f"FROM {DEFAULT_BASE_IMAGES['node']}" in text
+    assert f"ARG BASE_IMAGE={DEFAULT_BASE_IMAGES['node']}" in text.splitlines()
+    assert [line for line in text.splitlines() if line.startswith("FROM ")] == ["FROM ${BASE_IMAGE}"]
     assert "RUN npm ci --omit=dev" in text
     assert text.index("COPY package.json package-lock.json ./") < text.index("RUN npm ci") < text.index("COPY . .")
     assert 'ENTRYPOINT ["node", "/app/bin/notes-node-mcp.js"]' in text
