@@ -1,10 +1,25 @@
-"""``mcpship registry``: run and feed a self-hosted MCP Registry (``serve``; ``mirror`` lives in its own module)."""
+"""``mcpship registry``: run and feed a self-hosted MCP Registry (``serve``; ``mirror`` lives in its own module).
+
+The service's dependencies (Starlette, SQLAlchemy, uvicorn) are imported inside ``serve`` only, so
+``import mcpship.cli`` stays light and works without the ``[registry]`` extra.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
 
+from mcpship._exceptions import McpshipError, UsageError
 from mcpship.cli._app import app
+
+if TYPE_CHECKING:
+    from mcpship.registry.config import RegistrySettings
 
 __all__ = ["registry_app"]
 
@@ -14,3 +29,201 @@ registry_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(registry_app, name="registry")
+
+JWT_KEY_ENV = "MCP_REGISTRY_JWT_PRIVATE_KEY"
+_EXTRA_HINT = "install the service's dependencies: pip install 'mcpship[registry]'"
+
+_SERVE_EPILOG = """Examples:
+
+  mcpship registry serve
+  mcpship registry serve --db sqlite:///registry.db --enable-anonymous-auth
+  mcpship registry serve --jwt-key-file jwt.key --admin-token-file admin.txt
+  mcpship registry serve --db postgresql+psycopg://reg@db/registry --workers 2
+"""
+
+
+@registry_app.command(epilog=_SERVE_EPILOG)
+def serve(
+    db: Annotated[
+        str | None, typer.Option("--db", help="SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://...")
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to bind (non-loopback needs a key or admin token).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option("--port", help="Port to bind.")] = 8080,
+    jwt_key_file: Annotated[
+        Path | None,
+        typer.Option("--jwt-key-file", help=f"Ed25519 seed, 64 hex chars (default: ${JWT_KEY_ENV}; else ephemeral)."),
+    ] = None,
+    enable_anonymous_auth: Annotated[
+        bool, typer.Option("--enable-anonymous-auth", help="Offer /auth/none (io.modelcontextprotocol.anonymous/*).")
+    ] = False,
+    admin_token_file: Annotated[
+        Path | None, typer.Option("--admin-token-file", help="Static admin secrets, one a line (for /auth/admin).")
+    ] = None,
+    no_ownership_checks: Annotated[
+        bool, typer.Option("--no-ownership-checks", help="Skip the npm/PyPI/OCI/MCPB ownership proofs on publish.")
+    ] = False,
+    pypi_url: Annotated[str | None, typer.Option("--pypi-url", help="PyPI-compatible index for proofs.")] = None,
+    npm_url: Annotated[str | None, typer.Option("--npm-url", help="npm registry for proofs.")] = None,
+    oci_registry: Annotated[
+        list[str] | None, typer.Option("--oci-registry", help="Allow OCI packages from HOST (repeatable).")
+    ] = None,
+    oci_insecure: Annotated[
+        list[str] | None, typer.Option("--oci-insecure", help="Reach this OCI registry over plain HTTP (repeatable).")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    public_url: Annotated[str | None, typer.Option("--public-url", help="URL users reach this registry at.")] = None,
+) -> None:
+    """Serve the MCP Registry API (/v0, /v0.1), the web catalogue (/) and /metrics, on SQLite or PostgreSQL."""
+    try:
+        import uvicorn
+
+        from mcpship.registry.app import SETTINGS_ENV, build_app, settings_to_json
+        from mcpship.registry.auth import generate_private_key
+        from mcpship.registry.config import OwnershipSettings, RegistrySettings
+        from mcpship.registry.service import default_database_url
+    except ImportError as error:
+        raise McpshipError(f"`mcpship registry serve` cannot start: {error}", hint=_EXTRA_HINT) from error
+
+    key = _jwt_key(jwt_key_file)
+    admin_tokens = _admin_tokens(admin_token_file)
+    _check_exposure(host, key is not None, admin_tokens, enable_anonymous_auth)
+    if key is None:
+        key = generate_private_key()
+        _say(
+            "no JWT key given (--jwt-key-file or $MCP_REGISTRY_JWT_PRIVATE_KEY): using an ephemeral one; "
+            "tokens stop working when the server restarts"
+        )
+    defaults = OwnershipSettings()
+    ownership = OwnershipSettings(
+        enabled=not no_ownership_checks,
+        pypi_url=pypi_url or defaults.pypi_url,
+        npm_url=npm_url or defaults.npm_url,
+        oci_registries=(*defaults.oci_registries, *(oci_registry or ())),
+        oci_insecure=tuple(oci_insecure or ()),
+    )
+    settings = RegistrySettings(
+        database_url=db or default_database_url(),
+        jwt_private_key=key,
+        host=host,
+        port=port,
+        public_url=public_url,
+        version=_version(),
+        enable_anonymous_auth=enable_anonymous_auth,
+        admin_tokens=admin_tokens,
+        ownership=ownership,
+        github_client_id=os.environ.get("MCP_REGISTRY_GITHUB_CLIENT_ID", ""),
+    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+        "server_header": False,
+    }
+    if workers > 1:
+        os.environ[SETTINGS_ENV] = settings_to_json(settings)
+        _announce(settings)
+        uvicorn.run("mcpship.registry.app:app_from_environment", factory=True, workers=workers, **options)
+        return
+    application = _open(build_app, settings)
+    _announce(settings)
+    uvicorn.run(application, **options)
+
+
+def _open(build_app: Callable[[RegistrySettings], Any], settings: RegistrySettings) -> Any:
+    """Open the store (migrating it) and assemble the app; database and packaging failures become clear errors."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return build_app(settings)
+    except ImportError as error:
+        raise McpshipError(f"`mcpship registry serve` cannot start: {error}", hint=_EXTRA_HINT) from error
+    except SQLAlchemyError as error:
+        raise McpshipError(
+            f"cannot open the registry database {_masked(settings.database_url)}: {error.__class__.__name__}: "
+            f"{str(error).splitlines()[0]}",
+            hint="check --db (sqlite:///path/file.db or postgresql+psycopg://user:password@host/database)",
+        ) from error
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"{message}\n")
+    sys.stderr.flush()
+
+
+def _masked(database_url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
+def _announce(settings: RegistrySettings) -> None:
+    _say(f"mcpship registry on http://{settings.host}:{settings.port} ({_masked(settings.database_url)})")
+
+
+def _version() -> str:
+    from mcpship.__about__ import __version__
+
+    return __version__
+
+
+def _jwt_key(path: Path | None) -> bytes | None:
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise UsageError(f"cannot read the JWT key file {path}: {error.strerror}") from error
+        return _parse_key(text, str(path))
+    text = os.environ.get(JWT_KEY_ENV, "").strip()
+    return _parse_key(text, f"${JWT_KEY_ENV}") if text else None
+
+
+def _parse_key(text: str, source: str) -> bytes:
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise UsageError(
+            f"{source} must hold a 32-byte Ed25519 seed as 64 hex characters",
+            hint="generate one with: openssl rand -hex 32",
+        )
+    return key
+
+
+def _admin_tokens(path: Path | None) -> tuple[str, ...]:
+    if path is None:
+        return ()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise UsageError(f"cannot read the admin token file {path}: {error.strerror}") from error
+    tokens = tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
+    if not tokens:
+        raise UsageError(f"the admin token file {path} holds no token")
+    return tokens
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_exposure(host: str, has_key: bool, admin_tokens: tuple[str, ...], anonymous: bool) -> None:
+    """Anything that listens beyond loopback must be a deliberate deployment: a persistent key or admin token."""
+    if _is_loopback(host):
+        return
+    if not has_key and not admin_tokens:
+        raise UsageError(
+            f"refusing to bind {host}: a registry reachable from other machines needs --jwt-key-file "
+            f"(or ${JWT_KEY_ENV}) or --admin-token-file",
+            hint="bind 127.0.0.1 for local use, or give the deployment a key",
+        )
+    if anonymous:
+        _say(f"warning: --enable-anonymous-auth on {host}: anyone who reaches it can publish anonymous servers")

@@ -1,0 +1,66 @@
+"""Health, ping, version and ``/validate``: small answers that never touch the store."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mcpship._problems import Problem
+from mcpship.registry.api._responses import encode_json, json_response
+from mcpship.registry.api._writes import read_body
+from mcpship.registry.config import RegistrySettings
+from mcpship.server_json import validate_server_json
+
+__all__ = ["MetaEndpoints", "validation_result"]
+
+
+class MetaEndpoints:
+    def __init__(self, settings: RegistrySettings, *, git_commit: str = "unknown", build_time: str = "unknown") -> None:
+        self._health = encode_json({"status": "ok", "github_client_id": settings.github_client_id})
+        self._version = encode_json({"version": settings.version, "git_commit": git_commit, "build_time": build_time})
+        self._pong = encode_json({"pong": True})
+        self._policy = settings.ownership.package_policy()
+
+    async def health(self, request: Request) -> Response:
+        return Response(self._health, media_type="application/json")
+
+    async def ping(self, request: Request) -> Response:
+        return Response(self._pong, media_type="application/json")
+
+    async def version(self, request: Request) -> Response:
+        return Response(self._version, media_type="application/json")
+
+    async def validate(self, request: Request) -> Response:
+        """Always 200 with ``{"valid", "issues"}`` (registry.md §1.9); ownership is not checked here."""
+        body = await read_body(request)
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as error:
+            issue = {
+                "type": "json",
+                "path": "",
+                "message": f"invalid JSON: {error}",
+                "severity": "error",
+                "reference": "invalid-json",
+            }
+            return json_response({"valid": False, "issues": [issue]})
+        problems = await run_in_threadpool(validate_server_json, data, source="request body", policy=self._policy)
+        return json_response(validation_result(problems))
+
+
+def validation_result(problems: list[Problem]) -> dict[str, Any]:
+    issues = [
+        {
+            "type": "semantic" if problem.path != "$" else "schema",
+            "path": problem.path.removeprefix("$").removeprefix("."),
+            "message": problem.message,
+            "severity": problem.severity,
+            "reference": problem.hint or "",
+        }
+        for problem in problems
+    ]
+    return {"valid": not any(problem.severity == "error" for problem in problems), "issues": issues}

@@ -1,0 +1,113 @@
+"""The read endpoints: list, versions, one version, and the ranked-search extension.
+
+Each read checks the change counter (ETag, cache validity) first, usually already done by the edge middleware,
+which answers cache hits itself; only a miss reaches these endpoints' worker-thread hop for the query and the
+JSON encoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mcpship.registry.api._cache import PROBE_KEY, CacheProbe, cache_key
+from mcpship.registry.api._context import ApiContext
+from mcpship.registry.api._metrics import route_template
+from mcpship.registry.api._params import parse_bool, parse_int, parse_list_query, validation_error
+from mcpship.registry.api._responses import JSON, encode_json
+from mcpship.registry.problems import RegistryHTTPError
+from mcpship.registry.records import SearchPage, ServerRecord
+
+__all__ = ["CACHE_CONTROL", "SEARCH_META_KEY", "ReadEndpoints"]
+
+CACHE_CONTROL = "public, max-age=30"
+SEARCH_META_KEY = "io.github.mcpship/search"
+
+
+class ReadEndpoints:
+    def __init__(self, context: ApiContext) -> None:
+        self._service = context.service
+        self._cache = context.cache
+
+    async def _cached(self, request: Request, build: Callable[[], bytes]) -> Response:
+        """Answer from the probe the edge middleware made (or make one); only a miss goes to a worker thread,
+        for the query and the JSON encoding."""
+        scope = request.scope
+        key = cache_key(scope)
+        probe: CacheProbe | None = scope.get(PROBE_KEY)
+        if probe is None:
+            probe = self._cache.probe(key, request.headers.get("if-none-match"))
+        headers = {"ETag": probe.etag, "Cache-Control": CACHE_CONTROL}
+        if probe.not_modified:
+            return Response(status_code=304, headers=headers)
+        body = probe.body
+        if body is None:
+            body = await run_in_threadpool(build)
+            self._cache.store(probe, key, body, route_template(scope))
+        return Response(body, headers=headers, media_type=JSON)
+
+    async def list_servers(self, request: Request) -> Response:
+        query = parse_list_query(request.query_params)
+        return await self._cached(request, lambda: encode_json(self._service.list_servers(query).to_wire()))
+
+    async def list_versions(self, request: Request) -> Response:
+        name = request.path_params["serverName"]
+        include_deleted = bool(parse_bool(request.query_params, "include_deleted"))
+
+        def build() -> bytes:
+            records = self._service.list_versions(name, include_deleted=include_deleted)
+            if not records:
+                raise RegistryHTTPError(404, "Server not found")
+            return encode_json(_record_list(records))
+
+        return await self._cached(request, build)
+
+    async def get_version(self, request: Request) -> Response:
+        name, version = request.path_params["serverName"], request.path_params["version"]
+        include_deleted = bool(parse_bool(request.query_params, "include_deleted"))
+
+        def build() -> bytes:
+            record = self._service.get_version(name, version, include_deleted=include_deleted)
+            if record is None:
+                raise RegistryHTTPError(404, "Server not found")
+            return encode_json(record.to_wire())
+
+        return await self._cached(request, build)
+
+    async def search(self, request: Request) -> Response:
+        params = request.query_params
+        text = params.get("q", "").strip()
+        if not text:
+            raise validation_error("query.q", "expected a non-empty search text", params.get("q"))
+        limit = parse_int(params, "limit", default=30, minimum=1, maximum=100)
+        offset = parse_int(params, "offset", default=0, minimum=0, maximum=None)
+        registry_type, transport = params.get("registry_type") or None, params.get("transport") or None
+
+        def build() -> bytes:
+            page = self._service.search(
+                text, limit=limit, offset=offset, registry_type=registry_type, transport=transport
+            )
+            return encode_json(search_page_wire(page))
+
+        return await self._cached(request, build)
+
+
+def _record_list(records: list[ServerRecord]) -> dict[str, Any]:
+    return {"servers": [record.to_wire() for record in records], "metadata": {"count": len(records)}}
+
+
+def search_page_wire(page: SearchPage) -> dict[str, Any]:
+    """Each hit is a plain ``ServerResponse`` plus ``_meta["io.github.mcpship/search"] = {"rank": r}``."""
+    servers = []
+    for hit in page.hits:
+        wire = hit.record.to_wire()
+        wire["_meta"][SEARCH_META_KEY] = {"rank": hit.rank}
+        servers.append(wire)
+    metadata: dict[str, Any] = {"count": len(servers)}
+    if page.next_offset is not None:
+        metadata["nextOffset"] = page.next_offset
+    return {"servers": servers, "metadata": metadata}

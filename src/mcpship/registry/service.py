@@ -1,0 +1,489 @@
+"""The registry's business rules on SQL storage: :class:`SqlRegistry` implements :class:`RegistryService`.
+
+Upstream's rules (registry.md §1.4-1.8, §3.4-3.6) with two deliberate differences, both for mirrors:
+
+- whenever a row's ``isLatest`` flips, that row's ``updatedAt`` moves too, so ``updated_since`` syncs see it;
+- a publish takes ``isLatest`` from a *deleted* latest version (upstream keeps the flag on the deleted row
+  until the next status change), matching what a status change would compute.
+
+Every write is one transaction that is serialised per server name (``pg_advisory_xact_lock`` on
+PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) and bumps the shared change counter last, just before commit.
+
+mcpship's additive list/search filters: ``registry_type`` matches any package's ``registryType``, and the
+value ``remote`` matches servers that have ``remotes``; ``transport`` matches any package transport ``type``
+or remote ``type``. ``ListQuery.search`` is upstream's case-insensitive substring of the name;
+:meth:`SqlRegistry.search` is the ranked full-text search (see ``store/search.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, get_args
+
+import platformdirs
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, text, tuple_, update
+from sqlalchemy.exc import ArgumentError, DBAPIError
+
+from mcpship._exceptions import McpshipError, UsageError
+from mcpship.registry.problems import RegistryHTTPError
+from mcpship.registry.records import (
+    PUBLISHER_META_KEY,
+    ListQuery,
+    OfficialMeta,
+    SearchHit,
+    SearchPage,
+    ServerPage,
+    ServerRecord,
+    Status,
+)
+from mcpship.registry.store.documents import package_types, remote_urls, transport_types
+from mcpship.registry.store.engine import (
+    create_registry_engine,
+    read_connection,
+    upgrade_to_head,
+    write_transaction,
+)
+from mcpship.registry.store.schema import RECORD_COLUMNS, AnyRow, registry_state, server_remotes, servers
+from mcpship.registry.store.search import SearchFilters, like_contains, search_backend
+from mcpship.registry.store.versioning import precedence_key
+
+__all__ = ["MAX_PUBLISHER_META_BYTES", "MAX_STATUS_MESSAGE_LENGTH", "SqlRegistry", "default_database_url"]
+
+MAX_PUBLISHER_META_BYTES: Final = 4096
+MAX_STATUS_MESSAGE_LENGTH: Final = 500
+_STATUSES: Final = get_args(Status)
+_C = servers.c
+
+
+def default_database_url() -> str:
+    """``sqlite:///<user data dir>/mcpship/registry.db`` (the directory is created on first open)."""
+    return f"sqlite:///{Path(platformdirs.user_data_dir('mcpship')) / 'registry.db'}"
+
+
+class SqlRegistry:
+    """The registry on SQLite or PostgreSQL. Thread-safe; one instance per process is enough."""
+
+    def __init__(self, engine: Engine, *, max_versions_per_name: int = 10_000) -> None:
+        self._engine = engine
+        self._search = search_backend(engine.dialect.name)
+        self.max_versions_per_name = max_versions_per_name
+
+    @classmethod
+    def open(cls, database_url: str, *, max_versions_per_name: int = 10_000, migrate: bool = True) -> SqlRegistry:
+        """Connect to ``sqlite:///path`` or ``postgresql+psycopg://...``; with ``migrate``, upgrade the schema
+        to head first (safe when several replicas start at once).
+
+        Raises :class:`~mcpship._exceptions.UsageError` for a URL that is not one of those, and
+        :class:`~mcpship._exceptions.McpshipError` (password hidden) when the database cannot be reached.
+        """
+        try:
+            engine = create_registry_engine(database_url)
+        except (ValueError, ArgumentError) as error:
+            raise UsageError(
+                f"{database_url!r} is not a registry database URL: {error}",
+                hint="use sqlite:///path/to/registry.db or postgresql+psycopg://user:password@host:5432/dbname",
+            ) from error
+        try:
+            if migrate:
+                upgrade_to_head(engine)
+        except DBAPIError as error:
+            engine.dispose()
+            shown = engine.url.render_as_string(hide_password=True)
+            raise McpshipError(
+                f"cannot open the registry database {shown}: {error.orig}".strip(),
+                hint="check that the database server runs and that the URL, user, password and database are right",
+            ) from error
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, max_versions_per_name=max_versions_per_name)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> SqlRegistry:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ---- reads ---------------------------------------------------------------------------------------------
+
+    def list_servers(self, query: ListQuery) -> ServerPage:
+        statement = select(*RECORD_COLUMNS).order_by(_C.name, _C.version).limit(query.limit)
+        if query.cursor:
+            name, colon, version = query.cursor.partition(":")
+            statement = statement.where(
+                tuple_(_C.name, _C.version) > tuple_(name, version) if colon else _C.name > query.cursor
+            )
+        if query.search:
+            # SQLite's LIKE already ignores ASCII case (names are ASCII), and lower() would cost a third more.
+            pattern = like_contains(query.search)
+            matches = _C.name.like if self._engine.dialect.name == "sqlite" else _C.name.ilike
+            statement = statement.where(matches(pattern, escape="/"))
+        if query.updated_since is not None:
+            statement = statement.where(_C.updated_at > query.updated_since)
+        if query.version == "latest":
+            statement = statement.where(_C.is_latest)
+        elif query.version is not None:
+            statement = statement.where(_C.version == query.version)
+        if not (query.include_deleted or query.updated_since is not None):
+            statement = statement.where(_C.status != "deleted")
+        if query.registry_type:
+            statement = statement.where(_C.package_types.contains(f" {query.registry_type} ", autoescape=True))
+        if query.transport:
+            statement = statement.where(_C.transport_types.contains(f" {query.transport} ", autoescape=True))
+        with read_connection(self._engine) as connection:
+            records = [_record(row) for row in connection.execute(statement)]
+        last = records[-1] if len(records) >= query.limit and records else None
+        return ServerPage(records, f"{last.name}:{last.version}" if last else None)
+
+    def list_versions(self, name: str, *, include_deleted: bool = False) -> list[ServerRecord]:
+        statement = select(*RECORD_COLUMNS).where(_C.name == name).order_by(_C.published_at.desc(), _C.version.desc())
+        if not include_deleted:
+            statement = statement.where(_C.status != "deleted")
+        with read_connection(self._engine) as connection:
+            return [_record(row) for row in connection.execute(statement)]
+
+    def get_version(self, name: str, version: str, *, include_deleted: bool = False) -> ServerRecord | None:
+        statement = select(*RECORD_COLUMNS).where(_C.name == name)
+        statement = statement.where(_C.is_latest if version == "latest" else _C.version == version)
+        if not include_deleted:
+            statement = statement.where(_C.status != "deleted")
+        with read_connection(self._engine) as connection:
+            row = connection.execute(statement).first()
+        return _record(row) if row is not None else None
+
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int = 30,
+        offset: int = 0,
+        registry_type: str | None = None,
+        transport: str | None = None,
+    ) -> SearchPage:
+        filters = SearchFilters(registry_type=registry_type, transport=transport)
+        with read_connection(self._engine) as connection:
+            rows = self._search.query(connection, text, limit=limit + 1, offset=offset, filters=filters)
+            if not rows and offset > 0:
+                first = self._search.query(connection, text, limit=1, offset=0, filters=filters)
+                total = first[0].total if first else 0
+            else:
+                total = rows[0].total if rows else 0
+        hits = [SearchHit(_record(row), float(row.rank)) for row in rows[:limit]]
+        return SearchPage(hits, offset + limit if len(rows) > limit else None, {"total": int(total)})
+
+    def change_counter(self) -> int:
+        with read_connection(self._engine) as connection:
+            return int(connection.execute(select(registry_state.c.change_counter)).scalar_one())
+
+    # ---- writes --------------------------------------------------------------------------------------------
+
+    def publish(self, server: Mapping[str, Any]) -> ServerRecord:
+        document = _prepared(server, _publish_error)
+        name, version = document["name"], document["version"]
+        now = _now()
+        with write_transaction(self._engine) as connection:
+            self._lock_name(connection, name)
+            self._ensure_remote_urls_free(connection, name, remote_urls(document), _publish_error)
+            count = connection.execute(select(func.count()).where(_C.name == name)).scalar_one()
+            if count >= self.max_versions_per_name:
+                raise _publish_error(
+                    f"maximum number of versions for this server reached ({self.max_versions_per_name}): "
+                    "ask the registry's operator to raise the limit"
+                )
+            if connection.execute(select(_C.version).where(_C.name == name, _C.version == version)).first():
+                raise _publish_error("invalid version: cannot publish duplicate version")
+            current = connection.execute(
+                select(_C.version, _C.status, _C.published_at).where(_C.name == name, _C.is_latest)
+            ).first()
+            is_latest = (
+                current is None
+                or current.status == "deleted"
+                or precedence_key(version, now) > precedence_key(current.version, current.published_at)
+            )
+            if is_latest and current is not None:
+                connection.execute(
+                    update(servers)
+                    .where(_C.name == name, _C.version == current.version)
+                    .values(is_latest=False, updated_at=now)
+                )
+            official = OfficialMeta(
+                status="active", status_changed_at=now, published_at=now, updated_at=now, is_latest=is_latest
+            )
+            connection.execute(insert(servers).values(name=name, version=version, **_row_values(document, official)))
+            self._store_remotes(connection, name, version, document)
+            if is_latest:  # search indexes the latest version only
+                self._search.refresh_name(connection, name)
+            self._bump_change_counter(connection)
+        return ServerRecord(document, official)
+
+    def edit(self, name: str, version: str, server: Mapping[str, Any]) -> ServerRecord:
+        now = _now()
+        with write_transaction(self._engine) as connection:
+            self._lock_name(connection, name)
+            current = connection.execute(
+                select(_C.status, _C.is_latest).where(_C.name == name, _C.version == version)
+            ).first()
+            if current is None or current.status == "deleted":
+                raise RegistryHTTPError(404, "Server not found")
+            if server.get("name") != name:
+                raise RegistryHTTPError(400, "Cannot rename server")
+            if server.get("version") != version:
+                body_version = server.get("version")
+                raise RegistryHTTPError(
+                    400, f"Version in request body ({body_version}) must match the version in the path ({version})"
+                )
+            document = _prepared(server, _edit_error)
+            self._ensure_remote_urls_free(connection, name, remote_urls(document), _edit_error)
+            connection.execute(
+                update(servers)
+                .where(_C.name == name, _C.version == version)
+                .values(
+                    value=document,
+                    package_types=package_types(document),
+                    transport_types=transport_types(document),
+                    updated_at=now,
+                )
+            )
+            self._store_remotes(connection, name, version, document)
+            if current.is_latest:
+                self._search.refresh_name(connection, name)
+            self._bump_change_counter(connection)
+            return _record(self._select_one(connection, name, version))
+
+    def set_status(self, name: str, version: str | None, status: Status, message: str | None) -> list[ServerRecord]:
+        if status not in _STATUSES:
+            raise RegistryHTTPError(400, f"Invalid status: {status}. Must be one of: active, deprecated, deleted")
+        if status == "active" and message is not None:
+            raise RegistryHTTPError(400, "status_message cannot be provided when setting status to active")
+        if message is not None and len(message) > MAX_STATUS_MESSAGE_LENGTH:
+            raise RegistryHTTPError(
+                422, f"statusMessage is {len(message)} characters long; the limit is {MAX_STATUS_MESSAGE_LENGTH}"
+            )
+        now = _now()
+        with write_transaction(self._engine) as connection:
+            self._lock_name(connection, name)
+            targets = self._status_targets(connection, name, version)
+            if all(row.status == status and row.status_message == message for row in targets):
+                raise RegistryHTTPError(
+                    400,
+                    "No changes to apply: status and message are already set to the provided values"
+                    if version is not None
+                    else "No changes to apply: all versions already have the requested status and message",
+                )
+            if status == "active":
+                for row in targets:
+                    if row.status == "deleted":
+                        self._ensure_remote_urls_free(connection, name, remote_urls(row.value), _status_error)
+            scope = _C.name == name if version is None else and_(_C.name == name, _C.version == version)
+            connection.execute(update(servers).where(scope, _C.status != status).values(status_changed_at=now))
+            connection.execute(
+                update(servers).where(scope).values(status=status, status_message=message, updated_at=now)
+            )
+            self._recompute_latest(connection, name, now)
+            self._search.refresh_name(connection, name)
+            self._bump_change_counter(connection)
+            rows = connection.execute(
+                select(*RECORD_COLUMNS).where(scope).order_by(_C.published_at.desc(), _C.version.desc())
+            )
+            return [_record(row) for row in rows]
+
+    def import_record(self, server: Mapping[str, Any], official: OfficialMeta) -> bool:
+        document = _prepared(server, _import_error, prune=False)
+        name, version = document["name"], document["version"]
+        with write_transaction(self._engine) as connection:
+            self._lock_name(connection, name)
+            stored = connection.execute(
+                select(_C.updated_at, _C.is_latest).where(_C.name == name, _C.version == version)
+            ).first()
+            if stored is not None and (
+                stored.updated_at > official.updated_at
+                # Same updatedAt: only a moved isLatest is news (upstream flips it without dating it, §3.5).
+                or (stored.updated_at == official.updated_at and bool(stored.is_latest) == official.is_latest)
+            ):
+                return False
+            if official.is_latest:
+                # A faithful copy: the other rows keep the source's updatedAt (the source bumps it if it flips).
+                connection.execute(
+                    update(servers).where(_C.name == name, _C.is_latest, _C.version != version).values(is_latest=False)
+                )
+            values = _row_values(document, official)
+            if stored is None:
+                connection.execute(insert(servers).values(name=name, version=version, **values))
+            else:
+                connection.execute(update(servers).where(_C.name == name, _C.version == version).values(**values))
+            self._store_remotes(connection, name, version, document)
+            self._search.refresh_name(connection, name)
+            self._bump_change_counter(connection)
+        return True
+
+    # ---- helpers -------------------------------------------------------------------------------------------
+
+    def _lock_name(self, connection: Connection, name: str) -> None:
+        """Serialise writers of one name. SQLite needs nothing more: ``BEGIN IMMEDIATE`` already holds the lock."""
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(name)})
+
+    def _ensure_remote_urls_free(
+        self, connection: Connection, name: str, urls: Sequence[str], fail: Callable[[str], RegistryHTTPError]
+    ) -> None:
+        if not urls:
+            return
+        remotes = server_remotes.c
+        owners = connection.execute(
+            select(remotes.url, remotes.name)
+            .join_from(server_remotes, servers, and_(_C.name == remotes.name, _C.version == remotes.version))
+            .where(remotes.url.in_(urls), remotes.name != name, _C.status != "deleted")
+            .order_by(remotes.name)
+        ).all()
+        used_by: dict[str, str] = {}
+        for url, owner in owners:
+            used_by.setdefault(url, owner)
+        for url in urls:
+            if url in used_by:
+                raise fail(f"remote URL {url} is already used by server {used_by[url]}")
+
+    def _store_remotes(self, connection: Connection, name: str, version: str, document: Mapping[str, Any]) -> None:
+        """Keep the remote URL rows of one version in step with its server.json."""
+        remotes = server_remotes.c
+        connection.execute(delete(server_remotes).where(remotes.name == name, remotes.version == version))
+        urls = remote_urls(document)
+        if urls:
+            connection.execute(insert(server_remotes), [{"name": name, "version": version, "url": url} for url in urls])
+
+    def _status_targets(self, connection: Connection, name: str, version: str | None) -> list[AnyRow]:
+        statement = select(_C.version, _C.status, _C.status_message, _C.value).where(_C.name == name)
+        if version is not None:
+            statement = statement.where(_C.version == version)
+        rows = list(connection.execute(statement).all())
+        if not rows:
+            raise RegistryHTTPError(404, "Server not found" if version is None else "Server version not found")
+        return rows
+
+    def _recompute_latest(self, connection: Connection, name: str, now: datetime) -> None:
+        """Highest non-deleted version wins; if all are deleted, the highest deleted one keeps the flag.
+
+        Rows whose flag flips get ``updated_at = now`` (upstream leaves it, so mirrors miss the flip).
+        """
+        rows = connection.execute(
+            select(_C.version, _C.status, _C.published_at, _C.is_latest)
+            .where(_C.name == name)
+            .order_by(_C.published_at, _C.version)
+        ).all()
+        candidates = [row for row in rows if row.status != "deleted"] or rows
+        if not candidates:
+            return
+        winner = candidates[0]
+        for row in candidates[1:]:
+            if precedence_key(row.version, row.published_at) > precedence_key(winner.version, winner.published_at):
+                winner = row
+        losers = [row.version for row in rows if row.is_latest and row.version != winner.version]
+        if losers:
+            connection.execute(
+                update(servers).where(_C.name == name, _C.version.in_(losers)).values(is_latest=False, updated_at=now)
+            )
+        if not winner.is_latest:
+            connection.execute(
+                update(servers)
+                .where(_C.name == name, _C.version == winner.version)
+                .values(is_latest=True, updated_at=now)
+            )
+
+    def _select_one(self, connection: Connection, name: str, version: str) -> AnyRow:
+        return connection.execute(select(*RECORD_COLUMNS).where(_C.name == name, _C.version == version)).one()
+
+    def _bump_change_counter(self, connection: Connection) -> None:
+        # Last statement before commit: on PostgreSQL this row lock is what orders commits, so hold it briefly.
+        connection.execute(
+            update(registry_state)
+            .where(registry_state.c.id == 1)
+            .values(change_counter=registry_state.c.change_counter + 1)
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _record(row: AnyRow) -> ServerRecord:
+    return ServerRecord(
+        server=row.value,
+        official=OfficialMeta(
+            status=row.status,
+            status_changed_at=row.status_changed_at,
+            published_at=row.published_at,
+            updated_at=row.updated_at,
+            is_latest=bool(row.is_latest),
+            status_message=row.status_message,
+        ),
+    )
+
+
+def _row_values(document: Mapping[str, Any], official: OfficialMeta) -> dict[str, Any]:
+    return {
+        "status": official.status,
+        "status_message": official.status_message,
+        "published_at": official.published_at,
+        "updated_at": official.updated_at,
+        "status_changed_at": official.status_changed_at,
+        "is_latest": official.is_latest,
+        "package_types": package_types(document),
+        "transport_types": transport_types(document),
+        "value": document,
+    }
+
+
+def _prepared(
+    server: Mapping[str, Any], fail: Callable[[str], RegistryHTTPError], *, prune: bool = True
+) -> dict[str, Any]:
+    """A private JSON copy of ``server``; with ``prune``, ``_meta`` keeps only the publisher-provided key (≤ 4 KB)."""
+    document = json.loads(json.dumps(server))
+    if not isinstance(document, dict):
+        raise fail("server.json must be a JSON object")
+    for key in ("name", "version"):
+        if not isinstance(document.get(key), str) or not document[key]:
+            raise fail(f"server.json has no {key}")
+    if not prune or "_meta" not in document:
+        return document
+    meta = document["_meta"]
+    if not (isinstance(meta, dict) and PUBLISHER_META_KEY in meta):
+        return {key: value for key, value in document.items() if key != "_meta"}
+    provided = meta[PUBLISHER_META_KEY]
+    size = len(json.dumps(provided, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > MAX_PUBLISHER_META_BYTES:
+        raise fail(f"_meta.{PUBLISHER_META_KEY} extension exceeds 4KB limit ({size} bytes)")
+    document["_meta"] = {PUBLISHER_META_KEY: provided}
+    return document
+
+
+def _lock_key(name: str) -> int:
+    """FNV-1a 64 of the name, folded into PostgreSQL's signed bigint (upstream uses the same hash)."""
+    digest = 0xCBF29CE484222325
+    for byte in name.encode():
+        digest = ((digest ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return digest & 0x7FFFFFFFFFFFFFFF
+
+
+def _failure(detail: str) -> Callable[[str], RegistryHTTPError]:
+    def make(message: str) -> RegistryHTTPError:
+        return RegistryHTTPError(400, detail, errors=[{"message": message}])
+
+    return make
+
+
+_publish_error = _failure("Failed to publish server")
+_edit_error = _failure("Failed to edit server")
+_status_error = _failure("Failed to update server status")
+_import_error = _failure("Failed to import server")

@@ -1,0 +1,157 @@
+"""The Starlette app in-process (Starlette's TestClient) on a real SQLite store: the parts a subprocess
+would make slow to test, such as metrics labels, 405s, the OpenAPI document and the guards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from starlette.testclient import TestClient
+
+from mcpship.registry.api import create_app
+from mcpship.registry.auth import Permission, TokenIssuer
+from mcpship.registry.config import OwnershipSettings, RegistrySettings
+from mcpship.registry.service import SqlRegistry
+
+KEY = bytes(range(32))
+SCHEMA = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    settings = RegistrySettings(
+        database_url=f"sqlite:///{tmp_path / 'r.db'}", jwt_private_key=KEY, ownership=OwnershipSettings(enabled=False)
+    )
+    service = SqlRegistry.open(settings.database_url)
+    with TestClient(create_app(settings, service, close_service=True), base_url="http://127.0.0.1") as test_client:
+        yield test_client
+
+
+def _token(*permissions: Permission) -> dict[str, str]:
+    grants = permissions or (Permission("publish", "*"), Permission("edit", "*"))
+    token = TokenIssuer(KEY).issue(auth_method="test", subject="unit", permissions=grants).registry_token
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _server(name: str, version: str = "1.0.0") -> dict[str, str]:
+    return {"$schema": SCHEMA, "name": name, "description": "A server", "version": version}
+
+
+def test_a_wrong_method_is_a_405_problem(client: TestClient) -> None:
+    response = client.delete("/v0.1/servers/io.github.a%2Fb/versions/1.0.0")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json"
+    assert client.post("/v0.1/servers").status_code == 405
+
+
+def test_publish_then_read_through_every_route_shape(client: TestClient) -> None:
+    published = client.post("/v0/publish", json=_server("io.github.unit/app"), headers=_token())
+    assert published.status_code == 200, published.text
+    for path in (
+        "/v0.1/servers/io.github.unit%2Fapp/versions/1.0.0",
+        "/v0.1/servers/io.github.unit/app/versions/latest",
+    ):
+        assert client.get(path).json() == published.json()
+
+
+def test_publish_without_authorization_is_401_and_with_a_narrow_token_403(client: TestClient) -> None:
+    assert client.post("/v0.1/publish", json=_server("io.github.unit/x1")).status_code == 401
+    narrow = _token(Permission("publish", "io.github.other/*"))
+    refused = client.post("/v0.1/publish", json=_server("io.github.unit/x1"), headers=narrow)
+    assert refused.status_code == 403
+    assert "publish:io.github.other/*" in refused.json()["detail"]
+
+
+def test_a_body_that_is_no_json_object_is_422_before_authentication(client: TestClient) -> None:
+    for body in (b"[]", b"not json", b'"text"'):
+        response = client.post("/v0.1/publish", content=body)
+        assert response.status_code == 422
+        assert response.json()["detail"] == "validation failed"
+
+
+def test_metrics_label_requests_with_route_templates_not_raw_paths(client: TestClient) -> None:
+    client.get("/v0.1/servers/io.github.a%2Fb/versions/9")
+    client.get("/v0/health")
+    client.get("/nowhere")
+    text = client.get("/metrics").text
+    assert 'route="/v0.1/servers/{serverName}/versions/{version}",status="404"' in text
+    assert 'route="/v0/health",status="200"' in text
+    assert 'route="unmatched",status="404"' in text
+    assert "io.github.a" not in text
+
+
+def test_openapi_lists_every_operation_under_both_prefixes_with_its_own_schemas(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    paths = document["paths"]
+    for prefix in ("/v0", "/v0.1"):
+        assert set(paths[f"{prefix}/servers/{{serverName}}/versions/{{version}}"]) == {"get", "put"}
+        assert paths[f"{prefix}/publish"]["post"]["security"] == [{"bearerAuth": []}]
+    operation_ids = [op["operationId"] for item in paths.values() for op in item.values() if "operationId" in op]
+    assert len(operation_ids) == len(set(operation_ids))
+    referenced = {ref.rsplit("/", 1)[-1] for ref in _refs(document)}
+    assert referenced <= set(document["components"]["schemas"])
+    assert yaml.safe_load(client.get("/openapi.yaml").text) == document
+
+
+def _refs(node: object) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
+def test_status_message_with_active_is_refused(client: TestClient) -> None:
+    client.post("/v0.1/publish", json=_server("io.github.unit/status"), headers=_token()).raise_for_status()
+    response = client.patch(
+        "/v0.1/servers/io.github.unit%2Fstatus/versions/1.0.0/status",
+        json={"status": "active", "statusMessage": "hello"},
+        headers=_token(),
+    )
+    assert response.status_code == 400
+
+
+def test_cache_hits_answered_at_the_edge_still_count_under_their_route_and_carry_cors(client: TestClient) -> None:
+    client.post("/v0.1/publish", json=_server("io.github.unit/edge"), headers=_token()).raise_for_status()
+    path = "/v0.1/servers/io.github.unit%2Fedge/versions"
+    first = client.get(path)
+    second = client.get(path, headers={"Origin": "https://example.org"})
+    assert second.content == first.content
+    assert second.headers["etag"] == first.headers["etag"]
+    assert second.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-origin" not in first.headers
+    assert client.get(path, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    text = client.get("/metrics").text
+    assert 'route="/v0.1/servers/{serverName}/versions",status="200"} 2.0' in text
+    assert 'route="/v0.1/servers/{serverName}/versions",status="304"} 1.0' in text
+
+
+def test_preflights_allow_any_origin_and_patch(client: TestClient) -> None:
+    response = client.options(
+        "/v0.1/servers/io.github.unit%2Fx/status",
+        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "PATCH"},
+    )
+    assert response.status_code == 200
+    assert "PATCH" in response.headers["access-control-allow-methods"]
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_a_deployment_accepts_packages_from_its_own_registries_and_refuses_others(tmp_path: Path) -> None:
+    ownership = OwnershipSettings(enabled=False, oci_registries=("127.0.0.1:5000",))
+    settings = RegistrySettings(database_url=f"sqlite:///{tmp_path / 'r.db'}", jwt_private_key=KEY, ownership=ownership)
+    image = {"registryType": "oci", "identifier": "127.0.0.1:5000/unit/img:1.0.0", "transport": {"type": "stdio"}}
+    local: dict[str, Any] = {**_server("io.github.unit/img"), "packages": [image]}
+    public = {**local, "name": "io.github.unit/img2", "packages": [{**image, "identifier": "ghcr.io/unit/img:1.0.0"}]}
+    with TestClient(create_app(settings, SqlRegistry.open(settings.database_url), close_service=True)) as client:
+        assert client.post("/v0.1/publish", json=local, headers=_token()).status_code == 200
+        refused = client.post("/v0.1/publish", json=public, headers=_token())
+        assert refused.status_code == 422
+        assert "127.0.0.1:5000" in refused.text
+        assert client.post("/v0.1/validate", json=local).json()["valid"] is True

@@ -1,0 +1,303 @@
+"""The catalogue's pages through a real Starlette app on the real store: search, browse, server pages, caching."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import tomllib
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from mcpship.registry.config import RegistrySettings
+from mcpship.registry.problems import RegistryHTTPError
+from mcpship.registry.records import RegistryService
+from mcpship.registry.service import SqlRegistry
+from mcpship.registry.web import web_routes
+from mcpship.registry.web.routes import PAGE_SIZE
+
+ROOT = Path(__file__).resolve().parents[3]
+SEED = json.loads((ROOT.parent / "shared" / "conformance" / "registry" / "seed.json").read_text(encoding="utf-8"))
+SCHEMA = SEED[0]["$schema"]
+AIRTABLE = "io.github.domdomegg/airtable-mcp-server"
+HOSTILE = "io.github.o-dd/we.ird_name-1"
+SCRIPT = "<script>alert('x')</script>"
+
+
+def entry(name: str, version: str, description: str, **fields: Any) -> dict[str, Any]:
+    return {"$schema": SCHEMA, "name": name, "version": version, "description": description, **fields}
+
+
+def extra_entries() -> list[dict[str, Any]]:
+    notes_package = {
+        "registryType": "pypi",
+        "identifier": "notes-mcp",
+        "version": "2.0.0",
+        "transport": {"type": "stdio"},
+        "environmentVariables": [
+            {"name": "NOTES_TOKEN", "description": "API token", "isRequired": True, "isSecret": True},
+            {"name": "NOTES_DIR", "default": "~/notes"},
+        ],
+    }
+    tools = {"io.modelcontextprotocol.registry/publisher-provided": {"io.github.mcpship/interface": {"tools": [
+        {"name": "add_note"}, {"name": "search_notes"}]}}}  # fmt: skip
+    return [
+        entry(
+            "io.github.acme/notes", "1.0.0", "Take and search notes.", packages=[{**notes_package, "version": "1.0.0"}]
+        ),
+        entry(
+            "io.github.acme/notes",
+            "2.0.0",
+            "Take and search notes from any MCP client.",
+            title="Notes",
+            websiteUrl="https://acme.example.com/notes",
+            repository={"url": "https://github.com/acme/notes-mcp", "source": "github"},
+            packages=[notes_package],
+            _meta=tools,
+        ),
+        entry(
+            HOSTILE,
+            "0.1.0-beta+build.7",
+            f"Escapes {SCRIPT} & “quotes”",
+            title=f"Weird {SCRIPT}",
+            websiteUrl="javascript:alert(1)",
+            remotes=[{"type": "streamable-http", "url": "https://weird.example.com/mcp"}],
+        ),
+    ]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryService]:
+    registry = SqlRegistry.open(f"sqlite:///{tmp_path_factory.mktemp('web') / 'registry.db'}")
+    try:
+        for server in [*SEED, *extra_entries()]:
+            registry.publish(copy.deepcopy(server))
+        registry.set_status(AIRTABLE, "1.7.2", "deprecated", "Broken token handling; use 1.7.3.")
+        yield registry
+    finally:
+        registry.close()
+
+
+@pytest.fixture(scope="module")
+def http(service: RegistryService) -> Iterator[TestClient]:
+    settings = RegistrySettings(database_url="sqlite://", jwt_private_key=bytes(32), version="9.9.9")
+    app = Starlette(
+        routes=web_routes(settings, service),
+        exception_handlers={RegistryHTTPError: lambda request, error: error.response()},
+    )
+    with TestClient(app) as client:
+        yield client
+
+
+class _Text(HTMLParser):
+    """The page's visible text and its links, as a browser would see them (entities decoded)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.links: list[str] = []
+        self.pre: list[str] = []
+        self._in_pre = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.links.extend(value or "" for key, value in attrs if key == "href")
+        if tag == "pre":
+            self._in_pre += 1
+            self.pre.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "pre":
+            self._in_pre -= 1
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._in_pre:
+            self.pre[-1] += data
+
+
+def page(html: str) -> _Text:
+    parser = _Text()
+    parser.feed(html)
+    return parser
+
+
+def test_home_lists_the_latest_version_of_each_server_with_package_badges(http: TestClient) -> None:
+    response = http.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert html.count('class="result"') == 5  # one per name: two versions each of airtable and notes collapse
+    assert "v1.7.3" in html
+    assert "v1.7.2" not in html
+    for badge in ("npm", "pypi", "oci", "mcpb", "nuget", "remote"):
+        assert f'class="badge badge-{badge}"' in html, badge
+    assert '<a href="/servers/io.github.acme/notes">Notes</a>' in html
+
+
+def test_search_ranks_matches_and_renders_the_same_list_as_the_live_fragment(http: TestClient) -> None:
+    full = http.get("/", params={"q": "notes"}).text
+    fragment = http.get("/_catalogue/results", params={"q": "notes"})
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text
+    assert fragment.text.strip() in full
+    assert page(fragment.text).links[0] == "/servers/io.github.acme/notes"
+    assert "for “notes”" in fragment.text
+
+
+def test_search_finds_servers_by_tool_name(http: TestClient) -> None:
+    assert "/servers/io.github.acme/notes" in page(http.get("/_catalogue/results?q=search_notes").text).links
+
+
+def test_filters_map_to_the_registry_type_and_transport_parameters(http: TestClient) -> None:
+    pypi = page(http.get("/_catalogue/results?registry_type=pypi").text).links
+    assert sorted(pypi) == ["/servers/io.github.acme/notes", "/servers/io.github.domdomegg/time-mcp-pypi"]
+    remote = page(http.get("/_catalogue/results?transport=streamable-http").text).links
+    assert remote == [f"/servers/{HOSTILE}"]
+    selected = http.get("/?q=notes&registry_type=pypi").text
+    assert '<option value="pypi" selected>' in selected
+
+
+def test_nothing_found_says_so(http: TestClient) -> None:
+    html = http.get("/?q=zzzznothing").text
+    assert "No servers match “zzzznothing”" in html
+
+
+def test_user_text_is_escaped_everywhere_and_unsafe_links_are_dropped(http: TestClient) -> None:
+    for url in ("/", f"/?q={SCRIPT}", f"/servers/{HOSTILE}", "/?q=weird"):
+        html = http.get(url).text
+        assert "<script>alert" not in html, url
+        assert "javascript:" not in html, url
+    html = http.get(f"/servers/{HOSTILE}").text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "Escapes <script>alert('x')</script> & “quotes”" in "".join(page(html).text)
+
+
+def test_pages_are_paginated_with_a_next_link_that_carries_the_filters(tmp_path: Path) -> None:
+    settings = RegistrySettings(database_url="sqlite://", jwt_private_key=bytes(32))
+    registry = SqlRegistry.open(f"sqlite:///{tmp_path / 'bulk.db'}")
+    for index in range(PAGE_SIZE + 5):
+        registry.publish(entry(f"io.github.bulk/server-{index:02d}", "1.0.0", "Bulk server"))
+    with registry, TestClient(Starlette(routes=web_routes(settings, registry))) as client:
+        first = page(client.get("/").text)
+        next_href = [link for link in first.links if "cursor=" in link]
+        assert len(next_href) == 1
+        assert sum(link.startswith("/servers/") for link in first.links) == PAGE_SIZE
+        second = page(client.get(next_href[0]).text)
+        seen = {link for link in first.links + second.links if link.startswith("/servers/")}
+        assert len(seen) == PAGE_SIZE + 5
+        search = page(client.get("/?q=bulk&registry_type=").text)
+        [search_next] = [link for link in search.links if "offset=" in link]
+        assert search_next == f"/?q=bulk&offset={PAGE_SIZE}"
+        assert sum(link.startswith("/servers/") for link in page(client.get(search_next).text).links) == 5
+
+
+def test_server_page_shows_links_packages_tools_and_all_versions_with_status(http: TestClient) -> None:
+    html = http.get("/servers/io.github.acme/notes").text
+    text = " ".join(" ".join(page(html).text).split())
+    assert "<h1>Notes</h1>" in html
+    assert 'href="https://github.com/acme/notes-mcp"' in html
+    assert 'href="https://acme.example.com/notes"' in html
+    assert "NOTES_TOKEN required secret" in text
+    assert "add_note" in text
+    assert "search_notes" in text
+    assert 'href="/servers/io.github.acme/notes/versions/1.0.0"' in html
+    assert 'href="/servers/io.github.acme/notes/versions/2.0.0"' in html
+    airtable = " ".join(" ".join(page(http.get(f"/servers/{AIRTABLE}").text).text).split())
+    assert "deprecated Broken token handling; use 1.7.3." in airtable
+
+
+def test_server_page_snippets_parse_and_hold_placeholders_for_secrets(http: TestClient) -> None:
+    snippets = page(http.get("/servers/io.github.acme/notes").text).pre
+    assert len(snippets) == 6
+    desktop, cursor, vscode, claude_code, codex, command = snippets
+    assert json.loads(desktop)["mcpServers"]["notes"] == {
+        "command": "uvx",
+        "args": ["notes-mcp==2.0.0"],
+        "env": {"NOTES_TOKEN": "<NOTES_TOKEN>", "NOTES_DIR": "~/notes"},
+    }
+    assert "mcpServers" in json.loads(cursor)
+    assert json.loads(vscode)["servers"]["notes"]["type"] == "stdio"
+    assert claude_code.startswith("claude mcp add --env 'NOTES_TOKEN=<NOTES_TOKEN>'")
+    assert tomllib.loads(codex)["mcp_servers"]["notes"]["env_vars"] == ["NOTES_TOKEN"]
+    assert command == "NOTES_TOKEN='<NOTES_TOKEN>' NOTES_DIR='~/notes' uvx notes-mcp==2.0.0"
+
+
+def test_server_page_offers_one_click_links_for_cursor_and_vscode(http: TestClient) -> None:
+    html = http.get("/servers/io.github.acme/notes").text
+    assert re.search(r'<a href="cursor://anysphere\.cursor-deeplink/mcp/install\?name=notes&amp;config=[^"]+"', html)
+    assert re.search(r'<a href="vscode:mcp/install\?%7B%22name%22%3A%22notes%22[^"]+"', html)
+
+
+def test_version_page_pins_snippets_to_that_version(http: TestClient) -> None:
+    html = http.get("/servers/io.github.acme/notes/versions/1.0.0").text
+    assert "notes-mcp==1.0.0" in html
+    assert "notes-mcp==2.0.0" not in html
+    odd = http.get(f"/servers/{HOSTILE}/versions/0.1.0-beta%2Bbuild.7")
+    assert odd.status_code == 200
+    assert "https://weird.example.com/mcp" in odd.text
+
+
+def test_mcpb_packages_link_to_their_download(http: TestClient) -> None:
+    html = http.get(f"/servers/{AIRTABLE}/versions/1.7.2").text
+    assert re.search(r'<a class="download" href="https://github.com/domdomegg/[^"]+\.mcpb"', html)
+
+
+@pytest.mark.parametrize(
+    "url", ["/servers/io.github.nobody/nothing", f"/servers/{AIRTABLE}/versions/9.9.9", "/servers/"]
+)
+def test_unknown_servers_get_an_html_404_page(http: TestClient, url: str) -> None:
+    response = http.get(url)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Not found" in response.text
+
+
+def test_a_bad_page_parameter_is_an_html_400(http: TestClient) -> None:
+    response = http.get("/?q=notes&offset=-3")
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+
+
+def test_pages_carry_an_etag_from_the_change_counter_and_answer_304(http: TestClient, service: Any) -> None:
+    first = http.get("/servers/io.github.acme/notes")
+    etag = first.headers["etag"]
+    assert etag == f'W/"catalogue-9.9.9-{service.change_counter()}"'
+    assert first.headers["cache-control"] == "no-cache"
+    again = http.get("/servers/io.github.acme/notes", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    service.publish(entry("io.github.acme/another", "1.0.0", "Changes the counter"))
+    assert http.get("/", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_static_assets_are_served_from_the_package(http: TestClient) -> None:
+    css = http.get("/_catalogue/static/catalogue.css")
+    assert css.status_code == 200
+    assert "prefers-color-scheme: dark" in css.text
+    js = http.get("/_catalogue/static/catalogue.js")
+    assert js.status_code == 200
+    assert "/_catalogue/results" in js.text
+    html = http.get("/").text
+    assets = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', html)
+    assert assets == ["/_catalogue/static/catalogue.css", "/_catalogue/static/catalogue.js"]  # no CDN, no externals
+
+
+def test_partial_server_urls_lead_somewhere_useful(http: TestClient) -> None:
+    assert http.get("/servers", follow_redirects=False).headers["location"] == "/"
+    versions = http.get("/servers/io.github.acme/notes/versions", follow_redirects=False)
+    assert versions.status_code == 307
+    assert versions.headers["location"] == "/servers/io.github.acme/notes#versions-heading"
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "a AND OR", "*", "NEAR(", "(", "%", "日本語", "x" * 500])
+def test_search_syntax_in_the_query_is_just_text(http: TestClient, query: str) -> None:
+    response = http.get("/", params={"q": query})
+    assert response.status_code == 200
+    assert "No servers match" in response.text
