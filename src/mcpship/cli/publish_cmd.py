@@ -1,4 +1,4 @@
-"""``mcpship publish``: take a built artifact from DIST to a channel (today: an OCI registry)."""
+"""``mcpship publish``: take a built artifact from DIST to a channel (an OCI registry, an MCP registry)."""
 
 from __future__ import annotations
 
@@ -25,47 +25,85 @@ _EPILOG = """Examples:
   mcpship publish dist --channel oci --to ghcr.io/acme/notes --username acme --password-stdin < token.txt
   mcpship publish --channel oci --to 127.0.0.1:5000/notes:latest      # a local registry, plain HTTP
   mcpship publish dist --channel oci --to registry.lan/notes --insecure --json
+  mcpship publish --channel registry                  # dist/server.json, to the registry you logged in to
+  mcpship publish server.json --channel registry --registry http://127.0.0.1:8080 --json
 """
 
 
 class Channel(StrEnum):
-    """Where ``publish`` can take an artifact; pypi, npm and the MCP registry join here."""
+    """Where ``publish`` can take an artifact; pypi and npm join here."""
 
     oci = "oci"
+    registry = "registry"
 
 
 @dataclass(frozen=True)
 class PublishRequest:
     dist: Path
-    to: str
+    to: str | None
     username: str | None
     password: str | None
     insecure: bool
+    registry: str | None = None
 
 
 @app.command(epilog=_EPILOG)
 def publish(
     channel: Annotated[Channel, typer.Option("--channel", help="Where to publish.", show_choices=True)],
-    to: Annotated[str, typer.Option("--to", help="Destination: REGISTRY/NAME[:TAG] for oci.")],
-    dist: Annotated[Path, typer.Argument(help="The build output folder (with mcpship-build.json).")] = Path("dist"),
+    to: Annotated[str | None, typer.Option("--to", help="oci: destination REGISTRY/NAME[:TAG] (required).")] = None,
+    dist: Annotated[
+        Path, typer.Argument(help="The build output folder (with mcpship-build.json); registry: or a server.json.")
+    ] = Path("dist"),
     username: Annotated[str | None, typer.Option("--username", "-u", help="User name for the registry.")] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password or token from stdin.")
     ] = False,
     insecure: Annotated[bool, typer.Option("--insecure", help="Allow plain HTTP to a non-local registry.")] = False,
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            "--registry",
+            help="registry: the MCP registry's URL (default: that of your last `mcpship login`).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Publish a built artifact: push the OCI image to a registry (tag default: the artifact's version)."""
+    """Publish a built artifact: push the OCI image (tag default: the artifact's version), or list server.json in
+    an MCP registry (log in first: `mcpship login`)."""
+    _check_channel_options(
+        channel, to=to, username=username, secret=password_stdin, insecure=insecure, registry=registry
+    )
     if password_stdin and username is None:
         raise UsageError("--password-stdin needs --username", hint="give the account name with --username")
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    request = PublishRequest(dist=dist, to=to, username=username, password=password, insecure=insecure)
+    request = PublishRequest(
+        dist=dist, to=to, username=username, password=password, insecure=insecure, registry=registry
+    )
     outcome = _PUBLISHERS[channel](request, as_json)
     summary = outcome.pop("summary")
     if as_json:
         print_json({"channel": channel.value, **outcome})
     else:
         typer.echo(summary)
+
+
+def _check_channel_options(
+    channel: Channel, *, to: str | None, username: str | None, secret: bool, insecure: bool, registry: str | None
+) -> None:
+    """Each channel's own options; one meant for another channel is an error, not silently ignored."""
+    if channel is Channel.oci:
+        if to is None:
+            raise UsageError("--channel oci needs --to", hint="give the destination: --to REGISTRY/NAME[:TAG]")
+        if registry is not None:
+            raise UsageError("--registry is for --channel registry", hint="oci takes the destination in --to")
+        return
+    oci_only = (("--to", to), ("--username", username), ("--password-stdin", secret), ("--insecure", insecure))
+    misplaced = [flag for flag, given in oci_only if given]
+    if misplaced:
+        raise UsageError(
+            f"--channel registry does not take {', '.join(misplaced)}",
+            hint="give the MCP registry with --registry URL; its token comes from `mcpship login`",
+        )
 
 
 def _publish_oci(request: PublishRequest, as_json: bool) -> dict[str, Any]:
@@ -80,6 +118,7 @@ def _publish_oci(request: PublishRequest, as_json: bool) -> dict[str, Any]:
             hint=f"build it: mcpship build --target oci --out {request.dist}",
         )
     image = images[0]
+    assert request.to is not None
     destination = parse_image_reference(request.to)
     with _progress(enabled=not as_json) as on_progress:
         result = push_oci_image(
@@ -105,7 +144,26 @@ def _publish_oci(request: PublishRequest, as_json: bool) -> dict[str, Any]:
     }
 
 
-_PUBLISHERS: dict[Channel, Callable[[PublishRequest, bool], dict[str, Any]]] = {Channel.oci: _publish_oci}
+def _publish_registry(request: PublishRequest, as_json: bool) -> dict[str, Any]:
+    from mcpship.channels.mcp_registry import publish_server_json
+
+    outcome = publish_server_json(request.dist, registry=request.registry)
+    latest = "" if outcome.is_latest is None else (" (latest)" if outcome.is_latest else " (not the latest version)")
+    return {
+        "registry": outcome.registry,
+        "name": outcome.name,
+        "version": outcome.version,
+        "isLatest": outcome.is_latest,
+        "status": outcome.status,
+        "response": outcome.response,
+        "summary": f"published {outcome.name} {outcome.version} to {outcome.registry}{latest}",
+    }
+
+
+_PUBLISHERS: dict[Channel, Callable[[PublishRequest, bool], dict[str, Any]]] = {
+    Channel.oci: _publish_oci,
+    Channel.registry: _publish_registry,
+}
 
 
 @contextmanager

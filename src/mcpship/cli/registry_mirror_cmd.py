@@ -1,7 +1,98 @@
-"""``mcpship registry mirror``: copy another registry into this one, incrementally (``updated_since``)."""
+"""``mcpship registry mirror``: copy another registry into this one, incrementally (``updated_since``).
+
+Like ``serve``, the service's dependencies are imported inside the command, so ``import mcpship.cli`` stays
+light without the ``[registry]`` extra.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import httpx
+import typer
+
+from mcpship._exceptions import McpshipError
+from mcpship.channels.mcp_registry_tokens import normalize_registry_url
+from mcpship.cli._options import JsonOption
+from mcpship.cli._output import print_json
 from mcpship.cli.registry_cmd import registry_app
 
+if TYPE_CHECKING:
+    from mcpship.registry.mirror import MirrorProgress
+
 __all__ = ["registry_app"]
+
+_EPILOG = """Examples:
+
+  mcpship registry mirror --from https://registry.modelcontextprotocol.io
+  mcpship registry mirror --from http://10.0.0.5:8080 --db sqlite:///registry.db --json
+  mcpship registry mirror --from https://registry.lan --db postgresql+psycopg://reg@/registry
+
+Run it again (e.g. hourly from cron) to fetch only what changed since the last run; a run that was
+stopped continues at the page where it stopped.
+"""
+
+
+@registry_app.command(epilog=_EPILOG)
+def mirror(
+    source: Annotated[str, typer.Option("--from", help="The registry to copy (its base URL).")],
+    db: Annotated[
+        str | None, typer.Option("--db", help="SQLAlchemy URL of this registry's database (default: the data dir).")
+    ] = None,
+    limit_per_page: Annotated[int, typer.Option("--limit-per-page", min=1, max=100, help="Servers per request.")] = 100,
+    state: Annotated[
+        Path | None,
+        typer.Option("--state", help="Checkpoint file (default: <db file>.mirror-state.json next to SQLite)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Copy every server version of another MCP registry, with its own dates, status and isLatest."""
+    try:
+        from mcpship.registry.mirror import MirrorStateFile, mirror_registry, state_file_for
+        from mcpship.registry.service import SqlRegistry, default_database_url
+    except ImportError as error:
+        hint = "install the service's dependencies: pip install 'mcpship[registry]'"
+        raise McpshipError(f"`mcpship registry mirror` cannot start: {error}", hint=hint) from error
+
+    database_url = db or default_database_url()
+    checkpoints = MirrorStateFile(state or state_file_for(database_url))
+    source = normalize_registry_url(source)
+    with (
+        SqlRegistry.open(database_url) as service,
+        httpx.Client(timeout=60, follow_redirects=True) as client,
+        _progress(as_json) as update,
+    ):
+        report = mirror_registry(
+            source, service, client=client, state=checkpoints, page_size=limit_per_page, progress=update
+        )
+    if as_json:
+        print_json(report.to_json())
+        return
+    typer.echo(
+        f"mirrored {report.source}: {report.changed} version(s) changed of {report.seen} read in {report.pages} page(s)"
+    )
+    for reason in report.skipped:
+        typer.echo(f"warning: skipped {reason}", err=True)
+
+
+@contextmanager
+def _progress(as_json: bool) -> Iterator[Callable[[MirrorProgress], None] | None]:
+    """Pages and counts on an interactive stderr (the total is unknown until the last page)."""
+    if as_json or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("mirroring", total=None)
+
+        def update(event: MirrorProgress) -> None:
+            bar.update(task, description=f"page {event.pages}: {event.seen} read, {event.changed} changed")
+
+        yield update

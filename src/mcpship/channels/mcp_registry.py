@@ -1,0 +1,466 @@
+"""A client for any MCP registry that speaks the official API (registry.modelcontextprotocol.io, mcpship's own,
+any subregistry): log in, publish a server.json, validate, list, search.
+
+Every call tries the frozen ``/v0.1`` API first and falls back to ``/v0`` when the registry answers 404 (older
+deployments, and the official ``mcp-publisher`` itself, use ``/v0``); the prefix that worked is remembered.
+Failures become :class:`RegistryRequestError` carrying the registry's own problem+json ``detail`` and ``errors``,
+so a refusal reads as the registry wrote it. The ``httpx`` client is injected (``MockTransport`` in unit tests).
+
+Logging in exchanges a proof (``registry.md`` §3.1-3.3, built by :mod:`mcpship.channels.mcp_registry_proofs`)
+for a registry token that lives a few minutes; tokens are kept per registry URL by
+:class:`~mcpship.channels.mcp_registry_tokens.TokenStore`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+import httpx
+
+from mcpship.__about__ import __version__
+from mcpship._exceptions import PublishError
+from mcpship.channels.mcp_registry_tokens import DEFAULT_REGISTRY, RegistryToken, TokenStore, normalize_registry_url
+
+__all__ = [
+    "ANONYMOUS_NAMESPACE",
+    "DEFAULT_REGISTRY",
+    "LOGIN_METHODS",
+    "SEARCH_EXTENSION",
+    "LoginMethod",
+    "PublishOutcome",
+    "RegistryClient",
+    "RegistryRequestError",
+    "RegistryToken",
+    "SearchResult",
+    "TokenStore",
+    "ValidationIssue",
+    "normalize_registry_url",
+    "publish_server_json",
+    "read_server_json",
+]
+
+ANONYMOUS_NAMESPACE = "io.modelcontextprotocol.anonymous"
+SEARCH_EXTENSION = "/v0.1/x/io.github.mcpship/search"
+"""mcpship's ranked search (name, title, description, tool names); other registries answer 404 and we fall back."""
+
+LoginMethod = Literal["none", "admin", "github", "github-oidc", "dns", "http"]
+LOGIN_METHODS: tuple[LoginMethod, ...] = ("none", "admin", "github", "github-oidc", "dns", "http")
+_EXCHANGE_PATHS: dict[LoginMethod, str] = {
+    "none": "/auth/none",
+    "admin": "/auth/admin",
+    "github": "/auth/github-at",
+    "github-oidc": "/auth/github-oidc",
+    "dns": "/auth/dns",
+    "http": "/auth/http",
+}
+_PREFIXES = ("/v0.1", "/v0")
+_OFFICIAL = "io.modelcontextprotocol.registry/official"
+
+
+class RegistryRequestError(PublishError):
+    """The registry refused a request or could not be reached; ``status`` is None for network failures."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        status: int | None = None,
+        detail: str | None = None,
+        errors: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ValidationIssue:
+    """One finding of ``POST /validate``: ``type`` json|schema|semantic|linter, JSON ``path``, ``message``."""
+
+    path: str
+    message: str
+    severity: str = "error"
+    type: str = ""
+    reference: str = ""
+
+    def render(self, file: str) -> str:
+        where = f"{file}: {self.path}" if self.path else file
+        suffix = f" [{self.reference}]" if self.reference else ""
+        return f"{where}: {self.severity}: {self.message}{suffix}"
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    registry: str
+    name: str
+    version: str
+    is_latest: bool | None
+    status: str | None
+    response: dict[str, Any]
+    """The registry's ``ServerResponse`` (``server`` + ``_meta``)."""
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    servers: list[dict[str, Any]]
+    """``ServerResponse`` objects, best first when ``ranked``."""
+    ranked: bool
+    """True when the registry answered mcpship's ranked search; False for the official substring search."""
+    next_cursor: str | None = None
+
+
+@dataclass
+class RegistryClient:
+    """One registry, one ``httpx.Client`` (owned unless injected). Use as a context manager."""
+
+    registry: str
+    client: httpx.Client | None = None
+    timeout: float = 30.0
+    _owned: bool = field(default=False, init=False, repr=False)
+    _prefix: str | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.registry = normalize_registry_url(self.registry)
+        if self.client is None:
+            self.client = httpx.Client(timeout=self.timeout, follow_redirects=True)
+            self._owned = True
+
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owned and self.client is not None:
+            self.client.close()
+
+    # -- transport -----------------------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """``method`` on ``/v0.1{path}``, then ``/v0{path}`` if that is 404; remembers the prefix that answered."""
+        prefixes = (self._prefix,) if self._prefix else _PREFIXES
+        response: httpx.Response | None = None
+        for prefix in prefixes:
+            attempt = self._send(method, prefix + path, **kwargs)
+            if attempt.status_code != 404:
+                self._prefix = prefix
+                return attempt
+            response = response or attempt  # report the /v0.1 answer when neither knows the route
+        assert response is not None
+        return response
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        assert self.client is not None
+        headers = {"User-Agent": f"mcpship/{__version__}", "Accept": "application/json", **kwargs.pop("headers", {})}
+        try:
+            return self.client.request(method, self.registry + path, headers=headers, **kwargs)
+        except httpx.HTTPError as error:
+            raise RegistryRequestError(
+                f"could not reach the registry {self.registry}: {error}",
+                hint="check the URL (--registry) and your network, then try again",
+            ) from error
+
+    # -- auth ----------------------------------------------------------------------------------------------
+
+    def login(self, method: LoginMethod, proof: Mapping[str, Any] | None = None) -> RegistryToken:
+        """Exchange a proof for a registry token (``POST /auth/<method>``)."""
+        response = self.request("POST", _EXCHANGE_PATHS[method], json=dict(proof) if proof is not None else None)
+        if response.status_code == 404:
+            raise RegistryRequestError(
+                f"{self.registry} does not offer the `{method}` login method (no {_EXCHANGE_PATHS[method]} endpoint)",
+                hint=_method_hint(method),
+                status=404,
+            )
+        if response.status_code >= 400:
+            raise self._refusal(response, f"{self.registry} refused the `{method}` login", hint=_method_hint(method))
+        body = _json_object(response, self.registry)
+        token = body.get("registry_token")
+        if not isinstance(token, str) or not token:
+            raise RegistryRequestError(
+                f"{self.registry} answered the `{method}` login without a registry_token",
+                hint="is this an MCP registry? check --registry",
+                status=response.status_code,
+            )
+        expires = body.get("expires_at")
+        return RegistryToken(self.registry, token, method, int(expires) if isinstance(expires, int | float) else None)
+
+    def github_client_id(self) -> str | None:
+        """The OAuth app the registry trusts for GitHub device-flow logins (``/health``'s ``github_client_id``)."""
+        response = self.request("GET", "/health")
+        if response.status_code != 200:
+            return None
+        value = _json_object(response, self.registry).get("github_client_id")
+        return value if isinstance(value, str) and value else None
+
+    # -- publish and validate ------------------------------------------------------------------------------
+
+    def publish(
+        self, server: Mapping[str, Any], token: RegistryToken, *, source: str = "server.json"
+    ) -> PublishOutcome:
+        """``POST /publish``; on a schema refusal (422) asks ``/validate`` for the detailed issues."""
+        name = str(server.get("name", "?"))
+        version = str(server.get("version", "?"))
+        bearer = {"Authorization": f"Bearer {token.token}"}
+        response = self.request("POST", "/publish", json=dict(server), headers=bearer)
+        if response.status_code in (200, 201):
+            body = _json_object(response, self.registry)
+            official = body.get("_meta", {}).get(_OFFICIAL, {}) if isinstance(body.get("_meta"), dict) else {}
+            return PublishOutcome(
+                registry=self.registry,
+                name=name,
+                version=version,
+                is_latest=official.get("isLatest"),
+                status=official.get("status"),
+                response=body,
+            )
+        what = f"{self.registry} refused to publish {name} {version}"
+        if response.status_code == 401:
+            again = f"mcpship login {token.method} --registry {self.registry}"
+            raise self._refusal(response, what, hint=f"the token was refused or expired; log in again: {again}")
+        if response.status_code == 403:
+            raise self._refusal(response, what, hint=_permission_hint(name, token))
+        if response.status_code == 422:
+            issues = self.validate(server)
+            if issues is None:  # a registry without /validate: say what mcpship's own rules find
+                issues = _local_issues(server, source)
+            errors = tuple(issue.render(source) for issue in issues if issue.severity == "error")
+            if errors:
+                raise RegistryRequestError(
+                    f"{what}: server.json is invalid:\n  " + "\n  ".join(errors),
+                    hint=f"fix {source} (or the spec it was built from) and publish again",
+                    status=422,
+                    errors=errors,
+                )
+            raise self._refusal(response, what, hint=f"check {source} against the registry's schema")
+        if response.status_code == 404:
+            raise self._refusal(response, what, hint=f"is {self.registry} an MCP registry? (no /v0.1/publish)")
+        refusal = self._refusal(response, what, hint="fix what the registry names, then publish again")
+        if response.status_code >= 500:
+            refusal.hint = "the registry failed; retry later"
+        elif "duplicate version" in refusal.message:
+            refusal.hint = "versions are immutable: bump the version (mcpship bump), build and publish again"
+        raise refusal
+
+    def validate(self, server: Mapping[str, Any]) -> list[ValidationIssue] | None:
+        """The registry's own full validation (``POST /validate``); None when the registry has no such endpoint."""
+        response = self.request("POST", "/validate", json=dict(server))
+        if response.status_code >= 400:
+            return None
+        body = _json_object(response, self.registry)
+        return [
+            ValidationIssue(
+                path=str(item.get("path", "")),
+                message=str(item.get("message", "")),
+                severity=str(item.get("severity", "error")),
+                type=str(item.get("type", "")),
+                reference=str(item.get("reference", "")),
+            )
+            for item in body.get("issues") or []
+            if isinstance(item, dict)
+        ]
+
+    # -- reads ---------------------------------------------------------------------------------------------
+
+    def list_servers(self, **params: Any) -> dict[str, Any]:
+        """One page of ``GET /servers`` (params: cursor, limit, search, updated_since, version, include_deleted)."""
+        query = {key: _param(value) for key, value in params.items() if value is not None}
+        response = self.request("GET", "/servers", params=query)
+        if response.status_code != 200:
+            raise self._refusal(response, f"{self.registry} could not list servers", hint="check the parameters")
+        return _json_object(response, self.registry)
+
+    def iter_pages(self, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every page of ``GET /servers``, following ``metadata.nextCursor`` (sent URL-encoded)."""
+        cursor = params.pop("cursor", None)
+        while True:
+            page = self.list_servers(cursor=cursor, **params)
+            yield page
+            cursor = (page.get("metadata") or {}).get("nextCursor")
+            if not cursor or not page.get("servers"):
+                return
+
+    def list_versions(self, name: str, *, include_deleted: bool = True) -> list[dict[str, Any]]:
+        """Every version of ``name`` (deleted ones too by default); empty when the registry has none."""
+        path = f"/servers/{quote(name, safe='')}/versions"
+        response = self.request("GET", path, params={"include_deleted": _param(include_deleted)})
+        if response.status_code == 404:
+            return []
+        if response.status_code != 200:
+            raise self._refusal(response, f"{self.registry} could not list the versions of {name}", hint="retry later")
+        servers = _json_object(response, self.registry).get("servers")
+        return [entry for entry in servers or [] if isinstance(entry, dict)]
+
+    def search(self, text: str, *, limit: int = 30) -> SearchResult:
+        """mcpship's ranked search when the registry has it, else the official ``?search=`` on latest versions."""
+        ranked = self._send("GET", SEARCH_EXTENSION, params={"q": text, "limit": limit})
+        if ranked.status_code == 200:
+            body = _json_object(ranked, self.registry)
+            return SearchResult(_entries(body), ranked=True, next_cursor=_next(body))
+        if ranked.status_code not in (404, 405, 501):
+            raise self._refusal(ranked, f"{self.registry} could not search for {text!r}", hint="retry later")
+        page = self.list_servers(search=text, version="latest", limit=limit)
+        return SearchResult(_entries(page), ranked=False, next_cursor=_next(page))
+
+    # -- errors --------------------------------------------------------------------------------------------
+
+    def _refusal(self, response: httpx.Response, what: str, *, hint: str) -> RegistryRequestError:
+        detail, errors = _problem(response)
+        message = f"{what} ({response.status_code}): {detail}" if detail else f"{what} ({response.status_code})"
+        if errors:
+            message += "\n  " + "\n  ".join(errors)
+        return RegistryRequestError(message, hint=hint, status=response.status_code, detail=detail, errors=errors)
+
+
+def _local_issues(server: Mapping[str, Any], source: str) -> list[ValidationIssue]:
+    from mcpship.server_json import validate_server_json
+
+    return [
+        ValidationIssue(path=problem.path, message=problem.message, severity=problem.severity, type="mcpship")
+        for problem in validate_server_json(dict(server), source=source)
+    ]
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return str(value)
+
+
+def _entries(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    items = body.get("servers")
+    if items is None:
+        items = body.get("results") or body.get("hits") or []
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _next(body: Mapping[str, Any]) -> str | None:
+    metadata = body.get("metadata")
+    cursor = metadata.get("nextCursor") if isinstance(metadata, dict) else None
+    return str(cursor) if cursor else None
+
+
+def _json_object(response: httpx.Response, registry: str) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise RegistryRequestError(
+            f"{registry} answered {response.request.method} {response.request.url.path} with something that is not "
+            "a JSON object",
+            hint="is this an MCP registry? check --registry",
+            status=response.status_code,
+        )
+    return body
+
+
+def _problem(response: httpx.Response) -> tuple[str, tuple[str, ...]]:
+    """``detail`` and ``errors[].message`` of a problem+json body (or ``{"error": ...}``, or the text)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:500], ()
+    if not isinstance(body, dict):
+        return str(body)[:500], ()
+    detail = str(body.get("detail") or body.get("error") or body.get("title") or "")
+    errors: list[str] = []
+    for item in body.get("errors") or []:
+        if isinstance(item, dict):
+            location = f"{item['location']}: " if item.get("location") else ""
+            errors.append(f"{location}{item.get('message', '')}".strip())
+        else:
+            errors.append(str(item))
+    return detail, tuple(error for error in errors if error and error != detail)
+
+
+def _method_hint(method: LoginMethod) -> str:
+    return {
+        "none": "anonymous login is for development registries started with --enable-anonymous-auth",
+        "admin": "give the registry's admin token on stdin (mcpship login admin --token-stdin)",
+        "github": "give a GitHub token with read:org and read:user (--token, or MCP_GITHUB_TOKEN)",
+        "github-oidc": "run in GitHub Actions with `permissions: id-token: write`",
+        "dns": "publish `v=MCPv1; k=ed25519; p=<public key>` as a TXT record of the domain, then log in again",
+        "http": "serve `v=MCPv1; k=ed25519; p=<public key>` at https://<domain>/.well-known/mcp-registry-auth",
+    }[method]
+
+
+def _permission_hint(name: str, token: RegistryToken) -> str:
+    namespace = name.split("/", 1)[0]
+    if token.method == "none":
+        return f"anonymous tokens only publish {ANONYMOUS_NAMESPACE}/*; rename the server or log in another way"
+    if namespace.startswith("io.github."):
+        return (
+            f"log in as (or as a public member of) {namespace.removeprefix('io.github.')}: "
+            "mcpship login github, or github-oidc in that owner's GitHub Actions"
+        )
+    domain = ".".join(reversed(namespace.split(".")))
+    return f"prove you own {domain}: mcpship login dns --domain {domain} --private-key-file KEY (or http)"
+
+
+# -- publishing a build ----------------------------------------------------------------------------------------
+
+
+def read_server_json(path: Path) -> tuple[Path, dict[str, Any]]:
+    """The server.json to publish: ``path`` itself, or the one a build recorded in ``path/mcpship-build.json``."""
+    from mcpship.build.report import REPORT_FILE, read_report
+
+    build_hint = f"build it: mcpship build --target registry --out {path}"
+    if path.is_dir():
+        recorded = [artifact.path for artifact in read_report(path) if artifact.kind == "server.json"]
+        candidates = recorded or [path / "server.json"]
+        file = candidates[0]
+        if not file.is_file():
+            raise PublishError(f"{path} has no server.json (and {path / REPORT_FILE} records none)", hint=build_hint)
+    elif path.is_file():
+        file = path
+    else:
+        raise PublishError(f"{path} does not exist", hint=f"give a server.json or a build folder; {build_hint}")
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise PublishError(f"cannot read {file}: {error}", hint="give a server.json file (JSON)") from error
+    if not isinstance(data, dict):
+        raise PublishError(f"{file} must hold a JSON object (a server.json)", hint=build_hint)
+    return file, data
+
+
+def publish_server_json(
+    path: Path,
+    *,
+    registry: str | None = None,
+    store: TokenStore | None = None,
+    client: httpx.Client | None = None,
+    now: float | None = None,
+) -> PublishOutcome:
+    """Publish the server.json at ``path`` (a file or a build folder) with the token ``mcpship login`` stored.
+
+    ``registry`` None means the registry of the most recent login, else the official one.
+    """
+    tokens = store or TokenStore()
+    key = normalize_registry_url(registry or tokens.most_recent() or DEFAULT_REGISTRY)
+    file, server = read_server_json(path)
+    token = tokens.get(key)
+    if token is None:
+        raise PublishError(
+            f"not logged in to {key}",
+            hint=f"log in first: mcpship login github --registry {key} (or github-oidc, dns, http, none)",
+        )
+    if token.expired(now):
+        stamp = datetime.fromtimestamp(token.expires_at or 0, UTC).strftime("%H:%M:%S UTC")
+        raise PublishError(
+            f"the {token.method} token for {key} expired at {stamp} (registry tokens last minutes)",
+            hint=f"log in again right before publishing: mcpship login {token.method} --registry {key}",
+        )
+    with RegistryClient(key, client=client) as registry_client:
+        return registry_client.publish(server, token, source=str(file))

@@ -1,0 +1,156 @@
+"""Registry tokens kept per registry URL, as ``mcp-publisher`` keeps its one token: a 0600 JSON file in the
+user's config folder, written atomically under a lock, never dropping another registry's entry."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import platformdirs
+
+from mcpship._atomic import write_text_atomic
+from mcpship._exceptions import UsageError
+
+__all__ = [
+    "DEFAULT_REGISTRY",
+    "TOKEN_FILE",
+    "RegistryToken",
+    "TokenStore",
+    "normalize_registry_url",
+    "token_store_path",
+]
+
+DEFAULT_REGISTRY = "https://registry.modelcontextprotocol.io"
+TOKEN_FILE = "registry-tokens.json"
+
+
+def normalize_registry_url(url: str) -> str:
+    """The key a registry is known by: scheme and host lower-cased, no trailing slash, no query."""
+    parsed = httpx.URL(url.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UsageError(f"{url!r} is not a registry URL", hint=f"give an http(s) URL, e.g. {DEFAULT_REGISTRY}")
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}{parsed.path.rstrip('/')}"
+
+
+@dataclass(frozen=True)
+class RegistryToken:
+    """A registry token (a short-lived JWT) and what produced it."""
+
+    registry: str
+    token: str
+    method: str
+    expires_at: int | None = None
+    """Unix seconds, as the registry reported them (``expires_at`` of the exchange response)."""
+
+    def expired(self, now: float | None = None, *, margin: float = 5.0) -> bool:
+        """True when the token is gone or will be within ``margin`` seconds (no point sending it)."""
+        moment = time.time() if now is None else now
+        return self.expires_at is not None and self.expires_at <= moment + margin
+
+
+def token_store_path() -> Path:
+    """``registry-tokens.json`` in mcpship's config folder (``MCPSHIP_CONFIG_DIR`` overrides, e.g. for tests)."""
+    override = os.environ.get("MCPSHIP_CONFIG_DIR")
+    return Path(override or platformdirs.user_config_dir("mcpship")) / TOKEN_FILE
+
+
+@dataclass(frozen=True)
+class TokenStore:
+    """``{registry URL: {"token", "method", "expires_at", "logged_in_at"}}`` in one JSON file, mode 0600.
+
+    Writes are atomic and under an exclusive lock, and entries of other registries (keys we do not know
+    included) are written back untouched, so two logins at once never lose one another.
+    """
+
+    path: Path = field(default_factory=token_store_path)
+
+    def get(self, registry: str) -> RegistryToken | None:
+        key = normalize_registry_url(registry)
+        entry = self._read().get(key)
+        if not isinstance(entry, dict) or not isinstance(entry.get("token"), str):
+            return None
+        expires = entry.get("expires_at")
+        return RegistryToken(
+            key, entry["token"], str(entry.get("method", "")), int(expires) if isinstance(expires, int) else None
+        )
+
+    def put(self, token: RegistryToken, *, now: float | None = None) -> None:
+        with self._locked():
+            entries = self._read()
+            key = normalize_registry_url(token.registry)
+            entries[key] = {
+                "token": token.token,
+                "method": token.method,
+                "expires_at": token.expires_at,
+                "logged_in_at": int(time.time() if now is None else now),
+            }
+            self._write(entries)
+
+    def most_recent(self) -> str | None:
+        """The registry of the latest login (``publish`` goes there when no ``--registry`` is given, as with
+        ``mcp-publisher``, which keeps only its last login)."""
+        stamped = [
+            (entry["logged_in_at"], registry)
+            for registry, entry in self._read().items()
+            if isinstance(entry, dict) and isinstance(entry.get("logged_in_at"), int)
+        ]
+        return max(stamped)[1] if stamped else None
+
+    def remove(self, registry: str) -> bool:
+        key = normalize_registry_url(registry)
+        with self._locked():
+            entries = self._read()
+            if entries.pop(key, None) is None:
+                return False
+            self._write(entries)
+            return True
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as error:
+            hint = "check the file's permissions"
+            raise UsageError(f"cannot read {self.path}: {error.strerror}", hint=hint) from error
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            raise UsageError(
+                f"{self.path} is not valid JSON ({error}); mcpship will not overwrite it",
+                hint="fix or delete the file, then log in again",
+            ) from error
+        if not isinstance(data, dict):
+            raise UsageError(f"{self.path} must hold a JSON object", hint="fix or delete the file, then log in again")
+        return data
+
+    def _write(self, entries: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # The file exists with 0600 before any token is in it; write_text_atomic keeps an existing file's mode.
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+        self.path.chmod(0o600)
+        write_text_atomic(self.path, json.dumps(entries, indent=2, sort_keys=True) + "\n")
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """An exclusive lock on ``<file>.lock`` around read-modify-write (POSIX; elsewhere writes are only atomic)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            import fcntl
+        except ImportError:  # Windows
+            yield
+            return
+        with self.path.with_name(self.path.name + ".lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)

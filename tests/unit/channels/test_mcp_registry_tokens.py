@@ -1,0 +1,110 @@
+"""The registry token store: one 0600 JSON file, entries per registry, nothing of other registries lost."""
+
+from __future__ import annotations
+
+import json
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from mcpship._exceptions import UsageError
+from mcpship.channels.mcp_registry_tokens import RegistryToken, TokenStore, token_store_path
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_stored_token_is_read_back_by_its_registry_url(tmp_path: Path) -> None:
+    store = TokenStore(tmp_path / "tokens.json")
+    store.put(RegistryToken("https://registry.test/", "jwt", "github", 123))
+    assert store.get("https://REGISTRY.test") == RegistryToken("https://registry.test", "jwt", "github", 123)
+    assert store.get("https://other.test") is None
+
+
+def test_the_token_file_is_private_from_the_first_write(tmp_path: Path) -> None:
+    path = tmp_path / "config" / "tokens.json"
+    TokenStore(path).put(RegistryToken("https://registry.test", "jwt", "none", None))
+    assert mode_of(path) == 0o600
+
+
+def test_a_token_file_someone_made_readable_becomes_private_again(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_text("{}", encoding="utf-8")
+    path.chmod(0o644)
+    TokenStore(path).put(RegistryToken("https://registry.test", "jwt", "none", None))
+    assert mode_of(path) == 0o600
+
+
+def test_logging_in_to_one_registry_keeps_every_other_entry_verbatim(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    other = {"token": "keep", "method": "dns", "expires_at": 9, "note": "a key mcpship does not know"}
+    path.write_text(json.dumps({"https://other.test": other}), encoding="utf-8")
+    store = TokenStore(path)
+
+    store.put(RegistryToken("https://registry.test", "first", "none", 1), now=10)
+    store.put(RegistryToken("https://registry.test", "second", "github", 2), now=20)
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data == {
+        "https://other.test": other,
+        "https://registry.test": {"token": "second", "method": "github", "expires_at": 2, "logged_in_at": 20},
+    }
+
+
+def test_the_most_recent_login_names_the_registry_publish_defaults_to(tmp_path: Path) -> None:
+    store = TokenStore(tmp_path / "tokens.json")
+    assert store.most_recent() is None
+    store.put(RegistryToken("https://b.test", "b", "none", None), now=200)
+    store.put(RegistryToken("https://a.test", "a", "none", None), now=100)
+    assert store.most_recent() == "https://b.test"
+    store.put(RegistryToken("https://a.test", "a2", "none", None), now=300)
+    assert store.most_recent() == "https://a.test"
+
+
+def test_concurrent_logins_to_different_registries_all_survive(tmp_path: Path) -> None:
+    store = TokenStore(tmp_path / "tokens.json")
+    threads = [
+        threading.Thread(target=store.put, args=(RegistryToken(f"https://r{i}.test", f"t{i}", "none", i),))
+        for i in range(16)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert {store.get(f"https://r{i}.test") for i in range(16)} == {
+        RegistryToken(f"https://r{i}.test", f"t{i}", "none", i) for i in range(16)
+    }
+
+
+def test_logout_removes_only_that_registry(tmp_path: Path) -> None:
+    store = TokenStore(tmp_path / "tokens.json")
+    store.put(RegistryToken("https://a.test", "a", "none", None))
+    store.put(RegistryToken("https://b.test", "b", "none", None))
+    assert store.remove("https://a.test/")
+    assert not store.remove("https://a.test")
+    assert store.get("https://b.test") is not None
+
+
+def test_a_corrupt_token_file_is_never_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(UsageError) as caught:
+        TokenStore(path).put(RegistryToken("https://registry.test", "jwt", "none", None))
+    assert str(path) in caught.value.message
+    assert path.read_text(encoding="utf-8") == "{not json"
+
+
+def test_the_default_location_follows_mcpship_config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MCPSHIP_CONFIG_DIR", str(tmp_path))
+    assert token_store_path() == tmp_path / "registry-tokens.json"
+    assert TokenStore().path == tmp_path / "registry-tokens.json"
+
+
+def test_expiry_leaves_a_margin_so_a_dying_token_is_not_sent() -> None:
+    token = RegistryToken("https://registry.test", "jwt", "none", expires_at=1_000)
+    assert not token.expired(now=900)
+    assert token.expired(now=997)
+    assert not RegistryToken("https://registry.test", "jwt", "none", None).expired(now=10**12)
