@@ -87,10 +87,13 @@ def _oci_package(package: Node, at: Location, findings: Findings) -> None:
         findings.error((*at, "identifier"), f'"{identifier}" is not a valid OCI image reference: {exc}', example)
         return
     if not findings.policy.allows_oci_registry(registry):
+        allowed = findings.policy.describe_oci_registries()
         findings.error(
             (*at, "identifier"),
-            f'OCI registry "{registry}" is not one the MCP Registry accepts',
-            f"push the image to one of: {findings.policy.describe_oci_registries()}",
+            f'OCI registry "{registry}" is not one the MCP Registry accepts'
+            if findings.policy.is_official
+            else f'OCI registry "{registry}" is not one this registry accepts ({allowed})',
+            f"push the image to one of: {allowed}",
         )
 
 
