@@ -175,17 +175,20 @@ def test_an_unexpected_repository_owner_earns_no_permissions(oidc: LocalOidcIssu
     [
         ({"aud": "someone-else"}, "Audience doesn't match"),
         ({"iss": "https://evil.test"}, "Invalid issuer"),
-        ({"exp": int(time.time()) - 60}, "Signature has expired"),
+        ({"exp": -60}, "Signature has expired"),
         ({"exp": None}, 'Token is missing the "exp" claim'),
         ({"aud": None}, 'Token is missing the "aud" claim'),
-        ({"nbf": int(time.time()) + 600}, "The token is not yet valid"),
+        ({"nbf": 600}, "The token is not yet valid"),
         ({"repository_owner": None}, "repository owner claim is required"),
     ],
 )
 def test_an_actions_token_with_wrong_claims_is_401(
     oidc: LocalOidcIssuer, overrides: dict[str, Any], expected: str
 ) -> None:
-    assert expected in refused(oidc_exchange(oidc, oidc.mint(oidc.claims(**overrides))))
+    # exp/nbf are offsets from now, taken when the test runs (not when the module is collected).
+    now = int(time.time())
+    claims = {key: now + value if key in ("exp", "nbf") and value else value for key, value in overrides.items()}
+    assert expected in refused(oidc_exchange(oidc, oidc.mint(oidc.claims(**claims))))
 
 
 def test_a_token_for_another_audience_setting_is_401(oidc: LocalOidcIssuer) -> None:
