@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mcpship.server_json.policy import PackagePolicy
+from mcpship.server_json.policy import OFFICIAL_BASE_URLS, OFFICIAL_MCPB_HOSTS, OFFICIAL_OCI_REGISTRIES, PackagePolicy
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "OwnershipSettings", "RegistrySettings"]
 
@@ -20,24 +20,15 @@ class OwnershipSettings:
     """
 
     enabled: bool = True
-    pypi_url: str = "https://pypi.org"
+    pypi_url: str = OFFICIAL_BASE_URLS["pypi"]
     """A PyPI-compatible index root (``{pypi_url}/pypi/<project>/<version>/json``, or its ``/simple/``)."""
-    npm_url: str = "https://registry.npmjs.org"
-    nuget_url: str = "https://api.nuget.org/v3/index.json"
-    oci_registries: tuple[str, ...] = (
-        "docker.io",
-        "registry-1.docker.io",
-        "index.docker.io",
-        "ghcr.io",
-        "quay.io",
-        "mcr.microsoft.com",
-        "*.pkg.dev",
-        "*.azurecr.io",
-    )
+    npm_url: str = OFFICIAL_BASE_URLS["npm"]
+    nuget_url: str = OFFICIAL_BASE_URLS["nuget"]
+    oci_registries: tuple[str, ...] = OFFICIAL_OCI_REGISTRIES
     """Registries an ``oci`` package may live in; a local deployment adds e.g. ``127.0.0.1:5000``."""
     oci_insecure: tuple[str, ...] = ()
     """Registries reached over plain HTTP (local test registries)."""
-    mcpb_hosts: tuple[str, ...] = ("github.com", "www.github.com", "gitlab.com", "www.gitlab.com")
+    mcpb_hosts: tuple[str, ...] = OFFICIAL_MCPB_HOSTS
     timeout_seconds: float = 10.0
 
     def package_policy(self) -> PackagePolicy:
