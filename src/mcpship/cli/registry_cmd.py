@@ -72,6 +72,19 @@ def serve(
     oci_insecure: Annotated[
         list[str] | None, typer.Option("--oci-insecure", help="Reach this OCI registry over plain HTTP (repeatable).")
     ] = None,
+    mcpb_host: Annotated[
+        list[str] | None,
+        typer.Option("--mcpb-host", help="Allow MCPB downloads from HOST[:PORT] or http://HOST:PORT (repeatable)."),
+    ] = None,
+    github_oidc_issuer: Annotated[
+        str | None, typer.Option("--github-oidc-issuer", help="OIDC issuer for /auth/github-oidc (GitHub Enterprise).")
+    ] = None,
+    github_oidc_audience: Annotated[
+        str, typer.Option("--github-oidc-audience", help="Audience the OIDC token must carry.")
+    ] = "mcp-registry",
+    github_api_url: Annotated[
+        str | None, typer.Option("--github-api-url", help="GitHub API for /auth/github-at (GitHub Enterprise).")
+    ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     public_url: Annotated[str | None, typer.Option("--public-url", help="URL users reach this registry at.")] = None,
 ) -> None:
@@ -102,7 +115,9 @@ def serve(
         npm_url=npm_url or defaults.npm_url,
         oci_registries=(*defaults.oci_registries, *(oci_registry or ())),
         oci_insecure=tuple(oci_insecure or ()),
+        mcpb_hosts=(*defaults.mcpb_hosts, *(mcpb_host or ())),
     )
+    auth_defaults = RegistrySettings(database_url="", jwt_private_key=key)
     settings = RegistrySettings(
         database_url=db or default_database_url(),
         jwt_private_key=key,
@@ -114,6 +129,9 @@ def serve(
         admin_tokens=admin_tokens,
         ownership=ownership,
         github_client_id=os.environ.get("MCP_REGISTRY_GITHUB_CLIENT_ID", ""),
+        github_oidc_issuer=github_oidc_issuer or auth_defaults.github_oidc_issuer,
+        github_oidc_audience=github_oidc_audience,
+        github_api_url=github_api_url or auth_defaults.github_api_url,
     )
     options: dict[str, Any] = {
         "host": host,

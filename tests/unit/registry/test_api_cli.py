@@ -47,3 +47,34 @@ def test_serve_rejects_a_jwt_key_that_is_not_32_hex_bytes(tmp_path: Path, capsys
     key.write_text("abcd")
     assert main(["registry", "serve", "--jwt-key-file", str(key), "--db", "sqlite:///unused.db"]) == 2
     assert "openssl rand -hex 32" in capsys.readouterr().err
+
+
+def test_deployment_flags_reach_the_settings_the_app_is_built_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    import mcpship.registry.app as registry_app
+    from mcpship.registry.config import RegistrySettings
+
+    seen: list[RegistrySettings] = []
+
+    def build(settings: RegistrySettings) -> object:
+        seen.append(settings)
+        return object()
+
+    monkeypatch.setattr(registry_app, "build_app", build)
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    flags = ["--mcpb-host", "http://127.0.0.1:9000", "--github-oidc-issuer", "https://ghe.example/_services/token"]
+    flags += ["--github-oidc-audience", "corp-registry", "--github-api-url", "https://ghe.example/api/v3"]
+    flags += ["--oci-registry", "127.0.0.1:5000", "--db", f"sqlite:///{tmp_path / 'r.db'}"]
+    assert main(["registry", "serve", *flags]) == 0
+    [settings] = seen
+    assert settings.ownership.mcpb_hosts[-1] == "http://127.0.0.1:9000"
+    assert "github.com" in settings.ownership.mcpb_hosts
+    assert settings.ownership.oci_registries[-1] == "127.0.0.1:5000"
+    assert (settings.github_oidc_issuer, settings.github_oidc_audience) == (
+        "https://ghe.example/_services/token",
+        "corp-registry",
+    )
+    assert settings.github_api_url == "https://ghe.example/api/v3"
