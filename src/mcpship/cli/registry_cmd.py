@@ -85,6 +85,14 @@ def serve(
     github_api_url: Annotated[
         str | None, typer.Option("--github-api-url", help="GitHub API for /auth/github-at (GitHub Enterprise).")
     ] = None,
+    read_staleness: Annotated[
+        float,
+        typer.Option(
+            "--read-staleness",
+            min=0.0,
+            help="Seconds a cached read may lag a write made through ANOTHER server or worker (0: never).",
+        ),
+    ] = 0.5,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     public_url: Annotated[str | None, typer.Option("--public-url", help="URL users reach this registry at.")] = None,
 ) -> None:
@@ -132,6 +140,7 @@ def serve(
         github_oidc_issuer=github_oidc_issuer or auth_defaults.github_oidc_issuer,
         github_oidc_audience=github_oidc_audience,
         github_api_url=github_api_url or auth_defaults.github_api_url,
+        read_staleness_seconds=read_staleness,
     )
     options: dict[str, Any] = {
         "host": host,

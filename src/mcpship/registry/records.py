@@ -1,15 +1,17 @@
 """The registry's data as the API speaks it, and the one interface every layer uses to reach the store.
 
 The API, the web catalogue, the mirror and the benchmarks all talk to a :class:`RegistryService`; only
-``store/`` knows SQL. Records are plain frozen dataclasses: the wire form is built once, by ``to_wire``.
+``store/`` knows SQL. Records are plain frozen dataclasses: the wire form is built by ``to_wire`` (as bytes:
+``to_wire_bytes``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 __all__ = [
     "OFFICIAL_META_KEY",
@@ -22,6 +24,7 @@ __all__ = [
     "ServerRecord",
     "Status",
     "format_timestamp",
+    "records_wire_bytes",
     "tool_names",
 ]
 
@@ -33,7 +36,9 @@ Status = Literal["active", "deprecated", "deleted"]
 
 def format_timestamp(moment: datetime) -> str:
     """RFC 3339 in UTC with a ``Z``, microseconds kept (Go's ``time.RFC3339Nano`` shape)."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:  # the store already returns UTC: skip the conversion on the read path
+        moment = moment.astimezone(UTC)
+    return moment.isoformat()[:-6] + "Z"
 
 
 @dataclass(frozen=True)
@@ -59,13 +64,51 @@ class OfficialMeta:
         wire["isLatest"] = self.is_latest
         return wire
 
+    def to_json(self) -> str:
+        """The JSON text of :meth:`to_wire`, built without the intermediate dict (hot in list responses)."""
+        message = f',"statusMessage":{_encode(self.status_message)}' if self.status_message is not None else ""
+        published = format_timestamp(self.published_at)
+        # Until a version changes, all three moments are the publish time: format it once.
+        changed = published if self.status_changed_at == self.published_at else format_timestamp(self.status_changed_at)
+        updated = published if self.updated_at == self.published_at else format_timestamp(self.updated_at)
+        return (
+            f'{{"status":"{self.status}","statusChangedAt":"{changed}"{message},"publishedAt":"{published}",'
+            f'"updatedAt":"{updated}","isLatest":{"true" if self.is_latest else "false"}}}'
+        )
+
 
 @dataclass(frozen=True)
 class ServerRecord:
-    """One published version: the server.json exactly as stored, plus the registry's own metadata."""
+    """One published version: the server.json exactly as stored, plus the registry's own metadata.
+
+    Records read from the store (:meth:`from_stored_json`) keep the stored JSON text and decode ``server`` only
+    when something asks for it: the API's read path never does, it splices the text into the response
+    (:meth:`to_wire_bytes`). Treat ``server`` as read-only: the text is what the wire shows.
+    """
 
     server: Mapping[str, Any]
     official: OfficialMeta
+    stored_json: str | None = field(default=None, compare=False, repr=False)
+    """The server.json as the database returned it (any valid JSON spelling of ``server``), if known."""
+
+    @classmethod
+    def from_stored_json(cls, stored_json: str, official: OfficialMeta) -> ServerRecord:
+        """A record whose ``server`` is decoded from ``stored_json`` on first access."""
+        record = object.__new__(cls)
+        object.__setattr__(record, "official", official)
+        object.__setattr__(record, "stored_json", stored_json)
+        return record
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, attribute: str) -> Any:
+            # Only reached while ``server`` is still undecoded (a set attribute never comes here).
+            text = self.__dict__.get("stored_json")
+            if attribute != "server" or text is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {attribute!r}")
+            server = json.loads(text)
+            object.__setattr__(self, "server", server)
+            return server
 
     @property
     def name(self) -> str:
@@ -78,6 +121,21 @@ class ServerRecord:
     def to_wire(self) -> dict[str, Any]:
         """A ``ServerResponse``: ``{"server": ..., "_meta": {OFFICIAL_META_KEY: ...}}``."""
         return {"server": dict(self.server), "_meta": {OFFICIAL_META_KEY: self.official.to_wire()}}
+
+    def to_wire_bytes(self) -> bytes:
+        """The JSON of :meth:`to_wire` (the same value), with the stored text spliced in rather than re-encoded."""
+        server = self.stored_json if self.stored_json is not None else _encode(dict(self.server))
+        return f'{{"server":{server},"_meta":{{{_OFFICIAL_KEY_JSON}:{self.official.to_json()}}}}}'.encode()
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+_OFFICIAL_KEY_JSON = _encode(OFFICIAL_META_KEY)
+
+
+def records_wire_bytes(records: Sequence[ServerRecord], metadata: Mapping[str, Any]) -> bytes:
+    """``{"servers": [ServerResponse...], "metadata": metadata}`` as JSON bytes, records via ``to_wire_bytes``."""
+    servers = b",".join(record.to_wire_bytes() for record in records)
+    return b'{"servers":[' + servers + b'],"metadata":' + _encode(metadata).encode() + b"}"
 
 
 @dataclass(frozen=True)
@@ -104,10 +162,17 @@ class ServerPage:
     next_cursor: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
+        return {"servers": [record.to_wire() for record in self.servers], "metadata": self._metadata()}
+
+    def to_wire_bytes(self) -> bytes:
+        """The JSON of :meth:`to_wire` (the same value), each record via :meth:`ServerRecord.to_wire_bytes`."""
+        return records_wire_bytes(self.servers, self._metadata())
+
+    def _metadata(self) -> dict[str, Any]:
         metadata: dict[str, Any] = {"count": len(self.servers)}
         if self.next_cursor:
             metadata["nextCursor"] = self.next_cursor
-        return {"servers": [record.to_wire() for record in self.servers], "metadata": metadata}
+        return metadata
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
+from sqlalchemy import text
 
-from tests.integration.registry.conftest import CONFORMANCE, RegistryServer, encoded, server_json
+from mcpship.registry.config import RegistrySettings
+from mcpship.registry.records import ListQuery, ServerPage, ServerRecord, records_wire_bytes
+from mcpship.registry.service import SqlRegistry
+from tests.integration.registry.conftest import CONFORMANCE, DatabaseFactory, RegistryServer, encoded, server_json
 
 OFFICIAL = "io.modelcontextprotocol.registry/official"
 
@@ -20,6 +25,38 @@ def _publish(client: httpx.Client, document: dict[str, Any]) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def test_the_spliced_wire_bytes_are_the_json_of_to_wire_for_every_seed_entry(new_database: DatabaseFactory) -> None:
+    """The read path splices the stored JSON text into responses: same JSON value as ``to_wire()``, and the
+    lazily decoded ``server`` equals what was published (both backends)."""
+    seed = json.loads((CONFORMANCE / "seed.json").read_text())
+    with SqlRegistry.open(new_database()) as store:
+        for entry in seed:
+            store.publish(entry)
+        first = seed[0]
+        store.set_status(first["name"], first["version"], "deprecated", 'use "the next one" \u2014 ünïcode')
+        page = store.list_servers(ListQuery(limit=100))
+        assert len(page.servers) == len(seed)
+        assert all(record.stored_json is not None for record in page.servers)
+        assert json.loads(page.to_wire_bytes()) == page.to_wire()
+        assert json.loads(ServerPage(page.servers[:2], "a:b").to_wire_bytes()) == {
+            "servers": [record.to_wire() for record in page.servers[:2]],
+            "metadata": {"count": 2, "nextCursor": "a:b"},
+        }
+        for entry in seed:
+            record = store.get_version(entry["name"], entry["version"])
+            assert record is not None
+            assert record.server == entry
+            assert json.loads(record.to_wire_bytes()) == record.to_wire()
+            versions = store.list_versions(entry["name"])
+            assert json.loads(records_wire_bytes(versions, {"count": len(versions)})) == {
+                "servers": [version.to_wire() for version in versions],
+                "metadata": {"count": len(versions)},
+            }
+            published = ServerRecord(entry, record.official)
+            assert published == record
+            assert json.loads(published.to_wire_bytes()) == record.to_wire()
 
 
 def test_every_seed_entry_publishes_and_reads_back_identically(registry: RegistryServer) -> None:
@@ -363,8 +400,11 @@ def test_registry_type_and_transport_filters_narrow_the_list(registry: RegistryS
         assert names(registry_type="oci") == []
 
 
-def test_a_write_through_another_replica_is_visible_at_once(registry: RegistryServer, tmp_path: Path) -> None:
-    """Two servers on one database: replica A's response cache and ETags never outlive a write made via B."""
+def test_a_write_through_another_replica_is_visible_within_the_read_staleness(
+    registry: RegistryServer, tmp_path: Path
+) -> None:
+    """Two servers on one database: replica A's response cache and ETags outlive a write made via B by at most
+    the read staleness (0.5 s by default); A's own writes are visible to A at once."""
     replica = RegistryServer(registry.database_url, tmp_path, ("--no-ownership-checks",), key=registry.key)
     replica.start()
     try:
@@ -372,13 +412,36 @@ def test_a_write_through_another_replica_is_visible_at_once(registry: RegistrySe
         with registry.client() as here, replica.client() as there:
             _publish(here, server_json("io.github.replicas/first"))
             before = here.get("/v0.1/servers", params=listing)
+            assert [s["server"]["name"] for s in before.json()["servers"]] == ["io.github.replicas/first"]
             assert here.get("/v0.1/servers", params=listing).json() == before.json()  # served from the cache
             _publish(there, server_json("io.github.replicas/second"))
-            after = here.get("/v0.1/servers", params=listing, headers={"If-None-Match": before.headers["etag"]})
-            assert after.status_code == 200
+            deadline = time.monotonic() + RegistrySettings.read_staleness_seconds + 2.0
+            while True:
+                after = here.get("/v0.1/servers", params=listing, headers={"If-None-Match": before.headers["etag"]})
+                if after.status_code == 200 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            assert after.status_code == 200, "replica B's write never became visible through A"
             assert [s["server"]["name"] for s in after.json()["servers"]] == [
                 "io.github.replicas/first",
                 "io.github.replicas/second",
             ]
     finally:
         replica.stop()
+
+
+def test_the_change_counter_recovers_when_postgresql_drops_its_connection(
+    postgresql_databases: DatabaseFactory,
+) -> None:
+    with SqlRegistry.open(postgresql_databases()) as store:
+        assert store.change_counter() == 0
+        with store.engine.connect() as admin:
+            killed = admin.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+        assert killed >= 1
+        store.publish(server_json("io.github.counter/after-restart"))
+        assert store.change_counter() == 1

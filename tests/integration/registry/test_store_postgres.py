@@ -137,6 +137,59 @@ def test_search_ranks_name_matches_first_and_finds_tools(registry: SqlRegistry) 
     assert registry.search("summarise").hits == []
 
 
+def test_search_pages_merge_text_hits_and_name_substring_hits_in_rank_order(
+    registry: SqlRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text hits and name-substring-only hits are ranked apart and merged per page; paging must see one order."""
+    for number in range(3):
+        registry.publish(server_json(name=f"io.github.mix/re-ab-{number}"))  # text and name
+        registry.publish(server_json(name=f"io.github.mix/pre-ab-{number}"))  # name substring only
+        registry.publish(server_json(name=f"io.github.mix/other-{number}", description="Really about abacus."))
+    whole = registry.search("re-ab", limit=100)
+    names = [hit.record.name for hit in whole.hits]
+    assert sorted(names[:3]) == [f"io.github.mix/re-ab-{number}" for number in range(3)]
+    assert names[3:6] == [f"io.github.mix/pre-ab-{number}" for number in range(3)]
+    assert sorted(names[6:]) == [f"io.github.mix/other-{number}" for number in range(3)]
+    assert whole.facts == {"total": 9}
+    paged: list[str] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = registry.search("re-ab", limit=2, offset=offset)
+        paged += [hit.record.name for hit in page.hits]
+        offset = page.next_offset
+    assert paged == names
+    monkeypatch.setattr("mcpship.registry.service.SEARCH_TOTAL_CAP", 4)
+    assert registry.search("re-ab", limit=2).facts == {"total": 4, "total_is_lower_bound": True}
+    assert registry.search("pre-ab", limit=2).facts == {"total": 3}
+
+
+def test_listing_by_name_substring_pages_alike_whether_few_or_many_names_match(
+    registry: SqlRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL finds a rare substring's rows through the trigram index and walks in order past a probe size."""
+    for number in range(4):
+        registry.publish(server_json(name=f"io.github.many/tool-{number}"))
+        registry.publish(server_json(name=f"io.github.many/tool-{number}", version="2.0.0"))
+    registry.publish(server_json(name="io.github.other/elsewhere"))
+
+    def pages(search: str) -> list[list[str]]:
+        found, cursor = [], None
+        while True:
+            page = registry.list_servers(ListQuery(cursor=cursor, limit=3, search=search))
+            found.append([f"{record.name}@{record.server['version']}" for record in page.servers])
+            if page.next_cursor is None:
+                return found
+            cursor = page.next_cursor
+
+    few = pages("MANY/TOOL")
+    assert [entry for page in few for entry in page] == [
+        f"io.github.many/tool-{number}@{version}" for number in range(4) for version in ("1.0.0", "2.0.0")
+    ]
+    monkeypatch.setattr("mcpship.registry.service.LIST_SEARCH_PROBE", 2)
+    assert pages("MANY/TOOL") == few
+    assert pages("nowhere") == [[]]
+
+
 def test_fifty_threads_publishing_one_version_on_postgres_give_one_success(postgres_registry: SqlRegistry) -> None:
     successes, errors = race_same_version(postgres_registry)
     assert successes == 1

@@ -3,6 +3,7 @@ would make slow to test, such as metrics labels, 405s, the OpenAPI document and 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -155,3 +156,64 @@ def test_a_deployment_accepts_packages_from_its_own_registries_and_refuses_other
         assert refused.status_code == 422
         assert "127.0.0.1:5000" in refused.text
         assert client.post("/v0.1/validate", json=local).json()["valid"] is True
+
+
+def _app_client(tmp_path: Path, read_staleness: float) -> tuple[TestClient, SqlRegistry]:
+    settings = RegistrySettings(
+        database_url=f"sqlite:///{tmp_path / 'r.db'}", jwt_private_key=KEY, ownership=OwnershipSettings(enabled=False)
+    )
+    service = SqlRegistry.open(settings.database_url)
+    app = create_app(settings, service, close_service=True, read_staleness=read_staleness)
+    return TestClient(app, base_url="http://127.0.0.1"), service
+
+
+def _listed(client: TestClient) -> list[str]:
+    return [item["server"]["name"] for item in client.get("/v0.1/servers").json()["servers"]]
+
+
+def test_writes_through_this_app_are_read_at_once_and_other_writers_after_the_staleness(tmp_path: Path) -> None:
+    test_client, service = _app_client(tmp_path, read_staleness=3600)
+    with test_client as client:
+        assert client.post("/v0/publish", json=_server("io.github.unit/app-a"), headers=_token()).status_code == 200
+        assert _listed(client) == ["io.github.unit/app-a"]
+        service.publish(_server("io.github.unit/app-b"))  # as another replica would, behind this app's back
+        assert _listed(client) == ["io.github.unit/app-a"]  # the remembered counter is still fresh
+        status = {"status": "deprecated", "statusMessage": "old"}
+        path = "/v0.1/servers/io.github.unit%2Fapp-a/versions/1.0.0/status"
+        changed = client.patch(path, json=status, headers=_token())
+        assert changed.status_code == 200, changed.text
+        # This app's own write made the next read check the counter again: it sees the other writer's too.
+        assert _listed(client) == ["io.github.unit/app-a", "io.github.unit/app-b"]
+
+
+def test_a_read_staleness_of_zero_reads_the_change_counter_for_every_request(tmp_path: Path) -> None:
+    test_client, service = _app_client(tmp_path, read_staleness=0)
+    reads: list[int] = []
+    counter = service.change_counter
+
+    def counted() -> int:
+        reads.append(counter())
+        return reads[-1]
+
+    service.change_counter = counted  # type: ignore[method-assign]
+    with test_client as client:
+        assert _listed(client) == []
+        service.publish(_server("io.github.unit/other-replica"))
+        assert _listed(client) == ["io.github.unit/other-replica"]
+        assert _listed(client) == ["io.github.unit/other-replica"]  # a cache hit still checks the counter
+    assert len(reads) == 3
+
+
+def test_objects_alive_after_start_up_are_frozen_out_of_the_cyclic_collector(client: TestClient) -> None:
+    assert gc.get_freeze_count() > 0
+
+
+def test_the_change_counter_reads_its_own_connection_and_sees_every_other_writers_commit(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    with SqlRegistry.open(url) as reader, SqlRegistry.open(url) as writer:
+        assert reader.change_counter() == writer.change_counter() == 0
+        checked_out = reader.engine.pool.checkedout()  # type: ignore[attr-defined]
+        for expected in (1, 2):
+            writer.publish(_server(f"io.github.unit/counted-{expected}"))
+            assert reader.change_counter() == expected
+        assert reader.engine.pool.checkedout() == checked_out == 0  # type: ignore[attr-defined]

@@ -67,7 +67,7 @@ def test_deployment_flags_reach_the_settings_the_app_is_built_with(
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
     flags = ["--mcpb-host", "http://127.0.0.1:9000", "--github-oidc-issuer", "https://ghe.example/_services/token"]
     flags += ["--github-oidc-audience", "corp-registry", "--github-api-url", "https://ghe.example/api/v3"]
-    flags += ["--oci-registry", "127.0.0.1:5000", "--db", f"sqlite:///{tmp_path / 'r.db'}"]
+    flags += ["--oci-registry", "127.0.0.1:5000", "--db", f"sqlite:///{tmp_path / 'r.db'}", "--read-staleness", "0"]
     assert main(["registry", "serve", *flags]) == 0
     [settings] = seen
     assert settings.ownership.mcpb_hosts[-1] == "http://127.0.0.1:9000"
@@ -78,3 +78,4 @@ def test_deployment_flags_reach_the_settings_the_app_is_built_with(
         "corp-registry",
     )
     assert settings.github_api_url == "https://ghe.example/api/v3"
+    assert settings.read_staleness_seconds == 0

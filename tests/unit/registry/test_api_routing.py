@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,6 +12,7 @@ from mcpship.registry.api._cache import CacheProbe, ReadCache
 from mcpship.registry.api._params import parse_list_query, parse_rfc3339
 from mcpship.registry.api._server_route import split_server_path
 from mcpship.registry.problems import RegistryHTTPError
+from mcpship.registry.records import OfficialMeta
 
 
 @pytest.mark.parametrize(
@@ -76,8 +78,10 @@ def test_rfc3339_accepts_offsets_and_lowercase_separators() -> None:
 class _Counter:
     def __init__(self) -> None:
         self.value = 1
+        self.reads = 0
 
     def change_counter(self) -> int:
+        self.reads += 1
         return self.value
 
 
@@ -93,7 +97,7 @@ def _read(cache: ReadCache, key: str, if_none_match: str | None, build: Callable
 
 def test_the_read_cache_never_serves_a_body_built_before_the_latest_write() -> None:
     store = _Counter()
-    cache = ReadCache(store)  # type: ignore[arg-type]
+    cache = ReadCache(store, read_staleness=0)  # type: ignore[arg-type]
     builds: list[int] = []
 
     def build() -> bytes:
@@ -111,7 +115,7 @@ def test_the_read_cache_never_serves_a_body_built_before_the_latest_write() -> N
 
 def test_a_body_built_while_a_write_lands_is_not_kept_for_the_newer_counter() -> None:
     store = _Counter()
-    cache = ReadCache(store)  # type: ignore[arg-type]
+    cache = ReadCache(store, read_staleness=0)  # type: ignore[arg-type]
     probe = cache.probe("k", None)
     store.value = 2
     assert cache.probe("k", None).body is None  # another request already saw the write
@@ -126,3 +130,78 @@ def test_the_read_cache_answers_not_modified_for_a_current_etag() -> None:
     assert cache.probe("k", f'"other", {etag.removeprefix("W/")}').not_modified
     assert cache.probe("k", "*").not_modified
     assert not cache.probe("k", '"stale"').not_modified
+
+
+def test_a_read_staleness_of_zero_reads_the_change_counter_on_every_probe() -> None:
+    store = _Counter()
+    cache = ReadCache(store, read_staleness=0)  # type: ignore[arg-type]
+    for reads in range(1, 6):
+        _read(cache, "k", None, lambda: b"x")
+        assert store.reads == reads
+        assert cache.probe_if_fresh("k", None) is None  # never answers without asking the database
+
+
+def test_within_the_read_staleness_the_counter_is_remembered_and_another_replicas_write_waits() -> None:
+    store = _Counter()
+    cache = ReadCache(store, read_staleness=3600)  # type: ignore[arg-type]
+    first = _read(cache, "k", None, lambda: b"v1")
+    store.value = 2  # a write through another replica
+    for _ in range(5):
+        hit = cache.probe_if_fresh("k", None)
+        assert hit is not None
+        assert (hit.body, hit.etag) == (b"v1", first.etag)
+    assert store.reads == 1
+
+
+def test_a_write_through_this_process_is_seen_by_the_next_read_whatever_the_staleness() -> None:
+    store = _Counter()
+    cache = ReadCache(store, read_staleness=3600)  # type: ignore[arg-type]
+    _read(cache, "k", None, lambda: b"v1")
+    store.value = 2
+    cache.invalidate()  # what the write endpoints do once the store returns
+    assert cache.probe_if_fresh("k", None) is None
+    assert _read(cache, "k", None, lambda: b"v2").body == b"v2"
+    assert cache.probe_if_fresh("k", None) is not None
+
+
+def test_a_counter_read_that_raced_an_invalidation_does_not_count_as_fresh() -> None:
+    class Racing(_Counter):
+        def change_counter(self) -> int:
+            value = super().change_counter()
+            cache.invalidate()  # this process commits a write while the counter read is in flight
+            return value
+
+    store = Racing()
+    cache = ReadCache(store, read_staleness=3600)  # type: ignore[arg-type]
+    cache.probe("k", None)
+    assert cache.probe_if_fresh("k", None) is None
+
+
+def test_a_negative_read_staleness_is_refused() -> None:
+    with pytest.raises(ValueError, match="read_staleness"):
+        ReadCache(_Counter(), read_staleness=-1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changed", "updated", "message"),
+    [
+        (0, 0, None),
+        (1, 0, 'moved to "io.github.x/y" \u2014 see https://example.com/?a=1&b=<2>'),
+        (0, 5, ""),
+        (3_600_000_001, 1, "line\nbreak\ttab \\ \U0001f600"),
+    ],
+)
+def test_the_official_meta_json_text_is_the_json_of_its_wire_form(
+    changed: int, updated: int, message: str | None
+) -> None:
+    published = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    meta = OfficialMeta(
+        status="active" if message is None else "deprecated",
+        status_changed_at=published + timedelta(microseconds=changed),
+        published_at=published,
+        updated_at=published + timedelta(microseconds=updated),
+        is_latest=message is None,
+        status_message=message,
+    )
+    assert json.loads(meta.to_json()) == meta.to_wire()
+    assert list(json.loads(meta.to_json())) == list(meta.to_wire())  # same key order too

@@ -6,8 +6,8 @@
 - CORS as upstream (any origin, no credentials): preflights answered here, ``Access-Control-Allow-Origin: *``
   added to responses of requests that carry an ``Origin``;
 - the read fast path: a GET whose response is in the read cache for the current change counter is answered
-  here (200 or 304) without routing; otherwise the probe rides along in the scope so the endpoint does not
-  read the counter again.
+  here (200 or 304) without routing, and on the event loop while the remembered counter is fresh (see
+  ``_cache.py``); otherwise the probe rides along in the scope so the endpoint does not check the counter again.
 """
 
 from __future__ import annotations
@@ -68,10 +68,13 @@ class EdgeMiddleware:
             await early(scope, receive, send)
             return "guard"
         if scope["method"] == "GET" and scope["path"].startswith(_CACHEABLE):
-            probe = self.cache.probe(cache_key(scope), wanted.if_none_match)
-            if probe.route is not None:
+            key = cache_key(scope)
+            probe = self.cache.probe_if_fresh(key, wanted.if_none_match)
+            if probe is None:  # the remembered change counter is too old: read it, off the event loop
+                probe = await self.cache.probe_async(key, wanted.if_none_match)
+            if probe.body is not None:
                 await _cached(send, probe.etag, None if probe.not_modified else probe.body)
-                return probe.route
+                return probe.route or "unmatched"
             scope[PROBE_KEY] = probe
         await self.app(scope, receive, send)
         return None

@@ -20,7 +20,7 @@ from mcpship.registry.api._metrics import route_template
 from mcpship.registry.api._params import parse_bool, parse_int, parse_list_query, validation_error
 from mcpship.registry.api._responses import JSON, encode_json
 from mcpship.registry.problems import RegistryHTTPError
-from mcpship.registry.records import SearchPage, ServerRecord
+from mcpship.registry.records import SearchPage, records_wire_bytes
 
 __all__ = ["CACHE_CONTROL", "SEARCH_META_KEY", "ReadEndpoints"]
 
@@ -40,7 +40,7 @@ class ReadEndpoints:
         key = cache_key(scope)
         probe: CacheProbe | None = scope.get(PROBE_KEY)
         if probe is None:
-            probe = self._cache.probe(key, request.headers.get("if-none-match"))
+            probe = await self._cache.probe_async(key, request.headers.get("if-none-match"))
         headers = {"ETag": probe.etag, "Cache-Control": CACHE_CONTROL}
         if probe.not_modified:
             return Response(status_code=304, headers=headers)
@@ -52,7 +52,7 @@ class ReadEndpoints:
 
     async def list_servers(self, request: Request) -> Response:
         query = parse_list_query(request.query_params)
-        return await self._cached(request, lambda: encode_json(self._service.list_servers(query).to_wire()))
+        return await self._cached(request, lambda: self._service.list_servers(query).to_wire_bytes())
 
     async def list_versions(self, request: Request) -> Response:
         name = request.path_params["serverName"]
@@ -62,7 +62,7 @@ class ReadEndpoints:
             records = self._service.list_versions(name, include_deleted=include_deleted)
             if not records:
                 raise RegistryHTTPError(404, "Server not found")
-            return encode_json(_record_list(records))
+            return records_wire_bytes(records, {"count": len(records)})
 
         return await self._cached(request, build)
 
@@ -74,7 +74,7 @@ class ReadEndpoints:
             record = self._service.get_version(name, version, include_deleted=include_deleted)
             if record is None:
                 raise RegistryHTTPError(404, "Server not found")
-            return encode_json(record.to_wire())
+            return record.to_wire_bytes()
 
         return await self._cached(request, build)
 
@@ -94,10 +94,6 @@ class ReadEndpoints:
             return encode_json(search_page_wire(page))
 
         return await self._cached(request, build)
-
-
-def _record_list(records: list[ServerRecord]) -> dict[str, Any]:
-    return {"servers": [record.to_wire() for record in records], "metadata": {"count": len(records)}}
 
 
 def search_page_wire(page: SearchPage) -> dict[str, Any]:

@@ -6,8 +6,8 @@ package ownership (400), then the store, whose refusals (duplicate version, remo
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any, get_args
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, get_args
 
 import httpx
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +27,7 @@ MAX_BODY_BYTES = 1 << 20
 STATUSES: tuple[str, ...] = get_args(Status)
 INVALID_EDIT_SCHEMA = "Failed to edit server, invalid schema: call /validate for details"
 INVALID_SCHEMA = "Failed to publish server, invalid schema: call /validate for details"
+_T = TypeVar("_T")
 
 
 async def read_body(request: Request) -> bytes:
@@ -100,6 +101,13 @@ class WriteEndpoints:
         if problems:
             raise RegistryHTTPError(400, "Failed to publish server", errors=[{"message": m} for m in problems])
 
+    async def _write(self, write: Callable[..., _T], *args: Any) -> _T:
+        """Run a store write in a worker thread; this process's reads see it at once, whatever the staleness."""
+        try:
+            return await run_in_threadpool(write, *args)
+        finally:
+            self._context.cache.invalidate()
+
     async def publish(self, request: Request) -> Response:
         server = await read_json_object(request)
         name = server.get("name")
@@ -111,7 +119,7 @@ class WriteEndpoints:
         if invalid is not None:
             raise invalid
         await self._check_ownership(server)
-        record = await run_in_threadpool(self._service.publish, server)
+        record = await self._write(self._service.publish, server)
         return json_response(record.to_wire())
 
     async def edit(self, request: Request) -> Response:
@@ -130,7 +138,7 @@ class WriteEndpoints:
         if current is None or current.official.status == "deleted":
             raise RegistryHTTPError(404, "Server not found")
         await self._check_ownership(server)
-        record = await run_in_threadpool(self._service.edit, name, version, server)
+        record = await self._write(self._service.edit, name, version, server)
         return json_response(record.to_wire())
 
     async def _status_change(self, request: Request, version: str | None) -> list[Any]:
@@ -155,7 +163,7 @@ class WriteEndpoints:
         _require(claims, ("publish", "edit"), name, "change the status of")
         if status == "active" and message:
             raise RegistryHTTPError(400, "statusMessage cannot be set when status is active")
-        return await run_in_threadpool(self._service.set_status, name, version, status, message)
+        return await self._write(self._service.set_status, name, version, status, message)
 
     async def version_status(self, request: Request) -> Response:
         records = await self._status_change(request, request.path_params["version"])

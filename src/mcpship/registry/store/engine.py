@@ -11,6 +11,7 @@ PostgreSQL: READ COMMITTED; writers serialise per server name with ``pg_advisory
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,6 +48,8 @@ def create_registry_engine(database_url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            # Stored documents are spliced into responses as they are: keep them compact.
+            json_serializer=_compact_json,
             # In memory, every connection would be a new empty database: share one (single-threaded demos only).
             **({"poolclass": StaticPool} if in_memory else {"pool_size": 8, "max_overflow": 24}),
         )
@@ -56,6 +59,10 @@ def create_registry_engine(database_url: str) -> Engine:
     if backend == "postgresql":
         return create_engine(url, isolation_level="READ COMMITTED", pool_size=10, max_overflow=30)
     raise ValueError(f"unsupported database URL {database_url!r}: use sqlite:///path or postgresql+psycopg://...")
+
+
+def _compact_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: object) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Float, Integer, column, select, text
+from sqlalchemy import Connection, Float, column, select, text
 
 from mcpship.registry.store.documents import SearchText, search_terms
 from mcpship.registry.store.schema import RECORD_COLUMNS, AnyRow, servers
@@ -55,7 +55,10 @@ class SearchBackend(Protocol):
     def query(
         self, connection: Connection, text_query: str, *, limit: int, offset: int, filters: SearchFilters
     ) -> Sequence[AnyRow]:
-        """Rows of RECORD_COLUMNS plus ``rank`` and ``total``, best first."""
+        """Rows of RECORD_COLUMNS plus ``rank``, best first."""
+
+    def count(self, connection: Connection, text_query: str, *, filters: SearchFilters, cap: int) -> int:
+        """How many names match, counting no further than ``cap``."""
 
 
 def search_backend(dialect: str) -> SearchBackend:
@@ -63,8 +66,45 @@ def search_backend(dialect: str) -> SearchBackend:
 
 
 def _finish(statement: str, params: dict[str, Any], connection: Connection) -> Sequence[AnyRow]:
-    typed = text(statement).columns(*RECORD_COLUMNS, column("rank", Float), column("total", Integer))
+    typed = text(statement).columns(*RECORD_COLUMNS, column("rank", Float))
     return connection.execute(typed, params).all()
+
+
+def _count_capped(connection: Connection, source: str, condition: str, params: dict[str, Any], cap: int) -> int:
+    statement = f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {condition} LIMIT :cap) AS hits"
+    return int(connection.execute(text(statement), {**params, "cap": cap}).scalar_one())
+
+
+def _listing(where: str, params: dict[str, Any], *, limit: int, offset: int) -> str:
+    """Every indexed name (filters applied) by name, for an empty query."""
+    params.update(limit=limit, offset=offset)
+    return (
+        "WITH page AS (SELECT d.name, 0.0 AS rank FROM search_documents AS d"
+        f" WHERE 1 = 1{where} ORDER BY d.name LIMIT :limit OFFSET :offset)"
+        f" SELECT {_COLUMNS}, page.rank FROM page"
+        " JOIN servers AS s ON s.name = page.name AND s.is_latest ORDER BY page.rank DESC, page.name"
+    )
+
+
+def _page(ranked: str, named: str, params: dict[str, Any], *, limit: int, offset: int) -> str:
+    """The page of ranked text hits and name-substring hits, joined to its servers rows.
+
+    ``ranked`` is the top ``offset + limit`` text matches by rank (including the name bonus), ``named`` the first
+    ``offset + limit`` names containing the query, by name, at rank NAME_SUBSTRING_BONUS. That is enough: every
+    name in both has a rank above the bonus, so a name-only hit beyond the first ``offset + limit`` by name has at
+    least that many hits above it. Neither side sorts more than the page window of wide rows, and ``named`` stops
+    early on the name index when most names match (``github``).
+    """
+    params.update(limit=limit, offset=offset, window=offset + limit)
+    return (
+        f"WITH ranked(name, rank) AS ({ranked} ORDER BY 2 DESC, 1 LIMIT :window),"
+        f" named(name, rank) AS ({named} ORDER BY 1 LIMIT :window),"
+        " page AS (SELECT name, max(rank) AS rank FROM"
+        " (SELECT name, rank FROM ranked UNION ALL SELECT name, rank FROM named) AS hits"
+        " GROUP BY name ORDER BY 2 DESC, 1 LIMIT :limit OFFSET :offset)"
+        f" SELECT {_COLUMNS}, page.rank FROM page"
+        " JOIN servers AS s ON s.name = page.name AND s.is_latest ORDER BY page.rank DESC, page.name"
+    )
 
 
 class _SqliteSearch:
@@ -110,32 +150,49 @@ class _SqliteSearch:
     def query(
         self, connection: Connection, text_query: str, *, limit: int, offset: int, filters: SearchFilters
     ) -> Sequence[AnyRow]:
-        # Rank and page over the small search tables first; read the (large) servers rows of one page only.
-        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        params: dict[str, Any] = {}
         where = filters.sql(params, "d")
         if not text_query.strip():
-            matches, rank = f"SELECT d.name, 0.0 FROM search_documents AS d WHERE 1 = 1{where}", "0.0"
-        else:
-            # SQLite's LIKE ignores ASCII case already (names are ASCII), and lower() would cost a third more.
-            params["substring"] = like_contains(text_query.strip())
-            matches = f"SELECT d.name, 0.0 FROM search_documents AS d WHERE d.name LIKE :substring ESCAPE '/'{where}"
-            rank = f"CASE WHEN m.name LIKE :substring ESCAPE '/' THEN {NAME_SUBSTRING_BONUS} ELSE 0.0 END"
-            terms = search_terms(text_query)
-            if terms:
-                params["match"] = " ".join(f'"{term}"*' for term in terms)
-                matches = (
-                    "SELECT d.name, -bm25(search_fts, 10.0, 4.0, 1.0, 4.0) FROM search_fts"
-                    f" JOIN search_documents AS d ON d.id = search_fts.rowid WHERE search_fts MATCH :match{where}"
-                    f" UNION ALL {matches}"
-                )
-        statement = (
-            f"WITH matches(name, score) AS ({matches}),"
-            f" page AS (SELECT m.name, max(m.score) + {rank} AS rank, count(*) OVER () AS total"
-            " FROM matches AS m GROUP BY m.name ORDER BY rank DESC, m.name LIMIT :limit OFFSET :offset)"
-            f" SELECT {_COLUMNS}, page.rank, page.total FROM page"
-            " JOIN servers AS s ON s.name = page.name AND s.is_latest ORDER BY page.rank DESC, page.name"
-        )
-        return _finish(statement, params, connection)
+            return _finish(_listing(where, params, limit=limit, offset=offset), params, connection)
+        # SQLite's LIKE ignores ASCII case already (names are ASCII), and lower() would cost a third more.
+        params["substring"] = like_contains(text_query.strip())
+        substring = "d.name LIKE :substring ESCAPE '/'"
+        ranked = "SELECT d.name, 0.0 FROM search_documents AS d WHERE 0"
+        if self._match(params, text_query):
+            ranked = (
+                "SELECT d.name, -bm25(search_fts, 10.0, 4.0, 1.0, 4.0)"
+                f" + CASE WHEN {substring} THEN {NAME_SUBSTRING_BONUS} ELSE 0.0 END"
+                f" FROM search_fts JOIN search_documents AS d ON d.id = search_fts.rowid"
+                f" WHERE search_fts MATCH :match{where}"
+            )
+        named = f"SELECT d.name, {NAME_SUBSTRING_BONUS} FROM search_documents AS d WHERE {substring}{where}"
+        return _finish(_page(ranked, named, params, limit=limit, offset=offset), params, connection)
+
+    def count(self, connection: Connection, text_query: str, *, filters: SearchFilters, cap: int) -> int:
+        # Text matches (driven by the FTS index) and name-only matches counted apart; most queries stop at the first.
+        params: dict[str, Any] = {}
+        where = filters.sql(params, "d")
+        documents = "search_documents AS d"
+        if not text_query.strip():
+            return _count_capped(connection, documents, f"1 = 1{where}", params, cap)
+        params["substring"] = like_contains(text_query.strip())
+        substring = "d.name LIKE :substring ESCAPE '/'"
+        if not self._match(params, text_query):
+            return _count_capped(connection, documents, f"{substring}{where}", params, cap)
+        fts = "search_fts JOIN search_documents AS d ON d.id = search_fts.rowid"
+        found = _count_capped(connection, fts, f"search_fts MATCH :match{where}", params, cap)
+        if found >= cap:
+            return found
+        name_only = f"{substring} AND d.id NOT IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :match){where}"
+        return found + _count_capped(connection, documents, name_only, params, cap - found)
+
+    @staticmethod
+    def _match(params: dict[str, Any], text_query: str) -> bool:
+        """Put the FTS5 query (every word, as a prefix) in ``params``; False when the text has no words."""
+        terms = search_terms(text_query)
+        if terms:
+            params["match"] = " ".join(f'"{term}"*' for term in terms)
+        return bool(terms)
 
 
 class _PostgresSearch:
@@ -177,26 +234,47 @@ class _PostgresSearch:
     def query(
         self, connection: Connection, text_query: str, *, limit: int, offset: int, filters: SearchFilters
     ) -> Sequence[AnyRow]:
-        # Rank and page over search_documents (one small row per name); read the servers rows of one page only.
-        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        params: dict[str, Any] = {}
         where = filters.sql(params, "d")
-        rank, match = "0.0", "TRUE"
-        if text_query.strip():
-            params["substring"] = like_contains(text_query.strip())
-            substring = "d.name ILIKE :substring ESCAPE '/'"
-            rank = f"CASE WHEN {substring} THEN {NAME_SUBSTRING_BONUS} ELSE 0.0 END"
-            match = substring
-            terms = search_terms(text_query)
-            if terms:
-                params["prefix"] = " & ".join(f"{term}:*" for term in terms)
-                params["web"] = text_query
-                query = "(to_tsquery('simple', :prefix) || websearch_to_tsquery('simple', :web))"
-                rank = f"ts_rank(d.search_vector, {query}) + {rank}"
-                match = f"(d.search_vector @@ {query} OR {substring})"
-        statement = (
-            f"WITH page AS (SELECT d.name, {rank} AS rank, count(*) OVER () AS total FROM search_documents AS d"
-            f" WHERE {match}{where} ORDER BY rank DESC, d.name LIMIT :limit OFFSET :offset)"
-            f" SELECT {_COLUMNS}, page.rank, page.total FROM page"
-            " JOIN servers AS s ON s.name = page.name AND s.is_latest ORDER BY page.rank DESC, page.name"
-        )
-        return _finish(statement, params, connection)
+        if not text_query.strip():
+            return _finish(_listing(where, params, limit=limit, offset=offset), params, connection)
+        params["substring"] = like_contains(text_query.strip())
+        substring = "d.name ILIKE :substring ESCAPE '/'"  # the trigram index on search_documents.name serves it
+        ranked = "SELECT d.name, 0.0 FROM search_documents AS d WHERE FALSE"
+        query = self._query(params, text_query)
+        if query:
+            ranked = (
+                f"SELECT d.name, ts_rank(d.search_vector, {query})"
+                f" + CASE WHEN {substring} THEN {NAME_SUBSTRING_BONUS} ELSE 0.0 END"
+                f" FROM search_documents AS d WHERE d.search_vector @@ {query}{where}"
+            )
+        named = f"SELECT d.name, {NAME_SUBSTRING_BONUS} FROM search_documents AS d WHERE {substring}{where}"
+        return _finish(_page(ranked, named, params, limit=limit, offset=offset), params, connection)
+
+    def count(self, connection: Connection, text_query: str, *, filters: SearchFilters, cap: int) -> int:
+        # Text matches and name-only matches counted apart, each through its own index: as one OR the planner
+        # falls back to a sequential scan that runs ILIKE on every name.
+        params: dict[str, Any] = {}
+        where = filters.sql(params, "d")
+        if not text_query.strip():
+            return _count_capped(connection, "search_documents AS d", f"TRUE{where}", params, cap)
+        params["substring"] = like_contains(text_query.strip())
+        substring = "d.name ILIKE :substring ESCAPE '/'"
+        query = self._query(params, text_query)
+        if not query:
+            return _count_capped(connection, "search_documents AS d", f"{substring}{where}", params, cap)
+        found = _count_capped(connection, "search_documents AS d", f"d.search_vector @@ {query}{where}", params, cap)
+        if found >= cap:
+            return found
+        name_only = f"{substring} AND NOT d.search_vector @@ {query}{where}"
+        return found + _count_capped(connection, "search_documents AS d", name_only, params, cap - found)
+
+    @staticmethod
+    def _query(params: dict[str, Any], text_query: str) -> str | None:
+        """The tsquery expression (every word as a prefix, or the web-search form), its values put in ``params``."""
+        terms = search_terms(text_query)
+        if not terms:
+            return None
+        params["prefix"] = " & ".join(f"{term}:*" for term in terms)
+        params["web"] = text_query
+        return "(to_tsquery('simple', :prefix) || websearch_to_tsquery('simple', :web))"
