@@ -93,6 +93,14 @@ def serve(
             help="Seconds a cached read may lag a write made through ANOTHER server or worker (0: never).",
         ),
     ] = 0.5,
+    cache_mb: Annotated[
+        float,
+        typer.Option(
+            "--cache-mb",
+            min=0.0,
+            help="MiB of encoded read responses kept in memory per worker, least recently used dropped first (0: off).",
+        ),
+    ] = 64.0,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     public_url: Annotated[str | None, typer.Option("--public-url", help="URL users reach this registry at.")] = None,
 ) -> None:
@@ -141,6 +149,7 @@ def serve(
         github_oidc_audience=github_oidc_audience,
         github_api_url=github_api_url or auth_defaults.github_api_url,
         read_staleness_seconds=read_staleness,
+        read_cache_bytes=int(cache_mb * 1024 * 1024),
     )
     options: dict[str, Any] = {
         "host": host,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 __all__ = [
     "OFFICIAL_META_KEY",
+    "Changes",
     "ListQuery",
     "OfficialMeta",
     "RegistryService",
@@ -216,6 +217,17 @@ def _walk_tools(node: object) -> Iterator[str]:
             yield from _walk_tools(item)
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What :meth:`RegistryService.changes_since` found."""
+
+    counter: int
+    """The change counter now."""
+    names: frozenset[str] | None
+    """The server names written since the counter asked about; ``None`` when the store cannot tell (too many
+    changes, or the log no longer reaches back that far): treat everything as changed."""
+
+
 class RegistryService(Protocol):
     """Everything the API, web catalogue, mirror and benchmarks need from storage. Methods are synchronous
     (SQLAlchemy Core); async callers run them in a worker thread. Failures the client caused raise
@@ -270,6 +282,22 @@ class RegistryService(Protocol):
 
     def change_counter(self) -> int:
         """A number that grows with every committed write (for ETags and caches; shared by replicas)."""
+        ...
+
+    def changes_since(self, counter: int) -> Changes:
+        """The change counter now and which server names were written after ``counter`` (see :class:`Changes`)."""
+        ...
+
+    @property
+    def quick_point_reads(self) -> bool:
+        """Whether ``get_version`` and ``list_versions`` answer within microseconds without network I/O, so that
+        the API may call them on its event loop instead of paying for a worker-thread hop."""
+        ...
+
+    @property
+    def orders_names_by_code_point(self) -> bool:
+        """Whether ``list_servers`` orders names as Python compares strings (SQLite; PostgreSQL with the ``C``
+        collation), so that a list page's name range can be told from Python."""
         ...
 
     def close(self) -> None: ...

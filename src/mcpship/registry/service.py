@@ -17,9 +17,7 @@ or remote ``type``. ``ListQuery.search`` is upstream's case-insensitive substrin
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,13 +27,13 @@ from typing import Any, Final, get_args
 import platformdirs
 from sqlalchemy import Connection, Engine, Text, and_, cast, delete, func, insert, select, text, tuple_, update
 from sqlalchemy.exc import ArgumentError, DBAPIError
-from sqlalchemy.pool import PoolProxiedConnection, StaticPool
 from sqlalchemy.sql import ColumnElement, Select
 
 from mcpship._exceptions import McpshipError, UsageError
 from mcpship.registry.problems import RegistryHTTPError
 from mcpship.registry.records import (
     PUBLISHER_META_KEY,
+    Changes,
     ListQuery,
     OfficialMeta,
     SearchHit,
@@ -44,6 +42,7 @@ from mcpship.registry.records import (
     ServerRecord,
     Status,
 )
+from mcpship.registry.store.direct import DirectReader, DirectSQL
 from mcpship.registry.store.documents import package_types, remote_urls, transport_types
 from mcpship.registry.store.engine import (
     create_registry_engine,
@@ -51,11 +50,20 @@ from mcpship.registry.store.engine import (
     upgrade_to_head,
     write_transaction,
 )
-from mcpship.registry.store.schema import RECORD_COLUMNS, AnyRow, registry_state, server_remotes, servers
+from mcpship.registry.store.schema import (
+    RECORD_COLUMNS,
+    AnyRow,
+    registry_changes,
+    registry_state,
+    server_remotes,
+    servers,
+)
 from mcpship.registry.store.search import SearchFilters, like_contains, search_backend
 from mcpship.registry.store.versioning import precedence_key
 
 __all__ = [
+    "CHANGE_LOG_KEEP",
+    "MAX_NAMED_CHANGES",
     "MAX_PUBLISHER_META_BYTES",
     "MAX_STATUS_MESSAGE_LENGTH",
     "SEARCH_TOTAL_CAP",
@@ -65,6 +73,11 @@ __all__ = [
 
 MAX_PUBLISHER_META_BYTES: Final = 4096
 MAX_STATUS_MESSAGE_LENGTH: Final = 500
+CHANGE_LOG_KEEP: Final = 10_000
+"""How many recent change-log rows are kept: a replica further behind than that drops its whole cache."""
+MAX_NAMED_CHANGES: Final = 1_000
+"""``changes_since`` names at most this many changes; past it, "everything changed" is cheaper to act on."""
+_CHANGE_LOG_PRUNE_EVERY: Final = 100
 SEARCH_TOTAL_CAP: Final = 1000
 """``search`` counts its hits up to this many; past it ``facts`` says ``total_is_lower_bound``."""
 LIST_SEARCH_PROBE: Final = 500
@@ -89,7 +102,9 @@ class SqlRegistry:
     def __init__(self, engine: Engine, *, max_versions_per_name: int = 10_000) -> None:
         self._engine = engine
         self._search = search_backend(engine.dialect.name)
-        self._counter = _CounterReader(engine)
+        self._direct = DirectReader(engine)
+        self._sql = DirectSQL(engine.dialect.name)
+        self._orders_by_code_point: bool | None = None
         self.max_versions_per_name = max_versions_per_name
 
     @classmethod
@@ -127,7 +142,7 @@ class SqlRegistry:
         return self._engine
 
     def close(self) -> None:
-        self._counter.close()
+        self._direct.close()
         self._engine.dispose()
 
     def __enter__(self) -> SqlRegistry:
@@ -201,20 +216,27 @@ class SqlRegistry:
         return conditions
 
     def list_versions(self, name: str, *, include_deleted: bool = False) -> list[ServerRecord]:
-        statement = select(*_READ_COLUMNS).where(_C.name == name).order_by(_C.published_at.desc(), _C.version.desc())
-        if not include_deleted:
-            statement = statement.where(_C.status != "deleted")
-        with read_connection(self._engine) as connection:
-            return [_record(row) for row in connection.execute(statement)]
+        sql = self._sql
+        statement = sql.versions + ("" if include_deleted else sql.not_deleted) + sql.versions_order
+
+        def select_versions(cursor: Any) -> list[ServerRecord]:
+            cursor.execute(statement, (name,))
+            return [_record(sql.values(row)) for row in cursor.fetchall()]
+
+        return self._direct.run(select_versions)
 
     def get_version(self, name: str, version: str, *, include_deleted: bool = False) -> ServerRecord | None:
-        statement = select(*_READ_COLUMNS).where(_C.name == name)
-        statement = statement.where(_C.is_latest if version == "latest" else _C.version == version)
-        if not include_deleted:
-            statement = statement.where(_C.status != "deleted")
-        with read_connection(self._engine) as connection:
-            row = connection.execute(statement).first()
-        return _record(row) if row is not None else None
+        sql = self._sql
+        statement = sql.latest if version == "latest" else sql.version
+        statement += "" if include_deleted else sql.not_deleted
+        parameters = (name,) if version == "latest" else (name, version)
+
+        def select_version(cursor: Any) -> ServerRecord | None:
+            cursor.execute(statement, parameters)
+            row = cursor.fetchone()
+            return _record(sql.values(row)) if row is not None else None
+
+        return self._direct.run(select_version)
 
     def search(
         self,
@@ -239,7 +261,42 @@ class SqlRegistry:
         return SearchPage(hits, offset + limit if len(rows) > limit else None, facts)
 
     def change_counter(self) -> int:
-        return self._counter.read()
+        return self._direct.run(self._select_counter)
+
+    def changes_since(self, counter: int) -> Changes:
+        """Counter first, then the log up to it: every log row at or below a visible counter is committed (the
+        counter row's lock orders writers), so the log is complete for that range unless it was pruned."""
+
+        def select_changes(cursor: Any) -> Changes:
+            now = self._select_counter(cursor)
+            if now == counter:
+                return Changes(now, frozenset())
+            if now < counter or now - counter > MAX_NAMED_CHANGES:
+                return Changes(now, None)
+            cursor.execute(self._sql.changes, (counter, now))
+            names = [row[0] for row in cursor.fetchall()]
+            # Fewer rows than changes: pruned, or written by something that bypassed the log (a restored backup).
+            return Changes(now, frozenset(names) if len(names) == now - counter else None)
+
+        return self._direct.run(select_changes)
+
+    def _select_counter(self, cursor: Any) -> int:
+        cursor.execute(self._sql.counter)
+        row = cursor.fetchone()
+        if row is None:
+            raise McpshipError("the registry database has no change counter row: was it migrated?")
+        return int(row[0])
+
+    @property
+    def quick_point_reads(self) -> bool:
+        """SQLite: a one-server read is a local B-tree lookup of microseconds (WAL readers never wait for writers)."""
+        return self._engine.dialect.name == "sqlite"
+
+    @property
+    def orders_names_by_code_point(self) -> bool:
+        if self._orders_by_code_point is None:
+            self._orders_by_code_point = _orders_by_code_point(self._engine)
+        return self._orders_by_code_point
 
     # ---- writes --------------------------------------------------------------------------------------------
 
@@ -279,7 +336,7 @@ class SqlRegistry:
             self._store_remotes(connection, name, version, document)
             if is_latest:  # search indexes the latest version only
                 self._search.refresh_name(connection, name)
-            self._bump_change_counter(connection)
+            self._bump_change_counter(connection, name)
         return ServerRecord(document, official)
 
     def edit(self, name: str, version: str, server: Mapping[str, Any]) -> ServerRecord:
@@ -313,7 +370,7 @@ class SqlRegistry:
             self._store_remotes(connection, name, version, document)
             if current.is_latest:
                 self._search.refresh_name(connection, name)
-            self._bump_change_counter(connection)
+            self._bump_change_counter(connection, name)
             return _record(self._select_one(connection, name, version))
 
     def set_status(self, name: str, version: str | None, status: Status, message: str | None) -> list[ServerRecord]:
@@ -347,7 +404,7 @@ class SqlRegistry:
             )
             self._recompute_latest(connection, name, now)
             self._search.refresh_name(connection, name)
-            self._bump_change_counter(connection)
+            self._bump_change_counter(connection, name)
             rows = connection.execute(
                 select(*RECORD_COLUMNS).where(scope).order_by(_C.published_at.desc(), _C.version.desc())
             )
@@ -379,7 +436,7 @@ class SqlRegistry:
                 connection.execute(update(servers).where(_C.name == name, _C.version == version).values(**values))
             self._store_remotes(connection, name, version, document)
             self._search.refresh_name(connection, name)
-            self._bump_change_counter(connection)
+            self._bump_change_counter(connection, name)
         return True
 
     # ---- helpers -------------------------------------------------------------------------------------------
@@ -457,86 +514,30 @@ class SqlRegistry:
     def _select_one(self, connection: Connection, name: str, version: str) -> AnyRow:
         return connection.execute(select(*RECORD_COLUMNS).where(_C.name == name, _C.version == version)).one()
 
-    def _bump_change_counter(self, connection: Connection) -> None:
-        # Last statement before commit: on PostgreSQL this row lock is what orders commits, so hold it briefly.
-        connection.execute(
+    def _bump_change_counter(self, connection: Connection, name: str) -> None:
+        # Last statements before commit: on PostgreSQL this row lock is what orders commits, so hold it briefly.
+        # The log row names what changed, so that caches drop one server's responses instead of all of them.
+        counter = connection.execute(
             update(registry_state)
             .where(registry_state.c.id == 1)
             .values(change_counter=registry_state.c.change_counter + 1)
-        )
+            .returning(registry_state.c.change_counter)
+        ).scalar_one()
+        connection.execute(insert(registry_changes).values(counter=counter, name=name))
+        if counter % _CHANGE_LOG_PRUNE_EVERY == 0:
+            connection.execute(delete(registry_changes).where(registry_changes.c.counter <= counter - CHANGE_LOG_KEEP))
 
 
-class _CounterReader:
-    """``change_counter()`` on DBAPI connections of its own, in autocommit: one ``SELECT``, no pool checkout and no
-    BEGIN/ROLLBACK around it (readers poll it often). Idle connections are kept for reuse, so there are only ever
-    as many as reads that ran at the same time (usually one). An in-memory SQLite database has only the pool's
-    one shared connection, so there it goes through the pool like every other read."""
-
-    _SQL = "SELECT change_counter FROM registry_state"
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._shared = isinstance(engine.pool, StaticPool)
-        self._idle: list[PoolProxiedConnection] = []
-        self._lock = threading.Lock()
-        self._closed = False
-
-    def read(self) -> int:
-        if self._shared:
-            with read_connection(self._engine) as connection:
-                return int(connection.execute(select(registry_state.c.change_counter)).scalar_one())
-        with self._lock:
-            raw = self._idle.pop() if self._idle else None
-        try:
-            if raw is not None:
-                try:
-                    value = self._select(raw)
-                except self._engine.dialect.loaded_dbapi.Error:  # dropped (a database restart?): use a new one
-                    _close_quietly(raw)
-                    raw = None
-            if raw is None:
-                raw = self._new()
-                value = self._select(raw)
-        except BaseException:
-            if raw is not None:
-                _close_quietly(raw)
-            raise
-        with self._lock:
-            if self._closed:
-                _close_quietly(raw)
-            else:
-                self._idle.append(raw)
-        return value
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            connections, self._idle = self._idle, []
-        for connection in connections:
-            _close_quietly(connection)
-
-    def _new(self) -> PoolProxiedConnection:
-        connection = self._engine.raw_connection()
-        connection.detach()  # ours for good: it no longer holds one of the pool's slots
-        if self._engine.dialect.name == "postgresql":
-            connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]
-        return connection
-
-    def _select(self, connection: PoolProxiedConnection) -> int:
-        cursor = connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(self._SQL)
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-        if row is None:
-            raise McpshipError("the registry database has no change counter row: was it migrated?")
-        return int(row[0])
-
-
-def _close_quietly(connection: PoolProxiedConnection) -> None:
-    with contextlib.suppress(Exception):
-        connection.close()
+def _orders_by_code_point(engine: Engine) -> bool:
+    """SQLite compares text bytewise (UTF-8 keeps code point order); PostgreSQL uses the database's collation,
+    which is code point order only for ``C``/``POSIX`` (``en_US`` and friends ignore punctuation first)."""
+    if engine.dialect.name != "postgresql":
+        return True
+    with read_connection(engine) as connection:
+        collation = connection.execute(
+            text("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+        ).scalar_one()
+    return str(collation) in ("C", "POSIX")
 
 
 def _now() -> datetime:
@@ -550,7 +551,7 @@ _STATUS, _MESSAGE, _PUBLISHED, _UPDATED, _CHANGED, _LATEST, _VALUE = (
 )
 
 
-def _record(row: AnyRow) -> ServerRecord:
+def _record(row: AnyRow | tuple[Any, ...]) -> ServerRecord:
     """A row that starts with ``RECORD_COLUMNS`` or ``_READ_COLUMNS`` (``value`` as JSON text: decoded only when
     used). Positional access: a row's attribute lookup by name costs more than the rest of this function."""
     official = OfficialMeta(

@@ -430,6 +430,46 @@ def test_a_write_through_another_replica_is_visible_within_the_read_staleness(
         replica.stop()
 
 
+def _cache_hits(client: httpx.Client) -> float:
+    metrics = client.get("/metrics").text
+    [line] = [
+        line for line in metrics.splitlines() if line.startswith('mcpship_registry_read_cache_total{result="hit"}')
+    ]
+    return float(line.split()[-1])
+
+
+def test_a_write_through_another_replica_drops_only_the_cached_responses_it_can_change(
+    registry: RegistryServer, tmp_path: Path
+) -> None:
+    """Replica A keeps serving from its cache (same body, same ETag) what B's publish of another server cannot
+    change: other servers' reads and a full list page whose name range ends before it; the written server's reads
+    show the new version within the read staleness."""
+    replica = RegistryServer(registry.database_url, tmp_path, ("--no-ownership-checks",), key=registry.key)
+    replica.start()
+    try:
+        first, changed, untouched = (f"io.github.replicas/{n}" for n in ("a-first", "changed", "untouched"))
+        with registry.client() as here, replica.client() as there:
+            for name in (first, changed, untouched):
+                _publish(here, server_json(name))
+            paths = {name: f"/v0.1/servers/{encoded(name)}/versions/latest" for name in (changed, untouched)}
+            page = "/v0.1/servers?limit=1&cursor=io.github.replicas/a"  # full: [first], then more names
+            kept = [untouched, page]
+            before = {path: here.get(paths.get(path, path)) for path in [changed, *kept]}
+            assert before[page].json()["servers"][0]["server"]["name"] == first
+            _publish(there, server_json(changed, version="2.0.0"))
+            deadline = time.monotonic() + RegistrySettings.read_staleness_seconds + 2.0
+            while here.get(paths[changed]).json()["server"]["version"] != "2.0.0":
+                assert time.monotonic() < deadline, "replica B's publish never became visible through A"
+                time.sleep(0.05)
+            for path in kept:
+                hits = _cache_hits(here)
+                again = here.get(paths.get(path, path))
+                assert (again.json(), again.headers["etag"]) == (before[path].json(), before[path].headers["etag"])
+                assert _cache_hits(here) == hits + 1, f"{path}: dropped from A's cache by an unrelated write"
+    finally:
+        replica.stop()
+
+
 def test_the_change_counter_recovers_when_postgresql_drops_its_connection(
     postgresql_databases: DatabaseFactory,
 ) -> None:

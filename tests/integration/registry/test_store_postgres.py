@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from mcpship.registry.problems import RegistryHTTPError
 from mcpship.registry.records import PUBLISHER_META_KEY, ListQuery, OfficialMeta, ServerRecord
 from mcpship.registry.service import SqlRegistry
 from tests.registry_support.fixtures import fresh_database, race_same_version, run_python_concurrently, server_json
-from tests.registry_support.postgres import PostgresServer
+from tests.registry_support.postgres import ROLE, PostgresServer
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED = ROOT.parent / "shared" / "conformance" / "registry" / "seed.json"
@@ -228,7 +229,7 @@ def test_two_processes_migrating_one_empty_postgres_database_at_once_both_succee
     with SqlRegistry.open(empty_postgres_database) as registry:  # and a third time, in this process
         with registry.engine.connect() as connection:
             versions = connection.execute(text("SELECT version_num FROM mcpship_registry_version")).scalars()
-            assert versions.all() == ["0001"]
+            assert versions.all() == ["0002"]
         registry.publish(server_json())
         assert registry.change_counter() == 1
 
@@ -259,3 +260,20 @@ def test_edits_and_mirror_imports(registry: SqlRegistry) -> None:
     assert not registry.import_record(server_json(version="3.0.0", description="stale"), source)
     assert [r.version for r in registry.list_versions(NAME) if r.official.is_latest] == ["3.0.0"]
     assert registry.get_version(NAME, "3.0.0") == ServerRecord(server_json(version="3.0.0"), source)
+
+
+def test_list_page_name_ranges_are_trusted_only_under_a_code_point_collation(postgres_server: PostgresServer) -> None:
+    """The read cache keeps a list page across writes outside its name range only when Python's string order is
+    the database's (the test cluster is ``C``); under any other collation every write drops every list page."""
+    with fresh_database(postgres_server) as url, SqlRegistry.open(url) as registry:
+        assert registry.orders_names_by_code_point
+    other = f"collation_{uuid.uuid4().hex}"
+    with postgres_server.superuser_connection() as connection:
+        connection.execute(
+            f"CREATE DATABASE {other} OWNER {ROLE} TEMPLATE template0 LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'".encode()
+        )
+    try:
+        with SqlRegistry.open(postgres_server.url(other)) as registry:
+            assert not registry.orders_names_by_code_point
+    finally:
+        postgres_server.drop_database(other)

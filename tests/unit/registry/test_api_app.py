@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 from mcpship.registry.api import create_app
 from mcpship.registry.auth import Permission, TokenIssuer
 from mcpship.registry.config import OwnershipSettings, RegistrySettings
+from mcpship.registry.records import Changes
 from mcpship.registry.service import SqlRegistry
 
 KEY = bytes(range(32))
@@ -189,19 +190,25 @@ def test_writes_through_this_app_are_read_at_once_and_other_writers_after_the_st
 def test_a_read_staleness_of_zero_reads_the_change_counter_for_every_request(tmp_path: Path) -> None:
     test_client, service = _app_client(tmp_path, read_staleness=0)
     reads: list[int] = []
-    counter = service.change_counter
+    counter, changes_since = service.change_counter, service.changes_since
 
     def counted() -> int:
         reads.append(counter())
         return reads[-1]
 
+    def counted_changes(counter: int) -> Changes:
+        changes = changes_since(counter)
+        reads.append(changes.counter)
+        return changes
+
     service.change_counter = counted  # type: ignore[method-assign]
+    service.changes_since = counted_changes  # type: ignore[method-assign]
     with test_client as client:
         assert _listed(client) == []
         service.publish(_server("io.github.unit/other-replica"))
         assert _listed(client) == ["io.github.unit/other-replica"]
         assert _listed(client) == ["io.github.unit/other-replica"]  # a cache hit still checks the counter
-    assert len(reads) == 3
+    assert reads == [0, 1, 1]
 
 
 def test_objects_alive_after_start_up_are_frozen_out_of_the_cyclic_collector(client: TestClient) -> None:

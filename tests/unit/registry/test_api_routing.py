@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mcpship.registry.api._cache import CacheProbe, ReadCache
 from mcpship.registry.api._params import parse_list_query, parse_rfc3339
 from mcpship.registry.api._server_route import split_server_path
 from mcpship.registry.problems import RegistryHTTPError
@@ -73,113 +71,6 @@ def test_bad_list_parameters_get_upstreams_status(params: dict[str, str], status
 
 def test_rfc3339_accepts_offsets_and_lowercase_separators() -> None:
     assert parse_rfc3339("2025-01-02t03:04:05+02:00").utcoffset() is not None
-
-
-class _Counter:
-    def __init__(self) -> None:
-        self.value = 1
-        self.reads = 0
-
-    def change_counter(self) -> int:
-        self.reads += 1
-        return self.value
-
-
-def _read(cache: ReadCache, key: str, if_none_match: str | None, build: Callable[[], bytes]) -> CacheProbe:
-    """What the read endpoints do: probe, build on a miss, store."""
-    probe = cache.probe(key, if_none_match)
-    if probe.not_modified or probe.body is not None:
-        return probe
-    body = build()
-    cache.store(probe, key, body, "/route")
-    return CacheProbe(probe.counter, probe.etag, False, body)
-
-
-def test_the_read_cache_never_serves_a_body_built_before_the_latest_write() -> None:
-    store = _Counter()
-    cache = ReadCache(store, read_staleness=0)  # type: ignore[arg-type]
-    builds: list[int] = []
-
-    def build() -> bytes:
-        builds.append(store.value)
-        return f"v{store.value}".encode()
-
-    first = _read(cache, "/v0.1/servers?", None, build)
-    assert _read(cache, "/v0.1/servers?", None, build).body == first.body == b"v1"
-    assert builds == [1]
-    store.value = 2  # a write, in this replica or any other
-    second = _read(cache, "/v0.1/servers?", None, build)
-    assert second.body == b"v2"
-    assert second.etag != first.etag
-
-
-def test_a_body_built_while_a_write_lands_is_not_kept_for_the_newer_counter() -> None:
-    store = _Counter()
-    cache = ReadCache(store, read_staleness=0)  # type: ignore[arg-type]
-    probe = cache.probe("k", None)
-    store.value = 2
-    assert cache.probe("k", None).body is None  # another request already saw the write
-    cache.store(probe, "k", b"old", "/route")
-    assert cache.probe("k", None).body is None
-
-
-def test_the_read_cache_answers_not_modified_for_a_current_etag() -> None:
-    cache = ReadCache(_Counter())  # type: ignore[arg-type]
-    etag = _read(cache, "k", None, lambda: b"x").etag
-    assert cache.probe("k", etag).not_modified
-    assert cache.probe("k", f'"other", {etag.removeprefix("W/")}').not_modified
-    assert cache.probe("k", "*").not_modified
-    assert not cache.probe("k", '"stale"').not_modified
-
-
-def test_a_read_staleness_of_zero_reads_the_change_counter_on_every_probe() -> None:
-    store = _Counter()
-    cache = ReadCache(store, read_staleness=0)  # type: ignore[arg-type]
-    for reads in range(1, 6):
-        _read(cache, "k", None, lambda: b"x")
-        assert store.reads == reads
-        assert cache.probe_if_fresh("k", None) is None  # never answers without asking the database
-
-
-def test_within_the_read_staleness_the_counter_is_remembered_and_another_replicas_write_waits() -> None:
-    store = _Counter()
-    cache = ReadCache(store, read_staleness=3600)  # type: ignore[arg-type]
-    first = _read(cache, "k", None, lambda: b"v1")
-    store.value = 2  # a write through another replica
-    for _ in range(5):
-        hit = cache.probe_if_fresh("k", None)
-        assert hit is not None
-        assert (hit.body, hit.etag) == (b"v1", first.etag)
-    assert store.reads == 1
-
-
-def test_a_write_through_this_process_is_seen_by_the_next_read_whatever_the_staleness() -> None:
-    store = _Counter()
-    cache = ReadCache(store, read_staleness=3600)  # type: ignore[arg-type]
-    _read(cache, "k", None, lambda: b"v1")
-    store.value = 2
-    cache.invalidate()  # what the write endpoints do once the store returns
-    assert cache.probe_if_fresh("k", None) is None
-    assert _read(cache, "k", None, lambda: b"v2").body == b"v2"
-    assert cache.probe_if_fresh("k", None) is not None
-
-
-def test_a_counter_read_that_raced_an_invalidation_does_not_count_as_fresh() -> None:
-    class Racing(_Counter):
-        def change_counter(self) -> int:
-            value = super().change_counter()
-            cache.invalidate()  # this process commits a write while the counter read is in flight
-            return value
-
-    store = Racing()
-    cache = ReadCache(store, read_staleness=3600)  # type: ignore[arg-type]
-    cache.probe("k", None)
-    assert cache.probe_if_fresh("k", None) is None
-
-
-def test_a_negative_read_staleness_is_refused() -> None:
-    with pytest.raises(ValueError, match="read_staleness"):
-        ReadCache(_Counter(), read_staleness=-1)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

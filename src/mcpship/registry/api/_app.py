@@ -65,7 +65,7 @@ def create_app(
 
         check_ownership = default_check
     staleness = settings.read_staleness_seconds if read_staleness is None else read_staleness
-    cache = ReadCache(service, read_staleness=staleness)
+    cache = ReadCache(service, max_bytes=settings.read_cache_bytes, read_staleness=staleness)
     context = ApiContext(
         settings=settings,
         service=service,
@@ -76,6 +76,7 @@ def create_app(
     meta = MetaEndpoints(settings, git_commit=git_commit, build_time=build_time)
     table = operations(ReadEndpoints(context), WriteEndpoints(context), meta)
     metrics = Metrics()
+    metrics.watch_cache_size(lambda: cache.size_bytes)
     routes = [route for prefix in API_PREFIXES for route in _prefixed_routes(prefix, table, auth_routes)]
     document = openapi_document(table, API_PREFIXES, version=settings.version, extra_paths=_extra_paths(auth_routes))
     openapi_json = encode_json(document)

@@ -1,14 +1,24 @@
-"""Weak ETags and a small in-process cache of encoded read responses, both keyed by the store's change counter.
+"""Weak ETags and an in-process, byte-budgeted LRU cache of encoded read responses, kept current through the
+store's change counter and change log.
 
 ``RegistryService.change_counter()`` comes from the database and grows with every committed write in any
-replica. Reading it on every request would cost a database round trip per read, so the cache keeps the last
-value for ``read_staleness`` seconds: a write through *this* process (:meth:`ReadCache.invalidate`) is seen by
-the next read, a write through another replica within ``read_staleness`` seconds (clients are told
-``max-age=30`` anyway). ``read_staleness=0`` reads the counter on every request.
+replica; ``changes_since(counter)`` also names the servers written since. Reading them on every request would cost
+a database round trip per read, so the cache keeps the last counter for ``read_staleness`` seconds: a write
+through *this* process (:meth:`ReadCache.invalidate`) is seen by the next read, a write through another replica
+within ``read_staleness`` seconds (clients are told ``max-age=30`` anyway). ``read_staleness=0`` checks on every
+request.
+
+When the counter moves, only the responses that can show the written servers go. Each entry is stored with its
+:class:`Dependency`, the range of server names whose rows it is made of: one name for a server's own reads
+(``…/servers/{name}/versions…``), the names from the cursor through the last one shown for a full list page (a row
+written outside that range cannot enter or leave the page, since pages are in name order), everything for a
+search. A registry is read far more than written, so one publish no longer empties the whole cache. Each entry
+keeps the ETag it was built with: it stays valid while nothing it depends on changes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import zlib
@@ -19,11 +29,25 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from mcpship.registry.records import RegistryService
+from mcpship.registry.records import Changes, RegistryService
 
-__all__ = ["DEFAULT_READ_STALENESS", "PROBE_KEY", "CacheProbe", "ReadCache", "cache_key"]
+__all__ = [
+    "DEFAULT_CACHE_BYTES",
+    "DEFAULT_READ_STALENESS",
+    "EVERYTHING",
+    "PROBE_KEY",
+    "CacheProbe",
+    "Dependency",
+    "ReadCache",
+    "cache_key",
+]
 
 DEFAULT_READ_STALENESS = 0.5
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
+"""64 MiB: any one kind of read over a 10,000-server registry fits (every exact-version get of 30,000: ~47 MiB)."""
+_NEVER = float("inf")
+_ENTRY_OVERHEAD = 300
+"""Bytes an entry costs beyond its body and key (objects, dict slots), roughly, for the budget."""
 PROBE_KEY = "mcpship.cache_probe"
 """Scope key: the probe the edge middleware already made for this request (one counter check per request)."""
 
@@ -45,32 +69,91 @@ class CacheProbe:
     """The route template the cached body was built by (for metrics on the fast path)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """The server names, ``first`` through ``last`` in code point order (inclusive; ``last=None``: no end), whose
+    writes make a cached body stale."""
+
+    first: str = ""
+    last: str | None = None
+    lag: float = 0.0
+    """Seconds the body may still be served after such a write (ranked search: rebuilding every page on every
+    write would cost more than the freshness is worth, and clients may cache reads for 30 s anyway)."""
+
+    @classmethod
+    def server(cls, name: str) -> Dependency:
+        return cls(name, name)
+
+    def covers(self, name: str) -> bool:
+        return self.first <= name and (self.last is None or name <= self.last)
+
+
+EVERYTHING = Dependency()
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    body: bytes
+    route: str
+    etag: str
+    depends: Dependency
+    size: int
+
+
 class ReadCache:
     """Thread-safe. :meth:`probe_if_fresh` never touches the database (safe on the event loop); :meth:`probe`
-    reads the counter when the remembered one is older than ``read_staleness``; :meth:`store` never does."""
+    reads the counter when the remembered one is older than ``read_staleness``; :meth:`store` never does.
+    ``max_bytes=0`` turns the cache off (ETags and 304s still work)."""
 
     def __init__(
-        self, service: RegistryService, *, max_entries: int = 1024, read_staleness: float = DEFAULT_READ_STALENESS
+        self,
+        service: RegistryService,
+        *,
+        max_bytes: int = DEFAULT_CACHE_BYTES,
+        read_staleness: float = DEFAULT_READ_STALENESS,
     ) -> None:
         if read_staleness < 0:
             raise ValueError(f"read_staleness must be >= 0 seconds, not {read_staleness}")
+        if max_bytes < 0:
+            raise ValueError(f"max_bytes must be >= 0, not {max_bytes}")
         self._service = service
-        self._max_entries = max_entries
+        self._max_bytes = max_bytes
+        self._max_entry_bytes = max_bytes // 8
+        """One page of a rarely used filter must not push out hundreds of small entries."""
         self._staleness = read_staleness
         self._lock = threading.Lock()
         self._counter: int | None = None
         self._fresh_until = 0.0
         self._generation = 0
         """Bumped by :meth:`invalidate`: a counter read that started before it must not count as fresh."""
-        self._entries: OrderedDict[str, tuple[int, bytes, str, str]] = OrderedDict()
-        """key -> (counter, body, route, etag); read without the lock on the event loop, hence the counter."""
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        """Least recently used first; read without the lock on the event loop (single dict operations)."""
+        self._keys_by_name: dict[str, set[str]] = {}
+        """Entries that depend on one server, by its name."""
+        self._ranged: dict[str, Dependency] = {}
+        """Entries that depend on more (list and search pages): few, so each write tests them all."""
+        self._expiring: dict[str, float] = {}
+        """Entries a write made stale but whose ``lag`` lets them be served until this ``time.monotonic()``."""
+        self._bytes = 0
 
     @property
     def read_staleness(self) -> float:
         return self._staleness
 
+    @property
+    def max_bytes(self) -> int:
+        return self._max_bytes
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes held (bodies, keys and a per-entry overhead estimate)."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
     def invalidate(self) -> None:
-        """This process wrote: the next probe reads the counter again."""
+        """This process wrote: the next probe reads the counter (and the change log) again."""
         with self._lock:
             self._generation += 1
             self._fresh_until = 0.0
@@ -92,36 +175,91 @@ class ReadCache:
         fresh = self.probe_if_fresh(key, if_none_match)
         return fresh if fresh is not None else await run_in_threadpool(self.probe, key, if_none_match)
 
-    def store(self, probe: CacheProbe, key: str, body: bytes, route: str) -> None:
-        """Keep ``body`` (built after ``probe``, so it shows ``probe.counter``'s data or newer) while current."""
+    def store(self, probe: CacheProbe, key: str, body: bytes, route: str, *, depends: Dependency) -> None:
+        """Keep ``body`` (built after ``probe``, so it shows ``probe.counter``'s data or newer) until a server in
+        ``depends`` is written. Dropped if the counter moved since the probe (the body may predate a write whose
+        invalidation already ran)."""
+        size = len(body) + len(key) + _ENTRY_OVERHEAD
+        if size > self._max_entry_bytes:
+            return
         with self._lock:
-            if probe.counter == self._counter:
-                self._entries[key] = (probe.counter, body, route, probe.etag)
-                if len(self._entries) > self._max_entries:
-                    self._entries.popitem(last=False)
+            if probe.counter != self._counter:
+                return
+            self._discard(key)
+            self._entries[key] = _Entry(body, route, probe.etag, depends, size)
+            if depends.first == depends.last:
+                self._keys_by_name.setdefault(depends.first, set()).add(key)
+            else:
+                self._ranged[key] = depends
+            self._bytes += size
+            while self._bytes > self._max_bytes:
+                self._discard(next(iter(self._entries)))
 
     def _read_counter(self) -> int:
         with self._lock:
-            generation = self._generation
+            generation, known = self._generation, self._counter
         started = time.monotonic()
-        counter = self._service.change_counter()
+        # The first read knows nothing yet: it takes the counter only (the cache is empty anyway).
+        service = self._service
+        changes = service.changes_since(known) if known is not None else Changes(service.change_counter(), None)
         with self._lock:
-            if counter != self._counter:
-                self._entries.clear()
-                self._counter = counter
+            current = self._counter
+            if changes.counter != current:
+                if current is None or changes.names is None or changes.counter < current:
+                    self._clear()
+                else:  # ``names`` covers (known, counter], which holds (current, counter] as current >= known
+                    self._drop(changes.names)
+                self._counter = changes.counter
             if generation == self._generation and self._staleness > 0:
                 self._fresh_until = started + self._staleness
-        return counter
+        return changes.counter
 
     def _probe(self, counter: int, key: str, if_none_match: str | None) -> CacheProbe:
         entry = self._entries.get(key)
-        if entry is not None and entry[0] == counter:
-            _, body, route, etag = entry
-            not_modified = if_none_match is not None and _etag_listed(etag, if_none_match)
-            return CacheProbe(counter, etag, not_modified, body, route)
+        if entry is not None and self._expiring and self._expiring.get(key, _NEVER) <= time.monotonic():
+            entry = None  # its lag is over: build it again (``store`` replaces it)
+        if entry is not None:
+            with contextlib.suppress(KeyError):  # dropped by another thread just now: still this counter's body
+                self._entries.move_to_end(key)
+            not_modified = if_none_match is not None and _etag_listed(entry.etag, if_none_match)
+            return CacheProbe(counter, entry.etag, not_modified, entry.body, entry.route)
         etag = f'W/"{counter:x}-{zlib.crc32(key.encode()):08x}"'
         not_modified = if_none_match is not None and _etag_listed(etag, if_none_match)
         return CacheProbe(counter, etag, not_modified, None)
+
+    # ---- with the lock held ---------------------------------------------------------------------------------
+
+    def _discard(self, key: str) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is None:
+            return
+        self._bytes -= entry.size
+        self._expiring.pop(key, None)
+        if self._ranged.pop(key, None) is None:
+            keys = self._keys_by_name.get(entry.depends.first)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._keys_by_name[entry.depends.first]
+
+    def _drop(self, names: frozenset[str]) -> None:
+        stale = [key for name in names for key in self._keys_by_name.get(name, ())]
+        now = time.monotonic()
+        for key, depends in self._ranged.items():
+            if any(depends.covers(name) for name in names):
+                if depends.lag > 0:
+                    self._expiring.setdefault(key, now + depends.lag)
+                else:
+                    stale.append(key)
+        for key in stale:
+            self._discard(key)
+
+    def _clear(self) -> None:
+        self._entries.clear()
+        self._keys_by_name.clear()
+        self._ranged.clear()
+        self._expiring.clear()
+        self._bytes = 0
 
 
 def _etag_listed(etag: str, header: str) -> bool:

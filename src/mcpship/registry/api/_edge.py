@@ -73,8 +73,10 @@ class EdgeMiddleware:
             if probe is None:  # the remembered change counter is too old: read it, off the event loop
                 probe = await self.cache.probe_async(key, wanted.if_none_match)
             if probe.body is not None:
+                self.metrics.cache_hit.inc()
                 await _cached(send, probe.etag, None if probe.not_modified else probe.body)
                 return probe.route or "unmatched"
+            self.metrics.cache_miss.inc()
             scope[PROBE_KEY] = probe
         await self.app(scope, receive, send)
         return None

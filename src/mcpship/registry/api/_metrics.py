@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from collections.abc import Callable
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
@@ -30,8 +32,23 @@ class Metrics:
             buckets=_BUCKETS,
             registry=self.registry,
         )
+        reads = Counter(
+            "mcpship_registry_read_cache",
+            "Cacheable reads (GET of servers, versions, searches), by whether the response cache answered them.",
+            ("result",),
+            registry=self.registry,
+        )
+        self.cache_hit, self.cache_miss = reads.labels("hit"), reads.labels("miss")
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         """(method, route, status) -> (counter, histogram) children: ``labels()`` costs more than the update."""
+
+    def watch_cache_size(self, size: Callable[[], float]) -> None:
+        """Export the read cache's size, read at each scrape."""
+        Gauge(
+            "mcpship_registry_read_cache_bytes",
+            "Bytes the in-process read cache holds (bodies, keys and an overhead estimate).",
+            registry=self.registry,
+        ).set_function(size)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         children = self._children.get((method, route, status))

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mcpship.registry.api._cache import PROBE_KEY, CacheProbe, cache_key
+from mcpship.registry.api._cache import EVERYTHING, PROBE_KEY, CacheProbe, Dependency, cache_key
 from mcpship.registry.api._context import ApiContext
 from mcpship.registry.api._metrics import route_template
 from mcpship.registry.api._params import parse_bool, parse_int, parse_list_query, validation_error
@@ -22,10 +22,13 @@ from mcpship.registry.api._responses import JSON, encode_json
 from mcpship.registry.problems import RegistryHTTPError
 from mcpship.registry.records import SearchPage, records_wire_bytes
 
-__all__ = ["CACHE_CONTROL", "SEARCH_META_KEY", "ReadEndpoints"]
+__all__ = ["CACHE_CONTROL", "SEARCH_LAG_SECONDS", "SEARCH_META_KEY", "ReadEndpoints"]
 
 CACHE_CONTROL = "public, max-age=30"
 SEARCH_META_KEY = "io.github.mcpship/search"
+SEARCH_LAG_SECONDS = 2.0
+"""How long a cached ranked-search page may outlive a write (see ``Dependency.lag``)."""
+_SEARCH_DEPENDS = Dependency(lag=SEARCH_LAG_SECONDS)
 
 
 class ReadEndpoints:
@@ -33,9 +36,12 @@ class ReadEndpoints:
         self._service = context.service
         self._cache = context.cache
 
-    async def _cached(self, request: Request, build: Callable[[], bytes]) -> Response:
-        """Answer from the probe the edge middleware made (or make one); only a miss goes to a worker thread,
-        for the query and the JSON encoding."""
+    async def _cached(
+        self, request: Request, build: Callable[[], tuple[bytes, Dependency]], *, quick: bool = False
+    ) -> Response:
+        """Answer from the probe the edge middleware made (or make one); only a miss builds the body: in a worker
+        thread, or right here when ``quick`` (a hop costs more than a local lookup of microseconds). ``build``
+        also says which servers' writes make the body stale."""
         scope = request.scope
         key = cache_key(scope)
         probe: CacheProbe | None = scope.get(PROBE_KEY)
@@ -44,39 +50,50 @@ class ReadEndpoints:
         headers = {"ETag": probe.etag, "Cache-Control": CACHE_CONTROL}
         if probe.not_modified:
             return Response(status_code=304, headers=headers)
-        body = probe.body
-        if body is None:
-            body = await run_in_threadpool(build)
-            self._cache.store(probe, key, body, route_template(scope))
+        if probe.body is not None:
+            return Response(probe.body, headers=headers, media_type=JSON)
+        body, depends = build() if quick else await run_in_threadpool(build)
+        self._cache.store(probe, key, body, route_template(scope), depends=depends)
         return Response(body, headers=headers, media_type=JSON)
 
     async def list_servers(self, request: Request) -> Response:
         query = parse_list_query(request.query_params)
-        return await self._cached(request, lambda: self._service.list_servers(query).to_wire_bytes())
+
+        def build() -> tuple[bytes, Dependency]:
+            page = self._service.list_servers(query)
+            if not self._service.orders_names_by_code_point:  # the page's name range cannot be told apart here
+                return page.to_wire_bytes(), EVERYTHING
+            # Rows come in (name, version) order after the cursor: a write to a name outside [cursor, last name
+            # shown] cannot change a full page; a short page also shows whatever is written after its cursor.
+            first = (query.cursor or "").partition(":")[0]
+            last = page.servers[-1].name if page.next_cursor is not None else None
+            return page.to_wire_bytes(), Dependency(first, last)
+
+        return await self._cached(request, build)
 
     async def list_versions(self, request: Request) -> Response:
         name = request.path_params["serverName"]
         include_deleted = bool(parse_bool(request.query_params, "include_deleted"))
 
-        def build() -> bytes:
+        def build() -> tuple[bytes, Dependency]:
             records = self._service.list_versions(name, include_deleted=include_deleted)
             if not records:
                 raise RegistryHTTPError(404, "Server not found")
-            return records_wire_bytes(records, {"count": len(records)})
+            return records_wire_bytes(records, {"count": len(records)}), Dependency.server(name)
 
-        return await self._cached(request, build)
+        return await self._cached(request, build, quick=self._service.quick_point_reads)
 
     async def get_version(self, request: Request) -> Response:
         name, version = request.path_params["serverName"], request.path_params["version"]
         include_deleted = bool(parse_bool(request.query_params, "include_deleted"))
 
-        def build() -> bytes:
+        def build() -> tuple[bytes, Dependency]:
             record = self._service.get_version(name, version, include_deleted=include_deleted)
             if record is None:
                 raise RegistryHTTPError(404, "Server not found")
-            return record.to_wire_bytes()
+            return record.to_wire_bytes(), Dependency.server(name)
 
-        return await self._cached(request, build)
+        return await self._cached(request, build, quick=self._service.quick_point_reads)
 
     async def search(self, request: Request) -> Response:
         params = request.query_params
@@ -87,11 +104,11 @@ class ReadEndpoints:
         offset = parse_int(params, "offset", default=0, minimum=0, maximum=None)
         registry_type, transport = params.get("registry_type") or None, params.get("transport") or None
 
-        def build() -> bytes:
+        def build() -> tuple[bytes, Dependency]:
             page = self._service.search(
                 text, limit=limit, offset=offset, registry_type=registry_type, transport=transport
             )
-            return encode_json(search_page_wire(page))
+            return encode_json(search_page_wire(page)), _SEARCH_DEPENDS  # ranks move with any write
 
         return await self._cached(request, build)
 

@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, Row, Stri
 
 from mcpship.registry.store._types import JSON_VALUE, UTCDateTime
 
-__all__ = ["RECORD_COLUMNS", "AnyRow", "metadata", "registry_state", "server_remotes", "servers"]
+__all__ = ["RECORD_COLUMNS", "AnyRow", "metadata", "registry_changes", "registry_state", "server_remotes", "servers"]
 
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 """A result row of any width (``Row`` is generic over its column types)."""
@@ -54,6 +54,15 @@ registry_state = Table(
     Column("id", Integer, primary_key=True),
     Column("change_counter", BigInteger, nullable=False),
 )
+
+registry_changes = Table(
+    "registry_changes",
+    metadata,
+    Column("counter", BigInteger, primary_key=True),
+    Column("name", String(255), nullable=False),
+)
+"""Which server name each change-counter value belongs to (the recent ones only): replicas' read caches drop just
+that name's responses instead of everything (``SqlRegistry.changes_since``)."""
 
 RECORD_COLUMNS = (
     servers.c.name,

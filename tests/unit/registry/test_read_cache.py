@@ -1,0 +1,244 @@
+"""The API's read cache: current bodies only, per-name invalidation through the change log, a byte budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from mcpship.registry.api._cache import EVERYTHING, CacheProbe, Dependency, ReadCache
+from mcpship.registry.records import Changes
+
+LIST_KEY = "/v0.1/servers?"
+
+
+class _Store:
+    """The two calls the cache makes, over an in-memory change log (``writes[i]`` is counter ``i + 1``'s name)."""
+
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+        self.logged_from = 0
+        """Log rows before this index were pruned (or never written)."""
+        self.reads = 0
+
+    @property
+    def value(self) -> int:
+        return len(self.writes)
+
+    def write(self, name: str) -> None:
+        self.writes.append(name)
+
+    def change_counter(self) -> int:
+        self.reads += 1
+        return self.value
+
+    def changes_since(self, counter: int) -> Changes:
+        self.reads += 1
+        if counter < self.logged_from:
+            return Changes(self.value, None)
+        return Changes(self.value, frozenset(self.writes[counter:]))
+
+
+def _cache(store: _Store, **options: float) -> ReadCache:
+    return ReadCache(store, **options)  # type: ignore[arg-type]
+
+
+def _read(
+    cache: ReadCache,
+    key: str,
+    build: Callable[[], bytes],
+    *,
+    name: str | None = None,
+    depends: Dependency = EVERYTHING,
+    if_none_match: str | None = None,
+) -> CacheProbe:
+    """What the read endpoints do: probe, build on a miss, store (``name``: a one-server read)."""
+    probe = cache.probe(key, if_none_match)
+    if probe.not_modified or probe.body is not None:
+        return probe
+    body = build()
+    cache.store(probe, key, body, "/route", depends=Dependency.server(name) if name else depends)
+    return CacheProbe(probe.counter, probe.etag, False, None)
+
+
+def _server_key(name: str) -> str:
+    return f"/v0.1/servers/{name}/versions/latest?"
+
+
+def test_the_read_cache_never_serves_a_body_built_before_the_latest_write() -> None:
+    store = _Store()
+    cache = _cache(store, read_staleness=0)
+    builds: list[int] = []
+
+    def build() -> bytes:
+        builds.append(store.value)
+        return f"v{store.value}".encode()
+
+    first = _read(cache, LIST_KEY, build)
+    hit = _read(cache, LIST_KEY, build)
+    assert (hit.body, builds) == (b"v0", [0])
+    store.write("io.github.x/any")  # a write, in this replica or any other
+    second = _read(cache, LIST_KEY, build)
+    assert second.body is None
+    assert builds == [0, 1]
+    assert _read(cache, LIST_KEY, build).body == b"v1"
+    assert second.etag != first.etag
+
+
+def test_a_write_drops_that_servers_entries_and_every_page_but_keeps_other_servers() -> None:
+    store = _Store()
+    cache = _cache(store, read_staleness=0)
+    for name in ("a", "b"):
+        _read(cache, _server_key(name), lambda name=name: name.encode(), name=name)  # type: ignore[misc]
+    _read(cache, LIST_KEY, lambda: b"page")
+    kept = cache.probe(_server_key("b"), None)
+    store.write("a")
+    assert cache.probe(_server_key("a"), None).body is None
+    assert cache.probe(LIST_KEY, None).body is None
+    survivor = cache.probe(_server_key("b"), None)
+    assert (survivor.body, survivor.etag) == (b"b", kept.etag)  # still valid, so still the same ETag
+    assert len(cache) == 1
+
+
+def test_a_list_page_survives_writes_outside_its_name_range_and_a_short_page_only_before_its_cursor() -> None:
+    store = _Store()
+    cache = _cache(store, read_staleness=0)
+    _read(cache, "full", lambda: b"c..f", depends=Dependency("c", "f"))
+    _read(cache, "tail", lambda: b"m..", depends=Dependency("m"))
+    for name in ("a", "g", "zz"):  # outside c..f; "a" and "g" are before m
+        store.write(name)
+    assert cache.probe("full", None).body == b"c..f"
+    assert cache.probe("tail", None).body is None  # "zz" lands after the short page's cursor
+    _read(cache, "tail", lambda: b"m..", depends=Dependency("m"))
+    store.write("f")  # the last name shown: a new version of it may enter the page
+    assert cache.probe("full", None).body is None
+    assert cache.probe("tail", None).body == b"m.."
+
+
+def test_a_page_with_a_lag_is_served_for_that_long_after_a_write_then_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
+    store, clock = _Store(), [1000.0]
+    monkeypatch.setattr("mcpship.registry.api._cache.time.monotonic", lambda: clock[0])
+    cache = _cache(store, read_staleness=0)
+    _read(cache, "search", lambda: b"ranked", depends=Dependency(lag=2.0))
+    store.write("a")
+    assert cache.probe("search", None).body == b"ranked"  # the cache learns of the write: the lag starts
+    clock[0] += 1.5
+    assert cache.probe("search", None).body == b"ranked"
+    store.write("b")  # a second write does not extend the lag
+    clock[0] += 0.5
+    assert cache.probe("search", None).body is None
+    _read(cache, "search", lambda: b"ranked again", depends=Dependency(lag=2.0))
+    assert cache.probe("search", None).body == b"ranked again"
+
+
+def test_when_the_change_log_cannot_say_what_changed_everything_goes() -> None:
+    store = _Store()
+    cache = _cache(store, read_staleness=0)
+    _read(cache, _server_key("b"), lambda: b"b", name="b")
+    store.write("a")
+    store.logged_from = 1  # the log no longer reaches back to the cache's counter
+    assert cache.probe(_server_key("b"), None).body is None
+    assert len(cache) == 0
+
+
+def test_a_body_built_while_a_write_lands_is_not_kept() -> None:
+    store = _Store()
+    cache = _cache(store, read_staleness=0)
+    probe = cache.probe("k", None)
+    store.write("k-server")
+    assert cache.probe("k", None).body is None  # another request already saw the write
+    cache.store(probe, "k", b"old", "/route", depends=Dependency.server("k-server"))
+    assert cache.probe("k", None).body is None
+
+
+def test_the_read_cache_answers_not_modified_for_a_current_etag() -> None:
+    cache = _cache(_Store())
+    etag = _read(cache, "k", lambda: b"x").etag
+    assert cache.probe("k", etag).not_modified
+    assert cache.probe("k", f'"other", {etag.removeprefix("W/")}').not_modified
+    assert cache.probe("k", "*").not_modified
+    assert not cache.probe("k", '"stale"').not_modified
+
+
+def test_the_byte_budget_drops_the_least_recently_used_entries_first() -> None:
+    cache = _cache(_Store(), max_bytes=16_000)
+    body = b"x" * 1_000
+    for number in range(10):
+        _read(cache, f"k{number}", lambda: body, name=f"n{number}")
+    assert cache.probe("k0", None).body == body  # k0 is now the most recently used
+    for number in range(10, 20):
+        _read(cache, f"k{number}", lambda: body, name=f"n{number}")
+    assert cache.size_bytes <= cache.max_bytes
+    held = {key for key in (f"k{number}" for number in range(20)) if cache.probe(key, None).body is not None}
+    assert "k0" in held
+    assert "k1" not in held
+    assert "k19" in held
+    assert 10 <= len(held) < 20
+
+
+def test_a_zero_budget_caches_nothing_but_etags_still_work() -> None:
+    cache = _cache(_Store(), max_bytes=0)
+    etag = _read(cache, "k", lambda: b"x").etag
+    assert cache.probe("k", None).body is None
+    assert cache.probe("k", etag).not_modified
+    assert len(cache) == 0
+
+
+def test_one_body_larger_than_an_eighth_of_the_budget_is_not_kept() -> None:
+    cache = _cache(_Store(), max_bytes=80_000)
+    _read(cache, "small", lambda: b"s" * 1_000)
+    _read(cache, "large", lambda: b"l" * 10_000)
+    assert cache.probe("small", None).body is not None
+    assert cache.probe("large", None).body is None
+
+
+def test_a_read_staleness_of_zero_reads_the_change_counter_on_every_probe() -> None:
+    store = _Store()
+    cache = _cache(store, read_staleness=0)
+    for reads in range(1, 6):
+        _read(cache, "k", lambda: b"x")
+        assert store.reads == reads
+        assert cache.probe_if_fresh("k", None) is None  # never answers without asking the database
+
+
+def test_within_the_read_staleness_the_counter_is_remembered_and_another_replicas_write_waits() -> None:
+    store = _Store()
+    cache = _cache(store, read_staleness=3600)
+    first = _read(cache, "k", lambda: b"v1", name="s")
+    store.write("s")  # a write through another replica
+    for _ in range(5):
+        hit = cache.probe_if_fresh("k", None)
+        assert hit is not None
+        assert (hit.body, hit.etag) == (b"v1", first.etag)
+    assert store.reads == 1
+
+
+def test_a_write_through_this_process_is_seen_by_the_next_read_whatever_the_staleness() -> None:
+    store = _Store()
+    cache = _cache(store, read_staleness=3600)
+    _read(cache, "k", lambda: b"v1", name="s")
+    store.write("s")
+    cache.invalidate()  # what the write endpoints do once the store returns
+    assert cache.probe_if_fresh("k", None) is None
+    _read(cache, "k", lambda: b"v2", name="s")
+    hit = cache.probe_if_fresh("k", None)
+    assert hit is not None
+    assert hit.body == b"v2"
+
+
+def test_a_counter_read_that_raced_an_invalidation_does_not_count_as_fresh() -> None:
+    class Racing(_Store):
+        def change_counter(self) -> int:
+            value = super().change_counter()
+            cache.invalidate()  # this process commits a write while the counter read is in flight
+            return value
+
+    cache = _cache(Racing(), read_staleness=3600)
+    cache.probe("k", None)
+    assert cache.probe_if_fresh("k", None) is None
+
+
+@pytest.mark.parametrize("options", [{"read_staleness": -1}, {"max_bytes": -1}])
+def test_negative_settings_are_refused(options: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match=next(iter(options))):
+        _cache(_Store(), **options)
