@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -468,6 +469,22 @@ def test_a_write_through_another_replica_drops_only_the_cached_responses_it_can_
                 assert _cache_hits(here) == hits + 1, f"{path}: dropped from A's cache by an unrelated write"
     finally:
         replica.stop()
+
+
+def test_cache_mb_zero_turns_the_response_cache_off_but_keeps_etags(
+    start_registry: Callable[..., RegistryServer],
+) -> None:
+    uncached = start_registry("--cache-mb", "0")
+    with uncached.client() as client:
+        _publish(client, server_json("io.github.nocache/server"))
+        path = f"/v0.1/servers/{encoded('io.github.nocache/server')}/versions/latest"
+        first = client.get(path)
+        hits = _cache_hits(client)
+        again = client.get(path)
+        assert again.json() == first.json()
+        assert _cache_hits(client) == hits
+        assert client.get(path, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+        assert "mcpship_registry_read_cache_bytes 0.0" in client.get("/metrics").text
 
 
 def test_the_change_counter_recovers_when_postgresql_drops_its_connection(
