@@ -25,9 +25,8 @@ from types import TracebackType
 from typing import Any, Final, get_args
 
 import platformdirs
-from sqlalchemy import Connection, Engine, Text, and_, cast, delete, func, insert, select, text, tuple_, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, text, update
 from sqlalchemy.exc import ArgumentError, DBAPIError
-from sqlalchemy.sql import ColumnElement, Select
 
 from mcpship._exceptions import McpshipError, UsageError
 from mcpship.registry.problems import RegistryHTTPError
@@ -50,6 +49,7 @@ from mcpship.registry.store.engine import (
     upgrade_to_head,
     write_transaction,
 )
+from mcpship.registry.store.listing import list_page_sql, substring_page_sql
 from mcpship.registry.store.schema import (
     RECORD_COLUMNS,
     AnyRow,
@@ -58,7 +58,7 @@ from mcpship.registry.store.schema import (
     server_remotes,
     servers,
 )
-from mcpship.registry.store.search import SearchFilters, like_contains, search_backend
+from mcpship.registry.store.search import SearchFilters, search_backend
 from mcpship.registry.store.versioning import precedence_key
 
 __all__ = [
@@ -84,11 +84,6 @@ LIST_SEARCH_PROBE: Final = 500
 """``list_servers(search=)`` on PostgreSQL: with fewer matches, rows come through the trigram index, else in order."""
 _STATUSES: Final = get_args(Status)
 _C = servers.c
-_READ_COLUMNS: Final = tuple(
-    cast(column, Text).label(column.name) if column is _C.value else column for column in RECORD_COLUMNS
-)
-"""``RECORD_COLUMNS`` with the stored document as JSON *text* (PostgreSQL: ``value::text``): read paths splice it
-into responses instead of decoding and re-encoding it (``ServerRecord.from_stored_json``)."""
 
 
 def default_database_url() -> str:
@@ -156,64 +151,21 @@ class SqlRegistry:
     # ---- reads ---------------------------------------------------------------------------------------------
 
     def list_servers(self, query: ListQuery) -> ServerPage:
-        walk = select(*_READ_COLUMNS).where(*self._list_conditions(query, _C))
-        walk = walk.order_by(_C.name, _C.version).limit(query.limit)
-        with read_connection(self._engine) as connection:
-            if query.search and self._engine.dialect.name == "postgresql":
-                rows = connection.execute(self._substring_page(query)).all()
-                if rows and rows[0].probed >= LIST_SEARCH_PROBE:  # a common substring: walking in order is quick
-                    rows = connection.execute(walk).all()
-            else:
-                rows = connection.execute(walk).all()
-        records = [_record(row) for row in rows]
+        sql = self._sql
+
+        def select_page(cursor: Any) -> list[tuple[Any, ...]]:
+            if query.search and sql.dialect == "postgresql":
+                cursor.execute(*substring_page_sql(sql.dialect, sql.columns, query, LIST_SEARCH_PROBE))
+                found: list[tuple[Any, ...]] = cursor.fetchall()
+                if not found or found[0][-1] < LIST_SEARCH_PROBE:  # else a common substring: walking is quick
+                    return [row[:-1] for row in found]
+            cursor.execute(*list_page_sql(sql.dialect, sql.columns, query))
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
+
+        records = [_record(sql.values(row)) for row in self._direct.run(select_page)]
         last = records[-1] if len(records) >= query.limit and records else None
         return ServerPage(records, f"{last.name}:{last.version}" if last else None)
-
-    def _substring_page(self, query: ListQuery) -> Select[Any]:
-        """PostgreSQL's page for ``search=``: up to LIST_SEARCH_PROBE matching keys through the trigram index, then
-        the first ``limit`` of them by (name, version); ``probed`` says how many keys were found.
-
-        Left to itself the planner walks the primary key in order and fetches every row to test its name, as if
-        matches were spread evenly: 15-40 ms at 30,000 versions when only late names contain the substring.
-        The keys are fenced in a MATERIALIZED CTE so that the trigram index finds them instead (about 1 ms).
-        """
-        keys = servers.alias("keys")
-        found = select(keys.c.name, keys.c.version).where(*self._list_conditions(query, keys.c))
-        found_cte = found.limit(LIST_SEARCH_PROBE).cte("found").prefix_with("MATERIALIZED")
-        page = select(found_cte).order_by(found_cte.c.name, found_cte.c.version).limit(query.limit).subquery("page")
-        probed = select(func.count()).select_from(found_cte).scalar_subquery().label("probed")
-        return (
-            select(*_READ_COLUMNS, probed)
-            .join_from(servers, page, and_(_C.name == page.c.name, _C.version == page.c.version))
-            .order_by(_C.name, _C.version)
-        )
-
-    def _list_conditions(self, query: ListQuery, columns: Any) -> list[ColumnElement[bool]]:
-        """``list_servers``'s WHERE conditions on ``columns`` (the servers table's, or an alias's)."""
-        conditions: list[ColumnElement[bool]] = []
-        if query.cursor:
-            name, colon, version = query.cursor.partition(":")
-            after = tuple_(columns.name, columns.version) > tuple_(name, version) if colon else columns.name > name
-            conditions.append(after)
-        if query.search:
-            # SQLite's LIKE already ignores ASCII case (names are ASCII), and lower() would cost a third more;
-            # PostgreSQL's ILIKE on name is what the trigram index on servers.name serves.
-            pattern = like_contains(query.search)
-            matches = columns.name.like if self._engine.dialect.name == "sqlite" else columns.name.ilike
-            conditions.append(matches(pattern, escape="/"))
-        if query.updated_since is not None:
-            conditions.append(columns.updated_at > query.updated_since)
-        if query.version == "latest":
-            conditions.append(columns.is_latest)
-        elif query.version is not None:
-            conditions.append(columns.version == query.version)
-        if not (query.include_deleted or query.updated_since is not None):
-            conditions.append(columns.status != "deleted")
-        if query.registry_type:
-            conditions.append(columns.package_types.contains(f" {query.registry_type} ", autoescape=True))
-        if query.transport:
-            conditions.append(columns.transport_types.contains(f" {query.transport} ", autoescape=True))
-        return conditions
 
     def list_versions(self, name: str, *, include_deleted: bool = False) -> list[ServerRecord]:
         sql = self._sql
@@ -552,7 +504,7 @@ _STATUS, _MESSAGE, _PUBLISHED, _UPDATED, _CHANGED, _LATEST, _VALUE = (
 
 
 def _record(row: AnyRow | tuple[Any, ...]) -> ServerRecord:
-    """A row that starts with ``RECORD_COLUMNS`` or ``_READ_COLUMNS`` (``value`` as JSON text: decoded only when
+    """A row that starts with ``RECORD_COLUMNS`` (``value`` as JSON text from direct reads: decoded only when
     used). Positional access: a row's attribute lookup by name costs more than the rest of this function."""
     official = OfficialMeta(
         status=row[_STATUS],
