@@ -8,7 +8,8 @@ Run as a subprocess pinned to its own CPU: reads a JSON job on stdin, prints a J
   measured from the *scheduled* start, so a server that falls behind is charged for it (no coordinated omission).
 
 Paths are cycled in order, so a run touches every distinct URL of its list. Only ``Content-Length`` and
-chunked bodies are understood, which is what uvicorn sends.
+chunked bodies are understood, which is what uvicorn sends. With ``metrics_path`` set, the server's response
+cache counters (Prometheus text) are read at the edges of the recorded window, like the CPU times.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -38,9 +40,11 @@ class Job:
     host: str = "127.0.0.1"
     start: int = 0
     """Index into ``paths`` to begin at: the caller continues where its previous run stopped, so an URL comes
-    round again only after every other one (a response cache of fewer entries never answers from memory)."""
+    round again only after every other one of its list (one pass after another, as a steady client population)."""
     watch_pids: list[int] = field(default_factory=list)
     """The server's processes: their CPU time is read at the edges of the recorded window."""
+    metrics_path: str = ""
+    """Where the server exposes Prometheus metrics (``/metrics``); empty: no cache counters."""
 
 
 @dataclass
@@ -85,6 +89,15 @@ class Connection:
             return status, await self._read_chunked()
         raise RuntimeError(f"answer without Content-Length or chunked body: {head[:200]!r}")
 
+    async def get(self, raw: bytes) -> tuple[int, bytes]:
+        """Send one request, return ``(status, body)`` (``Content-Length`` answers only: not on the hot path)."""
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        match = re.search(rb"\r\ncontent-length:\s*(\d+)", head, re.IGNORECASE)
+        if match is None:
+            raise RuntimeError(f"answer without Content-Length: {head[:200]!r}")
+        return int(head[9:12]), await self.reader.readexactly(int(match.group(1)))
+
     async def _read_chunked(self) -> int:
         total = 0
         while True:
@@ -99,10 +112,29 @@ class Connection:
         self.writer.close()
 
 
-def _requests(job: Job) -> itertools.cycle[bytes]:
+def _raw_get(job: Job, path: str, accept: bytes = b"application/json") -> bytes:
     host = f"{job.host}:{job.port}".encode()
-    tail = b" HTTP/1.1\r\nHost: " + host + b"\r\nAccept: application/json\r\n\r\n"
-    raws = [b"GET " + path.encode() + tail for path in job.paths]
+    return b"GET " + path.encode() + b" HTTP/1.1\r\nHost: " + host + b"\r\nAccept: " + accept + b"\r\n\r\n"
+
+
+CACHE_COUNTER = re.compile(rb'^mcpship_registry_read_cache_total\{result="(hit|miss)"\} (\S+)$', re.MULTILINE)
+
+
+async def cache_counters(job: Job) -> dict[str, float] | None:
+    """The server's response cache hits and misses so far; ``None`` when it exposes no such counter."""
+    if not job.metrics_path:
+        return None
+    connection = await Connection.open(job.host, job.port)
+    try:
+        status, body = await connection.get(_raw_get(job, job.metrics_path, b"text/plain"))
+    finally:
+        connection.close()
+    counters = {result.decode(): float(value) for result, value in CACHE_COUNTER.findall(body)}
+    return counters if status == 200 and set(counters) == {"hit", "miss"} else None
+
+
+def _requests(job: Job) -> itertools.cycle[bytes]:
+    raws = [_raw_get(job, path) for path in job.paths]
     first = job.start % len(raws)
     return itertools.cycle(raws[first:] + raws[:first])
 
@@ -163,18 +195,25 @@ async def run_job(job: Job) -> dict[str, Any]:
     if job.warmup > 0:
         await runner(job, tally, time.perf_counter() + job.warmup)
     tally.recording = True
+    cache_before = await cache_counters(job)
     server_before, system_before = processes_cpu(job.watch_pids), system_busy()
     cpu_started, wall_started = time.process_time(), time.perf_counter()
     await runner(job, tally, time.perf_counter() + job.duration)
     wall = time.perf_counter() - wall_started
     client = time.process_time() - cpu_started
     server = processes_cpu(job.watch_pids) - server_before
+    foreign = max(0.0, system_busy() - system_before - server - client)
+    cache_after = await cache_counters(job)
+    cache = None
+    if cache_before is not None and cache_after is not None:
+        cache = {result: cache_after[result] - cache_before[result] for result in ("hit", "miss")}
     return {
         "requests": len(tally.latencies_ns),
         "wall_s": wall,
         "client_cpu_s": client,
         "server_cpu_s": server,
-        "foreign_cpu_s": max(0.0, system_busy() - system_before - server - client),
+        "foreign_cpu_s": foreign,
+        "cache": cache,
         "statuses": {str(k): v for k, v in tally.statuses.items()},
         "body_bytes": tally.body_bytes,
         "sent": tally.sent,

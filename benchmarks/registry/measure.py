@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -14,8 +15,9 @@ from typing import Any
 
 from loadgen import Job
 from processes import CLIENT_CPU, Server, pinning
+from writer import Writer
 
-__all__ = ["Sample", "Target", "check_paths", "percentile", "run"]
+__all__ = ["Sample", "Target", "check_paths", "percentile", "run", "walk_cursors"]
 
 LOADGEN = Path(__file__).resolve().parent / "loadgen.py"
 
@@ -37,7 +39,16 @@ class Sample:
     mean_body_bytes: float
     sent: int
     """Requests answered including the warm-up (how far through the URL list the run got)."""
+    cache_hits: float | None = None
+    """Reads the server's response cache answered during the recorded window (``None``: no counter exposed)."""
+    cache_misses: float | None = None
     latencies_ns: list[int] = field(default_factory=list, repr=False)
+
+    @property
+    def cache_hit_ratio(self) -> float | None:
+        if self.cache_hits is None or self.cache_misses is None or self.cache_hits + self.cache_misses == 0:
+            return None
+        return self.cache_hits / (self.cache_hits + self.cache_misses)
 
     def public(self) -> dict[str, Any]:
         data = asdict(self)
@@ -51,6 +62,12 @@ class Target:
     server: Server
     pids: Callable[[], list[int]]
     load_seconds: float | None = None
+    backend: str = ""
+    """``sqlite`` / ``postgresql``; empty for the baseline."""
+    variant: str = ""
+    """``cached`` / ``uncached`` / ``writes`` (see ``registry_target.VARIANTS``); empty for the baseline."""
+    writer: Writer | None = None
+    """Publishes through another connection to the same database while this target is measured."""
     samples: dict[str, list[Sample]] = field(default_factory=dict)
     positions: dict[int, int] = field(default_factory=dict)
     """Per URL list (by identity): where the next run starts (see ``Job.start``)."""
@@ -91,6 +108,8 @@ def run(job: Job) -> Sample:
         statuses=result["statuses"],
         mean_body_bytes=result["body_bytes"] / max(1, result["requests"]),
         sent=result["sent"],
+        cache_hits=result["cache"]["hit"] if result["cache"] else None,
+        cache_misses=result["cache"]["miss"] if result["cache"] else None,
         latencies_ns=latencies,
     )
 
@@ -106,3 +125,17 @@ def check_paths(port: int, paths: list[str]) -> list[str]:
         except urllib.error.HTTPError as error:
             failures.append(f"{path} -> {error.code} {error.read()[:300]!r}")
     return failures
+
+
+def walk_cursors(port: int, limit: int, max_pages: int = 100_000) -> list[str]:
+    """Follow ``metadata.nextCursor`` from the first list page to the end, as a crawler does; every cursor sent."""
+    cursors: list[str] = []
+    query = f"limit={limit}"
+    for _ in range(max_pages):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/v0.1/servers?{query}", timeout=30) as answer:
+            cursor = json.load(answer).get("metadata", {}).get("nextCursor")
+        if not cursor:
+            return cursors
+        cursors.append(cursor)
+        query = urllib.parse.urlencode({"limit": limit, "cursor": cursor})
+    raise RuntimeError(f"the cursor walk did not end within {max_pages:,} pages")

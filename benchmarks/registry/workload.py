@@ -1,4 +1,10 @@
-"""The reads measured, each as a list of distinct URLs (cycled by the load generator) built from the data set."""
+"""The reads measured, each as the whole natural URL space of that read over the data set, in a fixed order.
+
+A client population asks for what exists: every name, every version, every page a crawler's cursor walk
+visits, every search a user might type from the data set's vocabulary. The load generator cycles through each
+space in a seeded shuffled order (no cache-busting parameters), so a response cache answers a URL only when it
+still holds it from the previous pass: the measured hit ratio is the cache's own on that space.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,14 @@ from urllib.parse import quote, urlencode
 
 from dataset import WORDS, server_document, server_name
 
-__all__ = ["Endpoint", "baseline_body", "endpoints"]
+__all__ = ["PAGE", "Endpoint", "baseline_body", "cursor_chain", "endpoints"]
 
 API = "/v0.1"
 OFFICIAL = "io.modelcontextprotocol.registry/official"
-DISTINCT = 4000
-SPAN = range(DISTINCT)
+PAGE = 30
+"""Page size of the list reads (the API's default is also what the crawler walk uses)."""
+SEARCH_OFFSETS = (0, 30)
+"""Ranked search: the first and the second page of every word."""
 
 
 @dataclass(frozen=True)
@@ -23,6 +31,8 @@ class Endpoint:
     key: str
     label: str
     paths: list[str]
+    space: str
+    """What the URL space is, for the results text (e.g. "every name")."""
 
 
 def _list(**params: str | int) -> str:
@@ -33,39 +43,70 @@ def _server(name: str, suffix: str) -> str:
     return f"{API}/servers/{quote(name, safe='')}/{suffix}"
 
 
+def _keys(count: int, versions: int) -> list[tuple[str, str]]:
+    """Every (name, version) in the API's list order: by name, then version, both as plain strings."""
+    return sorted((server_name(i), f"1.{minor}.0") for i in range(count) for minor in range(versions))
+
+
+def cursor_chain(count: int, versions: int, page: int = PAGE) -> list[str]:
+    """The ``cursor`` of every page after the first in a full walk: ``name:version`` of each page's last item.
+    A full last page still carries a ``nextCursor``, so a crawler also fetches the (empty) page after it."""
+    return [f"{name}:{version}" for name, version in _keys(count, versions)[page - 1 :: page]]
+
+
+def _search(word: str, offset: int) -> str:
+    params: dict[str, str | int] = {"q": word, **({"offset": offset} if offset else {})}
+    return f"{API}/x/io.github.mcpship/search?{urlencode(params)}"
+
+
 def endpoints(count: int, versions: int, seed: int = 7) -> list[Endpoint]:
-    """Each read cycles through ``DISTINCT`` URLs, more than the API's in-process cache holds (1,024 bodies), in
-    the same order every pass, so a cached body is evicted before it comes round again. Where the parameters
-    themselves offer fewer variants, a cache-busting ``_=<n>`` (ignored by the API) makes the URLs distinct.
-    One read repeats a single URL on purpose, to show what the cache buys.
-    """
+    """Each read's URL space, shuffled once with ``seed`` (every pass visits it in the same order)."""
     rng = random.Random(seed)
-    picks = [rng.randrange(count) for _ in range(DISTINCT)]
-    last = f"1.{versions - 1}.0"
+    names = [server_name(i) for i in range(count)]
+    exact = [(name, f"1.{minor}.0") for name in names for minor in range(versions)]
+
+    def shuffled(paths: list[str]) -> list[str]:
+        rng.shuffle(paths)
+        return paths
+
+    chain = cursor_chain(count, versions)
     return [
-        Endpoint("list_first_same", "list, first page, *repeated* URL (cached)", [_list(limit=30)]),
-        Endpoint("list_first", "list, first page", [_list(limit=30, _=n) for n in range(DISTINCT)]),
+        Endpoint("list_first", "list, first page", [_list(limit=PAGE)], "one URL"),
         Endpoint(
             "list_deep",
-            "list, deep cursor",
-            [_list(limit=30, cursor=f"{server_name(i)}:{last}") for i in picks],
+            "list, cursor walk (every page)",
+            shuffled([_list(limit=PAGE, cursor=cursor) for cursor in chain]),
+            f"every page after the first of a full walk ({len(chain):,} cursors)",
         ),
         Endpoint(
             "list_search",
             "list, `search=bench-NN` substring",
-            [_list(search=f"bench-{10 + n % 90}", _=n) for n in range(DISTINCT)],
+            shuffled([_list(search=f"bench-{n}") for n in range(10, 100)]),
+            "`bench-10` … `bench-99` (90 URLs)",
         ),
-        Endpoint("get_latest", "get `…/versions/latest`", [_server(server_name(i), "versions/latest") for i in picks]),
+        Endpoint(
+            "get_latest",
+            "get `…/versions/latest`",
+            shuffled([_server(name, "versions/latest") for name in names]),
+            f"every name ({count:,})",
+        ),
         Endpoint(
             "get_version",
             "get `…/versions/<exact>`",
-            [_server(server_name(i), f"versions/1.{n % versions}.0") for n, i in enumerate(picks)],
+            shuffled([_server(name, f"versions/{version}") for name, version in exact]),
+            f"every name × version ({len(exact):,})",
         ),
-        Endpoint("versions", "get `…/versions` (all 3)", [_server(server_name(i), "versions") for i in picks]),
+        Endpoint(
+            "versions",
+            f"get `…/versions` (all {versions})",
+            shuffled([_server(name, "versions") for name in names]),
+            f"every name ({count:,})",
+        ),
         Endpoint(
             "ranked_search",
             "ranked search `x/io.github.mcpship/search?q=WORD`",
-            [f"{API}/x/io.github.mcpship/search?{urlencode({'q': WORDS[n % len(WORDS)], '_': n})}" for n in SPAN],
+            shuffled([_search(word, offset) for word in WORDS for offset in SEARCH_OFFSETS]),
+            f"every word of the data set's vocabulary × pages 1 and 2 ({len(WORDS) * len(SEARCH_OFFSETS)} URLs)",
         ),
     ]
 
@@ -79,7 +120,7 @@ def baseline_body(versions: int) -> bytes:
             "server": server_document(i // versions, f"1.{i % versions}.0"),
             "_meta": {OFFICIAL: {**official, "isLatest": i % versions == versions - 1}},
         }
-        for i in range(30)
+        for i in range(PAGE)
     ]
-    page = {"servers": records, "metadata": {"count": 30, "nextCursor": f"{server_name(9)}:1.{versions - 1}.0"}}
+    page = {"servers": records, "metadata": {"count": PAGE, "nextCursor": f"{server_name(9)}:1.{versions - 1}.0"}}
     return json.dumps(page, separators=(",", ":")).encode()

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from mcpship.registry.api._cache import EVERYTHING, PROBE_KEY, CacheProbe, Dependency, cache_key
 from mcpship.registry.api._context import ApiContext
+from mcpship.registry.api._flights import SingleFlight
 from mcpship.registry.api._metrics import route_template
 from mcpship.registry.api._params import parse_bool, parse_int, parse_list_query, validation_error
 from mcpship.registry.api._responses import JSON, encode_json
@@ -35,13 +36,14 @@ class ReadEndpoints:
     def __init__(self, context: ApiContext) -> None:
         self._service = context.service
         self._cache = context.cache
+        self._flights: SingleFlight[tuple[bytes, Dependency]] = SingleFlight()
 
     async def _cached(
         self, request: Request, build: Callable[[], tuple[bytes, Dependency]], *, quick: bool = False
     ) -> Response:
         """Answer from the probe the edge middleware made (or make one); only a miss builds the body: in a worker
-        thread, or right here when ``quick`` (a hop costs more than a local lookup of microseconds). ``build``
-        also says which servers' writes make the body stale."""
+        thread, shared with concurrent misses of the same key and counter, or right here when ``quick`` (a hop
+        costs more than a local lookup of microseconds). ``build`` also says which writes make the body stale."""
         scope = request.scope
         key = cache_key(scope)
         probe: CacheProbe | None = scope.get(PROBE_KEY)
@@ -52,8 +54,17 @@ class ReadEndpoints:
             return Response(status_code=304, headers=headers)
         if probe.body is not None:
             return Response(probe.body, headers=headers, media_type=JSON)
-        body, depends = build() if quick else await run_in_threadpool(build)
-        self._cache.store(probe, key, body, route_template(scope), depends=depends)
+        if quick:
+            body, depends = build()
+            self._cache.store(probe, key, body, route_template(scope), depends=depends)
+            return Response(body, headers=headers, media_type=JSON)
+
+        async def build_and_store() -> tuple[bytes, Dependency]:
+            built = await run_in_threadpool(build)
+            self._cache.store(probe, key, built[0], route_template(scope), depends=built[1])
+            return built
+
+        body, _ = await self._flights.run((key, probe.counter), build_and_store)
         return Response(body, headers=headers, media_type=JSON)
 
     async def list_servers(self, request: Request) -> Response:
