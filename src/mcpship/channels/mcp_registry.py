@@ -161,6 +161,8 @@ class RegistryClient:
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         assert self.client is not None
         headers = {"User-Agent": f"mcpship/{__version__}", "Accept": "application/json", **kwargs.pop("headers", {})}
+        if method == "GET":  # a read right after a publish must see it: skip every cache on the way (§ Caching)
+            headers.setdefault("Cache-Control", "no-cache")
         try:
             return self.client.request(method, self.registry + path, headers=headers, **kwargs)
         except httpx.HTTPError as error:

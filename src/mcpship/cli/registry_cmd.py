@@ -100,7 +100,7 @@ def serve(
             min=0.0,
             help="MiB of encoded read responses kept in memory per worker, least recently used dropped first (0: off).",
         ),
-    ] = 64.0,
+    ] = 256.0,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     public_url: Annotated[str | None, typer.Option("--public-url", help="URL users reach this registry at.")] = None,
 ) -> None:

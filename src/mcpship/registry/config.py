@@ -67,9 +67,9 @@ class RegistrySettings:
     read_staleness_seconds: float = 0.5
     """How long a replica may answer reads from its cache before re-reading the shared change counter: writes
     through another replica become visible within this time, writes through this one at once. 0 = every read."""
-    read_cache_bytes: int = 64 * 1024 * 1024
-    """Budget of the in-process cache of encoded read responses (least recently used go first); 0 turns it off.
-    64 MiB holds any one kind of read over a 10,000-server registry (every exact-version get: ~47 MiB)."""
+    read_cache_bytes: int = 256 * 1024 * 1024
+    """Ceiling of the in-process cache of encoded read responses (least recently used go first); 0 turns it off.
+    Every read of a 10,000-server registry (3 versions each) takes about 150 MiB."""
 
     @property
     def base_url(self) -> str:

@@ -487,6 +487,24 @@ def test_cache_mb_zero_turns_the_response_cache_off_but_keeps_etags(
         assert "mcpship_registry_read_cache_bytes 0.0" in client.get("/metrics").text
 
 
+def test_ranked_search_may_lag_a_write_but_no_cache_gets_the_fresh_page(registry: RegistryServer) -> None:
+    search = "/v0.1/x/io.github.mcpship/search"
+    word = f"lagword{registry.port}"
+    with registry.client() as client:
+        _publish(client, server_json(f"io.github.lag/{word}-one"))
+        first = client.get(search, params={"q": word})
+        assert [s["server"]["name"] for s in first.json()["servers"]] == [f"io.github.lag/{word}-one"]
+        _publish(client, server_json(f"io.github.lag/{word}-two"))
+        cached = client.get(search, params={"q": word})
+        assert cached.json() == first.json()  # within SEARCH_LAG_SECONDS: the page built before the write
+        fresh = client.get(search, params={"q": word}, headers={"Cache-Control": "no-cache"})
+        assert {s["server"]["name"] for s in fresh.json()["servers"]} == {
+            f"io.github.lag/{word}-one",
+            f"io.github.lag/{word}-two",
+        }
+        assert client.get(search, params={"q": word}).json() == fresh.json()  # the rebuilt page is cached
+
+
 def test_the_change_counter_recovers_when_postgresql_drops_its_connection(
     postgresql_databases: DatabaseFactory,
 ) -> None:

@@ -217,6 +217,7 @@ def test_search_uses_mcpships_ranked_extension_when_the_registry_answers_it() ->
     assert [entry["server"]["name"] for entry in result.servers] == ["io.github.alice/notes"]
     assert seen[0].url.path == "/v0.1/x/io.github.mcpship/search"
     assert dict(seen[0].url.params) == {"q": "notes", "limit": "7"}
+    assert seen[0].headers["cache-control"] == "no-cache"  # a search right after a publish must see it
 
 
 def test_search_falls_back_to_the_official_name_search_on_latest_versions() -> None:

@@ -131,6 +131,28 @@ def test_a_page_with_a_lag_is_served_for_that_long_after_a_write_then_rebuilt(mo
     assert cache.probe("search", None).body == b"ranked again"
 
 
+def test_a_filtered_list_page_ignores_writes_to_names_without_its_substring() -> None:
+    store = _Store()
+    cache = _cache(store, read_staleness=0)
+    _read(cache, "search=notes", lambda: b"notes servers", depends=Dependency(contains="notes"))
+    store.write("io.github.acme/weather")
+    assert cache.probe("search=notes", None).body == b"notes servers"
+    store.write("io.github.acme/Team-NOTES")  # names match ASCII case-insensitively, as LIKE/ILIKE do
+    assert cache.probe("search=notes", None).body is None
+
+
+def test_a_fresh_probe_rereads_the_counter_and_ignores_the_cached_body() -> None:
+    store = _Store()
+    cache = _cache(store, read_staleness=3600)
+    _read(cache, "k", lambda: b"v1", depends=Dependency(lag=3600))
+    reads = store.reads
+    probe = cache.probe("k", None, fresh=True)
+    assert probe.body is None
+    assert store.reads == reads + 1
+    cache.store(probe, "k", b"v2", "/route", depends=EVERYTHING)
+    assert cache.probe("k", None).body == b"v2"
+
+
 def test_when_the_change_log_cannot_say_what_changed_everything_goes() -> None:
     store = _Store()
     cache = _cache(store, read_staleness=0)

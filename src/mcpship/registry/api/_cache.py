@@ -19,6 +19,7 @@ keeps the ETag it was built with: it stays valid while nothing it depends on cha
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 import zlib
@@ -43,8 +44,8 @@ __all__ = [
 ]
 
 DEFAULT_READ_STALENESS = 0.5
-DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
-"""64 MiB: any one kind of read over a 10,000-server registry fits (every exact-version get of 30,000: ~47 MiB)."""
+DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
+"""A ceiling, not a reservation: every read of a 10,000-server registry (3 versions each) takes about 150 MiB."""
 _NEVER = float("inf")
 _ENTRY_OVERHEAD = 300
 """Bytes an entry costs beyond its body and key (objects, dict slots), roughly, for the budget."""
@@ -76,6 +77,9 @@ class Dependency:
 
     first: str = ""
     last: str | None = None
+    contains: str = ""
+    """Only names containing this (ASCII case-insensitive) count: the ``search=`` substring a list page filters
+    by (a server whose name lacks it can neither enter nor leave the page)."""
     lag: float = 0.0
     """Seconds the body may still be served after such a write (ranked search: rebuilding every page on every
     write would cost more than the freshness is worth, and clients may cache reads for 30 s anyway)."""
@@ -85,7 +89,11 @@ class Dependency:
         return cls(name, name)
 
     def covers(self, name: str) -> bool:
-        return self.first <= name and (self.last is None or name <= self.last)
+        return (
+            self.first <= name
+            and (self.last is None or name <= self.last)
+            and (not self.contains or self.contains in name.lower())
+        )
 
 
 EVERYTHING = Dependency()
@@ -165,15 +173,20 @@ class ReadCache:
             return None
         return self._probe(counter, key, if_none_match)
 
-    def probe(self, key: str, if_none_match: str | None) -> CacheProbe:
-        """Blocking (may read the counter from the database): call it from a worker thread."""
-        fresh = self.probe_if_fresh(key, if_none_match)
-        return fresh if fresh is not None else self._probe(self._read_counter(), key, if_none_match)
+    def probe(self, key: str, if_none_match: str | None, *, fresh: bool = False) -> CacheProbe:
+        """Blocking (may read the counter from the database): call it from a worker thread. ``fresh`` (a request
+        with ``Cache-Control: no-cache``): read the counter now and ignore the cached body, so it is rebuilt."""
+        if fresh:
+            return self._probe(self._read_counter(), key, if_none_match, use_body=False)
+        cached = self.probe_if_fresh(key, if_none_match)
+        return cached if cached is not None else self._probe(self._read_counter(), key, if_none_match)
 
-    async def probe_async(self, key: str, if_none_match: str | None) -> CacheProbe:
+    async def probe_async(self, key: str, if_none_match: str | None, *, fresh: bool = False) -> CacheProbe:
         """:meth:`probe_if_fresh`, else :meth:`probe` in a worker thread."""
-        fresh = self.probe_if_fresh(key, if_none_match)
-        return fresh if fresh is not None else await run_in_threadpool(self.probe, key, if_none_match)
+        cached = None if fresh else self.probe_if_fresh(key, if_none_match)
+        if cached is not None:
+            return cached
+        return await run_in_threadpool(functools.partial(self.probe, key, if_none_match, fresh=fresh))
 
     def store(self, probe: CacheProbe, key: str, body: bytes, route: str, *, depends: Dependency) -> None:
         """Keep ``body`` (built after ``probe``, so it shows ``probe.counter``'s data or newer) until a server in
@@ -214,8 +227,8 @@ class ReadCache:
                 self._fresh_until = started + self._staleness
         return changes.counter
 
-    def _probe(self, counter: int, key: str, if_none_match: str | None) -> CacheProbe:
-        entry = self._entries.get(key)
+    def _probe(self, counter: int, key: str, if_none_match: str | None, *, use_body: bool = True) -> CacheProbe:
+        entry = self._entries.get(key) if use_body else None
         if entry is not None and self._expiring and self._expiring.get(key, _NEVER) <= time.monotonic():
             entry = None  # its lag is over: build it again (``store`` replaces it)
         if entry is not None:

@@ -8,6 +8,7 @@
 - the read fast path: a GET whose response is in the read cache for the current change counter is answered
   here (200 or 304) without routing, and on the event loop while the remembered counter is fresh (see
   ``_cache.py``); otherwise the probe rides along in the scope so the endpoint does not check the counter again.
+  ``Cache-Control: no-cache`` skips the cached body and the remembered counter: the endpoint rebuilds it.
 """
 
 from __future__ import annotations
@@ -69,9 +70,9 @@ class EdgeMiddleware:
             return "guard"
         if scope["method"] == "GET" and scope["path"].startswith(_CACHEABLE):
             key = cache_key(scope)
-            probe = self.cache.probe_if_fresh(key, wanted.if_none_match)
-            if probe is None:  # the remembered change counter is too old: read it, off the event loop
-                probe = await self.cache.probe_async(key, wanted.if_none_match)
+            probe = None if wanted.no_cache else self.cache.probe_if_fresh(key, wanted.if_none_match)
+            if probe is None:  # the remembered change counter is too old (or not wanted): read it, off the loop
+                probe = await self.cache.probe_async(key, wanted.if_none_match, fresh=wanted.no_cache)
             if probe.body is not None:
                 self.metrics.cache_hit.inc()
                 await _cached(send, probe.etag, None if probe.not_modified else probe.body)
@@ -85,11 +86,13 @@ class EdgeMiddleware:
 class _Headers:
     """The request headers this layer needs, found in one pass."""
 
-    __slots__ = ("if_none_match", "origin", "requested_headers", "requested_method")
+    __slots__ = ("if_none_match", "no_cache", "origin", "requested_headers", "requested_method")
 
     def __init__(self, scope: Scope) -> None:
         self.origin: bytes | None = None
         self.if_none_match: str | None = None
+        self.no_cache = False
+        """``Cache-Control: no-cache`` (or ``Pragma: no-cache``): the client wants the database's answer now."""
         self.requested_method: bytes | None = None
         self.requested_headers: bytes | None = None
         for name, value in scope["headers"]:
@@ -97,6 +100,8 @@ class _Headers:
                 self.origin = value
             elif name == b"if-none-match":
                 self.if_none_match = value.decode("latin-1")
+            elif name in (b"cache-control", b"pragma") and b"no-cache" in value.lower():
+                self.no_cache = True
             elif name == b"access-control-request-method":
                 self.requested_method = value
             elif name == b"access-control-request-headers":

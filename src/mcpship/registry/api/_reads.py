@@ -27,8 +27,9 @@ __all__ = ["CACHE_CONTROL", "SEARCH_LAG_SECONDS", "SEARCH_META_KEY", "ReadEndpoi
 
 CACHE_CONTROL = "public, max-age=30"
 SEARCH_META_KEY = "io.github.mcpship/search"
-SEARCH_LAG_SECONDS = 2.0
-"""How long a cached ranked-search page may outlive a write (see ``Dependency.lag``)."""
+SEARCH_LAG_SECONDS = 30.0
+"""How long a cached ranked-search page may outlive a write (see ``Dependency.lag``): as long as ``max-age``
+already lets any HTTP cache keep it. A request with ``Cache-Control: no-cache`` gets a fresh page."""
 _SEARCH_DEPENDS = Dependency(lag=SEARCH_LAG_SECONDS)
 
 
@@ -78,7 +79,7 @@ class ReadEndpoints:
             # shown] cannot change a full page; a short page also shows whatever is written after its cursor.
             first = (query.cursor or "").partition(":")[0]
             last = page.servers[-1].name if page.next_cursor is not None else None
-            return page.to_wire_bytes(), Dependency(first, last)
+            return page.to_wire_bytes(), Dependency(first, last, contains=(query.search or "").lower())
 
         return await self._cached(request, build)
 

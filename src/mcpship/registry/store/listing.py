@@ -64,10 +64,12 @@ def _conditions(dialect: str, query: ListQuery) -> tuple[str, list[Any]]:
             parameters.append(name)
     if query.search:
         # SQLite's LIKE already ignores ASCII case (names are ASCII), and lower() would cost a third more;
-        # PostgreSQL's ILIKE on name is what the trigram index on servers.name serves.
-        operator = "LIKE" if dialect == "sqlite" else "ILIKE"
-        conditions.append(f"name {operator} {mark} ESCAPE '/'")
-        parameters.append(like_contains(query.search))
+        # on PostgreSQL, lower(name) LIKE is what the trigram index on lower(servers.name) serves.
+        if dialect == "sqlite":
+            conditions.append(f"name LIKE {mark} ESCAPE '/'")
+        else:
+            conditions.append(f"lower(name) LIKE {mark} ESCAPE '/'")
+        parameters.append(like_contains(query.search.lower()))
     if query.updated_since is not None:
         conditions.append(f"updated_at > {mark}")
         since = query.updated_since.astimezone(UTC)
