@@ -446,7 +446,7 @@ def _ratio_per_round(read: dict[str, Any], base: dict[str, Any]) -> float:
         [r["rps"] / r["server_cpu"] for r in s["runs"] if r["mode"] == "closed" and r["server_cpu"] > 0]
         for s in (read, base)
     ]
-    return statistics.median(a / b for a, b in zip(*per_core, strict=False))
+    return float(statistics.median(a / b for a, b in zip(*per_core, strict=False)))
 
 
 def _percent(ratio: float) -> str:
