@@ -153,6 +153,30 @@ def test_a_fresh_probe_rereads_the_counter_and_ignores_the_cached_body() -> None
     assert cache.probe("k", None).body == b"v2"
 
 
+def test_a_counter_read_that_finishes_after_a_newer_one_changes_nothing() -> None:
+    """Requests that find the remembered counter expired read it side by side; on PostgreSQL they overlap, and
+    the older answer may arrive last. It must neither clear the cache nor move the counter back."""
+
+    class Overlapping(_Store):
+        overlap = False
+
+        def changes_since(self, counter: int) -> Changes:
+            answer = super().changes_since(counter)
+            if self.overlap:  # while this read is in flight, a write lands and a newer read applies it
+                self.overlap = False
+                self.write("a")
+                cache.probe("other", None)
+            return answer
+
+    store = Overlapping()
+    cache = _cache(store, read_staleness=0)
+    _read(cache, _server_key("b"), lambda: b"b", name="b")
+    store.overlap = True
+    cache.probe("k", None)  # its read saw the counter before the write and finishes last
+    assert cache.probe(_server_key("b"), None).body == b"b"
+    assert cache.probe("k", None).counter == store.value == 1
+
+
 def test_when_the_change_log_cannot_say_what_changed_everything_goes() -> None:
     store = _Store()
     cache = _cache(store, read_staleness=0)

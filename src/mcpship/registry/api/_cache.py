@@ -217,9 +217,13 @@ class ReadCache:
         changes = service.changes_since(known) if known is not None else Changes(service.change_counter(), None)
         with self._lock:
             current = self._counter
+            if current is not None and current != known and changes.counter <= current:
+                # A concurrent read that started later has already applied this much or more: this one is stale
+                # (many requests find the remembered counter expired at once and read it side by side).
+                return current
             if changes.counter != current:
                 if current is None or changes.names is None or changes.counter < current:
-                    self._clear()
+                    self._clear()  # the first read, too many changes to name, or the database went backwards
                 else:  # ``names`` covers (known, counter], which holds (current, counter] as current >= known
                     self._drop(changes.names)
                 self._counter = changes.counter
