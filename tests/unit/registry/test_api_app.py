@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from mcpship.registry.api import create_app
@@ -133,6 +134,33 @@ def test_cache_hits_answered_at_the_edge_still_count_under_their_route_and_carry
     text = client.get("/metrics").text
     assert 'route="/v0.1/servers/{serverName}/versions",status="200"} 2.0' in text
     assert 'route="/v0.1/servers/{serverName}/versions",status="304"} 1.0' in text
+
+
+def test_a_cached_read_still_meets_the_guards_first(client: TestClient) -> None:
+    client.post("/v0.1/publish", json=_server("io.github.unit/guard"), headers=_token()).raise_for_status()
+    path = "/v0.1/servers/io.github.unit%2Fguard/versions"
+    assert client.get(path).status_code == 200
+    assert client.get(path).status_code == 200  # now in the cache
+    redirect = client.get(path + "/", follow_redirects=False)
+    assert redirect.status_code == 308
+    assert redirect.headers["location"] == path
+    assert client.get(path + "?x=%00").status_code == 400
+
+
+def test_an_unexpected_error_is_a_500_problem_that_still_carries_cors_and_is_counted(tmp_path: Path) -> None:
+    async def broken(request: Any) -> Any:
+        raise RuntimeError("boom")
+
+    settings = RegistrySettings(database_url=f"sqlite:///{tmp_path / 'r.db'}", jwt_private_key=KEY)
+    app = create_app(
+        settings, SqlRegistry.open(settings.database_url), close_service=True, extra_routes=[Route("/broken", broken)]
+    )
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/broken", headers={"Origin": "https://example.org"})
+        assert response.status_code == 500
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["access-control-allow-origin"] == "*"
+        assert 'route="/broken",status="500"} 1.0' in client.get("/metrics").text
 
 
 def test_preflights_allow_any_origin_and_patch(client: TestClient) -> None:

@@ -207,7 +207,7 @@ def test_the_read_cache_answers_not_modified_for_a_current_etag() -> None:
 
 
 def test_the_byte_budget_drops_the_least_recently_used_entries_first() -> None:
-    cache = _cache(_Store(), max_bytes=16_000)
+    cache = _cache(_Store(), max_bytes=20_000)  # about 12 entries of 1,000 bytes
     body = b"x" * 1_000
     for number in range(10):
         _read(cache, f"k{number}", lambda: body, name=f"n{number}")

@@ -11,14 +11,13 @@ from typing import Any
 import yaml
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from mcpship.registry.api._cache import ReadCache
 from mcpship.registry.api._context import ApiContext, OwnershipCheck
-from mcpship.registry.api._edge import EdgeMiddleware
+from mcpship.registry.api._edge import RegistryApp
 from mcpship.registry.api._meta import MetaEndpoints
 from mcpship.registry.api._metrics import Metrics
 from mcpship.registry.api._openapi import openapi_document
@@ -103,9 +102,10 @@ def create_app(
             if close_service:
                 service.close()
 
-    app = Starlette(
+    app = RegistryApp(
+        metrics=metrics,
+        cache=cache,
         routes=routes,
-        middleware=[Middleware(EdgeMiddleware, metrics=metrics, cache=cache)],
         exception_handlers={RegistryHTTPError: _registry_error, HTTPException: _http_error, Exception: _server_error},
         lifespan=lifespan,
     )

@@ -18,7 +18,6 @@ keeps the ETag it was built with: it stays valid while nothing it depends on cha
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import threading
 import time
@@ -33,22 +32,28 @@ from starlette.concurrency import run_in_threadpool
 from mcpship.registry.records import Changes, RegistryService
 
 __all__ = [
+    "CACHE_CONTROL",
     "DEFAULT_CACHE_BYTES",
     "DEFAULT_READ_STALENESS",
     "EVERYTHING",
     "PROBE_KEY",
     "CacheProbe",
+    "CachedResponse",
     "Dependency",
     "ReadCache",
     "cache_key",
 ]
 
+CACHE_CONTROL = "public, max-age=30"
+"""Every read's ``Cache-Control``: HTTP caches may keep it as long as a ranked-search page may lag a write."""
+_CACHE_CONTROL_HEADER = (b"cache-control", CACHE_CONTROL.encode())
+_JSON_HEADER = (b"content-type", b"application/json")
 DEFAULT_READ_STALENESS = 0.5
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 """A ceiling, not a reservation: every read of a 10,000-server registry (3 versions each) takes about 150 MiB."""
 _NEVER = float("inf")
-_ENTRY_OVERHEAD = 300
-"""Bytes an entry costs beyond its body and key (objects, dict slots), roughly, for the budget."""
+_ENTRY_OVERHEAD = 600
+"""Bytes an entry costs beyond its body and key (objects, encoded headers, dict slots), roughly, for the budget."""
 PROBE_KEY = "mcpship.cache_probe"
 """Scope key: the probe the edge middleware already made for this request (one counter check per request)."""
 
@@ -99,13 +104,27 @@ class Dependency:
 EVERYTHING = Dependency()
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    body: bytes
-    route: str
-    etag: str
-    depends: Dependency
-    size: int
+class CachedResponse:
+    """A stored body with the response headers it is sent with, encoded once (a hit only copies references)."""
+
+    __slots__ = ("body", "depends", "etag", "headers", "not_modified_headers", "route", "size")
+
+    def __init__(self, body: bytes, route: str, etag: str, depends: Dependency, size: int) -> None:
+        self.body = body
+        self.route = route
+        """The route template the body was built by (for metrics on the fast path)."""
+        self.etag = etag
+        self.depends = depends
+        self.size = size
+        validators = [(b"etag", etag.encode()), _CACHE_CONTROL_HEADER]
+        self.not_modified_headers = validators
+        """Headers of a 304 (treat as read-only: shared by every response)."""
+        self.headers = [*validators, _JSON_HEADER, (b"content-length", b"%d" % len(body))]
+        """Headers of a 200 (read-only, as above)."""
+
+    def matches(self, if_none_match: str) -> bool:
+        """The client's ``If-None-Match`` names this body's ETag (answer 304)."""
+        return _etag_listed(self.etag, if_none_match)
 
 
 class ReadCache:
@@ -134,7 +153,7 @@ class ReadCache:
         self._fresh_until = 0.0
         self._generation = 0
         """Bumped by :meth:`invalidate`: a counter read that started before it must not count as fresh."""
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._entries: OrderedDict[str, CachedResponse] = OrderedDict()
         """Least recently used first; read without the lock on the event loop (single dict operations)."""
         self._keys_by_name: dict[str, set[str]] = {}
         """Entries that depend on one server, by its name."""
@@ -165,6 +184,23 @@ class ReadCache:
         with self._lock:
             self._generation += 1
             self._fresh_until = 0.0
+
+    def lookup(self, key: str) -> CachedResponse | None:
+        """The response cached for ``key`` while the remembered counter is fresh, else ``None`` (then use
+        :meth:`probe_async`). Never touches the database nor takes the lock: the hit path of the event loop."""
+        if self._counter is None or time.monotonic() >= self._fresh_until:
+            return None
+        return self._servable(key)
+
+    def _servable(self, key: str) -> CachedResponse | None:
+        entry = self._entries.get(key)
+        if entry is None or (self._expiring and self._expiring.get(key, _NEVER) <= time.monotonic()):
+            return None  # absent, or its lag is over: build it again (``store`` replaces it)
+        try:  # noqa: SIM105 - the hit path: contextlib.suppress costs an object per call
+            self._entries.move_to_end(key)
+        except KeyError:  # dropped by another thread just now: still this counter's body
+            pass
+        return entry
 
     def probe_if_fresh(self, key: str, if_none_match: str | None) -> CacheProbe | None:
         """The probe from the remembered counter, or ``None`` when it must be read again (use :meth:`probe`)."""
@@ -199,7 +235,7 @@ class ReadCache:
             if probe.counter != self._counter:
                 return
             self._discard(key)
-            self._entries[key] = _Entry(body, route, probe.etag, depends, size)
+            self._entries[key] = CachedResponse(body, route, probe.etag, depends, size)
             if depends.first == depends.last:
                 self._keys_by_name.setdefault(depends.first, set()).add(key)
             else:
@@ -232,13 +268,9 @@ class ReadCache:
         return changes.counter
 
     def _probe(self, counter: int, key: str, if_none_match: str | None, *, use_body: bool = True) -> CacheProbe:
-        entry = self._entries.get(key) if use_body else None
-        if entry is not None and self._expiring and self._expiring.get(key, _NEVER) <= time.monotonic():
-            entry = None  # its lag is over: build it again (``store`` replaces it)
+        entry = self._servable(key) if use_body else None
         if entry is not None:
-            with contextlib.suppress(KeyError):  # dropped by another thread just now: still this counter's body
-                self._entries.move_to_end(key)
-            not_modified = if_none_match is not None and _etag_listed(entry.etag, if_none_match)
+            not_modified = if_none_match is not None and entry.matches(if_none_match)
             return CacheProbe(counter, entry.etag, not_modified, entry.body, entry.route)
         etag = f'W/"{counter:x}-{zlib.crc32(key.encode()):08x}"'
         not_modified = if_none_match is not None and _etag_listed(etag, if_none_match)

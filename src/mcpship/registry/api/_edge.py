@@ -1,33 +1,51 @@
-"""The one middleware in front of the router: everything every request pays for, in a single ASGI layer.
+"""The one layer in front of the application: everything every request pays for, in a single ASGI callable.
+
+It wraps Starlette's whole stack (``RegistryApp.build_middleware_stack``), so a cache hit is answered before any
+Starlette layer runs:
 
 - metrics: count and time each request under its route template;
 - guards the official registry applies before routing (``internal/api/server.go``): a NUL byte anywhere in the
   path or query is a 400, a trailing slash a 308 to the path without it;
 - CORS as upstream (any origin, no credentials): preflights answered here, ``Access-Control-Allow-Origin: *``
   added to responses of requests that carry an ``Origin``;
-- the read fast path: a GET whose response is in the read cache for the current change counter is answered
-  here (200 or 304) without routing, and on the event loop while the remembered counter is fresh (see
-  ``_cache.py``); otherwise the probe rides along in the scope so the endpoint does not check the counter again.
-  ``Cache-Control: no-cache`` skips the cached body and the remembered counter: the endpoint rebuilds it.
+- the read fast path: a GET whose response is in the read cache while the remembered change counter is fresh is
+  answered here (200 or 304) on the event loop, with headers encoded when the body was stored: nothing is built
+  per hit but the two ASGI messages. Otherwise the counter is read (off the loop) and the probe rides along in the
+  scope so the endpoint does not check it again (see ``_cache.py``). ``Cache-Control: no-cache`` skips the cached
+  body and the remembered counter: the endpoint rebuilds it.
 """
 
 from __future__ import annotations
 
 import time
 
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mcpship.registry.api._cache import PROBE_KEY, ReadCache, cache_key
+from mcpship.registry.api._cache import CACHE_CONTROL, PROBE_KEY, CachedResponse, ReadCache, cache_key
 from mcpship.registry.api._metrics import Metrics, route_template
-from mcpship.registry.api._reads import CACHE_CONTROL
 from mcpship.registry.problems import problem_response
 
-__all__ = ["CORS_METHODS", "EdgeMiddleware"]
+__all__ = ["CORS_METHODS", "EdgeMiddleware", "RegistryApp"]
 
 CORS_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 _CORS_SIMPLE = [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", b"ETag")]
 _CORS_MAX_AGE = b"86400"
 _CACHEABLE = ("/v0/servers", "/v0.1/servers", "/v0/x/", "/v0.1/x/")
+_EMPTY_BODY: Message = {"type": "http.response.body", "body": b""}
+
+
+class RegistryApp(Starlette):
+    """Starlette with :class:`EdgeMiddleware` outside its error middleware: hits skip every Starlette layer, and
+    errors turned into 500s by Starlette still pass through the edge (counted, with CORS headers)."""
+
+    def __init__(self, *, metrics: Metrics, cache: ReadCache, **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        self._edge_metrics = metrics
+        self._edge_cache = cache
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return EdgeMiddleware(super().build_middleware_stack(), self._edge_metrics, self._edge_cache)
 
 
 class EdgeMiddleware:
@@ -42,6 +60,13 @@ class EdgeMiddleware:
             return
         started = time.perf_counter()
         wanted = _Headers(scope)
+        if scope["method"] == "GET" and not wanted.no_cache and scope["path"].startswith(_CACHEABLE):
+            hit = self.cache.lookup(cache_key(scope)) if not _needs_guard(scope) else None
+            if hit is not None:
+                self.metrics.cache_hits += 1
+                status = await _send_hit(send, hit, wanted)
+                self.metrics.observe("GET", hit.route, status, time.perf_counter() - started)
+                return
         status = 500
 
         async def respond(message: Message) -> None:
@@ -69,15 +94,14 @@ class EdgeMiddleware:
             await early(scope, receive, send)
             return "guard"
         if scope["method"] == "GET" and scope["path"].startswith(_CACHEABLE):
+            # Not answered by the fast path: the remembered counter is too old (or a fresh one is wanted).
             key = cache_key(scope)
-            probe = None if wanted.no_cache else self.cache.probe_if_fresh(key, wanted.if_none_match)
-            if probe is None:  # the remembered change counter is too old (or not wanted): read it, off the loop
-                probe = await self.cache.probe_async(key, wanted.if_none_match, fresh=wanted.no_cache)
+            probe = await self.cache.probe_async(key, wanted.if_none_match, fresh=wanted.no_cache)
             if probe.body is not None:
-                self.metrics.cache_hit.inc()
+                self.metrics.cache_hits += 1
                 await _cached(send, probe.etag, None if probe.not_modified else probe.body)
                 return probe.route or "unmatched"
-            self.metrics.cache_miss.inc()
+            self.metrics.cache_misses += 1
             scope[PROBE_KEY] = probe
         await self.app(scope, receive, send)
         return None
@@ -110,6 +134,12 @@ class _Headers:
 
 def _has_nul(data: bytes) -> bool:
     return b"\x00" in data or b"%00" in data
+
+
+def _needs_guard(scope: Scope) -> bool:
+    """What :func:`_guard` answers for, checked cheaply: the fast path leaves such requests to it."""
+    path: str = scope["path"]
+    return "\x00" in path or path.endswith("/") or b"%00" in scope["query_string"] or b"\x00" in scope["query_string"]
 
 
 def _guard(scope: Scope) -> ASGIApp | None:
@@ -147,6 +177,19 @@ async def _preflight(send: Send, requested_headers: bytes | None) -> None:
         headers.append((b"access-control-allow-headers", requested_headers))
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": b""})
+
+
+async def _send_hit(send: Send, hit: CachedResponse, wanted: _Headers) -> int:
+    """Send the cached response (or a 304); returns the status."""
+    if wanted.if_none_match is not None and hit.matches(wanted.if_none_match):
+        status, headers, body = 304, hit.not_modified_headers, _EMPTY_BODY
+    else:
+        status, headers, body = 200, hit.headers, {"type": "http.response.body", "body": hit.body}
+    if wanted.origin is not None:
+        headers = [*headers, *_CORS_SIMPLE]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send(body)
+    return status
 
 
 async def _cached(send: Send, etag: str, body: bytes | None) -> None:

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mcpship.registry.api._cache import EVERYTHING, PROBE_KEY, CacheProbe, Dependency, cache_key
+from mcpship.registry.api._cache import CACHE_CONTROL, EVERYTHING, PROBE_KEY, CacheProbe, Dependency, cache_key
 from mcpship.registry.api._context import ApiContext
 from mcpship.registry.api._flights import SingleFlight
 from mcpship.registry.api._metrics import route_template
@@ -25,7 +25,6 @@ from mcpship.registry.records import SearchPage, records_wire_bytes
 
 __all__ = ["CACHE_CONTROL", "SEARCH_LAG_SECONDS", "SEARCH_META_KEY", "ReadEndpoints"]
 
-CACHE_CONTROL = "public, max-age=30"
 SEARCH_META_KEY = "io.github.mcpship/search"
 SEARCH_LAG_SECONDS = 30.0
 """How long a cached ranked-search page may outlive a write (see ``Dependency.lag``): as long as ``max-age``
