@@ -367,7 +367,10 @@ def _variants_text(args: argparse.Namespace, targets: list[Target]) -> list[str]
         " the same rounds:"
     ]
     if "cached" in present:
-        text.append("- *cache on*: the defaults (response cache of 64 MiB of encoded responses).")
+        from mcpship.registry.api._cache import DEFAULT_CACHE_BYTES
+
+        ceiling = DEFAULT_CACHE_BYTES // 2**20
+        text.append(f"- *cache on*: the defaults (a response cache of at most {ceiling} MiB of encoded responses).")
     if "uncached" in present:
         text.append(
             "- *cache off*: `read_cache_bytes=0`, so every read is built from the database: these rows measure the"

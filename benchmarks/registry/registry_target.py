@@ -24,7 +24,7 @@ LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 class Variant:
     key: str
     cache_bytes: int | None
-    """``REGISTRY_BENCH_CACHE_BYTES`` for the server; ``None``: the registry's default (64 MiB)."""
+    """``REGISTRY_BENCH_CACHE_BYTES`` for the server; ``None``: the registry's default (``--cache-mb``)."""
     writes: bool = False
 
     def label(self, backend: str, write_rate: float) -> str:

@@ -122,13 +122,31 @@ def test_a_page_with_a_lag_is_served_for_that_long_after_a_write_then_rebuilt(mo
     _read(cache, "search", lambda: b"ranked", depends=Dependency(lag=2.0))
     store.write("a")
     assert cache.probe("search", None).body == b"ranked"  # the cache learns of the write: the lag starts
-    clock[0] += 1.5
-    assert cache.probe("search", None).body == b"ranked"
+    clock[0] += 0.9
+    assert cache.probe("search", None).body == b"ranked"  # every page gets at least half its lag
     store.write("b")  # a second write does not extend the lag
-    clock[0] += 0.5
-    assert cache.probe("search", None).body is None
+    clock[0] += 1.1
+    assert cache.probe("search", None).body is None  # and at most all of it
     _read(cache, "search", lambda: b"ranked again", depends=Dependency(lag=2.0))
     assert cache.probe("search", None).body == b"ranked again"
+
+
+def test_pages_made_stale_by_one_write_expire_spread_over_their_lag(monkeypatch: pytest.MonkeyPatch) -> None:
+    store, clock = _Store(), [1000.0]
+    monkeypatch.setattr("mcpship.registry.api._cache.time.monotonic", lambda: clock[0])
+    cache = _cache(store, read_staleness=0)
+    keys = [f"search?q=word{number}" for number in range(40)]
+    for key in keys:
+        _read(cache, key, lambda: b"ranked", depends=Dependency(lag=10.0))
+    store.write("a")
+    cache.probe("other", None)  # the cache learns of the write: every page's lag starts now
+    expired_by_second = []
+    for _ in range(11):
+        expired_by_second.append(sum(cache.probe(key, None).body is None for key in keys))
+        clock[0] += 1.0
+    assert expired_by_second[4] == 0  # nothing before half the lag
+    assert expired_by_second[10] == len(keys)  # everything once it is over
+    assert 0 < expired_by_second[7] < len(keys)  # in between, some: not all rebuilt in the same second
 
 
 def test_a_filtered_list_page_ignores_writes_to_names_without_its_substring() -> None:

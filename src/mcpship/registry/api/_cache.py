@@ -86,8 +86,9 @@ class Dependency:
     """Only names containing this (ASCII case-insensitive) count: the ``search=`` substring a list page filters
     by (a server whose name lacks it can neither enter nor leave the page)."""
     lag: float = 0.0
-    """Seconds the body may still be served after such a write (ranked search: rebuilding every page on every
-    write would cost more than the freshness is worth, and clients may cache reads for 30 s anyway)."""
+    """Seconds the body may still be served after such a write, at most (ranked search: rebuilding every page on
+    every write would cost more than the freshness is worth, and clients may cache reads for 30 s anyway). Each
+    entry gets between half and all of it, fixed per key, so the entries one write makes stale expire spread out."""
 
     @classmethod
     def server(cls, name: str) -> Dependency:
@@ -297,7 +298,7 @@ class ReadCache:
         for key, depends in self._ranged.items():
             if any(depends.covers(name) for name in names):
                 if depends.lag > 0:
-                    self._expiring.setdefault(key, now + depends.lag)
+                    self._expiring.setdefault(key, now + depends.lag * _lag_share(key))
                 else:
                     stale.append(key)
         for key in stale:
@@ -309,6 +310,13 @@ class ReadCache:
         self._ranged.clear()
         self._expiring.clear()
         self._bytes = 0
+
+
+def _lag_share(key: str) -> float:
+    """The part of its ``lag`` (between half and all of it, fixed per key) an entry gets after a write: the pages
+    one write makes stale are rebuilt spread over time, not all in the same second (each ranked-search page costs
+    milliseconds of SQL; together they would stall the reads around them)."""
+    return 0.5 + (zlib.crc32(key.encode()) % 1024) / 2048
 
 
 def _etag_listed(etag: str, header: str) -> bool:
