@@ -226,6 +226,19 @@ class Changes:
     names: frozenset[str] | None
     """The server names written since the counter asked about; ``None`` when the store cannot tell (too many
     changes, or the log no longer reaches back that far): treat everything as changed."""
+    versions: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
+    """Per name in ``names``, the versions whose own rows changed (their content, status or isLatest); ``None``
+    or a missing name: any version may have. Responses about the name as a whole (its version list, its latest)
+    change with any write to it."""
+
+    def touches(self, name: str, version: str | None) -> bool:
+        """Whether a response about ``version`` of ``name`` (``None``: about the name as a whole) may be stale."""
+        if self.names is None:
+            return True
+        if name not in self.names:
+            return False
+        written = self.versions.get(name)
+        return version is None or written is None or version in written
 
 
 class RegistryService(Protocol):

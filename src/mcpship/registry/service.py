@@ -18,7 +18,7 @@ or remote ``type``. ``ListQuery.search`` is upstream's case-insensitive substrin
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -226,9 +226,11 @@ class SqlRegistry:
             if now < counter or now - counter > MAX_NAMED_CHANGES:
                 return Changes(now, None)
             cursor.execute(self._sql.changes, (counter, now))
-            names = [row[0] for row in cursor.fetchall()]
+            rows = cursor.fetchall()
             # Fewer rows than changes: pruned, or written by something that bypassed the log (a restored backup).
-            return Changes(now, frozenset(names) if len(names) == now - counter else None)
+            if len(rows) != now - counter:
+                return Changes(now, None)
+            return Changes(now, frozenset(name for name, _ in rows), _versions_by_name(rows))
 
         return self._direct.run(select_changes)
 
@@ -288,7 +290,8 @@ class SqlRegistry:
             self._store_remotes(connection, name, version, document)
             if is_latest:  # search indexes the latest version only
                 self._search.refresh_name(connection, name)
-            self._bump_change_counter(connection, name)
+            demoted = [current.version] if is_latest and current is not None else []
+            self._bump_change_counter(connection, name, [version, *demoted])
         return ServerRecord(document, official)
 
     def edit(self, name: str, version: str, server: Mapping[str, Any]) -> ServerRecord:
@@ -322,7 +325,7 @@ class SqlRegistry:
             self._store_remotes(connection, name, version, document)
             if current.is_latest:
                 self._search.refresh_name(connection, name)
-            self._bump_change_counter(connection, name)
+            self._bump_change_counter(connection, name, [version])
             return _record(self._select_one(connection, name, version))
 
     def set_status(self, name: str, version: str | None, status: Status, message: str | None) -> list[ServerRecord]:
@@ -354,9 +357,9 @@ class SqlRegistry:
             connection.execute(
                 update(servers).where(scope).values(status=status, status_message=message, updated_at=now)
             )
-            self._recompute_latest(connection, name, now)
+            flipped = self._recompute_latest(connection, name, now)
             self._search.refresh_name(connection, name)
-            self._bump_change_counter(connection, name)
+            self._bump_change_counter(connection, name, None if version is None else [version, *flipped])
             rows = connection.execute(
                 select(*RECORD_COLUMNS).where(scope).order_by(_C.published_at.desc(), _C.version.desc())
             )
@@ -376,11 +379,13 @@ class SqlRegistry:
                 or (stored.updated_at == official.updated_at and bool(stored.is_latest) == official.is_latest)
             ):
                 return False
+            demoted: list[str] = []
             if official.is_latest:
                 # A faithful copy: the other rows keep the source's updatedAt (the source bumps it if it flips).
-                connection.execute(
-                    update(servers).where(_C.name == name, _C.is_latest, _C.version != version).values(is_latest=False)
-                )
+                others = and_(_C.name == name, _C.is_latest, _C.version != version)
+                demoted = list(connection.execute(select(_C.version).where(others)).scalars())
+                if demoted:
+                    connection.execute(update(servers).where(others).values(is_latest=False))
             values = _row_values(document, official)
             if stored is None:
                 connection.execute(insert(servers).values(name=name, version=version, **values))
@@ -388,7 +393,7 @@ class SqlRegistry:
                 connection.execute(update(servers).where(_C.name == name, _C.version == version).values(**values))
             self._store_remotes(connection, name, version, document)
             self._search.refresh_name(connection, name)
-            self._bump_change_counter(connection, name)
+            self._bump_change_counter(connection, name, [version, *demoted])
         return True
 
     # ---- helpers -------------------------------------------------------------------------------------------
@@ -434,10 +439,11 @@ class SqlRegistry:
             raise RegistryHTTPError(404, "Server not found" if version is None else "Server version not found")
         return rows
 
-    def _recompute_latest(self, connection: Connection, name: str, now: datetime) -> None:
+    def _recompute_latest(self, connection: Connection, name: str, now: datetime) -> list[str]:
         """Highest non-deleted version wins; if all are deleted, the highest deleted one keeps the flag.
 
-        Rows whose flag flips get ``updated_at = now`` (upstream leaves it, so mirrors miss the flip).
+        Rows whose flag flips get ``updated_at = now`` (upstream leaves it, so mirrors miss the flip); returns
+        their versions.
         """
         rows = connection.execute(
             select(_C.version, _C.status, _C.published_at, _C.is_latest)
@@ -446,7 +452,7 @@ class SqlRegistry:
         ).all()
         candidates = [row for row in rows if row.status != "deleted"] or rows
         if not candidates:
-            return
+            return []
         winner = candidates[0]
         for row in candidates[1:]:
             if precedence_key(row.version, row.published_at) > precedence_key(winner.version, winner.published_at):
@@ -462,20 +468,23 @@ class SqlRegistry:
                 .where(_C.name == name, _C.version == winner.version)
                 .values(is_latest=True, updated_at=now)
             )
+        return [*losers, *([] if winner.is_latest else [winner.version])]
 
     def _select_one(self, connection: Connection, name: str, version: str) -> AnyRow:
         return connection.execute(select(*RECORD_COLUMNS).where(_C.name == name, _C.version == version)).one()
 
-    def _bump_change_counter(self, connection: Connection, name: str) -> None:
+    def _bump_change_counter(self, connection: Connection, name: str, versions: Iterable[str] | None) -> None:
+        """``versions``: those whose own rows changed (content, status, isLatest); ``None``: possibly any."""
         # Last statements before commit: on PostgreSQL this row lock is what orders commits, so hold it briefly.
-        # The log row names what changed, so that caches drop one server's responses instead of all of them.
+        # The log row names what changed, so that caches drop one server's (or version's) responses, not all.
         counter = connection.execute(
             update(registry_state)
             .where(registry_state.c.id == 1)
             .values(change_counter=registry_state.c.change_counter + 1)
             .returning(registry_state.c.change_counter)
         ).scalar_one()
-        connection.execute(insert(registry_changes).values(counter=counter, name=name))
+        logged = None if versions is None else json.dumps(sorted(set(versions)))
+        connection.execute(insert(registry_changes).values(counter=counter, name=name, versions=logged))
         if counter % _CHANGE_LOG_PRUNE_EVERY == 0:
             connection.execute(delete(registry_changes).where(registry_changes.c.counter <= counter - CHANGE_LOG_KEEP))
 
@@ -576,3 +585,14 @@ _publish_error = _failure("Failed to publish server")
 _edit_error = _failure("Failed to edit server")
 _status_error = _failure("Failed to update server status")
 _import_error = _failure("Failed to import server")
+
+
+def _versions_by_name(rows: Sequence[tuple[str, str | None]]) -> dict[str, frozenset[str] | None]:
+    """Change log rows (name, JSON array of versions or ``NULL``) merged per name; ``NULL`` wins (any version)."""
+    merged: dict[str, set[str] | None] = {}
+    for name, logged in rows:
+        if logged is None:
+            merged[name] = None
+        elif (known := merged.setdefault(name, set())) is not None:
+            known.update(json.loads(logged))
+    return {name: None if versions is None else frozenset(versions) for name, versions in merged.items()}

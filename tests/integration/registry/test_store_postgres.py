@@ -229,7 +229,7 @@ def test_two_processes_migrating_one_empty_postgres_database_at_once_both_succee
     with SqlRegistry.open(empty_postgres_database) as registry:  # and a third time, in this process
         with registry.engine.connect() as connection:
             versions = connection.execute(text("SELECT version_num FROM mcpship_registry_version")).scalars()
-            assert versions.all() == ["0003"]
+            assert versions.all() == ["0004"]
         registry.publish(server_json())
         assert registry.change_counter() == 1
 

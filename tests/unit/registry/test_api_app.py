@@ -239,6 +239,33 @@ def test_a_read_staleness_of_zero_reads_the_change_counter_for_every_request(tmp
     assert reads == [0, 1, 1]
 
 
+def test_another_replicas_new_version_rebuilds_only_the_reads_it_changed(tmp_path: Path) -> None:
+    test_client, service = _app_client(tmp_path, read_staleness=0)
+    for version in ("1.0.0", "1.1.0"):
+        service.publish(_server("io.github.unit/versions", version))
+    built: list[str] = []
+    get_version = service.get_version
+
+    def counted(name: str, version: str, **options: bool) -> Any:
+        built.append(version)
+        return get_version(name, version, **options)
+
+    service.get_version = counted  # type: ignore[method-assign]
+    path = "/v0.1/servers/io.github.unit%2Fversions/versions/"
+    with test_client as client:
+        before = {version: client.get(path + version).json() for version in ("1.0.0", "1.1.0", "latest")}
+        service.publish(_server("io.github.unit/versions", "2.0.0"))  # behind this app's back
+        after = {version: client.get(path + version).json() for version in ("1.0.0", "1.1.0", "latest")}
+    assert built == ["1.0.0", "1.1.0", "latest", "1.1.0", "latest"]  # 1.0.0 came from the cache
+    assert after["1.0.0"] == before["1.0.0"]
+    official = "io.modelcontextprotocol.registry/official"
+    assert (before["1.1.0"]["_meta"][official]["isLatest"], after["1.1.0"]["_meta"][official]["isLatest"]) == (
+        True,
+        False,
+    )
+    assert after["latest"]["server"]["version"] == "2.0.0"
+
+
 def test_objects_alive_after_start_up_are_frozen_out_of_the_cyclic_collector(client: TestClient) -> None:
     assert gc.get_freeze_count() > 0
 

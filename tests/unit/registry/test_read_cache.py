@@ -17,6 +17,8 @@ class _Store:
 
     def __init__(self) -> None:
         self.writes: list[str] = []
+        self.versions: list[frozenset[str] | None] = []
+        """The versions each write touched (``None``: any)."""
         self.logged_from = 0
         """Log rows before this index were pruned (or never written)."""
         self.reads = 0
@@ -25,8 +27,9 @@ class _Store:
     def value(self) -> int:
         return len(self.writes)
 
-    def write(self, name: str) -> None:
+    def write(self, name: str, *versions: str) -> None:
         self.writes.append(name)
+        self.versions.append(frozenset(versions) if versions else None)
 
     def change_counter(self) -> int:
         self.reads += 1
@@ -36,7 +39,11 @@ class _Store:
         self.reads += 1
         if counter < self.logged_from:
             return Changes(self.value, None)
-        return Changes(self.value, frozenset(self.writes[counter:]))
+        touched: dict[str, frozenset[str] | None] = {}
+        for name, versions in zip(self.writes[counter:], self.versions[counter:], strict=True):
+            known = touched.get(name, frozenset())
+            touched[name] = None if known is None or versions is None else known | versions
+        return Changes(self.value, frozenset(self.writes[counter:]), touched)
 
 
 def _cache(store: _Store, **options: float) -> ReadCache:
@@ -98,6 +105,23 @@ def test_a_write_drops_that_servers_entries_and_every_page_but_keeps_other_serve
     survivor = cache.probe(_server_key("b"), None)
     assert (survivor.body, survivor.etag) == (b"b", kept.etag)  # still valid, so still the same ETag
     assert len(cache) == 1
+
+
+def test_an_exact_version_survives_writes_that_leave_its_row_alone_but_the_servers_own_lists_do_not() -> None:
+    store = _Store()
+    cache = _cache(store, read_staleness=0)
+    name = "io.github.x/a"
+    exact = {version: f"/v0.1/servers/a/versions/{version}?" for version in ("1.0.0", "1.1.0")}
+    for version, key in exact.items():
+        _read(cache, key, version.encode, depends=Dependency.server(name, version))
+    _read(cache, "latest", lambda: b"1.1.0", depends=Dependency.server(name))
+    _read(cache, "versions", lambda: b"both", depends=Dependency.server(name))
+    store.write(name, "2.0.0", "1.1.0")  # a new latest, taking the flag from 1.1.0
+    assert cache.probe(exact["1.0.0"], None).body == b"1.0.0"
+    for key in (exact["1.1.0"], "latest", "versions"):
+        assert cache.probe(key, None).body is None, key
+    store.write(name)  # a change the log cannot pin to versions (a status change of them all)
+    assert cache.probe(exact["1.0.0"], None).body is None
 
 
 def test_a_list_page_survives_writes_outside_its_name_range_and_a_short_page_only_before_its_cursor() -> None:

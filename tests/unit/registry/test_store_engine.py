@@ -25,7 +25,7 @@ def test_migrating_twice_is_a_no_op_and_keeps_the_data(tmp_path: Path) -> None:
         upgrade_to_head(registry.engine)
         with registry.engine.connect() as connection:
             versions = connection.execute(text("SELECT version_num FROM mcpship_registry_version")).scalars()
-            assert versions.all() == ["0003"]
+            assert versions.all() == ["0004"]
         assert registry.change_counter() == 1
 
 

@@ -10,8 +10,9 @@ request.
 
 When the counter moves, only the responses that can show the written servers go. Each entry is stored with its
 :class:`Dependency`, the range of server names whose rows it is made of: one name for a server's own reads
-(``…/servers/{name}/versions…``), the names from the cursor through the last one shown for a full list page (a row
-written outside that range cannot enter or leave the page, since pages are in name order), everything for a
+(``…/servers/{name}/versions…``; an exact-version get goes only when the change log names that version: it was
+written, or its isLatest flipped), the names from the cursor through the last one shown for a full list page (a
+row written outside that range cannot enter or leave the page, since pages are in name order), everything for a
 search. A registry is read far more than written, so one publish no longer empties the whole cache. Each entry
 keeps the ETag it was built with: it stays valid while nothing it depends on changes.
 """
@@ -85,14 +86,18 @@ class Dependency:
     contains: str = ""
     """Only names containing this (ASCII case-insensitive) count: the ``search=`` substring a list page filters
     by (a server whose name lacks it can neither enter nor leave the page)."""
+    version: str | None = None
+    """For a server's own reads (``first == last``): the one version the body shows (an exact-version get), so
+    writes that leave that version's row alone keep it; ``None``: any version of it (its version list, its
+    latest)."""
     lag: float = 0.0
     """Seconds the body may still be served after such a write, at most (ranked search: rebuilding every page on
     every write would cost more than the freshness is worth, and clients may cache reads for 30 s anyway). Each
     entry gets between half and all of it, fixed per key, so the entries one write makes stale expire spread out."""
 
     @classmethod
-    def server(cls, name: str) -> Dependency:
-        return cls(name, name)
+    def server(cls, name: str, version: str | None = None) -> Dependency:
+        return cls(name, name, version=version)
 
     def covers(self, name: str) -> bool:
         return (
@@ -262,7 +267,7 @@ class ReadCache:
                 if current is None or changes.names is None or changes.counter < current:
                     self._clear()  # the first read, too many changes to name, or the database went backwards
                 else:  # ``names`` covers (known, counter], which holds (current, counter] as current >= known
-                    self._drop(changes.names)
+                    self._drop(changes, changes.names)
                 self._counter = changes.counter
             if generation == self._generation and self._staleness > 0:
                 self._fresh_until = started + self._staleness
@@ -292,8 +297,14 @@ class ReadCache:
                 if not keys:
                     del self._keys_by_name[entry.depends.first]
 
-    def _drop(self, names: frozenset[str]) -> None:
-        stale = [key for name in names for key in self._keys_by_name.get(name, ())]
+    def _drop(self, changes: Changes, names: frozenset[str]) -> None:
+        entries = self._entries
+        stale = [
+            key
+            for name in names
+            for key in self._keys_by_name.get(name, ())
+            if changes.touches(name, entries[key].depends.version)
+        ]
         now = time.monotonic()
         for key, depends in self._ranged.items():
             if any(depends.covers(name) for name in names):

@@ -102,7 +102,7 @@ class ReadEndpoints:
             record = self._service.get_version(name, version, include_deleted=include_deleted)
             if record is None:
                 raise RegistryHTTPError(404, "Server not found")
-            return record.to_wire_bytes(), Dependency.server(name)
+            return record.to_wire_bytes(), Dependency.server(name, None if version == "latest" else version)
 
         return await self._cached(request, build, quick=self._service.quick_point_reads)
 

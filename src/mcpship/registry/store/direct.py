@@ -49,7 +49,7 @@ class DirectSQL:
         )
         latest = "is_latest = 1" if dialect == "sqlite" else "is_latest"
         self.counter = "SELECT change_counter FROM registry_state"
-        self.changes = f"SELECT name FROM registry_changes WHERE counter > {mark} AND counter <= {mark}"
+        self.changes = f"SELECT name, versions FROM registry_changes WHERE counter > {mark} AND counter <= {mark}"
         self.version = f"SELECT {columns} FROM servers WHERE name = {mark} AND version = {mark}"
         self.latest = f"SELECT {columns} FROM servers WHERE name = {mark} AND {latest}"
         self.versions = f"SELECT {columns} FROM servers WHERE name = {mark}"

@@ -60,9 +60,11 @@ registry_changes = Table(
     metadata,
     Column("counter", BigInteger, primary_key=True),
     Column("name", String(255), nullable=False),
+    Column("versions", Text, nullable=True),
 )
-"""Which server name each change-counter value belongs to (the recent ones only): replicas' read caches drop just
-that name's responses instead of everything (``SqlRegistry.changes_since``)."""
+"""Which server name each change-counter value belongs to (the recent ones only), and which of its versions' own
+rows changed (a JSON array; ``NULL``: any of them, or written before the column existed): replicas' read caches
+drop just those responses instead of everything (``SqlRegistry.changes_since``)."""
 
 RECORD_COLUMNS = (
     servers.c.name,
