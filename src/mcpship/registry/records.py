@@ -21,6 +21,7 @@ __all__ = [
     "RegistryService",
     "SearchHit",
     "SearchPage",
+    "SearchRanking",
     "ServerPage",
     "ServerRecord",
     "Status",
@@ -189,6 +190,31 @@ class SearchPage:
     next_offset: int | None = None
     facts: dict[str, Any] = field(default_factory=dict)
 
+    def ranking(self) -> SearchRanking:
+        return SearchRanking(tuple((hit.record.name, hit.rank) for hit in self.hits), self.next_offset, self.facts)
+
+
+@dataclass(frozen=True)
+class SearchRanking:
+    """A search page without its records: which names, in which order, with which ranks. It stays right while no
+    write changes a search document (:attr:`Changes.reranked`), even as new versions with the same words become
+    latest, so a page can be rebuilt from it and the names' current records instead of ranking again."""
+
+    ranked: tuple[tuple[str, float], ...]
+    next_offset: int | None
+    facts: Mapping[str, Any]
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.ranked]
+
+    def page(self, latest: Mapping[str, ServerRecord]) -> SearchPage | None:
+        """The page with these records (``latest`` by name); ``None`` when one is missing (rank again)."""
+        if any(name not in latest for name, _ in self.ranked):
+            return None
+        hits = [SearchHit(latest[name], rank) for name, rank in self.ranked]
+        return SearchPage(hits, self.next_offset, dict(self.facts))
+
 
 def tool_names(server: Mapping[str, Any]) -> list[str]:
     """Tool names a publisher declared under publisher-provided ``_meta`` (any ``tools`` list, at any depth).
@@ -231,6 +257,11 @@ class Changes:
     or a missing name: any version may have. Responses about the name as a whole (its version list, its latest)
     change with any write to it."""
 
+    reranked: bool = True
+    """Whether any of these writes changed a search document (its words, filter columns, or whether it is
+    indexed), or the store cannot tell: rankings of searches from before may be wrong now. Otherwise they still
+    hold; only the records shown with them may have changed (a new latest version with the same words)."""
+
     def touches(self, name: str, version: str | None) -> bool:
         """Whether a response about ``version`` of ``name`` (``None``: about the name as a whole) may be stale."""
         if self.names is None:
@@ -257,6 +288,10 @@ class RegistryService(Protocol):
 
     def get_version(self, name: str, version: str, *, include_deleted: bool = False) -> ServerRecord | None:
         """One version; ``version="latest"`` is the row with isLatest."""
+        ...
+
+    def latest_records(self, names: Sequence[str]) -> dict[str, ServerRecord]:
+        """The latest non-deleted version of each of ``names`` that has one, by name (one query)."""
         ...
 
     def search(

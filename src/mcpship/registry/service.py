@@ -177,6 +177,18 @@ class SqlRegistry:
 
         return self._direct.run(select_versions)
 
+    def latest_records(self, names: Sequence[str]) -> dict[str, ServerRecord]:
+        if not names:
+            return {}
+        sql = self._sql
+        statement, parameters = sql.latest_of(list(names))
+
+        def select_latest(cursor: Any) -> dict[str, ServerRecord]:
+            cursor.execute(statement, parameters)
+            return {(record := _record(sql.values(row))).name: record for row in cursor.fetchall()}
+
+        return self._direct.run(select_latest)
+
     def get_version(self, name: str, version: str, *, include_deleted: bool = False) -> ServerRecord | None:
         sql = self._sql
         statement = sql.latest if version == "latest" else sql.version
@@ -222,7 +234,7 @@ class SqlRegistry:
         def select_changes(cursor: Any) -> Changes:
             now = self._select_counter(cursor)
             if now == counter:
-                return Changes(now, frozenset())
+                return Changes(now, frozenset(), reranked=False)
             if now < counter or now - counter > MAX_NAMED_CHANGES:
                 return Changes(now, None)
             cursor.execute(self._sql.changes, (counter, now))
@@ -230,7 +242,8 @@ class SqlRegistry:
             # Fewer rows than changes: pruned, or written by something that bypassed the log (a restored backup).
             if len(rows) != now - counter:
                 return Changes(now, None)
-            return Changes(now, frozenset(name for name, _ in rows), _versions_by_name(rows))
+            reranked = any(reranks is None or bool(reranks) for _, _, reranks in rows)
+            return Changes(now, frozenset(row[0] for row in rows), _versions_by_name(rows), reranked)
 
         return self._direct.run(select_changes)
 
@@ -288,10 +301,9 @@ class SqlRegistry:
             )
             connection.execute(insert(servers).values(name=name, version=version, **_row_values(document, official)))
             self._store_remotes(connection, name, version, document)
-            if is_latest:  # search indexes the latest version only
-                self._search.refresh_name(connection, name)
+            reranks = is_latest and self._search.refresh_name(connection, name)  # it indexes the latest only
             demoted = [current.version] if is_latest and current is not None else []
-            self._bump_change_counter(connection, name, [version, *demoted])
+            self._bump_change_counter(connection, name, [version, *demoted], reranks=reranks)
         return ServerRecord(document, official)
 
     def edit(self, name: str, version: str, server: Mapping[str, Any]) -> ServerRecord:
@@ -323,9 +335,8 @@ class SqlRegistry:
                 )
             )
             self._store_remotes(connection, name, version, document)
-            if current.is_latest:
-                self._search.refresh_name(connection, name)
-            self._bump_change_counter(connection, name, [version])
+            reranks = bool(current.is_latest) and self._search.refresh_name(connection, name)
+            self._bump_change_counter(connection, name, [version], reranks=reranks)
             return _record(self._select_one(connection, name, version))
 
     def set_status(self, name: str, version: str | None, status: Status, message: str | None) -> list[ServerRecord]:
@@ -358,8 +369,9 @@ class SqlRegistry:
                 update(servers).where(scope).values(status=status, status_message=message, updated_at=now)
             )
             flipped = self._recompute_latest(connection, name, now)
-            self._search.refresh_name(connection, name)
-            self._bump_change_counter(connection, name, None if version is None else [version, *flipped])
+            reranks = self._search.refresh_name(connection, name)
+            touched = None if version is None else [version, *flipped]
+            self._bump_change_counter(connection, name, touched, reranks=reranks)
             rows = connection.execute(
                 select(*RECORD_COLUMNS).where(scope).order_by(_C.published_at.desc(), _C.version.desc())
             )
@@ -392,8 +404,8 @@ class SqlRegistry:
             else:
                 connection.execute(update(servers).where(_C.name == name, _C.version == version).values(**values))
             self._store_remotes(connection, name, version, document)
-            self._search.refresh_name(connection, name)
-            self._bump_change_counter(connection, name, [version, *demoted])
+            reranks = self._search.refresh_name(connection, name)
+            self._bump_change_counter(connection, name, [version, *demoted], reranks=reranks)
         return True
 
     # ---- helpers -------------------------------------------------------------------------------------------
@@ -473,8 +485,11 @@ class SqlRegistry:
     def _select_one(self, connection: Connection, name: str, version: str) -> AnyRow:
         return connection.execute(select(*RECORD_COLUMNS).where(_C.name == name, _C.version == version)).one()
 
-    def _bump_change_counter(self, connection: Connection, name: str, versions: Iterable[str] | None) -> None:
-        """``versions``: those whose own rows changed (content, status, isLatest); ``None``: possibly any."""
+    def _bump_change_counter(
+        self, connection: Connection, name: str, versions: Iterable[str] | None, *, reranks: bool
+    ) -> None:
+        """``versions``: those whose own rows changed (content, status, isLatest); ``None``: possibly any.
+        ``reranks``: the search document changed (what ``refresh_name`` returned)."""
         # Last statements before commit: on PostgreSQL this row lock is what orders commits, so hold it briefly.
         # The log row names what changed, so that caches drop one server's (or version's) responses, not all.
         counter = connection.execute(
@@ -484,7 +499,9 @@ class SqlRegistry:
             .returning(registry_state.c.change_counter)
         ).scalar_one()
         logged = None if versions is None else json.dumps(sorted(set(versions)))
-        connection.execute(insert(registry_changes).values(counter=counter, name=name, versions=logged))
+        connection.execute(
+            insert(registry_changes).values(counter=counter, name=name, versions=logged, reranks=reranks)
+        )
         if counter % _CHANGE_LOG_PRUNE_EVERY == 0:
             connection.execute(delete(registry_changes).where(registry_changes.c.counter <= counter - CHANGE_LOG_KEEP))
 
@@ -587,10 +604,10 @@ _status_error = _failure("Failed to update server status")
 _import_error = _failure("Failed to import server")
 
 
-def _versions_by_name(rows: Sequence[tuple[str, str | None]]) -> dict[str, frozenset[str] | None]:
-    """Change log rows (name, JSON array of versions or ``NULL``) merged per name; ``NULL`` wins (any version)."""
+def _versions_by_name(rows: Sequence[tuple[Any, ...]]) -> dict[str, frozenset[str] | None]:
+    """Change log rows (name, JSON array of versions or ``NULL``, …) merged per name; ``NULL`` wins (any version)."""
     merged: dict[str, set[str] | None] = {}
-    for name, logged in rows:
+    for name, logged, *_ in rows:
         if logged is None:
             merged[name] = None
         elif (known := merged.setdefault(name, set())) is not None:

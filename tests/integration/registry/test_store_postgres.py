@@ -277,3 +277,43 @@ def test_list_page_name_ranges_are_trusted_only_under_a_code_point_collation(pos
             assert not registry.orders_names_by_code_point
     finally:
         postgres_server.drop_database(other)
+
+
+def test_the_change_log_says_which_writes_moved_search_rankings(registry: SqlRegistry) -> None:
+    name = "io.github.acme/ranked"
+
+    def reranked(write: Any) -> bool:
+        counter = registry.change_counter()
+        write()
+        return registry.changes_since(counter).reranked
+
+    def ranks(word: str) -> list[tuple[str, float]]:
+        return [(hit.record.name, hit.rank) for hit in registry.search(word).hits]
+
+    registry.publish(server_json(name="io.github.acme/other", description="Ranked notes, elsewhere."))
+    assert reranked(lambda: registry.publish(server_json(name=name, description="Ranked notes.")))  # indexed
+    before = ranks("ranked")
+    # A new latest version with the same words: no ranking moves, and the index row is left alone.
+    assert not reranked(lambda: registry.publish(server_json(name=name, version="1.1.0", description="Ranked notes.")))
+    assert ranks("ranked") == before
+    assert {hit.record.name: hit.record.version for hit in registry.search("ranked").hits}[name] == "1.1.0"
+    assert not reranked(lambda: registry.publish(server_json(name=name, version="0.9.0", description="Other.")))
+    assert not reranked(lambda: registry.set_status(name, "1.1.0", "deprecated", "use 2"))
+    assert reranked(lambda: registry.publish(server_json(name=name, version="2.0.0", description="Ranked ideas.")))
+    assert [found for found, _ in ranks("notes")] == ["io.github.acme/other"]
+    assert reranked(lambda: registry.set_status(name, None, "deleted", None))  # no longer indexed at all
+    assert [found for found, _ in ranks("ranked")] == ["io.github.acme/other"]
+
+
+def test_latest_records_answers_the_latest_live_version_of_each_name_in_one_query(registry: SqlRegistry) -> None:
+    for name, version in [("io.github.acme/a", "1.0.0"), ("io.github.acme/a", "1.2.0"), ("io.github.acme/b", "1.0.0")]:
+        registry.publish(server_json(name=name, version=version))
+    registry.publish(server_json(name="io.github.acme/gone", version="1.0.0"))
+    registry.set_status("io.github.acme/gone", None, "deleted", None)
+    found = registry.latest_records(["io.github.acme/a", "io.github.acme/b", "io.github.acme/gone", "io.github.x/no"])
+    assert {name: record.version for name, record in found.items()} == {
+        "io.github.acme/a": "1.2.0",
+        "io.github.acme/b": "1.0.0",
+    }
+    assert found["io.github.acme/a"] == registry.get_version("io.github.acme/a", "latest")
+    assert registry.latest_records([]) == {}

@@ -266,6 +266,34 @@ def test_another_replicas_new_version_rebuilds_only_the_reads_it_changed(tmp_pat
     assert after["latest"]["server"]["version"] == "2.0.0"
 
 
+def test_a_ranked_search_page_is_rebuilt_from_its_ranking_until_a_write_moves_rankings(tmp_path: Path) -> None:
+    test_client, service = _app_client(tmp_path, read_staleness=0)
+    ranked: list[str] = []
+    search = service.search
+
+    def counted(text: str, **options: Any) -> Any:
+        ranked.append(text)
+        return search(text, **options)
+
+    service.search = counted  # type: ignore[method-assign]
+    described = {"description": "Ranked notes."}
+    service.publish({**_server("io.github.unit/ranked"), **described})
+    path, fresh = "/v0.1/x/io.github.mcpship/search?q=ranked", {"Cache-Control": "no-cache"}
+
+    def shown(client: TestClient) -> list[tuple[str, str]]:
+        hits = client.get(path, headers=fresh).json()["servers"]
+        return [(hit["server"]["name"], hit["server"]["version"]) for hit in hits]
+
+    with test_client as client:
+        assert shown(client) == [("io.github.unit/ranked", "1.0.0")]
+        service.publish({**_server("io.github.unit/ranked", "1.1.0"), **described})  # the same words
+        assert shown(client) == [("io.github.unit/ranked", "1.1.0")]
+        assert ranked == ["ranked"]  # the new version was shown without ranking again
+        service.publish({**_server("io.github.unit/more"), "description": "More ranked notes."})
+        assert [name for name, _ in shown(client)] == ["io.github.unit/ranked", "io.github.unit/more"]
+        assert ranked == ["ranked", "ranked"]
+
+
 def test_objects_alive_after_start_up_are_frozen_out_of_the_cyclic_collector(client: TestClient) -> None:
     assert gc.get_freeze_count() > 0
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
 
 from mcpship.registry.api._cache import EVERYTHING, CacheProbe, Dependency, ReadCache
-from mcpship.registry.records import Changes
+from mcpship.registry.records import Changes, SearchRanking
 
 LIST_KEY = "/v0.1/servers?"
 
@@ -19,6 +20,7 @@ class _Store:
         self.writes: list[str] = []
         self.versions: list[frozenset[str] | None] = []
         """The versions each write touched (``None``: any)."""
+        self.reranks: list[bool] = []
         self.logged_from = 0
         """Log rows before this index were pruned (or never written)."""
         self.reads = 0
@@ -27,9 +29,10 @@ class _Store:
     def value(self) -> int:
         return len(self.writes)
 
-    def write(self, name: str, *versions: str) -> None:
+    def write(self, name: str, *versions: str, reranks: bool = True) -> None:
         self.writes.append(name)
         self.versions.append(frozenset(versions) if versions else None)
+        self.reranks.append(reranks)
 
     def change_counter(self) -> int:
         self.reads += 1
@@ -43,7 +46,7 @@ class _Store:
         for name, versions in zip(self.writes[counter:], self.versions[counter:], strict=True):
             known = touched.get(name, frozenset())
             touched[name] = None if known is None or versions is None else known | versions
-        return Changes(self.value, frozenset(self.writes[counter:]), touched)
+        return Changes(self.value, frozenset(self.writes[counter:]), touched, any(self.reranks[counter:]))
 
 
 def _cache(store: _Store, **options: float) -> ReadCache:
@@ -122,6 +125,31 @@ def test_an_exact_version_survives_writes_that_leave_its_row_alone_but_the_serve
         assert cache.probe(key, None).body is None, key
     store.write(name)  # a change the log cannot pin to versions (a status change of them all)
     assert cache.probe(exact["1.0.0"], None).body is None
+
+
+def test_a_search_ranking_is_reusable_until_a_write_moves_rankings_even_after_its_page_expired(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = _Store()
+    cache = _cache(store, read_staleness=0)
+    ranking = SearchRanking((("io.github.x/a", 2.0), ("io.github.x/b", 1.0)), None, {"total": 2})
+    page = Dependency(lag=30.0)
+    probe = cache.probe("search", None)
+    cache.store(probe, "search", b"page", "/route", depends=page, ranking=ranking)
+    assert cache.ranking("search") is ranking
+    store.write("io.github.x/a", "2.0.0", reranks=False)  # a new latest with the same words
+    assert cache.probe("search", None).body == b"page"  # within its lag
+    clock = time.monotonic() + 31
+    monkeypatch.setattr("mcpship.registry.api._cache.time.monotonic", lambda: clock)
+    assert cache.probe("search", None).body is None  # its lag is over: rebuild it ...
+    assert cache.ranking("search") is ranking  # ... from the ranking, which no write has moved
+    store.write("io.github.x/c", "1.0.0")  # a new document: every ranking may have moved
+    cache.probe("other", None)
+    assert cache.ranking("search") is None
+    probe = cache.probe("search", None)
+    cache.store(probe, "search", b"page 2", "/route", depends=page, ranking=ranking)
+    assert cache.ranking("search") is ranking
+    assert cache.ranking("other") is None  # nothing stored, or stored without a ranking
 
 
 def test_a_list_page_survives_writes_outside_its_name_range_and_a_short_page_only_before_its_cursor() -> None:

@@ -37,7 +37,7 @@ def test_changes_since_names_every_server_written_after_the_counter(registry: Sq
     assert registry.changes_since(middle) == Changes(
         start + 3, names, {"io.github.acme/a": frozenset({"1.0.0"}), "io.github.acme/b": frozenset({"1.0.0"})}
     )
-    assert registry.changes_since(start + 3) == Changes(start + 3, frozenset())
+    assert registry.changes_since(start + 3) == Changes(start + 3, frozenset(), reranked=False)
 
 
 A = "io.github.acme/a"
@@ -99,7 +99,7 @@ def test_a_refused_write_logs_nothing(registry: SqlRegistry) -> None:
     counter = registry.change_counter()
     with pytest.raises(RegistryHTTPError):  # a duplicate version
         registry.publish(server_json(name="io.github.acme/a", version="1.0.0"))
-    assert registry.changes_since(counter) == Changes(counter, frozenset())
+    assert registry.changes_since(counter) == Changes(counter, frozenset(), reranked=False)
 
 
 def test_changes_past_what_the_log_can_name_mean_everything(registry: SqlRegistry) -> None:

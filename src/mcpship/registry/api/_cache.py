@@ -30,7 +30,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from mcpship.registry.records import Changes, RegistryService
+from mcpship.registry.records import Changes, RegistryService, SearchRanking
 
 __all__ = [
     "CACHE_CONTROL",
@@ -55,6 +55,8 @@ DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 _NEVER = float("inf")
 _ENTRY_OVERHEAD = 600
 """Bytes an entry costs beyond its body and key (objects, encoded headers, dict slots), roughly, for the budget."""
+_RANKED_NAME_BYTES = 120
+"""Bytes one (name, rank) of a kept search ranking costs, roughly, for the budget."""
 PROBE_KEY = "mcpship.cache_probe"
 """Scope key: the probe the edge middleware already made for this request (one counter check per request)."""
 
@@ -110,13 +112,23 @@ class Dependency:
 EVERYTHING = Dependency()
 
 
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    epoch: int
+    ranking: SearchRanking
+
+
 class CachedResponse:
     """A stored body with the response headers it is sent with, encoded once (a hit only copies references)."""
 
-    __slots__ = ("body", "depends", "etag", "headers", "not_modified_headers", "route", "size")
+    __slots__ = ("body", "depends", "etag", "headers", "not_modified_headers", "ranking", "route", "size")
 
-    def __init__(self, body: bytes, route: str, etag: str, depends: Dependency, size: int) -> None:
+    def __init__(
+        self, body: bytes, route: str, etag: str, depends: Dependency, size: int, ranking: Ranked | None = None
+    ) -> None:
         self.body = body
+        self.ranking = ranking
+        """What the body's search ranking was, with the ranking epoch it holds for (see :meth:`ReadCache.ranking`)."""
         self.route = route
         """The route template the body was built by (for metrics on the fast path)."""
         self.etag = etag
@@ -168,6 +180,8 @@ class ReadCache:
         self._expiring: dict[str, float] = {}
         """Entries a write made stale but whose ``lag`` lets them be served until this ``time.monotonic()``."""
         self._bytes = 0
+        self._ranking_epoch = 0
+        """Bumped when a change this process learns of may have moved search rankings (``Changes.reranked``)."""
 
     @property
     def read_staleness(self) -> float:
@@ -230,18 +244,36 @@ class ReadCache:
             return cached
         return await run_in_threadpool(functools.partial(self.probe, key, if_none_match, fresh=fresh))
 
-    def store(self, probe: CacheProbe, key: str, body: bytes, route: str, *, depends: Dependency) -> None:
+    def ranking(self, key: str) -> SearchRanking | None:
+        """The search ranking stored with ``key``'s body, even one its lag no longer lets be served, while no
+        write since it was ranked has changed a search document: a rebuild may reuse it with current records."""
+        entry = self._entries.get(key)
+        if entry is None or entry.ranking is None or entry.ranking.epoch != self._ranking_epoch:
+            return None
+        return entry.ranking.ranking
+
+    def store(
+        self,
+        probe: CacheProbe,
+        key: str,
+        body: bytes,
+        route: str,
+        *,
+        depends: Dependency,
+        ranking: SearchRanking | None = None,
+    ) -> None:
         """Keep ``body`` (built after ``probe``, so it shows ``probe.counter``'s data or newer) until a server in
         ``depends`` is written. Dropped if the counter moved since the probe (the body may predate a write whose
-        invalidation already ran)."""
-        size = len(body) + len(key) + _ENTRY_OVERHEAD
+        invalidation already ran). ``ranking``: the search ranking the body shows (see :meth:`ranking`)."""
+        size = len(body) + len(key) + _ENTRY_OVERHEAD + (len(ranking.ranked) * _RANKED_NAME_BYTES if ranking else 0)
         if size > self._max_entry_bytes:
             return
         with self._lock:
             if probe.counter != self._counter:
                 return
             self._discard(key)
-            self._entries[key] = CachedResponse(body, route, probe.etag, depends, size)
+            ranked = Ranked(self._ranking_epoch, ranking) if ranking is not None else None
+            self._entries[key] = CachedResponse(body, route, probe.etag, depends, size, ranked)
             if depends.first == depends.last:
                 self._keys_by_name.setdefault(depends.first, set()).add(key)
             else:
@@ -268,6 +300,8 @@ class ReadCache:
                     self._clear()  # the first read, too many changes to name, or the database went backwards
                 else:  # ``names`` covers (known, counter], which holds (current, counter] as current >= known
                     self._drop(changes, changes.names)
+                    if changes.reranked:
+                        self._ranking_epoch += 1
                 self._counter = changes.counter
             if generation == self._generation and self._staleness > 0:
                 self._fresh_until = started + self._staleness
@@ -316,6 +350,7 @@ class ReadCache:
             self._discard(key)
 
     def _clear(self) -> None:
+        self._ranking_epoch += 1
         self._entries.clear()
         self._keys_by_name.clear()
         self._ranged.clear()

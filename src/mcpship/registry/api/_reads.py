@@ -8,7 +8,7 @@ JSON encoding.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -21,7 +21,7 @@ from mcpship.registry.api._metrics import route_template
 from mcpship.registry.api._params import parse_bool, parse_int, parse_list_query, validation_error
 from mcpship.registry.api._responses import JSON, encode_json
 from mcpship.registry.problems import RegistryHTTPError
-from mcpship.registry.records import SearchPage, records_wire_bytes
+from mcpship.registry.records import SearchPage, SearchRanking, records_wire_bytes
 
 __all__ = ["CACHE_CONTROL", "SEARCH_LAG_SECONDS", "SEARCH_META_KEY", "ReadEndpoints"]
 
@@ -32,15 +32,21 @@ already lets any HTTP cache keep it. A request with ``Cache-Control: no-cache`` 
 _SEARCH_DEPENDS = Dependency(lag=SEARCH_LAG_SECONDS)
 
 
+class Built(NamedTuple):
+    body: bytes
+    depends: Dependency
+    """Which writes make the body stale."""
+    ranking: SearchRanking | None = None
+    """A search page's ranking, kept with the body for the next build to reuse (see ``ReadCache.ranking``)."""
+
+
 class ReadEndpoints:
     def __init__(self, context: ApiContext) -> None:
         self._service = context.service
         self._cache = context.cache
-        self._flights: SingleFlight[tuple[bytes, Dependency]] = SingleFlight()
+        self._flights: SingleFlight[Built] = SingleFlight()
 
-    async def _cached(
-        self, request: Request, build: Callable[[], tuple[bytes, Dependency]], *, quick: bool = False
-    ) -> Response:
+    async def _cached(self, request: Request, build: Callable[[], Built], *, quick: bool = False) -> Response:
         """Answer from the probe the edge middleware made (or make one); only a miss builds the body: in a worker
         thread, shared with concurrent misses of the same key and counter, or right here when ``quick`` (a hop
         costs more than a local lookup of microseconds). ``build`` also says which writes make the body stale."""
@@ -55,30 +61,33 @@ class ReadEndpoints:
         if probe.body is not None:
             return Response(probe.body, headers=headers, media_type=JSON)
         if quick:
-            body, depends = build()
-            self._cache.store(probe, key, body, route_template(scope), depends=depends)
-            return Response(body, headers=headers, media_type=JSON)
+            built = build()
+            self._store(probe, key, route_template(scope), built)
+            return Response(built.body, headers=headers, media_type=JSON)
 
-        async def build_and_store() -> tuple[bytes, Dependency]:
+        async def build_and_store() -> Built:
             built = await run_in_threadpool(build)
-            self._cache.store(probe, key, built[0], route_template(scope), depends=built[1])
+            self._store(probe, key, route_template(scope), built)
             return built
 
-        body, _ = await self._flights.run((key, probe.counter), build_and_store)
-        return Response(body, headers=headers, media_type=JSON)
+        built = await self._flights.run((key, probe.counter), build_and_store)
+        return Response(built.body, headers=headers, media_type=JSON)
+
+    def _store(self, probe: CacheProbe, key: str, route: str, built: Built) -> None:
+        self._cache.store(probe, key, built.body, route, depends=built.depends, ranking=built.ranking)
 
     async def list_servers(self, request: Request) -> Response:
         query = parse_list_query(request.query_params)
 
-        def build() -> tuple[bytes, Dependency]:
+        def build() -> Built:
             page = self._service.list_servers(query)
             if not self._service.orders_names_by_code_point:  # the page's name range cannot be told apart here
-                return page.to_wire_bytes(), EVERYTHING
+                return Built(page.to_wire_bytes(), EVERYTHING)
             # Rows come in (name, version) order after the cursor: a write to a name outside [cursor, last name
             # shown] cannot change a full page; a short page also shows whatever is written after its cursor.
             first = (query.cursor or "").partition(":")[0]
             last = page.servers[-1].name if page.next_cursor is not None else None
-            return page.to_wire_bytes(), Dependency(first, last, contains=(query.search or "").lower())
+            return Built(page.to_wire_bytes(), Dependency(first, last, contains=(query.search or "").lower()))
 
         return await self._cached(request, build)
 
@@ -86,11 +95,11 @@ class ReadEndpoints:
         name = request.path_params["serverName"]
         include_deleted = bool(parse_bool(request.query_params, "include_deleted"))
 
-        def build() -> tuple[bytes, Dependency]:
+        def build() -> Built:
             records = self._service.list_versions(name, include_deleted=include_deleted)
             if not records:
                 raise RegistryHTTPError(404, "Server not found")
-            return records_wire_bytes(records, {"count": len(records)}), Dependency.server(name)
+            return Built(records_wire_bytes(records, {"count": len(records)}), Dependency.server(name))
 
         return await self._cached(request, build, quick=self._service.quick_point_reads)
 
@@ -98,11 +107,11 @@ class ReadEndpoints:
         name, version = request.path_params["serverName"], request.path_params["version"]
         include_deleted = bool(parse_bool(request.query_params, "include_deleted"))
 
-        def build() -> tuple[bytes, Dependency]:
+        def build() -> Built:
             record = self._service.get_version(name, version, include_deleted=include_deleted)
             if record is None:
                 raise RegistryHTTPError(404, "Server not found")
-            return record.to_wire_bytes(), Dependency.server(name, None if version == "latest" else version)
+            return Built(record.to_wire_bytes(), Dependency.server(name, None if version == "latest" else version))
 
         return await self._cached(request, build, quick=self._service.quick_point_reads)
 
@@ -115,11 +124,19 @@ class ReadEndpoints:
         offset = parse_int(params, "offset", default=0, minimum=0, maximum=None)
         registry_type, transport = params.get("registry_type") or None, params.get("transport") or None
 
-        def build() -> tuple[bytes, Dependency]:
-            page = self._service.search(
-                text, limit=limit, offset=offset, registry_type=registry_type, transport=transport
-            )
-            return encode_json(search_page_wire(page)), _SEARCH_DEPENDS  # ranks move with any write
+        key = cache_key(request.scope)
+
+        def build() -> Built:
+            # Ranking is the costly part (every match scored); while no write has changed a search document it
+            # still holds, and only the shown servers' current records are needed. Ranks can move with any
+            # such write, anywhere: the page depends on everything (for at most its lag).
+            ranking = self._cache.ranking(key)
+            page = ranking.page(self._service.latest_records(ranking.names)) if ranking is not None else None
+            if page is None:
+                page = self._service.search(
+                    text, limit=limit, offset=offset, registry_type=registry_type, transport=transport
+                )
+            return Built(encode_json(search_page_wire(page)), _SEARCH_DEPENDS, page.ranking())
 
         return await self._cached(request, build)
 

@@ -49,12 +49,21 @@ class DirectSQL:
         )
         latest = "is_latest = 1" if dialect == "sqlite" else "is_latest"
         self.counter = "SELECT change_counter FROM registry_state"
-        self.changes = f"SELECT name, versions FROM registry_changes WHERE counter > {mark} AND counter <= {mark}"
+        self.changes = (
+            f"SELECT name, versions, reranks FROM registry_changes WHERE counter > {mark} AND counter <= {mark}"
+        )
         self.version = f"SELECT {columns} FROM servers WHERE name = {mark} AND version = {mark}"
         self.latest = f"SELECT {columns} FROM servers WHERE name = {mark} AND {latest}"
         self.versions = f"SELECT {columns} FROM servers WHERE name = {mark}"
         self.not_deleted = " AND status != 'deleted'"
+        self._latest_of = f"SELECT {columns} FROM servers WHERE {latest} AND status != 'deleted' AND name"
         self.versions_order = " ORDER BY published_at DESC, version DESC"
+
+    def latest_of(self, names: list[str]) -> tuple[str, tuple[Any, ...]]:
+        """The statement and parameters selecting the latest non-deleted row of each of ``names``."""
+        if self.dialect == "postgresql":
+            return f"{self._latest_of} = ANY(%s)", (names,)
+        return f"{self._latest_of} IN ({', '.join('?' * len(names))})", tuple(names)
 
     def values(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
         """A row as SQLAlchemy would type it: timestamps timezone-aware UTC (SQLite stores naive UTC text)."""

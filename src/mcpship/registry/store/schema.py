@@ -61,10 +61,12 @@ registry_changes = Table(
     Column("counter", BigInteger, primary_key=True),
     Column("name", String(255), nullable=False),
     Column("versions", Text, nullable=True),
+    Column("reranks", Boolean, nullable=True),
 )
-"""Which server name each change-counter value belongs to (the recent ones only), and which of its versions' own
-rows changed (a JSON array; ``NULL``: any of them, or written before the column existed): replicas' read caches
-drop just those responses instead of everything (``SqlRegistry.changes_since``)."""
+"""Which server name each change-counter value belongs to (the recent ones only), which of its versions' own rows
+changed (a JSON array; ``NULL``: any of them, or written before the column existed) and whether its search
+document changed (``NULL``: unknown, so yes): replicas' read caches drop just those responses instead of
+everything, and reuse search rankings no write has moved (``SqlRegistry.changes_since``)."""
 
 RECORD_COLUMNS = (
     servers.c.name,

@@ -10,7 +10,7 @@ finds ``notes``) and plain substrings of the name, which get a fixed bonus so na
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, astuple, dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Float, column, select, text
@@ -48,9 +48,11 @@ class SearchFilters:
 
 
 class SearchBackend(Protocol):
-    def refresh_name(self, connection: Connection, name: str) -> None:
+    def refresh_name(self, connection: Connection, name: str) -> bool:
         """Re-index ``name`` from its latest non-deleted version (or drop it): call after any write that changed
-        that version's document, which version is latest, or a status."""
+        that version's document, which version is latest, or a status. Returns whether the indexed document
+        changed (its text, filter columns, presence): if not, no search's matches or ranks moved, and the row is
+        left as it was."""
 
     def query(
         self, connection: Connection, text_query: str, *, limit: int, offset: int, filters: SearchFilters
@@ -108,19 +110,32 @@ def _page(ranked: str, named: str, params: dict[str, Any], *, limit: int, offset
 
 
 class _SqliteSearch:
-    def refresh_name(self, connection: Connection, name: str) -> None:
+    def refresh_name(self, connection: Connection, name: str) -> bool:
         latest = connection.execute(
             select(servers.c.value, servers.c.package_types, servers.c.transport_types).where(
                 servers.c.name == name, servers.c.is_latest, servers.c.status != "deleted"
             )
         ).first()
-        doc_id = connection.execute(text("SELECT id FROM search_documents WHERE name = :name"), {"name": name}).scalar()
-        if doc_id is not None:
-            connection.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc_id})
+        indexed = connection.execute(
+            text(
+                "SELECT d.id, d.package_types, d.transport_types, f.name, f.title, f.description, f.tools"
+                " FROM search_documents AS d JOIN search_fts AS f ON f.rowid = d.id WHERE d.name = :name"
+            ),
+            {"name": name},
+        ).first()
         if latest is None:
-            if doc_id is not None:
-                connection.execute(text("DELETE FROM search_documents WHERE id = :id"), {"id": doc_id})
-            return
+            if indexed is None:
+                return False
+            connection.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": indexed.id})
+            connection.execute(text("DELETE FROM search_documents WHERE id = :id"), {"id": indexed.id})
+            return True
+        document = SearchText.of(latest.value)
+        doc_id = None
+        if indexed is not None:
+            if tuple(indexed[1:]) == (latest.package_types, latest.transport_types, *astuple(document)):
+                return False  # a new version with the same words: rewriting the FTS row would only churn the index
+            doc_id = indexed.id
+            connection.execute(text("DELETE FROM search_fts WHERE rowid = :id"), {"id": doc_id})
         filters = {"package_types": latest.package_types, "transport_types": latest.transport_types}
         if doc_id is None:
             doc_id = connection.execute(
@@ -138,14 +153,14 @@ class _SqliteSearch:
                 ),
                 {"id": doc_id, **filters},
             )
-        document = SearchText.of(latest.value)
         connection.execute(
             text(
                 "INSERT INTO search_fts (rowid, name, title, description, tools) "
                 "VALUES (:id, :name, :title, :description, :tools)"
             ),
-            {"id": doc_id, **document.__dict__},
+            {"id": doc_id, **asdict(document)},
         )
+        return True
 
     def query(
         self, connection: Connection, text_query: str, *, limit: int, offset: int, filters: SearchFilters
@@ -203,22 +218,27 @@ class _PostgresSearch:
         " || setweight(to_tsvector('simple', :tools), 'B')"
     )
 
-    def refresh_name(self, connection: Connection, name: str) -> None:
+    def refresh_name(self, connection: Connection, name: str) -> bool:
         latest = connection.execute(
             select(servers.c.value, servers.c.package_types, servers.c.transport_types).where(
                 servers.c.name == name, servers.c.is_latest, servers.c.status != "deleted"
             )
         ).first()
         if latest is None:
-            connection.execute(text("DELETE FROM search_documents WHERE name = :name"), {"name": name})
-            return
+            deleted = text("DELETE FROM search_documents WHERE name = :name RETURNING 1")
+            return connection.execute(deleted, {"name": name}).first() is not None
         document = SearchText.of(latest.value)
-        connection.execute(
+        # The WHERE leaves an identical row alone (no new row version, no GIN churn); RETURNING says whether
+        # anything was written.
+        written = connection.execute(
             text(
-                "INSERT INTO search_documents (name, package_types, transport_types, search_vector)"
+                "INSERT INTO search_documents AS d (name, package_types, transport_types, search_vector)"
                 f" VALUES (:name, :package_types, :transport_types, {self._VECTOR})"
                 " ON CONFLICT (name) DO UPDATE SET package_types = excluded.package_types,"
                 " transport_types = excluded.transport_types, search_vector = excluded.search_vector"
+                " WHERE (d.package_types, d.transport_types, d.search_vector)"
+                " IS DISTINCT FROM (excluded.package_types, excluded.transport_types, excluded.search_vector)"
+                " RETURNING 1"
             ),
             {
                 "name": name,
@@ -229,7 +249,8 @@ class _PostgresSearch:
                 "description": document.description,
                 "tools": document.tools,
             },
-        )
+        ).first()
+        return written is not None
 
     def query(
         self, connection: Connection, text_query: str, *, limit: int, offset: int, filters: SearchFilters

@@ -1,8 +1,9 @@
-"""The change log also names which versions of the server each change touched (per-version cache invalidation).
+"""The change log also names which versions of the server each change touched (per-version cache invalidation)
+and whether it changed the server's search document (rankings of searches stay valid across the other writes).
 
 A new version touches itself and the version it takes isLatest from; an edit touches one version; a status change
-of one version touches it and any version whose isLatest flips. Rows written before this column (``NULL``) mean
-"any version", as before.
+of one version touches it and any version whose isLatest flips. Rows written before these columns (``NULL``) mean
+"any version" and "the search document may have changed", as before.
 
 Revision ID: 0004
 Revises: 0003
@@ -22,8 +23,10 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("registry_changes", sa.Column("versions", sa.Text(), nullable=True))
+    op.add_column("registry_changes", sa.Column("reranks", sa.Boolean(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("registry_changes") as batch:
+        batch.drop_column("reranks")
         batch.drop_column("versions")
