@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from httpx import InvalidURL
 
 from mcpship._exceptions import McpshipError, UsageError
 from mcpship.cli._app import app
@@ -39,6 +40,7 @@ _SERVE_EPILOG = """Examples:
   mcpship registry serve --db sqlite:///registry.db --enable-anonymous-auth
   mcpship registry serve --jwt-key-file jwt.key --admin-token-file admin.txt
   mcpship registry serve --db postgresql+psycopg://reg@db/registry --workers 2
+  mcpship registry serve --ownership-max-publish-mb 64 --ownership-process-concurrency 8
 """
 
 
@@ -76,6 +78,44 @@ def serve(
         list[str] | None,
         typer.Option("--mcpb-host", help="Allow MCPB downloads from HOST[:PORT] or http://HOST:PORT (repeatable)."),
     ] = None,
+    ownership_fetch_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ownership-fetch-host",
+            help="Let proofs also follow redirects/links to HOST[:PORT], *.DOMAIN or http://HOST:PORT (repeatable).",
+        ),
+    ] = None,
+    ownership_max_file_mb: Annotated[
+        float, typer.Option("--ownership-max-file-mb", min=0.001, help="MiB one proof may download (an MCPB bundle).")
+    ] = 100.0,
+    ownership_max_document_mb: Annotated[
+        float,
+        typer.Option("--ownership-max-document-mb", min=0.001, help="MiB of one JSON/HTML/README a proof reads."),
+    ] = 8.0,
+    ownership_max_publish_mb: Annotated[
+        float, typer.Option("--ownership-max-publish-mb", min=0.001, help="MiB all proofs of one publish download.")
+    ] = 256.0,
+    ownership_max_fetches: Annotated[
+        int, typer.Option("--ownership-max-fetches", min=1, help="Requests one publish's proofs make (hops counted).")
+    ] = 64,
+    ownership_max_redirects: Annotated[
+        int, typer.Option("--ownership-max-redirects", min=0, help="Redirects one proof request follows.")
+    ] = 5,
+    ownership_concurrency: Annotated[
+        int, typer.Option("--ownership-concurrency", min=1, help="Proof requests in flight at once per publish.")
+    ] = 4,
+    ownership_process_concurrency: Annotated[
+        int,
+        typer.Option(
+            "--ownership-process-concurrency", min=1, help="Proof requests in flight at once per server process."
+        ),
+    ] = 16,
+    ownership_timeout: Annotated[
+        float, typer.Option("--ownership-timeout", min=0.1, help="Seconds each proof request may wait for the network.")
+    ] = 10.0,
+    ownership_budget: Annotated[
+        float, typer.Option("--ownership-budget", min=0.1, help="Seconds all proofs of one publish may take.")
+    ] = 60.0,
     github_oidc_issuer: Annotated[
         str | None, typer.Option("--github-oidc-issuer", help="OIDC issuer for /auth/github-oidc (GitHub Enterprise).")
     ] = None,
@@ -131,7 +171,17 @@ def serve(
         npm_url=npm_url or defaults.npm_url,
         oci_registries=(*defaults.oci_registries, *(oci_registry or ())),
         oci_insecure=tuple(oci_insecure or ()),
-        mcpb_hosts=(*defaults.mcpb_hosts, *(mcpb_host or ())),
+        mcpb_hosts=_host_entries("--mcpb-host", (*defaults.mcpb_hosts, *(mcpb_host or ()))),
+        fetch_hosts=_host_entries("--ownership-fetch-host", (*defaults.fetch_hosts, *(ownership_fetch_host or ()))),
+        timeout_seconds=ownership_timeout,
+        max_file_bytes=_mib(ownership_max_file_mb),
+        max_document_bytes=_mib(ownership_max_document_mb),
+        max_publish_bytes=_mib(ownership_max_publish_mb),
+        max_fetches=ownership_max_fetches,
+        max_redirects=ownership_max_redirects,
+        max_concurrent_fetches=ownership_concurrency,
+        max_process_fetches=ownership_process_concurrency,
+        publish_budget_seconds=ownership_budget,
     )
     auth_defaults = RegistrySettings(database_url="", jwt_private_key=key)
     settings = RegistrySettings(
@@ -182,6 +232,23 @@ def _open(build_app: Callable[[RegistrySettings], Any], settings: RegistrySettin
             f"{str(error).splitlines()[0]}",
             hint="check --db (sqlite:///path/file.db or postgresql+psycopg://user:password@host/database)",
         ) from error
+
+
+def _mib(count: float) -> int:
+    return int(count * 1024 * 1024)
+
+
+def _host_entries(flag: str, entries: tuple[str, ...]) -> tuple[str, ...]:
+    from mcpship.registry.ownership._hosts import HostRule
+
+    for entry in entries:
+        try:
+            HostRule.parse(entry)
+        except (ValueError, InvalidURL) as error:
+            raise UsageError(
+                f"{flag} {entry!r} is not a host: {error}", hint="write HOST, HOST:PORT, *.DOMAIN or http://HOST:PORT"
+            ) from error
+    return entries
 
 
 def _say(message: str) -> None:

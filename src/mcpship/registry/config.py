@@ -6,10 +6,26 @@ from dataclasses import dataclass, field
 
 from mcpship.server_json.policy import OFFICIAL_BASE_URLS, OFFICIAL_MCPB_HOSTS, OFFICIAL_OCI_REGISTRIES, PackagePolicy
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "OwnershipSettings", "RegistrySettings"]
+__all__ = ["DEFAULT_FETCH_HOSTS", "DEFAULT_HOST", "DEFAULT_PORT", "OwnershipSettings", "RegistrySettings"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+DEFAULT_FETCH_HOSTS = (
+    "objects.githubusercontent.com",  # GitHub release downloads redirect to these
+    "release-assets.githubusercontent.com",
+    "github-releases.githubusercontent.com",
+    "files.pythonhosted.org",  # PyPI's simple index links release files here
+    "auth.docker.io",  # Docker Hub's anonymous token realm
+    "production.cloudflare.docker.com",  # Docker Hub blobs
+    "pkg-containers.githubusercontent.com",  # ghcr.io blobs
+    "*.quay.io",  # quay.io blobs (cdn01.quay.io, ...)
+    "*.data.mcr.microsoft.com",  # mcr.microsoft.com blobs
+    "*.data.azurecr.io",  # Azure Container Registry blobs
+    "*.blob.core.windows.net",
+)
+"""Hosts the public registries' answers send ownership fetches to (redirects, token realms, file links), besides
+the registries themselves. All are run by those registries' operators (or clouds), never by a publisher."""
+_MIB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -29,7 +45,28 @@ class OwnershipSettings:
     oci_insecure: tuple[str, ...] = ()
     """Registries reached over plain HTTP (local test registries)."""
     mcpb_hosts: tuple[str, ...] = OFFICIAL_MCPB_HOSTS
+    fetch_hosts: tuple[str, ...] = DEFAULT_FETCH_HOSTS
+    """Hosts a redirect, a token realm or a file link may lead to, beyond the registries above (HOST[:PORT],
+    ``*.DOMAIN`` or ``http://HOST:PORT``). Every URL of every hop must match; nothing else is ever fetched."""
     timeout_seconds: float = 10.0
+    """Per request (connect, and each read)."""
+    max_file_bytes: int = 100 * _MIB
+    """Largest file one fetch downloads (an MCPB bundle, a wheel): Anthropic's MCPB directory takes 100 MB."""
+    max_document_bytes: int = 8 * _MIB
+    """Largest JSON/HTML/README answer read into memory (npm version, PyPI release, OCI manifest, ...)."""
+    max_publish_bytes: int = 256 * _MIB
+    """Bytes all the fetches of one publish (or edit) may download together."""
+    max_fetches: int = 64
+    """Requests one publish may make, each redirect hop counted."""
+    max_redirects: int = 5
+    """Redirect hops one fetch follows (a GitHub release download takes 1)."""
+    max_concurrent_fetches: int = 4
+    """Requests one publish has in flight at once."""
+    max_process_fetches: int = 16
+    """Requests all publishes of one server process have in flight at once (waiting for one counts against the
+    publish's time budget)."""
+    publish_budget_seconds: float = 60.0
+    """Wall time all the proofs of one publish may take, waits included."""
 
     def package_policy(self) -> PackagePolicy:
         """The same registries as the offline server.json rules see them (``registryBaseUrl``, hosts)."""

@@ -23,16 +23,18 @@ class PythonMetadata:
     """The long description (what PyPI's ``info.description`` will be)."""
 
 
-def read_python_metadata(path: Path) -> PythonMetadata:
+def read_python_metadata(path: Path, *, limit: int | None = None) -> PythonMetadata:
     """Core metadata of a wheel (``*.dist-info/METADATA``) or sdist (``*/PKG-INFO``).
 
-    Raises OSError or ValueError when the file is unreadable or not a Python distribution.
+    Raises OSError or ValueError when the file is unreadable or not a Python distribution. ``limit`` (for files
+    from elsewhere, e.g. a registry's ownership check): the metadata may not inflate beyond ``limit`` bytes, and an
+    sdist is searched only through its first ``_SCAN_MEMBERS`` members and ``_SCAN_BYTES`` uncompressed bytes.
     """
     try:
         if path.name.endswith(".whl"):
-            member, raw = _wheel_metadata(path)
+            member, raw = _wheel_metadata(path, limit)
         elif path.name.endswith(".tar.gz"):
-            member, raw = _sdist_metadata(path)
+            member, raw = _sdist_metadata(path, limit)
         else:
             raise ValueError(f"{path.name} is neither a wheel nor an sdist")
     except (zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
@@ -54,24 +56,37 @@ def _description(message: Message) -> str:
     return message.get("Description", "")
 
 
-def _wheel_metadata(path: Path) -> tuple[str, bytes]:
+def _wheel_metadata(path: Path, limit: int | None) -> tuple[str, bytes]:
     with zipfile.ZipFile(path) as archive:
-        for name in archive.namelist():
-            parts = name.split("/")
+        for info in archive.infolist():
+            parts = info.filename.split("/")
             if len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "METADATA":
-                return name, archive.read(name)
+                with archive.open(info) as handle:  # stops at the declared size (and checks the CRC)
+                    return info.filename, _bounded(handle.read(-1 if limit is None else limit + 1), limit, path)
     raise ValueError(f"{path.name} has no *.dist-info/METADATA")
 
 
-def _sdist_metadata(path: Path) -> tuple[str, bytes]:
+_SCAN_MEMBERS = 10_000
+_SCAN_BYTES = 1 << 30
+
+
+def _sdist_metadata(path: Path, limit: int | None) -> tuple[str, bytes]:
     with tarfile.open(path, "r:gz") as archive:
-        for member in archive.getmembers():
+        for count, member in enumerate(archive):
+            if limit is not None and (count >= _SCAN_MEMBERS or member.offset > _SCAN_BYTES):
+                break
             parts = member.name.split("/")
             if len(parts) == 2 and parts[1] == "PKG-INFO" and member.isfile():
                 handle = archive.extractfile(member)
                 if handle is not None:
-                    return member.name, handle.read()
+                    return member.name, _bounded(handle.read(-1 if limit is None else limit + 1), limit, path)
     raise ValueError(f"{path.name} has no top-level PKG-INFO")
+
+
+def _bounded(raw: bytes, limit: int | None, path: Path) -> bytes:
+    if limit is not None and len(raw) > limit:
+        raise ValueError(f"the metadata in {path.name} is larger than {limit} bytes")
+    return raw
 
 
 def read_npm_manifest(path: Path) -> tuple[str, dict[str, object]]:

@@ -36,7 +36,7 @@ def run_check(
 
 
 def npm_ok(request: httpx.Request) -> httpx.Response:
-    return httpx.Response(200, json={"versions": {"1.0.0": {"mcpName": NAME}}})
+    return httpx.Response(200, json={"name": "good", "version": "1.0.0", "mcpName": NAME})
 
 
 def test_disabled_checks_prove_everything_without_a_request() -> None:
@@ -82,7 +82,7 @@ def test_an_unreachable_registry_becomes_a_message_naming_the_url() -> None:
     [message], _ = run_check([{"registryType": "npm", "identifier": "tiny", "version": "1.0.0"}], refuse)
     assert message == (
         "registry validation failed for package 0 (tiny): cannot fetch the npm package metadata from"
-        " https://registry.npmjs.org/tiny: connection refused"
+        " https://registry.npmjs.org/tiny/1.0.0: connection refused"
     )
 
 
@@ -91,4 +91,4 @@ def test_a_timeout_is_reported_as_such() -> None:
         raise httpx.ReadTimeout("read timed out", request=request)
 
     [message], _ = run_check([{"registryType": "npm", "identifier": "tiny", "version": "1.0.0"}], slow)
-    assert message.endswith("https://registry.npmjs.org/tiny: timed out")
+    assert message.endswith("https://registry.npmjs.org/tiny/1.0.0: timed out")

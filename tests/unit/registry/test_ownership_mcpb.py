@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from pathlib import Path
 
 import httpx
 import pytest
 
 from mcpship.registry.config import OwnershipSettings
-from mcpship.registry.ownership._common import OwnershipError, PackageCheck
 from mcpship.registry.ownership.mcpb import host_allows
-from tests.unit.registry.test_ownership import NAME, run_check
+from tests.unit.registry.test_ownership import run_check
 
 BUNDLE = b"bundle bytes" * 1000
 SHA = hashlib.sha256(BUNDLE).hexdigest()
@@ -46,15 +43,15 @@ def test_a_host_entry_admits_exactly_its_host_port_and_scheme(entry: str, url: s
     assert host_allows(entry, httpx.URL(url)) is allowed
 
 
-def test_a_github_release_download_is_fetched_following_redirects_and_hashed() -> None:
+def test_a_github_release_download_is_fetched_following_its_redirect_to_githubs_asset_host_and_hashed() -> None:
     def handle(request: httpx.Request) -> httpx.Response:
         if request.url.host == "github.com":
-            return httpx.Response(302, headers={"Location": "https://objects.example/signed?x=1"})
+            return httpx.Response(302, headers={"Location": "https://release-assets.githubusercontent.com/s?x=1"})
         return serve(request)
 
     messages, seen = run_check(mcpb(RELEASE), handle)
     assert messages == []
-    assert [r.url.host for r in seen] == ["github.com", "objects.example"]
+    assert [r.url.host for r in seen] == ["github.com", "release-assets.githubusercontent.com"]
 
 
 @pytest.mark.parametrize(
@@ -93,11 +90,6 @@ def test_a_mismatching_hash_names_both_hashes() -> None:
     assert f"fileSha256 {'0' * 64} does not match the file at {RELEASE} (its SHA-256 is {SHA}" in message
 
 
-def test_downloads_stop_at_the_size_limit(tmp_path: Path) -> None:
-    async def go() -> None:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(serve)) as client:
-            check = PackageCheck(0, {}, NAME, OwnershipSettings(), client)
-            await check.download(RELEASE, tmp_path / "big", what="MCPB package", limit=1000)
-
-    with pytest.raises(OwnershipError, match="exceeds 1000 bytes, the most this registry downloads"):
-        asyncio.run(go())
+def test_downloads_stop_at_the_size_limit() -> None:
+    [message], _ = run_check(mcpb(RELEASE), serve, OwnershipSettings(max_file_bytes=1000))
+    assert message.endswith(f"MCPB package at {RELEASE} exceeds 1000 bytes, the most this registry downloads")

@@ -95,19 +95,21 @@ def test_insecure_registries_are_reached_over_http() -> None:
 
 def test_a_bearer_challenge_is_answered_with_an_anonymous_token() -> None:
     def handle(request: httpx.Request) -> httpx.Response:
-        if request.url.host == "auth.example":
+        if request.url.host == "auth.docker.io":
             assert request.url.params["scope"] == "repository:acme/tiny:pull"
             assert request.url.params["service"] == "ghcr.io"
             assert "Authorization" not in request.headers
             return httpx.Response(200, json={"token": "anon-token"})
         if request.headers.get("Authorization") != "Bearer anon-token":
-            challenge = 'Bearer realm="https://auth.example/token",service="ghcr.io",scope="repository:acme/tiny:pull"'
+            challenge = (
+                'Bearer realm="https://auth.docker.io/token",service="ghcr.io",scope="repository:acme/tiny:pull"'
+            )
             return httpx.Response(401, headers={"WWW-Authenticate": challenge})
         return registry().handle_request(request)
 
     messages, seen = run_check(oci("ghcr.io/acme/tiny:1.0.0"), handle)
     assert messages == []
-    assert [r.url.host for r in seen] == ["ghcr.io", "auth.example", "ghcr.io", "ghcr.io"]  # one token, reused
+    assert [r.url.host for r in seen] == ["ghcr.io", "auth.docker.io", "ghcr.io", "ghcr.io"]  # one token, reused
 
 
 def test_a_registry_that_wants_credentials_is_refused_as_not_public() -> None:
@@ -120,19 +122,19 @@ def test_a_registry_that_wants_credentials_is_refused_as_not_public() -> None:
 
 def test_a_refused_anonymous_token_is_reported() -> None:
     def handle(request: httpx.Request) -> httpx.Response:
-        if request.url.host == "auth.example":
+        if request.url.host == "auth.docker.io":
             return httpx.Response(403)
-        return httpx.Response(401, headers={"WWW-Authenticate": 'Bearer realm="https://auth.example/token"'})
+        return httpx.Response(401, headers={"WWW-Authenticate": 'Bearer realm="https://auth.docker.io/token"'})
 
     [message], _ = run_check(oci("ghcr.io/acme/tiny:1.0.0"), handle)
-    assert "anonymous pull refused by https://auth.example/token (status: 403)" in message
+    assert "anonymous pull refused by https://auth.docker.io/token (status: 403)" in message
 
 
 @pytest.mark.parametrize("where", ["manifest", "token"])
 def test_a_rate_limited_registry_skips_the_check_as_upstream_does(where: str) -> None:
     def handle(request: httpx.Request) -> httpx.Response:
-        if where == "token" and request.url.host != "auth.example":
-            return httpx.Response(401, headers={"WWW-Authenticate": 'Bearer realm="https://auth.example/token"'})
+        if where == "token" and request.url.host != "auth.docker.io":
+            return httpx.Response(401, headers={"WWW-Authenticate": 'Bearer realm="https://auth.docker.io/token"'})
         return httpx.Response(429)
 
     assert run_check(oci("ghcr.io/acme/tiny:1.0.0"), handle)[0] == []

@@ -1,9 +1,8 @@
-"""What every per-registry check shares: the package being proven, HTTP with one error vocabulary, bounded
-downloads. A check raises :class:`OwnershipError` with the reason; the dispatcher adds upstream's prefix."""
+"""What every per-registry check shares: the package being proven and the publish's bounded HTTP (one error
+vocabulary). A check raises :class:`OwnershipError` with the reason; the dispatcher adds upstream's prefix."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,11 +10,11 @@ from typing import Any
 
 import httpx
 
-from mcpship.__about__ import __version__
 from mcpship.registry.config import OwnershipSettings
+from mcpship.registry.ownership._fetch import USER_AGENT, Download, Fetcher, OwnershipError
+from mcpship.registry.ownership._hosts import HostRule
 
 __all__ = [
-    "MAX_DOWNLOAD_BYTES",
     "USER_AGENT",
     "Download",
     "OwnershipError",
@@ -24,31 +23,18 @@ __all__ = [
     "same_url",
 ]
 
-USER_AGENT = f"mcpship-registry/{__version__}"
-MAX_DOWNLOAD_BYTES = 512 << 20
-"""Largest file a check downloads (an MCPB bundle, a wheel): beyond it the proof fails rather than fill a disk."""
-
-
-class OwnershipError(Exception):
-    """The package does not prove the server's ownership; ``str(exc)`` is the reason shown to the publisher."""
-
-
-@dataclass(frozen=True)
-class Download:
-    path: Path
-    sha256: str
-    size: int
-
 
 @dataclass(frozen=True)
 class PackageCheck:
-    """One package of the server being published, and how to reach its registry."""
+    """One package of the server being published, how to reach its registry, and the publish's bounded HTTP."""
 
     index: int
     package: Mapping[str, Any]
     server_name: str
     settings: OwnershipSettings
-    client: httpx.AsyncClient
+    fetcher: Fetcher
+    hosts: tuple[HostRule, ...]
+    """Where this package's proof may be fetched from (its registry, plus ``settings.fetch_hosts``)."""
 
     @property
     def identifier(self) -> str:
@@ -78,47 +64,20 @@ class PackageCheck:
             )
         return expected.rstrip("/")
 
-    async def get(self, url: str | httpx.URL, *, what: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
-        """GET with this deployment's timeout and User-Agent; network trouble becomes a failure naming the URL."""
-        try:
-            return await self.client.get(
-                url,
-                headers={"User-Agent": USER_AGENT, **(headers or {})},
-                timeout=self.settings.timeout_seconds,
-                follow_redirects=True,
-            )
-        except httpx.HTTPError as exc:
-            raise OwnershipError(f"cannot fetch {what} from {url}: {_describe(exc)}") from exc
+    async def get(
+        self,
+        url: str | httpx.URL,
+        *,
+        what: str,
+        headers: Mapping[str, str] | None = None,
+        hosts: tuple[HostRule, ...] | None = None,
+    ) -> httpx.Response:
+        """GET a document (bounded; see :class:`Fetcher`); network trouble becomes a failure naming the URL."""
+        return await self.fetcher.document(url, hosts=hosts or self.hosts, what=what, headers=headers)
 
-    async def download(
-        self, url: str | httpx.URL, destination: Path, *, what: str, limit: int = MAX_DOWNLOAD_BYTES
-    ) -> Download:
-        """Stream ``url`` into ``destination`` (at most ``limit`` bytes), hashing as it goes."""
-        headers = {"User-Agent": USER_AGENT}
-        timeout = self.settings.timeout_seconds
-        try:
-            async with self.client.stream(
-                "GET", url, headers=headers, timeout=timeout, follow_redirects=True
-            ) as response:
-                if response.status_code != 200:
-                    status = response.status_code
-                    raise OwnershipError(f"{what} at {url} is not publicly accessible (status: {status})")
-                return await _save(response, destination, limit, f"{what} at {url}")
-        except httpx.HTTPError as exc:
-            raise OwnershipError(f"cannot download {what} from {url}: {_describe(exc)}") from exc
-
-
-async def _save(response: httpx.Response, destination: Path, limit: int, what: str) -> Download:
-    digest = hashlib.sha256()
-    size = 0
-    with destination.open("wb") as sink:
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise OwnershipError(f"{what} exceeds {_size(limit)}, the most this registry downloads")
-            digest.update(chunk)
-            sink.write(chunk)
-    return Download(destination, digest.hexdigest(), size)
+    async def download(self, url: str | httpx.URL, destination: Path | None = None, *, what: str) -> Download:
+        """Stream a file (bounded), hashing as it goes; saved to ``destination`` only when given."""
+        return await self.fetcher.file(url, hosts=self.hosts, what=what, destination=destination)
 
 
 def same_url(left: str, right: str) -> bool:
@@ -136,13 +95,3 @@ def mcp_name_marker_found(text: str, server_name: str) -> bool:
             return True
         start = text.find(marker, start + 1)
     return False
-
-
-def _size(count: int) -> str:
-    return f"{count >> 20} MiB" if count >= 1 << 20 else f"{count} bytes"
-
-
-def _describe(exc: httpx.HTTPError) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
-    return str(exc) or type(exc).__name__

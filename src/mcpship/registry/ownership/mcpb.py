@@ -1,7 +1,8 @@
 """MCPB: the bundle must be downloadable from an accepted host, and its bytes must hash to ``fileSha256``.
 
-Upstream only sends a ``HEAD``; this registry downloads the bundle (streamed, bounded) and verifies the hash,
-so a server.json can never point clients at a file they would refuse. Hosts come from
+Upstream only sends a ``HEAD``; this registry downloads the bundle (streamed, hashed as it arrives, never
+stored, at most ``max_file_bytes``; redirects only to accepted hosts) and verifies the hash, so a server.json can
+never point clients at a file they would refuse. Hosts come from
 ``OwnershipSettings.mcpb_hosts``: ``github.com`` (HTTPS), ``127.0.0.1:18000`` (host and port, HTTPS) or
 ``http://127.0.0.1:18000`` (plain HTTP allowed for that host and port: local test servers).
 """
@@ -9,12 +10,11 @@ so a server.json can never point clients at a file they would refuse. Hosts come
 from __future__ import annotations
 
 import re
-import tempfile
-from pathlib import Path
 
 import httpx
 
 from mcpship.registry.ownership._common import OwnershipError, PackageCheck
+from mcpship.registry.ownership._hosts import HostRule, rules
 
 __all__ = ["check_mcpb", "host_allows"]
 
@@ -30,17 +30,7 @@ _SHA256 = re.compile(r"[a-f0-9]{64}")
 
 def host_allows(entry: str, url: httpx.URL) -> bool:
     """Whether one ``mcpb_hosts`` entry admits ``url`` (HTTPS always; HTTP only when the entry says ``http://``)."""
-    scheme, has_scheme, rest = entry.partition("://")
-    if not has_scheme:
-        scheme, rest = "https", entry
-    allowed = httpx.URL(f"{scheme}://{rest.rstrip('/')}/")
-    if url.host != allowed.host.lower():
-        return False
-    if allowed.port is not None and url.port != allowed.port:
-        return False
-    if allowed.port is None and url.port is not None:
-        return False
-    return url.scheme == "https" or (url.scheme == "http" and scheme == "http")
+    return HostRule.parse(entry).allows(url)
 
 
 async def check_mcpb(check: PackageCheck) -> None:
@@ -50,7 +40,7 @@ async def check_mcpb(check: PackageCheck) -> None:
     except httpx.InvalidURL as exc:
         raise OwnershipError(f"invalid MCPB package URL: {exc}") from exc
     hosts = check.settings.mcpb_hosts
-    if url.scheme not in ("http", "https") or not any(host_allows(entry, url) for entry in hosts):
+    if not any(rule.allows(url) for rule in rules(hosts)):
         raise OwnershipError(
             f"MCPB package URL must be an https download from an accepted host ({', '.join(hosts)}): {identifier}"
         )
@@ -60,8 +50,7 @@ async def check_mcpb(check: PackageCheck) -> None:
     declared = str(check.package.get("fileSha256") or "")
     if not _SHA256.fullmatch(declared):
         raise OwnershipError("MCPB packages need fileSha256: the lowercase hex SHA-256 of the bundle")
-    with tempfile.TemporaryDirectory(prefix="mcpship-ownership-") as folder:
-        download = await check.download(url, Path(folder) / "bundle.mcpb", what="MCPB package")
+    download = await check.download(url, what="MCPB package")  # hashed as it streams, never stored
     if download.sha256 != declared:
         raise OwnershipError(
             f"fileSha256 {declared} does not match the file at {identifier} (its SHA-256 is {download.sha256},"

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+import httpx
+
+from mcpship._untrusted_json import loads_untrusted
 from mcpship.registry.ownership._common import OwnershipError, PackageCheck
 
 __all__ = ["check_npm", "packument_url"]
@@ -15,21 +18,23 @@ def packument_url(registry: str, package: str) -> str:
     return f"{registry.rstrip('/')}/{quote(package, safe='@')}"
 
 
+_JSON = {"Accept": "application/json"}
+
+
 async def check_npm(check: PackageCheck) -> None:
     registry = check.require_base_url("npm", check.settings.npm_url)
     version = check.require_version("npm")
-    url = packument_url(registry, check.identifier)
-    # The full document: the abbreviated one (application/vnd.npm.install-v1+json) drops custom fields like mcpName.
-    response = await check.get(url, what="the npm package metadata", headers={"Accept": "application/json"})
+    package = packument_url(registry, check.identifier)
+    # As upstream: the one version's manifest (``/<name>/<version>``), full (mcpName is a custom field), not the
+    # whole package document, which grows with every version ever published.
+    response = await check.get(f"{package}/{quote(version, safe='')}", what="the npm package metadata", headers=_JSON)
     if response.status_code == 404:
-        raise OwnershipError(f"NPM package '{check.identifier}' not found on {registry} (status: 404)")
+        await _explain_missing(check, package, registry, version)
     if response.status_code != 200:
-        raise OwnershipError(f"NPM package '{check.identifier}': {url} answered status {response.status_code}")
-    try:
-        document = response.json()
-    except ValueError:
-        document = None
-    manifest = _version_manifest(document, check.identifier, version)
+        raise OwnershipError(f"NPM package '{check.identifier}': {package} answered status {response.status_code}")
+    manifest = _json(response)
+    if manifest is None or not isinstance(manifest.get("version"), str):
+        raise OwnershipError(f"NPM package '{check.identifier}': the registry's answer is not an npm version manifest")
     declared = manifest.get("mcpName")
     name = check.server_name
     if not declared:
@@ -44,15 +49,23 @@ async def check_npm(check: PackageCheck) -> None:
         )
 
 
-def _version_manifest(document: Any, package: str, version: str) -> dict[str, Any]:
-    versions = document.get("versions") if isinstance(document, dict) else None
-    if not isinstance(versions, dict):
-        raise OwnershipError(f"NPM package '{package}': the registry's answer is not an npm package document")
-    manifest = versions.get(version)
-    if not isinstance(manifest, dict):
-        latest = document.get("dist-tags", {}).get("latest") if isinstance(document, dict) else None
-        found = f" (latest is {latest})" if isinstance(latest, str) else ""
-        raise OwnershipError(
-            f"NPM package '{package}' has no version {version}{found}; publish it before publishing the server"
-        )
-    return manifest
+async def _explain_missing(check: PackageCheck, package: str, registry: str, version: str) -> None:
+    """An unknown package, or a version never published: ``/<name>/latest`` (the dist-tag) tells them apart."""
+    latest = await check.get(f"{package}/latest", what="the npm package metadata", headers=_JSON)
+    manifest = _json(latest) if latest.status_code == 200 else None
+    if manifest is None:
+        raise OwnershipError(f"NPM package '{check.identifier}' not found on {registry} (status: 404)")
+    found = manifest.get("version")
+    latest_note = f" (latest is {found})" if isinstance(found, str) else ""
+    raise OwnershipError(
+        f"NPM package '{check.identifier}' has no version {version}{latest_note}; publish it before publishing the"
+        " server"
+    )
+
+
+def _json(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        document = loads_untrusted(response.content)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None

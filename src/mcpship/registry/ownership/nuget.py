@@ -8,9 +8,11 @@ and a release without README apart, so the publisher learns which one it is.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
+from mcpship._untrusted_json import loads_untrusted
 from mcpship.registry.ownership._common import OwnershipError, PackageCheck, mcp_name_marker_found
 
 __all__ = ["NUGET_URL", "check_nuget"]
@@ -29,7 +31,10 @@ async def check_nuget(check: PackageCheck) -> None:
     template = resources.get(_README)
     if template is None:
         raise OwnershipError(f"the NuGet feed {service_index} offers no README resource ({_README})")
-    readme_url = template.replace("{lower_id}", package_id).replace("{lower_version}", version)
+    # The ID and version are the publisher's text: one path segment each, whatever they hold.
+    readme_url = template.replace("{lower_id}", quote(package_id, safe="")).replace(
+        "{lower_version}", quote(version, safe="")
+    )
     response = await check.get(readme_url, what="the NuGet package README")
     if response.status_code == 404:
         await _explain_missing_readme(check, resources.get(_BASE_ADDRESS), package_id, version)
@@ -50,10 +55,12 @@ async def _resources(check: PackageCheck, service_index: str) -> dict[str, str]:
     if response.status_code != 200:
         raise OwnershipError(f"the NuGet service index {service_index} answered status {response.status_code}")
     try:
-        document: Any = response.json()
+        document: Any = loads_untrusted(response.content)
     except ValueError as exc:
         raise OwnershipError(f"the NuGet service index {service_index} is not JSON") from exc
-    entries = document.get("resources", []) if isinstance(document, dict) else []
+    entries = document.get("resources") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise OwnershipError(f"the NuGet service index {service_index} lists no resources")
     return {
         str(entry["@type"]): str(entry["@id"])
         for entry in entries
@@ -64,7 +71,7 @@ async def _resources(check: PackageCheck, service_index: str) -> dict[str, str]:
 async def _explain_missing_readme(check: PackageCheck, base_address: str | None, package_id: str, version: str) -> None:
     identifier = check.identifier
     if base_address is not None:
-        url = f"{base_address.rstrip('/')}/{package_id}/index.json"
+        url = f"{base_address.rstrip('/')}/{quote(package_id, safe='')}/index.json"
         response = await check.get(url, what="the NuGet package versions")
         if response.status_code == 404:
             raise OwnershipError(f"NuGet package '{identifier}' not found")
@@ -78,7 +85,7 @@ async def _explain_missing_readme(check: PackageCheck, base_address: str | None,
 
 def _listed_versions(response: httpx.Response) -> list[str]:
     try:
-        document: Any = response.json()
+        document: Any = loads_untrusted(response.content)
     except ValueError:
         return []
     versions = document.get("versions") if isinstance(document, dict) else None

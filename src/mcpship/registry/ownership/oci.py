@@ -16,7 +16,9 @@ from typing import Any
 
 import httpx
 
+from mcpship._untrusted_json import loads_untrusted
 from mcpship.registry.ownership._common import OwnershipError, PackageCheck
+from mcpship.registry.ownership._hosts import HostRule
 
 __all__ = ["MCP_NAME_LABEL", "ImageReference", "check_oci", "parse_reference"]
 
@@ -37,7 +39,9 @@ _REFERENCE = re.compile(
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?"
 )
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
-_MAX_DOCUMENT_BYTES = 4 << 20
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
+"""What the API accepts in a ``/blobs/`` or ``/manifests/`` path segment, and nothing else (the digests come from
+documents the publisher pushed)."""
 
 
 @dataclass(frozen=True)
@@ -105,15 +109,17 @@ class _ImagePuller:
     def __init__(self, check: PackageCheck, image: ImageReference) -> None:
         self._check = check
         self._image = image
-        scheme = "http" if image.registry in check.settings.oci_insecure else "https"
-        self._base = f"{scheme}://{image.api_host}/v2/{image.repository}"
+        insecure = image.registry in check.settings.oci_insecure
+        self._base = f"{'http' if insecure else 'https'}://{image.api_host}/v2/{image.repository}"
+        # The image's registry itself, plus the CDNs and token realms of ``fetch_hosts`` (auth.docker.io, ...).
+        self._hosts = (HostRule.parse(f"{'http://' if insecure else ''}{image.api_host}"), *check.hosts)
         self._token: str | None = None
 
     async def labels(self) -> dict[str, str]:
         manifest = await self._manifest(self._image.reference)
         config_digest = manifest.get("config", {}).get("digest") if isinstance(manifest.get("config"), dict) else None
-        if not isinstance(config_digest, str):
-            raise OwnershipError(f"OCI image '{self._check.identifier}': its manifest names no config blob")
+        if not isinstance(config_digest, str) or not _DIGEST.fullmatch(config_digest):
+            raise OwnershipError(f"OCI image '{self._check.identifier}': its manifest names no config blob digest")
         response = await self._get(f"{self._base}/blobs/{config_digest}", "the image config", accept="*/*")
         content = response.content
         algorithm, _, expected = config_digest.partition(":")
@@ -124,21 +130,23 @@ class _ImagePuller:
         labels = inner.get("Labels") if isinstance(inner, dict) else None
         return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
 
-    async def _manifest(self, reference: str) -> dict[str, Any]:
+    async def _manifest(self, reference: str, *, in_index: bool = False) -> dict[str, Any]:
         response = await self._get(f"{self._base}/manifests/{reference}", "the image manifest", accept=_ACCEPT)
         if reference.startswith("sha256:") and "sha256:" + hashlib.sha256(response.content).hexdigest() != reference:
             raise OwnershipError(f"OCI image '{self._check.identifier}': the manifest does not match {reference}")
         document = _json_object(response, "the image manifest")
         media_type = document.get("mediaType") or response.headers.get("content-type", "").split(";")[0]
         if media_type in _INDEX_TYPES or "manifests" in document:
-            return await self._manifest(_platform_digest(document, self._check.identifier))
+            if in_index:
+                raise OwnershipError(f"OCI image '{self._check.identifier}': its index points at another index")
+            return await self._manifest(_platform_digest(document, self._check.identifier), in_index=True)
         return document
 
     async def _get(self, url: str, what: str, *, accept: str) -> httpx.Response:
-        response = await self._check.get(url, what=what, headers=self._headers(accept))
+        response = await self._check.get(url, what=what, headers=self._headers(accept), hosts=self._hosts)
         if response.status_code == 401 and self._token is None:
             self._token = await self._anonymous_token(response)
-            response = await self._check.get(url, what=what, headers=self._headers(accept))
+            response = await self._check.get(url, what=what, headers=self._headers(accept), hosts=self._hosts)
         if response.status_code == 429:
             raise _RateLimitedError
         if response.status_code in (401, 403):
@@ -150,8 +158,6 @@ class _ImagePuller:
             raise OwnershipError(f"OCI image '{self._check.identifier}' not found: {what} is missing (status: 404)")
         if response.status_code != 200:
             raise OwnershipError(f"OCI image '{self._check.identifier}': {url} answered status {response.status_code}")
-        if len(response.content) > _MAX_DOCUMENT_BYTES:
-            raise OwnershipError(f"OCI image '{self._check.identifier}': {what} is implausibly large")
         return response
 
     def _headers(self, accept: str) -> dict[str, str]:
@@ -171,8 +177,12 @@ class _ImagePuller:
         query = {"scope": params.get("scope", f"repository:{self._image.repository}:pull")}
         if "service" in params:
             query["service"] = params["service"]
-        url = httpx.URL(params["realm"]).copy_merge_params(query)
-        response = await self._check.get(url, what="an anonymous pull token")
+        try:
+            url = httpx.URL(params["realm"]).copy_merge_params(query)
+        except httpx.InvalidURL as exc:
+            what = f"OCI image '{self._check.identifier}'"
+            raise OwnershipError(f"{what}: its registry names an invalid token realm") from exc
+        response = await self._check.get(url, what="an anonymous pull token", hosts=self._hosts)
         if response.status_code == 429:
             raise _RateLimitedError
         if response.status_code != 200:
@@ -189,21 +199,27 @@ class _ImagePuller:
 
 def _platform_digest(index: dict[str, Any], identifier: str) -> str:
     """The ``linux/amd64`` image of a multi-platform index (the platform the registry's users run most)."""
-    entries = [entry for entry in index.get("manifests", []) if isinstance(entry, dict)]
+    listed = index.get("manifests")
+    entries = [entry for entry in listed if isinstance(entry, dict)] if isinstance(listed, list) else []
     platforms = []
     for entry in entries:
-        platform = entry.get("platform") or {}
+        platform = entry.get("platform")
+        platform = platform if isinstance(platform, dict) else {}
+        digest = entry.get("digest")
         if platform.get("os") == "linux" and platform.get("architecture") == "amd64":
-            return str(entry.get("digest"))
+            if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+                raise OwnershipError(f"OCI image '{identifier}': its linux/amd64 entry has no valid digest")
+            return digest
         platforms.append(f"{platform.get('os')}/{platform.get('architecture')}")
     raise OwnershipError(
-        f"OCI image '{identifier}' has no linux/amd64 image (platforms: {', '.join(platforms) or 'none'})"
+        f"OCI image '{identifier}' has no linux/amd64 image (platforms: {', '.join(platforms[:10]) or 'none'}"
+        f"{', ...' if len(platforms) > 10 else ''})"
     )
 
 
 def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
     try:
-        document = response.json()
+        document = loads_untrusted(response.content)
     except ValueError as exc:
         raise OwnershipError(f"{what} from {response.url} is not JSON") from exc
     if not isinstance(document, dict):

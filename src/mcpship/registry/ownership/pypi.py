@@ -7,6 +7,7 @@ the release (a wheel if there is one), download it, and read the long descriptio
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,6 +24,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from mcpship._untrusted_json import loads_untrusted
 from mcpship.registry.ownership._common import OwnershipError, PackageCheck, mcp_name_marker_found
 from mcpship.server_json._artifact_files import read_python_metadata
 
@@ -54,7 +56,7 @@ async def _json_api_description(check: PackageCheck, index: str, version: str) -
     if response.status_code != 200:
         return None  # PyPI's 404 for a missing release is confirmed (with a better message) by the simple index
     try:
-        document = response.json()
+        document = loads_untrusted(response.content)
     except ValueError:
         return None
     info = document.get("info") if isinstance(document, dict) else None
@@ -72,7 +74,10 @@ async def _simple_index_description(check: PackageCheck, index: str, version: st
         raise OwnershipError(f"PyPI package '{check.identifier}' not found on {index} (status: 404)")
     if response.status_code != 200:
         raise OwnershipError(f"PyPI package '{check.identifier}': {url} answered status {response.status_code}")
-    files = _index_files(response)
+    try:
+        files = _index_files(response)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise OwnershipError(f"PyPI package '{check.identifier}': {url} is not a simple index page: {exc}") from exc
     releases = _release_files(files, project)
     wanted = _parse_version(version)
     chosen = releases.get(wanted) if wanted is not None else None
@@ -85,11 +90,13 @@ async def _simple_index_description(check: PackageCheck, index: str, version: st
     file_url, expected_sha256 = chosen[0]
     with tempfile.TemporaryDirectory(prefix="mcpship-ownership-") as folder:
         filename = httpx.URL(file_url).path.rsplit("/", 1)[-1]
-        download = await check.download(file_url, Path(folder) / filename, what="the release file")
+        path = Path(folder) / filename
+        download = await check.download(file_url, path, what="the release file")
         if expected_sha256 and download.sha256 != expected_sha256.lower():
             raise OwnershipError(f"{file_url} does not match the sha256 the index lists for it")
-        try:
-            return read_python_metadata(download.path).description
+        try:  # a thread: inflating even bounded metadata must not stall the event loop
+            limit = check.settings.max_document_bytes
+            return (await asyncio.to_thread(read_python_metadata, path, limit=limit)).description
         except (OSError, ValueError) as exc:
             raise OwnershipError(f"cannot read the metadata of {filename}: {exc}") from exc
 
@@ -98,7 +105,9 @@ def _index_files(response: httpx.Response) -> list[tuple[str, str]]:
     """``(filename, absolute URL with its #fragment)`` of every file a simple index page lists (PEP 691 or 503)."""
     base = response.url
     if response.headers.get("content-type", "").startswith("application/vnd.pypi.simple.v1+json"):
-        document: Any = response.json()
+        document: Any = loads_untrusted(response.content)
+        if not isinstance(document, dict) or not isinstance(document.get("files", []), list):
+            raise ValueError("no list of files")
         return [
             (str(item["filename"]), _with_hash(str(base.join(str(item["url"]))), item.get("hashes") or {}))
             for item in document.get("files", [])
@@ -113,8 +122,8 @@ def _index_files(response: httpx.Response) -> list[tuple[str, str]]:
     return files
 
 
-def _with_hash(url: str, hashes: dict[str, Any]) -> str:
-    sha256 = hashes.get("sha256")
+def _with_hash(url: str, hashes: object) -> str:
+    sha256 = hashes.get("sha256") if isinstance(hashes, dict) else None
     return f"{url.split('#', 1)[0]}#sha256={sha256}" if isinstance(sha256, str) else url
 
 
