@@ -122,8 +122,8 @@ class Fetcher:
             raise OwnershipError(f"cannot {verb} {what}: {url} is not a valid URL") from exc
         sent = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **(headers or {})}
         for hop in range(self._settings.max_redirects + 1):
-            self._admit(current, hosts, what, url, first=hop == 0)
             async with self._publish_slots, self._process_slots:
+                self._admit(current, hosts, what, url, first=hop == 0)  # with a slot: the counts are current
                 try:
                     request = self._client.build_request(
                         "GET", current, headers=sent, timeout=self._settings.timeout_seconds
