@@ -44,6 +44,8 @@ class Answer:
 class HostileServer:
     url: str
     answers: dict[str, Answer] = field(default_factory=dict)
+    routes: dict[str, Callable[[str], Answer]] = field(default_factory=dict)
+    """Answers made per request from the whole path (query included), for paths not in ``answers``."""
     requests: list[str] = field(default_factory=list)
     bytes_sent: int = 0
     sent_by_path: dict[str, int] = field(default_factory=dict)
@@ -62,7 +64,8 @@ class HostileServer:
 def _handler(server: HostileServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            answer = server.answers.get(self.path.split("?", 1)[0])
+            route = self.path.split("?", 1)[0]
+            answer = server.answers.get(route) or (server.routes[route](self.path) if route in server.routes else None)
             with server._lock:
                 server.requests.append(self.path)
                 server.in_flight += 1

@@ -24,11 +24,13 @@ from urllib.parse import quote
 import httpx
 
 from mcpship.__about__ import __version__
+from mcpship._bounded_body import BodyTooLargeError, read_bounded
 from mcpship._exceptions import PublishError
 from mcpship.channels.mcp_registry_tokens import DEFAULT_REGISTRY, RegistryToken, TokenStore, normalize_registry_url
 
 __all__ = [
     "ANONYMOUS_NAMESPACE",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_REGISTRY",
     "LOGIN_METHODS",
     "SEARCH_EXTENSION",
@@ -37,6 +39,7 @@ __all__ = [
     "RegistryClient",
     "RegistryRequestError",
     "RegistryToken",
+    "ResponseTooLargeError",
     "SearchResult",
     "TokenStore",
     "ValidationIssue",
@@ -59,6 +62,8 @@ _EXCHANGE_PATHS: dict[LoginMethod, str] = {
     "dns": "/auth/dns",
     "http": "/auth/http",
 }
+DEFAULT_MAX_RESPONSE_BYTES = 16 << 20
+_BODY_FRAMING = ("content-encoding", "content-length", "transfer-encoding")
 _PREFIXES = ("/v0.1", "/v0")
 _OFFICIAL = "io.modelcontextprotocol.registry/official"
 
@@ -79,6 +84,14 @@ class RegistryRequestError(PublishError):
         self.status = status
         self.detail = detail
         self.errors = errors
+
+
+class ResponseTooLargeError(RegistryRequestError):
+    """An answer went past ``RegistryClient.max_response_bytes``; ``limit`` is that cap."""
+
+    def __init__(self, message: str, *, hint: str | None = None, limit: int) -> None:
+        super().__init__(message, hint=hint)
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -124,6 +137,8 @@ class RegistryClient:
     registry: str
     client: httpx.Client | None = None
     timeout: float = 30.0
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    """The largest answer read (a page of 100 servers is far smaller); past it the request fails."""
     _owned: bool = field(default=False, init=False, repr=False)
     _prefix: str | None = field(default=None, init=False, repr=False)
 
@@ -159,17 +174,40 @@ class RegistryClient:
         return response
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request; the answer's body is read whole but never past ``max_response_bytes`` (a registry is
+        someone else's server), and gzip is inflated in bounded pieces."""
         assert self.client is not None
-        headers = {"User-Agent": f"mcpship/{__version__}", "Accept": "application/json", **kwargs.pop("headers", {})}
+        headers = {
+            "User-Agent": f"mcpship/{__version__}",
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip",
+            **kwargs.pop("headers", {}),
+        }
         if method == "GET":  # a read right after a publish must see it: skip every cache on the way (§ Caching)
             headers.setdefault("Cache-Control", "no-cache")
         try:
-            return self.client.request(method, self.registry + path, headers=headers, **kwargs)
+            request = self.client.build_request(method, self.registry + path, headers=headers, **kwargs)
+            response = self.client.send(request, stream=True)
+            try:
+                body = read_bounded(response, self.max_response_bytes)
+            finally:
+                response.close()
         except httpx.HTTPError as error:
             raise RegistryRequestError(
                 f"could not reach the registry {self.registry}: {error}",
                 hint="check the URL (--registry) and your network, then try again",
             ) from error
+        except BodyTooLargeError as error:
+            raise ResponseTooLargeError(
+                f"{self.registry} answered {method} {path} with more than {_mib(self.max_response_bytes)}; stopped"
+                " reading there",
+                hint="is this an MCP registry? its answers are never that large",
+                limit=self.max_response_bytes,
+            ) from error
+        except ValueError as error:
+            raise RegistryRequestError(f"{self.registry} answered {method} {path} unreadably: {error}") from error
+        kept = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _BODY_FRAMING]
+        return httpx.Response(response.status_code, headers=kept, content=body, request=response.request)
 
     # -- auth ----------------------------------------------------------------------------------------------
 
@@ -281,14 +319,23 @@ class RegistryClient:
         return _json_object(response, self.registry)
 
     def iter_pages(self, **params: Any) -> Iterator[dict[str, Any]]:
-        """Every page of ``GET /servers``, following ``metadata.nextCursor`` (sent URL-encoded)."""
+        """Every page of ``GET /servers``, following ``metadata.nextCursor`` (sent URL-encoded); a cursor seen
+        before ends the walk with an error rather than a loop."""
         cursor = params.pop("cursor", None)
+        seen: set[str] = set()
         while True:
             page = self.list_servers(cursor=cursor, **params)
             yield page
-            cursor = (page.get("metadata") or {}).get("nextCursor")
+            metadata = page.get("metadata")
+            cursor = metadata.get("nextCursor") if isinstance(metadata, dict) else None
             if not cursor or not page.get("servers"):
                 return
+            if str(cursor) in seen:
+                raise RegistryRequestError(
+                    f"{self.registry} answered nextCursor {str(cursor)[:80]!r} a second time; its pagination loops",
+                    hint="the registry's pagination is broken; tell its operators",
+                )
+            seen.add(str(cursor))
 
     def list_versions(self, name: str, *, include_deleted: bool = True) -> list[dict[str, Any]]:
         """Every version of ``name`` (deleted ones too by default); empty when the registry has none."""
@@ -331,6 +378,10 @@ def _local_issues(server: Mapping[str, Any], source: str) -> list[ValidationIssu
     ]
 
 
+def _mib(count: int) -> str:
+    return f"{count / (1 << 20):g} MiB"
+
+
 def _param(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -355,7 +406,7 @@ def _next(body: Mapping[str, Any]) -> str | None:
 def _json_object(response: httpx.Response, registry: str) -> dict[str, Any]:
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested beyond what Python's parser recurses into
         body = None
     if not isinstance(body, dict):
         raise RegistryRequestError(
@@ -371,7 +422,7 @@ def _problem(response: httpx.Response) -> tuple[str, tuple[str, ...]]:
     """``detail`` and ``errors[].message`` of a problem+json body (or ``{"error": ...}``, or the text)."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return response.text.strip()[:500], ()
     if not isinstance(body, dict):
         return str(body)[:500], ()

@@ -33,7 +33,7 @@ _EPILOG = """Examples:
   mcpship registry mirror --from https://registry.lan --db postgresql+psycopg://reg@/registry
 
 Run it again (e.g. hourly from cron) to fetch only what changed since the last run; a run that was
-stopped continues at the page where it stopped.
+stopped (or that reached --max-pages) continues at the page where it stopped.
 """
 
 
@@ -48,16 +48,45 @@ def mirror(
         Path | None,
         typer.Option("--state", help="Checkpoint file (default: <db file>.mirror-state.json next to SQLite)."),
     ] = None,
+    max_pages: Annotated[
+        int, typer.Option("--max-pages", min=1, help="Pages one run reads at most; the next run continues.")
+    ] = 10_000,
+    max_page_mb: Annotated[
+        float, typer.Option("--max-page-mb", min=0.01, help="MiB one answer of the source may take.")
+    ] = 16.0,
+    pypi_url: Annotated[
+        str | None, typer.Option("--pypi-url", help="PyPI index this registry accepts (as `serve --pypi-url`).")
+    ] = None,
+    npm_url: Annotated[
+        str | None, typer.Option("--npm-url", help="npm registry this registry accepts (as `serve --npm-url`).")
+    ] = None,
+    oci_registry: Annotated[
+        list[str] | None, typer.Option("--oci-registry", help="Also accept OCI packages from HOST (repeatable).")
+    ] = None,
+    mcpb_host: Annotated[
+        list[str] | None, typer.Option("--mcpb-host", help="Also accept MCPB downloads from HOST (repeatable).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Copy every server version of another MCP registry, with its own dates, status and isLatest."""
+    """Copy every server version of another MCP registry, with its own dates, status and isLatest.
+
+    Each version must pass the server.json rules a publish here must pass (with the package registries given
+    as to `serve`); the others are skipped and listed."""
     try:
+        from mcpship.registry.config import OwnershipSettings
         from mcpship.registry.mirror import MirrorStateFile, mirror_registry, state_file_for
         from mcpship.registry.service import SqlRegistry, default_database_url
     except ImportError as error:
         hint = "install the service's dependencies: pip install 'mcpship[registry]'"
         raise McpshipError(f"`mcpship registry mirror` cannot start: {error}", hint=hint) from error
 
+    defaults = OwnershipSettings()
+    policy = OwnershipSettings(
+        pypi_url=pypi_url or defaults.pypi_url,
+        npm_url=npm_url or defaults.npm_url,
+        oci_registries=(*defaults.oci_registries, *(oci_registry or ())),
+        mcpb_hosts=(*defaults.mcpb_hosts, *(mcpb_host or ())),
+    ).package_policy()
     database_url = db or default_database_url()
     checkpoints = MirrorStateFile(state or state_file_for(database_url))
     source = normalize_registry_url(source)
@@ -67,7 +96,15 @@ def mirror(
         _progress(as_json) as update,
     ):
         report = mirror_registry(
-            source, service, client=client, state=checkpoints, page_size=limit_per_page, progress=update
+            source,
+            service,
+            client=client,
+            state=checkpoints,
+            page_size=limit_per_page,
+            progress=update,
+            max_pages=max_pages,
+            max_page_bytes=int(max_page_mb * 1024 * 1024),
+            policy=policy,
         )
     if as_json:
         print_json(report.to_json())
@@ -75,8 +112,12 @@ def mirror(
     typer.echo(
         f"mirrored {report.source}: {report.changed} version(s) changed of {report.seen} read in {report.pages} page(s)"
     )
+    for note in report.notes:
+        typer.echo(f"warning: {note}", err=True)
     for reason in report.skipped:
         typer.echo(f"warning: skipped {reason}", err=True)
+    for row in report.clamped:
+        typer.echo(f"warning: future timestamps of {row}", err=True)
 
 
 @contextmanager

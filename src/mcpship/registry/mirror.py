@@ -17,29 +17,44 @@ flag *gained* that way (the latest version deleted, an older one latest again) i
 ``updated_since``: the page shows the name with no ``isLatest`` row. So for every such name the mirror
 re-reads ``/servers/{name}/versions`` and imports each version again. mcpship's own registry dates these
 flips, so against it this costs a request per affected name and changes nothing.
+
+The source is someone else's server, so a run is bounded: each answer at most ``max_page_bytes`` and
+``page_size`` entries, at most ``max_pages`` pages, and a cursor seen twice stops the run (both with a
+:class:`~mcpship.channels.mcp_registry.RegistryRequestError` naming the source, the pages read and the flag).
+Each entry must be storable JSON (finite numbers, Unicode text, nested at most :data:`MAX_ENTRY_DEPTH`) and pass
+the same server.json rules as a publish (:func:`~mcpship.server_json.validate_server_json`, with this registry's
+package policy); otherwise it is skipped with the reason. Ownership is not proven again: the source did that, and
+re-proving every package of a registry would be the amplifier the publish limits exist to prevent.
+
+Time comes from the source too. A timestamp later than this machine's clock plus :data:`MAX_CLOCK_SKEW` is stored
+clamped to that moment (the row is kept and listed in ``MirrorReport.clamped``), so the checkpoint, which is the
+newest stored ``updatedAt``, can never run ahead of real time and make later runs miss rows; a saved checkpoint from
+the future (written before this rule) is dropped and the run reads everything again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
-from pathlib import Path
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
-import platformdirs
 
-from mcpship._atomic import write_text_atomic
 from mcpship._exceptions import McpshipError, UsageError
-from mcpship.channels.mcp_registry import RegistryClient, RegistryRequestError
+from mcpship._untrusted_json import hostile_content
+from mcpship.channels.mcp_registry import RegistryClient, RegistryRequestError, ResponseTooLargeError
+from mcpship.registry.mirror_state import MirrorCheckpoint, MirrorState, MirrorStateFile, state_file_for
 from mcpship.registry.problems import RegistryHTTPError
-from mcpship.registry.records import OFFICIAL_META_KEY, OfficialMeta, RegistryService, Status
+from mcpship.registry.records import OFFICIAL_META_KEY, OfficialMeta, RegistryService, Status, format_timestamp
+from mcpship.server_json import PackagePolicy, validate_server_json
 
 __all__ = [
+    "DEFAULT_MAX_PAGES",
+    "DEFAULT_MAX_PAGE_BYTES",
     "DEFAULT_PAGE_SIZE",
+    "MAX_CLOCK_SKEW",
+    "MAX_ENTRY_DEPTH",
     "MirrorCheckpoint",
     "MirrorProgress",
     "MirrorReport",
@@ -52,72 +67,18 @@ __all__ = [
 
 DEFAULT_PAGE_SIZE = 100
 """The API's maximum ``limit``: fewest round trips."""
+DEFAULT_MAX_PAGES = 10_000
+"""Pages one run reads at most (a million rows at 100 a page); a longer run stops and the next one continues."""
+DEFAULT_MAX_PAGE_BYTES = 16 << 20
+"""The largest answer read (a page of 100 typical servers is a few hundred KiB)."""
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+"""How far ahead of this machine's clock a source's timestamps may be before they are clamped."""
+MAX_ENTRY_DEPTH = 64
+"""Nesting of one entry (``{"server": ..., "_meta": ...}``); a real server.json needs about 10 levels."""
+MAX_VERSIONS = 10_000
+"""Versions one name may list (upstream's own cap per name)."""
+_MAX_CURSOR = 4096
 _STATUSES: frozenset[str] = frozenset({"active", "deprecated", "deleted"})
-
-
-@dataclass(frozen=True)
-class MirrorCheckpoint:
-    """Where a pass over one source stands; saved after every committed page."""
-
-    since: str | None = None
-    """The ``updated_since`` of the current pass (the source's own timestamp text; None: everything)."""
-    cursor: str | None = None
-    """The next page of the current pass; None once the pass is complete."""
-    high_water: str | None = None
-    """The newest ``updatedAt`` seen; the next pass starts after it."""
-
-
-class MirrorState(Protocol):
-    """Where checkpoints live (a JSON file next to the database; a store may offer a table instead)."""
-
-    def load(self, source: str) -> MirrorCheckpoint: ...
-
-    def save(self, source: str, checkpoint: MirrorCheckpoint) -> None: ...
-
-
-@dataclass(frozen=True)
-class MirrorStateFile:
-    """Checkpoints of every source in one JSON file: ``{"sources": {url: {"since", "cursor", "highWater"}}}``."""
-
-    path: Path
-
-    def load(self, source: str) -> MirrorCheckpoint:
-        entry = self._read().get(source)
-        if not isinstance(entry, dict):
-            return MirrorCheckpoint()
-        return MirrorCheckpoint(
-            since=_text_or_none(entry.get("since")),
-            cursor=_text_or_none(entry.get("cursor")),
-            high_water=_text_or_none(entry.get("highWater")),
-        )
-
-    def save(self, source: str, checkpoint: MirrorCheckpoint) -> None:
-        sources = self._read()
-        sources[source] = {"since": checkpoint.since, "cursor": checkpoint.cursor, "highWater": checkpoint.high_water}
-        write_text_atomic(self.path, json.dumps({"sources": sources}, indent=2, sort_keys=True) + "\n")
-
-    def _read(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as error:
-            raise UsageError(
-                f"cannot read the mirror state {self.path}: {error}",
-                hint="delete it to mirror everything again (nothing is lost: unchanged rows are skipped)",
-            ) from error
-        sources = data.get("sources") if isinstance(data, dict) else None
-        return dict(sources) if isinstance(sources, dict) else {}
-
-
-def state_file_for(database_url: str) -> Path:
-    """``<db file>.mirror-state.json`` for SQLite; for a server database, a file per URL in the user data dir."""
-    prefix = "sqlite:///"
-    if database_url.startswith(prefix) and database_url[len(prefix) :] not in ("", ":memory:"):
-        database = Path(database_url[len(prefix) :])
-        return database.with_name(database.name + ".mirror-state.json")
-    digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
-    return Path(platformdirs.user_data_dir("mcpship")) / "mirror-state" / f"{digest}.json"
 
 
 @dataclass(frozen=True)
@@ -143,6 +104,10 @@ class MirrorReport:
     """Names whose versions were re-read to catch isLatest flips the source did not date."""
     skipped: list[str] = field(default_factory=list)
     """Rows this registry refused to store, each with the reason."""
+    clamped: list[str] = field(default_factory=list)
+    """Rows stored with timestamps from the future clamped to this machine's clock plus :data:`MAX_CLOCK_SKEW`."""
+    notes: list[str] = field(default_factory=list)
+    """Anything else the operator should know (a checkpoint from the future that was dropped)."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -178,48 +143,72 @@ def mirror_registry(
     state: MirrorState,
     page_size: int = DEFAULT_PAGE_SIZE,
     progress: Callable[[MirrorProgress], None] | None = None,
+    max_pages: int = DEFAULT_MAX_PAGES,
+    max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
+    policy: PackagePolicy | None = None,
+    now: Callable[[], datetime] | None = None,
 ) -> MirrorReport:
     """Bring ``service`` up to date with the registry at ``source_url``; ``client`` carries the HTTP (its
-    timeouts, proxies, or a ``MockTransport``); ``progress`` hears after every stored page."""
+    timeouts, proxies, or a ``MockTransport``); ``progress`` hears after every stored page. ``policy``: the
+    package registries this registry accepts (default: the official ones), as a publish here would check them;
+    ``now``: this machine's clock (tests pass their own)."""
     if not 1 <= page_size <= 100:
         raise UsageError(f"page size {page_size} is outside 1..100", hint="the registry API serves 1 to 100 per page")
-    with RegistryClient(source_url, client=client) as registry:
-        return _mirror(registry, service, state, page_size, progress)
+    limits = _Limits(page_size, max_pages, max_page_bytes)
+    clock = now or (lambda: datetime.now(UTC))
+    with RegistryClient(source_url, client=client, max_response_bytes=max_page_bytes) as registry:
+        return _mirror(registry, service, state, limits, progress, policy or PackagePolicy(), clock)
+
+
+@dataclass(frozen=True)
+class _Limits:
+    page_size: int
+    max_pages: int
+    max_page_bytes: int
 
 
 def _mirror(
     client: RegistryClient,
     service: RegistryService,
     state: MirrorState,
-    page_size: int,
+    limits: _Limits,
     progress: Callable[[MirrorProgress], None] | None,
+    policy: PackagePolicy,
+    clock: Callable[[], datetime],
 ) -> MirrorReport:
     source = client.registry
+    latest_allowed = clock() + MAX_CLOCK_SKEW
+    run = _Run(service, source, policy, latest_allowed)
     checkpoint = state.load(source)
+    if _from_the_future(checkpoint, latest_allowed):
+        run.notes.append(
+            f"the saved checkpoint ({_shown(checkpoint.high_water or checkpoint.since)}) is later than this machine's"
+            " clock: it was dropped and this run reads everything again (only rows that differ are written)"
+        )
+        checkpoint = MirrorCheckpoint()
     if checkpoint.cursor is None:  # a new pass, after the last one's newest row
         checkpoint = MirrorCheckpoint(since=checkpoint.high_water, cursor=None, high_water=checkpoint.high_water)
-    params: dict[str, Any] = {"limit": page_size}
+    params: dict[str, Any] = {"limit": limits.page_size}
     if checkpoint.since:
         params["updated_since"] = checkpoint.since
     else:
         params["include_deleted"] = True
-    run = _Run(service)
     cursor = checkpoint.cursor
+    cursors_seen = {cursor} if cursor else set()
     while True:
-        page = client.list_servers(cursor=cursor, **params)
-        entries = [entry for entry in page.get("servers") or [] if isinstance(entry, dict)]
+        entries, cursor = _page(client, cursor, params, limits, run.pages)
         run.import_page(entries)
         for name in _names_without_latest(entries):
             run.refetched += 1
-            run.import_entries(client.list_versions(name, include_deleted=True))
-        metadata = page.get("metadata")
-        next_cursor = metadata.get("nextCursor") if isinstance(metadata, dict) and entries else None
-        if next_cursor and next_cursor == cursor:
+            run.import_versions(client, name)
+        if cursor is not None and cursor in cursors_seen:
             raise RegistryRequestError(
-                f"{source} answered cursor {cursor!r} with the same nextCursor; stopping instead of looping",
-                hint="the source registry's pagination is broken; tell its operators",
+                f"{source} answered nextCursor {_shown(cursor)!r} a second time, after {run.pages + 1} page(s): its"
+                " pagination loops, so the mirror stopped",
+                hint="the rows read so far are stored; the source's pagination is broken: tell its operators",
             )
-        cursor = str(next_cursor) if next_cursor else None
+        if cursor is not None:
+            cursors_seen.add(cursor)
         checkpoint = replace(checkpoint, cursor=cursor, high_water=_newest(checkpoint.high_water, run.newest))
         state.save(source, checkpoint)
         run.pages += 1
@@ -227,6 +216,13 @@ def _mirror(
             progress(MirrorProgress(run.pages, run.seen, run.changed))
         if cursor is None:
             break
+        if run.pages >= limits.max_pages:
+            raise RegistryRequestError(
+                f"{source} still had more pages after {run.pages} page(s), the most one run reads (--max-pages"
+                f" {limits.max_pages}); the mirror stopped there",
+                hint="the rows read so far are stored and the next run continues where this one stopped; raise"
+                " --max-pages if the source really is that large, else its pagination never ends: tell its operators",
+            )
     return MirrorReport(
         source=source,
         pages=run.pages,
@@ -236,40 +232,145 @@ def _mirror(
         updated_since=checkpoint.high_water,
         refetched=run.refetched,
         skipped=run.skipped,
+        clamped=run.clamped,
+        notes=run.notes,
     )
+
+
+def _page(
+    client: RegistryClient, cursor: str | None, params: Mapping[str, Any], limits: _Limits, pages: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One list page's entries and the next page's cursor (None at the end: an empty page ends the pass whatever
+    its metadata says), refused whole when it breaks the page bounds (it is not a registry's answer)."""
+    source = client.registry
+    try:
+        page = client.list_servers(cursor=cursor, **params)
+    except ResponseTooLargeError as error:
+        raise RegistryRequestError(
+            f"{source} answered page {pages + 1} with more than {limits.max_page_bytes / (1 << 20):g} MiB; the mirror"
+            " stopped reading there",
+            hint=f"lower --limit-per-page (now {limits.page_size}) or raise --max-page-mb (now"
+            f" {limits.max_page_bytes / (1 << 20):g}); the rows read so far are stored",
+        ) from error
+    servers = page.get("servers") or []
+    if not isinstance(servers, list) or len(servers) > limits.page_size:
+        count = len(servers) if isinstance(servers, list) else "no list of"
+        raise RegistryRequestError(
+            f"{source} answered page {pages + 1} with {count} servers for limit={limits.page_size}; the mirror"
+            " stopped there",
+            hint="the source does not follow the registry API; tell its operators",
+        )
+    entries = [entry for entry in servers if isinstance(entry, dict)]
+    metadata = page.get("metadata")
+    found = metadata.get("nextCursor") if isinstance(metadata, dict) and entries else None
+    if not found:
+        return entries, None
+    if not isinstance(found, str) or len(found) > _MAX_CURSOR:
+        raise RegistryRequestError(
+            f"{source} answered page {pages + 1} with a nextCursor that is not a string of at most {_MAX_CURSOR}"
+            " characters; the mirror stopped there",
+            hint="the source does not follow the registry API; tell its operators",
+        )
+    return entries, found
 
 
 @dataclass
 class _Run:
     service: RegistryService
+    source: str
+    policy: PackagePolicy
+    latest_allowed: datetime
     pages: int = 0
     seen: int = 0
     changed: int = 0
     refetched: int = 0
     newest: str | None = None
     skipped: list[str] = field(default_factory=list)
+    clamped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def import_page(self, entries: list[dict[str, Any]]) -> None:
         self.seen += len(entries)
         self.import_entries(entries)
+
+    def import_versions(self, client: RegistryClient, name: str) -> None:
+        try:
+            versions = client.list_versions(name, include_deleted=True)
+        except ResponseTooLargeError:
+            self.skipped.append(f"{_shown(name)}: its versions list is larger than the page limit (--max-page-mb)")
+            return
+        if len(versions) > MAX_VERSIONS:
+            self.skipped.append(f"{_shown(name)}: the source lists more than {MAX_VERSIONS} versions of it")
+            return
+        self.import_entries(versions)
 
     def import_entries(self, entries: list[dict[str, Any]]) -> None:
         for entry in entries:
             server = entry.get("server")
             meta = entry.get("_meta")
             official_wire = meta.get(OFFICIAL_META_KEY) if isinstance(meta, dict) else None
-            label = f"{server.get('name')} {server.get('version')}" if isinstance(server, dict) else "an entry"
+            label = (
+                f"{_shown(server.get('name'))} {_shown(server.get('version'))}"
+                if isinstance(server, dict)
+                else "an entry"
+            )
             if not isinstance(server, dict) or not isinstance(official_wire, dict):
                 self.skipped.append(f"{label}: no server or no official _meta")
                 continue
+            refusal = hostile_content(entry, max_depth=MAX_ENTRY_DEPTH) or self._rule_errors(server, label)
+            if refusal is not None:
+                self.skipped.append(f"{label}: {_shown(refusal, 500)}")
+                continue
             try:
                 official = official_from_wire(official_wire)
-                changed = self.service.import_record(server, official)
+                kept = _clamped(official, self.latest_allowed)
+                changed = self.service.import_record(server, kept)
             except (ValueError, RegistryHTTPError, McpshipError) as error:
-                self.skipped.append(f"{label}: {_reason(error)}")
+                self.skipped.append(f"{label}: {_shown(_reason(error), 500)}")
                 continue
+            updated = official_wire.get("updatedAt")
+            if kept != official:
+                self.clamped.append(f"{label}: timestamps after {format_timestamp(self.latest_allowed)} clamped to it")
+                updated = format_timestamp(kept.updated_at)
             self.changed += changed
-            self.newest = _newest(self.newest, official_wire.get("updatedAt"))
+            self.newest = _newest(self.newest, updated)
+
+    def _rule_errors(self, server: dict[str, Any], label: str) -> str | None:
+        """What a publish here would refuse in ``server`` (422), as one line, or None."""
+        problems = validate_server_json(server, source=f"{self.source} {label}", policy=self.policy)
+        errors = [f"{p.path}: {p.message}" for p in problems if p.severity == "error"]
+        if not errors:
+            return None
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        return "refused by the server.json rules a publish must pass: " + "; ".join(errors[:3]) + more
+
+
+def _clamped(official: OfficialMeta, latest: datetime) -> OfficialMeta:
+    return replace(
+        official,
+        published_at=min(official.published_at, latest),
+        updated_at=min(official.updated_at, latest),
+        status_changed_at=min(official.status_changed_at, latest),
+    )
+
+
+def _from_the_future(checkpoint: MirrorCheckpoint, latest: datetime) -> bool:
+    for text in (checkpoint.since, checkpoint.high_water):
+        if text is None:
+            continue
+        try:
+            if _parse(text) > latest:
+                return True
+        except ValueError:
+            return True  # unreadable: as untrustworthy
+    return False
+
+
+def _shown(value: object, limit: int = 200) -> str:
+    """Text from the source, fit for a terminal line: control characters escaped, length bounded."""
+    text = str(value)
+    shown = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text[:limit])
+    return shown + ("…" if len(text) > limit else "")
 
 
 def _reason(error: Exception) -> str:
@@ -321,7 +422,3 @@ def _status(value: str) -> Status:
     if value == "deleted":
         return "deleted"
     return "active"
-
-
-def _text_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None

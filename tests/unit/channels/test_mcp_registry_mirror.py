@@ -21,6 +21,7 @@ from mcpship.registry.mirror import (
 from mcpship.registry.records import OFFICIAL_META_KEY, OfficialMeta, RegistryService
 
 SOURCE = "https://source.test"
+SCHEMA = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
 
 
 def entry(name: str, version: str, updated: str, *, latest: bool = False, status: str = "active") -> dict[str, Any]:
@@ -31,7 +32,8 @@ def entry(name: str, version: str, updated: str, *, latest: bool = False, status
         "updatedAt": updated,
         "isLatest": latest,
     }
-    return {"server": {"name": name, "version": version}, "_meta": {OFFICIAL_META_KEY: official}}
+    server = {"$schema": SCHEMA, "name": name, "description": "A server.", "version": version}
+    return {"server": server, "_meta": {OFFICIAL_META_KEY: official}}
 
 
 @dataclass
@@ -61,7 +63,7 @@ def run(
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         if request.url.path.endswith("/versions"):
-            name = request.url.raw_path.decode().split("/")[3]  # still escaped: a%2Fx
+            name = request.url.raw_path.decode().split("/")[3]  # still escaped: io.a%2Fxx
             return httpx.Response(200, json={"servers": (versions or {}).get(name, [])})
         return httpx.Response(200, json=pages[request.url.params.get("cursor")])
 
@@ -76,16 +78,16 @@ def test_a_first_pass_reads_everything_then_the_next_asks_only_for_newer_rows(tm
     seen: list[httpx.Request] = []
     pages: dict[str | None, dict[str, Any]] = {
         None: {
-            "servers": [entry("a/x", "1", "2026-01-02T00:00:00.123456789Z", latest=True)],
-            "metadata": {"nextCursor": "a/x:1"},
+            "servers": [entry("io.a/xx", "1", "2026-01-02T00:00:00.123456789Z", latest=True)],
+            "metadata": {"nextCursor": "io.a/xx:1"},
         },
-        "a/x:1": {"servers": [entry("b/y", "1", "2026-01-03T00:00:00Z", latest=True)], "metadata": {}},
+        "io.a/xx:1": {"servers": [entry("io.b/yy", "1", "2026-01-03T00:00:00Z", latest=True)], "metadata": {}},
     }
 
     first = run(pages, store, state, seen)
 
     assert dict(seen[0].url.params) == {"limit": "2", "include_deleted": "true"}
-    assert b"cursor=a%2Fx%3A1" in seen[1].url.query
+    assert b"cursor=io.a%2Fxx%3A1" in seen[1].url.query
     assert (first["pages"], first["seen"], first["changed"], first["cursor"]) == (2, 2, 2, None)
     assert first["updatedSince"] == "2026-01-03T00:00:00Z"
     assert state.load(SOURCE) == MirrorCheckpoint(None, None, "2026-01-03T00:00:00Z")
@@ -101,29 +103,32 @@ def test_a_name_without_a_latest_row_on_the_page_has_its_versions_read_again(tmp
     seen: list[httpx.Request] = []
     page = {
         "servers": [
-            entry("a/x", "2", "2026-01-05T00:00:00Z", status="deleted"),  # its latest moved, undated, to 1
-            entry("b/y", "1", "2026-01-05T00:00:00Z", latest=True),
+            entry("io.a/xx", "2", "2026-01-05T00:00:00Z", status="deleted"),  # its latest moved, undated, to 1
+            entry("io.b/yy", "1", "2026-01-05T00:00:00Z", latest=True),
         ]
     }
     versions = {
-        "a%2Fx": [
-            entry("a/x", "2", "2026-01-05T00:00:00Z", status="deleted"),
-            entry("a/x", "1", "2026-01-01T00:00:00Z", latest=True),
+        "io.a%2Fxx": [
+            entry("io.a/xx", "2", "2026-01-05T00:00:00Z", status="deleted"),
+            entry("io.a/xx", "1", "2026-01-01T00:00:00Z", latest=True),
         ]
     }
 
     report = run({None: page}, store, MirrorStateFile(tmp_path / "s.json"), seen, versions)
 
-    assert [request.url.raw_path for request in seen[1:]] == [b"/v0.1/servers/a%2Fx/versions?include_deleted=true"]
+    assert [request.url.raw_path for request in seen[1:]] == [b"/v0.1/servers/io.a%2Fxx/versions?include_deleted=true"]
     assert report["refetched"] == 1
-    assert store.rows[("a/x", "1")].is_latest
+    assert store.rows[("io.a/xx", "1")].is_latest
     assert report["changed"] == 3
 
 
 def test_the_checkpoint_after_each_page_lets_a_stopped_run_resume(tmp_path: Path) -> None:
     state = MirrorStateFile(tmp_path / "s.json")
     store = FakeStore()
-    first_page = {"servers": [entry("a/x", "1", "2026-01-02T00:00:00Z", latest=True)], "metadata": {"nextCursor": "c"}}
+    first_page = {
+        "servers": [entry("io.a/xx", "1", "2026-01-02T00:00:00Z", latest=True)],
+        "metadata": {"nextCursor": "c"},
+    }
 
     def failing(request: httpx.Request) -> httpx.Response:
         if request.url.params.get("cursor") == "c":
@@ -135,7 +140,7 @@ def test_the_checkpoint_after_each_page_lets_a_stopped_run_resume(tmp_path: Path
     assert state.load(SOURCE) == MirrorCheckpoint(None, "c", "2026-01-02T00:00:00Z")
 
     seen: list[httpx.Request] = []
-    last = {"servers": [entry("b/y", "1", "2026-01-03T00:00:00Z", latest=True)], "metadata": {}}
+    last = {"servers": [entry("io.b/yy", "1", "2026-01-03T00:00:00Z", latest=True)], "metadata": {}}
     report = run({"c": last}, store, state, seen)
     assert seen[0].url.params["cursor"] == "c"
     assert "updated_since" not in seen[0].url.params  # the interrupted pass goes on with its own query
@@ -144,15 +149,15 @@ def test_the_checkpoint_after_each_page_lets_a_stopped_run_resume(tmp_path: Path
 
 
 def test_a_source_that_repeats_its_cursor_is_stopped(tmp_path: Path) -> None:
-    loop = {"servers": [entry("a/x", "1", "2026-01-02T00:00:00Z", latest=True)], "metadata": {"nextCursor": "same"}}
-    with pytest.raises(RegistryRequestError, match="same nextCursor"):
+    loop = {"servers": [entry("io.a/xx", "1", "2026-01-02T00:00:00Z", latest=True)], "metadata": {"nextCursor": "same"}}
+    with pytest.raises(RegistryRequestError, match="answered nextCursor 'same' a second time, after 2 page"):
         run({None: loop, "same": loop}, FakeStore(), MirrorStateFile(tmp_path / "s.json"), [])
 
 
 def test_rows_without_official_meta_are_skipped_with_a_reason(tmp_path: Path) -> None:
-    page = {"servers": [{"server": {"name": "a/x", "version": "1"}}, entry("b/y", "1", "2026-01-02T00:00:00Z")]}
+    page = {"servers": [{"server": {"name": "io.a/xx", "version": "1"}}, entry("io.b/yy", "1", "2026-01-02T00:00:00Z")]}
     report = run({None: page}, FakeStore(), MirrorStateFile(tmp_path / "s.json"), [])
-    assert report["skipped"] == ["a/x 1: no server or no official _meta"]
+    assert report["skipped"] == ["io.a/xx 1: no server or no official _meta"]
     assert report["changed"] == 1
 
 

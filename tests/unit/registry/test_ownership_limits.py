@@ -185,7 +185,7 @@ def test_an_encoding_that_was_not_asked_for_is_refused() -> None:
         return httpx.Response(200, content=body(), headers={"Content-Encoding": "br"})
 
     [message] = run_async_check([mcpb()], brotli)
-    assert "came with Content-Encoding 'br', which this registry does not read" in message
+    assert f"MCPB package at {RELEASE}: the answer came with Content-Encoding 'br', which was not asked for" in message
     assert asked == ["identity"]
 
 

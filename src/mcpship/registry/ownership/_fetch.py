@@ -3,9 +3,9 @@
 - **Where.** Redirects are followed by hand: each hop's URL is checked against the check's host rules (scheme,
   host, port, no credentials) *before* it is requested, so a refused host is never contacted and nothing about
   it can leak into an error. ``Authorization`` is dropped when a hop changes origin.
-- **How much.** A body is streamed and counted as it arrives (decompressed in bounded pieces if a server
-  compresses anyway): a document stops at ``max_document_bytes``, a file at ``max_file_bytes``, the whole publish
-  at ``max_publish_bytes``. A file is hashed as it streams and written to disk only when the caller needs it.
+- **How much.** A body is streamed and counted as it arrives (inflated in bounded pieces if a server compresses
+  anyway: :mod:`mcpship._bounded_body`): a document stops at ``max_document_bytes``, a file at ``max_file_bytes``,
+  the publish at ``max_publish_bytes``. A file is hashed as it streams and written to disk only when needed.
 - **How often.** ``max_fetches`` requests per publish (hops included), ``max_concurrent_fetches`` at once per
   publish, ``max_process_fetches`` at once per server process. The publish's time budget is enforced by the
   dispatcher around all of this.
@@ -16,8 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import weakref
-import zlib
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 import httpx
 
 from mcpship.__about__ import __version__
+from mcpship._bounded_body import inflater, raw_encoding
 from mcpship.registry.config import OwnershipSettings
 from mcpship.registry.ownership._hosts import HostRule
 
@@ -32,7 +32,6 @@ __all__ = ["USER_AGENT", "Download", "Fetcher", "OwnershipError", "process_slots
 
 USER_AGENT = f"mcpship-registry/{__version__}"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_PIECE = 64 * 1024
 _DROPPED_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
 
 
@@ -190,14 +189,15 @@ class Fetcher:
                 raise self._publish_bytes_spent()
             take(piece)
 
-        # A response built with its content loaded (``httpx.MockTransport``) has that content decoded already.
-        encoding = "identity" if response.is_stream_consumed else response.headers.get("content-encoding", "identity")
-        decode = _decoder(encoding, what)
-        async for chunk in _raw_chunks(response):
-            for piece in decode(chunk):
+        try:
+            inflate = inflater(raw_encoding(response))
+            async for chunk in _raw_chunks(response):
+                for piece in inflate(chunk):
+                    count(piece)
+            for piece in inflate(None):
                 count(piece)
-        for piece in decode(None):
-            count(piece)
+        except ValueError as exc:
+            raise OwnershipError(f"{what}: {exc}") from exc
         return size
 
 
@@ -215,32 +215,6 @@ def _join(base: httpx.URL, location: str, what: str, given: str | httpx.URL) -> 
         return base.join(location)
     except httpx.InvalidURL as exc:
         raise OwnershipError(f"{what} at {given} redirects to an invalid URL") from exc
-
-
-def _decoder(encoding: str, what: str) -> Callable[[bytes | None], Iterator[bytes]]:
-    """Pieces of at most 64 KiB out of each raw chunk (None: the end), so a compression bomb is cut at the cap
-    instead of being inflated whole. Only identity is asked for; gzip and deflate are still understood."""
-    encoding = encoding.strip().lower()
-    if encoding in ("", "identity"):
-        return lambda chunk: iter((chunk,) if chunk else ())
-    if encoding not in ("gzip", "x-gzip", "deflate"):
-        raise OwnershipError(f"{what} came with Content-Encoding {encoding!r}, which this registry does not read")
-    inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header, detected
-
-    def decode(chunk: bytes | None) -> Iterator[bytes]:
-        try:
-            if chunk is None:
-                while piece := inflater.flush(_PIECE):
-                    yield piece
-                return
-            data = chunk
-            while data:
-                yield inflater.decompress(data, _PIECE)
-                data = inflater.unconsumed_tail
-        except zlib.error as exc:
-            raise OwnershipError(f"{what} is not valid {encoding} data") from exc
-
-    return decode
 
 
 def _size(count: int) -> str:

@@ -1,0 +1,133 @@
+"""``mcpship registry mirror`` from a real HTTP source that misbehaves on purpose: pages without end, a cursor that
+comes back, a page of a gigabyte, timestamps from the future. Each run ends (exit 11 with the reason, or 0),
+with its memory measured, and what it stored can be served."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from mcpship.registry.mirror import MirrorStateFile, state_file_for
+from mcpship.registry.records import OFFICIAL_META_KEY
+from mcpship.registry.service import SqlRegistry
+from tests.conftest import mcpship_executable
+from tests.registry_support.hostile_http import Answer, HostileServer, running_hostile_server, zeros
+
+pytestmark = pytest.mark.timeout(120)
+
+SCHEMA = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
+PEAK_RSS_LIMIT = 300 << 20
+_MEASURED = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=100)
+sys.stdout.write(done.stdout)
+sys.stderr.write(done.stderr)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024, file=sys.stderr)
+sys.exit(done.returncode)
+"""
+
+
+def entry(name: str, updated: str = "2026-01-01T00:00:00Z") -> dict[str, Any]:
+    server = {"$schema": SCHEMA, "name": name, "description": "A server.", "version": "1.0.0"}
+    official = {"status": "active", "publishedAt": "2026-01-01T00:00:00Z", "updatedAt": updated, "isLatest": True}
+    return {"server": server, "_meta": {OFFICIAL_META_KEY: official}}
+
+
+def page(servers: list[dict[str, Any]], cursor: str | None) -> Answer:
+    body = json.dumps({"servers": servers, "metadata": {"count": len(servers), "nextCursor": cursor}}).encode()
+    return Answer(headers={"Content-Type": "application/json"}, body=lambda: [body])
+
+
+def cursor_of(path: str) -> int:
+    return int(parse_qs(urlsplit(path).query).get("cursor", ["0"])[0])
+
+
+@pytest.fixture
+def source() -> Iterator[HostileServer]:
+    with running_hostile_server() as server:
+        yield server
+
+
+def run_mirror(source: HostileServer, database: str, *flags: str) -> tuple[int, str, str, int]:
+    """The CLI in a child (through a tiny parent that reports the child's peak RSS): code, stdout, stderr, bytes."""
+    command = [mcpship_executable(), "registry", "mirror", "--from", source.url, "--db", database, *flags]
+    done = subprocess.run([sys.executable, "-c", _MEASURED, *command], capture_output=True, text=True, timeout=110)
+    *stderr, peak = done.stderr.rstrip("\n").split("\n")
+    return done.returncode, done.stdout, "\n".join(stderr), int(peak)
+
+
+def test_a_source_with_endless_new_cursors_stops_at_the_page_cap(source: HostileServer, tmp_path: Path) -> None:
+    source.routes["/v0.1/servers"] = lambda path: page(
+        [entry(f"com.example/endless-{cursor_of(path)}")], str(cursor_of(path) + 1)
+    )
+    database = f"sqlite:///{tmp_path / 'm.db'}"
+
+    code, _, stderr, peak = run_mirror(source, database, "--max-pages", "25")
+
+    assert code == 11, stderr
+    assert (
+        f"error: {source.url} still had more pages after 25 page(s), the most one run reads (--max-pages 25); the"
+        " mirror stopped there"
+    ) in stderr
+    assert "raise --max-pages" in stderr
+    assert "Traceback" not in stderr
+    assert len(source.requests) == 25
+    assert MirrorStateFile(state_file_for(database)).load(source.url).cursor == "25"
+    assert peak < PEAK_RSS_LIMIT
+
+
+def test_a_source_whose_cursor_comes_back_stops_when_it_does(source: HostileServer, tmp_path: Path) -> None:
+    source.routes["/v0.1/servers"] = lambda path: page([entry(f"com.example/loop-{cursor_of(path)}")], "7")
+
+    code, _, stderr, _ = run_mirror(source, f"sqlite:///{tmp_path / 'm.db'}")
+
+    assert code == 11, stderr
+    assert f"error: {source.url} answered nextCursor '7' a second time, after 2 page(s)" in stderr
+    assert len(source.requests) == 2
+
+
+def test_a_page_of_a_gigabyte_is_cut_at_the_page_cap_in_bounded_memory(source: HostileServer, tmp_path: Path) -> None:
+    source.answers["/v0.1/servers"] = Answer(headers={"Content-Type": "application/json"}, body=zeros(1 << 30))
+
+    code, _, stderr, peak = run_mirror(source, f"sqlite:///{tmp_path / 'm.db'}", "--max-page-mb", "4")
+
+    assert code == 11, stderr
+    assert f"error: {source.url} answered page 1 with more than 4 MiB; the mirror stopped reading there" in stderr
+    assert "lower --limit-per-page (now 100) or raise --max-page-mb (now 4)" in stderr
+    assert source.bytes_sent < 64 << 20
+    assert peak < PEAK_RSS_LIMIT
+
+
+def test_a_row_from_the_future_is_kept_with_its_time_clamped_and_the_next_run_asks_from_real_time(
+    source: HostileServer, tmp_path: Path
+) -> None:
+    database = f"sqlite:///{tmp_path / 'm.db'}"
+    source.routes["/v0.1/servers"] = lambda path: page([entry("com.example/future", "9999-12-31T23:59:59Z")], None)
+
+    code, stdout, stderr, _ = run_mirror(source, database, "--json")
+
+    assert code == 0, stderr
+    report = json.loads(stdout)
+    assert report["changed"] == 1
+    [clamped] = report["clamped"]
+    assert clamped.startswith("com.example/future 1.0.0: timestamps after ")
+    high_water = MirrorStateFile(state_file_for(database)).load(source.url).high_water
+    assert high_water is not None
+    assert high_water < "2100"
+    with SqlRegistry.open(database) as service:
+        stored = service.get_version("com.example/future", "1.0.0")
+    assert stored is not None
+    assert stored.official.updated_at.year < 2100
+
+    source.routes["/v0.1/servers"] = lambda path: page([entry("com.example/later", "2026-02-01T00:00:00Z")], None)
+    source.reset()
+    code, _, stderr, _ = run_mirror(source, database, "--json")
+    assert code == 0, stderr
+    assert parse_qs(urlsplit(source.requests[0]).query)["updated_since"] == [high_water]  # not 9999: rows still come
