@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from mcpship.cli import main
 from mcpship.registry.mirror import MirrorStateFile, state_file_for
 from mcpship.registry.records import OFFICIAL_META_KEY
 from mcpship.registry.service import SqlRegistry
@@ -131,3 +132,25 @@ def test_a_row_from_the_future_is_kept_with_its_time_clamped_and_the_next_run_as
     code, _, stderr, _ = run_mirror(source, database, "--json")
     assert code == 0, stderr
     assert parse_qs(urlsplit(source.requests[0]).query)["updated_since"] == [high_water]  # not 9999: rows still come
+
+
+def test_the_package_registries_given_to_the_mirror_decide_which_entries_pass(
+    source: HostileServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    private = entry("com.example/private")
+    private["server"]["packages"] = [
+        {"registryType": "npm", "identifier": "tiny", "version": "1.0.0", "transport": {"type": "stdio"},
+         "registryBaseUrl": "http://127.0.0.1:4873"}
+    ]  # fmt: skip
+    source.routes["/v0.1/servers"] = lambda path: page([private], None)
+    database = f"sqlite:///{tmp_path / 'm.db'}"
+    command = ["registry", "mirror", "--from", source.url, "--db", database, "--json"]
+
+    assert main(command) == 0
+    refused = json.loads(capsys.readouterr().out)
+    assert refused["changed"] == 0
+    [reason] = refused["skipped"]
+    assert reason.startswith("com.example/private 1.0.0: refused by the server.json rules a publish must pass: ")
+
+    assert main([*command, "--npm-url", "http://127.0.0.1:4873"]) == 0
+    assert json.loads(capsys.readouterr().out)["changed"] == 1

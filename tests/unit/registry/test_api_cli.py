@@ -79,3 +79,44 @@ def test_deployment_flags_reach_the_settings_the_app_is_built_with(
     )
     assert settings.github_api_url == "https://ghe.example/api/v3"
     assert settings.read_staleness_seconds == 0
+
+
+def test_ownership_limit_flags_reach_the_settings_and_survive_the_trip_to_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    import mcpship.registry.app as registry_app
+    from mcpship.registry.config import DEFAULT_FETCH_HOSTS, RegistrySettings
+
+    seen: list[RegistrySettings] = []
+
+    def build(settings: RegistrySettings) -> object:
+        seen.append(settings)
+        return object()
+
+    monkeypatch.setattr(registry_app, "build_app", build)
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    flags = ["--ownership-fetch-host", "*.cdn.example", "--ownership-max-file-mb", "50", "--ownership-max-fetches", "9"]
+    flags += ["--ownership-max-document-mb", "2", "--ownership-max-publish-mb", "64", "--ownership-max-redirects", "1"]
+    flags += ["--ownership-concurrency", "2", "--ownership-process-concurrency", "3", "--ownership-timeout", "4"]
+    flags += ["--ownership-budget", "30", "--db", f"sqlite:///{tmp_path / 'r.db'}"]
+    assert main(["registry", "serve", *flags]) == 0
+    [settings] = seen
+    ownership = settings.ownership
+    assert ownership.fetch_hosts == (*DEFAULT_FETCH_HOSTS, "*.cdn.example")
+    assert (ownership.max_file_bytes, ownership.max_document_bytes, ownership.max_publish_bytes) == (
+        50 << 20,
+        2 << 20,
+        64 << 20,
+    )
+    assert (ownership.max_fetches, ownership.max_redirects) == (9, 1)
+    assert (ownership.max_concurrent_fetches, ownership.max_process_fetches) == (2, 3)
+    assert (ownership.timeout_seconds, ownership.publish_budget_seconds) == (4, 30)
+    assert registry_app.settings_from_json(registry_app.settings_to_json(settings)) == settings
+
+
+@pytest.mark.parametrize("flag", ["--ownership-fetch-host", "--mcpb-host"])
+def test_a_host_flag_that_is_not_a_host_is_refused(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["registry", "serve", flag, "ftp://files.example", "--db", "sqlite:///unused.db"]) == 2
+    assert f"{flag} 'ftp://files.example' is not a host" in capsys.readouterr().err

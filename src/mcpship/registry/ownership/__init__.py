@@ -28,7 +28,7 @@ from mcpship.registry.ownership.nuget import check_nuget
 from mcpship.registry.ownership.oci import check_oci
 from mcpship.registry.ownership.pypi import check_pypi
 
-__all__ = ["CHECKS", "USER_AGENT", "check_ownership", "fetch_hosts"]
+__all__ = ["CHECKS", "USER_AGENT", "check_ownership", "proof_hosts"]
 
 CHECKS: Mapping[str, Callable[[PackageCheck], Awaitable[None]]] = {
     "pypi": check_pypi,
@@ -39,7 +39,7 @@ CHECKS: Mapping[str, Callable[[PackageCheck], Awaitable[None]]] = {
 }
 
 
-def fetch_hosts(registry_type: str, settings: OwnershipSettings) -> tuple[HostRule, ...]:
+def proof_hosts(registry_type: str, settings: OwnershipSettings) -> tuple[HostRule, ...]:
     """Where a package's proof may be fetched: its configured registry (for ``oci``, the image's own registry is
     added by the check) and the CDNs and token realms of ``settings.fetch_hosts``."""
     own: tuple[HostRule, ...] = ()
@@ -67,7 +67,7 @@ async def check_ownership(
         if not isinstance(package, Mapping):
             continue
         registry_type = str(package.get("registryType") or "")
-        check = PackageCheck(index, package, name, settings, fetcher, fetch_hosts(registry_type, settings))
+        check = PackageCheck(index, package, name, settings, fetcher, proof_hosts(registry_type, settings))
         key = json.dumps(package, sort_keys=True, default=str)
         if key not in proofs:
             proofs[key] = asyncio.ensure_future(_failure(check))
