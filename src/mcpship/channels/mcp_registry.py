@@ -346,7 +346,7 @@ class RegistryClient:
         if response.status_code != 200:
             raise self._refusal(response, f"{self.registry} could not list the versions of {name}", hint="retry later")
         servers = _json_object(response, self.registry).get("servers")
-        return [entry for entry in servers or [] if isinstance(entry, dict)]
+        return [entry for entry in servers if isinstance(entry, dict)] if isinstance(servers, list) else []
 
     def search(self, text: str, *, limit: int = 30) -> SearchResult:
         """mcpship's ranked search when the registry has it, else the official ``?search=`` on latest versions."""
@@ -394,7 +394,7 @@ def _entries(body: Mapping[str, Any]) -> list[dict[str, Any]]:
     items = body.get("servers")
     if items is None:
         items = body.get("results") or body.get("hits") or []
-    return [item for item in items if isinstance(item, dict)]
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
 
 def _next(body: Mapping[str, Any]) -> str | None:

@@ -78,6 +78,7 @@ MAX_ENTRY_DEPTH = 64
 MAX_VERSIONS = 10_000
 """Versions one name may list (upstream's own cap per name)."""
 _MAX_CURSOR = 4096
+_MAX_STATUS_MESSAGE = 500
 _STATUSES: frozenset[str] = frozenset({"active", "deprecated", "deleted"})
 
 
@@ -119,12 +120,14 @@ def official_from_wire(meta: Mapping[str, Any]) -> OfficialMeta:
     """``_meta["io.modelcontextprotocol.registry/official"]`` as the source wrote it (missing dates fall back to
     ``publishedAt``, as upstream's own rows had them before migrations added the columns)."""
     status = meta.get("status", "active")
-    if status not in _STATUSES:
+    if not isinstance(status, str) or status not in _STATUSES:
         raise ValueError(f"unknown status {status!r}")
     published = _timestamp(meta, "publishedAt")
     if published is None:
         raise ValueError("no publishedAt")
     message = meta.get("statusMessage")
+    if isinstance(message, str) and len(message) > _MAX_STATUS_MESSAGE:
+        raise ValueError(f"statusMessage is longer than {_MAX_STATUS_MESSAGE} characters (a status change refuses it)")
     return OfficialMeta(
         status=_status(status),
         status_changed_at=_timestamp(meta, "statusChangedAt") or published,

@@ -178,6 +178,10 @@ HOSTILE_PAGE = (
     + json.dumps(entry("com.example/\x1b]0;pwned\x07"))
     + ","
     + json.dumps(entry("no-namespace"))
+    + ","
+    + json.dumps(entry("com.example/status")).replace('"status": "active"', '"status": ["active"]')
+    + ","
+    + json.dumps(entry("com.example/message")).replace('"status": "active"', '"statusMessage": "' + "m" * 501 + '"')
     + '], "metadata": {}}'
 )
 
@@ -195,6 +199,8 @@ def test_entries_a_publish_would_refuse_are_skipped_with_the_reason_and_the_rest
     assert reasons["com.example/surrogate 1.0.0"] == "a string holds a lone UTF-16 surrogate (not Unicode text)"
     assert reasons["com.example/deep 1.0.0"] == "JSON nested deeper than 64 levels"
     assert reasons["no-namespace 1.0.0"].startswith("refused by the server.json rules a publish must pass: $.name: ")
+    assert reasons["com.example/status 1.0.0"] == "unknown status ['active']"
+    assert reasons["com.example/message 1.0.0"].startswith("statusMessage is longer than 500 characters")
     assert "com.example/\\x1b]0;pwned\\x07 1.0.0" in reasons  # escaped for the terminal it is printed on
     assert not any("\x1b" in line for line in report.skipped)
 

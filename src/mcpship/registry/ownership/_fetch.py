@@ -93,14 +93,17 @@ class Fetcher:
             if response.status_code != 200:
                 raise OwnershipError(f"{what} at {url} is not publicly accessible (status: {response.status_code})")
             digest = hashlib.sha256()
-            with destination.open("wb") if destination is not None else nullcontext() as sink:
+            try:
+                with destination.open("wb") if destination is not None else nullcontext() as sink:
 
-                def take(piece: bytes) -> None:
-                    digest.update(piece)
-                    if sink is not None:
-                        sink.write(piece)
+                    def take(piece: bytes) -> None:
+                        digest.update(piece)
+                        if sink is not None:
+                            sink.write(piece)
 
-                size = await self._read(response, self._settings.max_file_bytes, f"{what} at {url}", take)
+                    size = await self._read(response, self._settings.max_file_bytes, f"{what} at {url}", take)
+            except OSError as exc:  # the registry's own disk, not the publisher's fault, but no proof either
+                raise OwnershipError(f"cannot keep {what} from {url} to read it: {exc.strerror}") from exc
             return Download(digest.hexdigest(), size, destination)
 
     @asynccontextmanager
