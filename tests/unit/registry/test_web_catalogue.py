@@ -226,7 +226,7 @@ def test_server_page_snippets_parse_and_hold_placeholders_for_secrets(http: Test
     assert json.loads(vscode)["servers"]["notes"]["type"] == "stdio"
     assert claude_code.startswith("claude mcp add --env 'NOTES_TOKEN=<NOTES_TOKEN>'")
     assert tomllib.loads(codex)["mcp_servers"]["notes"]["env_vars"] == ["NOTES_TOKEN"]
-    assert command == "NOTES_TOKEN='<NOTES_TOKEN>' NOTES_DIR='~/notes' uvx notes-mcp==2.0.0"
+    assert command == "env 'NOTES_TOKEN=<NOTES_TOKEN>' 'NOTES_DIR=~/notes' uvx notes-mcp==2.0.0"
 
 
 def test_server_page_offers_one_click_links_for_cursor_and_vscode(http: TestClient) -> None:
