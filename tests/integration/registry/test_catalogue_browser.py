@@ -1,11 +1,13 @@
 """The web catalogue in a real Chromium against a real ``mcpship registry serve``: live search, server pages,
-copy buttons, and the same journey with JavaScript off."""
+copy buttons, and the same journey with JavaScript off; every page under its Content-Security-Policy with no
+violation."""
 
 from __future__ import annotations
 
 import json
 import os
 import struct
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 15_000
+CONSOLE: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionary()
+# Records what the policy blocks, from before the page's own script runs (init scripts are exempt from the CSP).
+CSP_RECORDER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
 NOTES: dict[str, Any] = {
     "$schema": SEED[0]["$schema"],
     "name": "io.github.acme/notes",
@@ -96,7 +106,20 @@ def new_page(browser: Browser, *, javascript: bool = True) -> Page:
         viewport={"width": 1000, "height": 800},
     )
     context.set_default_timeout(TIMEOUT_MS)
-    return context.new_page()
+    context.add_init_script(CSP_RECORDER)
+    page = context.new_page()
+    console = CONSOLE.setdefault(page, [])
+    page.on("console", lambda message: console.append(message.text))
+    page.on("pageerror", lambda error: console.append(f"uncaught: {error}"))
+    return page
+
+
+def csp_problems(page: Page) -> list[str]:
+    """Violations the current document saw, and console reports of them on every document the page showed
+    (Chromium logs each refused load or inline script), and uncaught script errors."""
+    recorded: list[str] = page.evaluate("window.__cspViolations")
+    console = [text for text in CONSOLE[page] if "Content Security Policy" in text or text.startswith("uncaught")]
+    return [*recorded, *console]
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -141,6 +164,8 @@ def test_typing_shows_live_results_then_a_server_page_with_versions_and_a_copyab
         expect(page.locator(".copy-status")).to_have_text("Claude Desktop snippet copied to the clipboard.")
         assert json.loads(page.evaluate("navigator.clipboard.readText()")) == expected
 
+        assert csp_problems(page) == []
+
         shot = tmp_path / "server-page.png"
         page.screenshot(path=str(shot), full_page=True)
         width, height = png_size(shot)
@@ -181,5 +206,39 @@ def test_unknown_servers_show_the_html_not_found_page(browser: Browser, registry
         assert response is not None
         assert response.status == 404
         expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    finally:
+        page.context.close()
+
+
+def test_pages_run_under_a_strict_content_security_policy_without_a_violation(
+    browser: Browser, registry_url: str
+) -> None:
+    page = new_page(browser)
+    try:
+        response = page.goto(f"{registry_url}/servers/io.github.acme/notes")
+        assert response is not None
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self'" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+        expect(page.get_by_role("button", name="Copy the Claude Desktop snippet")).to_be_visible()  # the script ran
+        for path in ("/", "/?q=time", "/servers/io.github.acme/notes/versions/1.0.0", "/servers/x.y/none"):
+            page.goto(f"{registry_url}{path}")
+            page.wait_for_load_state("load")
+        assert csp_problems(page) == []
+
+        # The recorder does see what the policy blocks: an inline script a hostile page could carry.
+        page.evaluate("""() => {
+            const script = document.createElement("script");
+            script.textContent = "window.__ran = true";
+            document.body.appendChild(script);
+        }""")
+        page.wait_for_function("window.__cspViolations.length > 0", timeout=TIMEOUT_MS)
+        assert page.evaluate("window.__ran === undefined")
+        problems = csp_problems(page)
+        assert problems[0].startswith("script-src-elem")
+        assert any("violates the following Content Security Policy directive" in problem for problem in problems)
     finally:
         page.context.close()

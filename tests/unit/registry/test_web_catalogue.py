@@ -15,12 +15,13 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+import mcpship.registry.web
 from mcpship.registry.config import RegistrySettings
 from mcpship.registry.problems import RegistryHTTPError
 from mcpship.registry.records import RegistryService
 from mcpship.registry.service import SqlRegistry
 from mcpship.registry.web import web_routes
-from mcpship.registry.web.routes import PAGE_SIZE
+from mcpship.registry.web.routes import PAGE_SIZE, _environment
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED = json.loads((ROOT.parent / "shared" / "conformance" / "registry" / "seed.json").read_text(encoding="utf-8"))
@@ -301,3 +302,89 @@ def test_search_syntax_in_the_query_is_just_text(http: TestClient, query: str) -
     response = http.get("/", params={"q": query})
     assert response.status_code == 200
     assert "No servers match" in response.text
+
+
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/", 200),
+        ("/?q=notes&registry_type=pypi", 200),
+        ("/_catalogue/results?q=notes", 200),
+        ("/servers/io.github.acme/notes", 200),
+        ("/servers/io.github.acme/notes/versions/1.0.0", 200),
+        ("/servers/io.github.nobody/nothing", 404),
+        ("/servers/io.github.acme/notes/versions/9.9.9", 404),
+        ("/?q=notes&offset=-3", 400),
+        ("/servers", 307),
+        ("/_catalogue/static/catalogue.js", 200),
+        ("/_catalogue/static/catalogue.css", 200),
+    ],
+)
+def test_every_catalogue_response_carries_the_security_headers(http: TestClient, url: str, status: int) -> None:
+    response = http.get(url, follow_redirects=False)
+    assert response.status_code == status
+    assert {name: response.headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
+
+
+def test_a_304_revalidation_carries_the_security_headers_too(http: TestClient) -> None:
+    etag = http.get("/").headers["etag"]
+    again = http.get("/", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.headers["content-security-policy"] == SECURITY_HEADERS["content-security-policy"]
+
+
+class _Scripts(HTMLParser):
+    """What a policy without 'unsafe-inline' would block: inline scripts, event-handler and style attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocked: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = {name for name, _ in attrs}
+        if tag == "script":
+            self._in_script = True
+            if "src" not in names:
+                self.blocked.append("<script> without src")
+        self.blocked += [f"{tag} {name}=" for name in names if name.startswith("on") or name == "style"]
+        self.blocked += [
+            f"{tag} {name}=javascript:" for name, value in attrs if (value or "").startswith("javascript:")
+        ]
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = self._in_script and tag != "script"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.blocked.append("inline script text")
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/?q=notes", "/servers/io.github.acme/notes", f"/servers/{HOSTILE}", "/servers/io.github.x/y"]
+)
+def test_pages_hold_nothing_the_policy_would_block(http: TestClient, url: str) -> None:
+    parser = _Scripts()
+    parser.feed(http.get(url).text)
+    assert parser.blocked == []
+
+
+def test_every_template_autoescapes_and_none_marks_data_safe() -> None:
+    environment = _environment(RegistrySettings(database_url="sqlite://", jwt_private_key=bytes(32)))
+    templates = Path(mcpship.registry.web.__file__).parent / "templates"
+    names = sorted(path.name for path in templates.glob("*.html"))
+    assert names == sorted(environment.list_templates())
+    for name in names:
+        autoescape = environment.autoescape
+        assert (autoescape(name) if callable(autoescape) else autoescape) is True, name
+        source = (templates / name).read_text(encoding="utf-8")
+        assert not re.search(r"\|\s*safe\b|Markup|autoescape\s+false", source), name

@@ -1,8 +1,9 @@
 """The catalogue's pages: search and browse at ``/``, one server at ``/servers/{name}``, the live-results fragment.
 
 Endpoints are synchronous on purpose: Starlette runs them in its thread pool, where the (synchronous) service
-calls belong. Every page is rendered by Jinja2 with autoescaping on; the live search re-uses the same
-``_results.html`` through ``/_catalogue/results``, so there is one rendering of a result list, not two.
+calls belong. Every page is rendered by Jinja2 with autoescaping on (no template marks registry data safe); the
+live search re-uses the same ``_results.html`` through ``/_catalogue/results``, so there is one rendering of a result
+list, not two. Every response carries the security headers of :mod:`mcpship.registry.web.headers`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import jinja2
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -20,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from mcpship.registry.config import RegistrySettings
 from mcpship.registry.problems import RegistryHTTPError
 from mcpship.registry.records import ListQuery, RegistryService
+from mcpship.registry.web.headers import SecurityHeadersMiddleware
 from mcpship.registry.web.views import REGISTRY_TYPES, TRANSPORTS, Summary, detail, server_href, summary
 
 __all__ = ["PAGE_SIZE", "STATIC_PREFIX", "web_routes"]
@@ -61,13 +64,19 @@ class _BadRequestError(Exception):
 def web_routes(settings: RegistrySettings, service: RegistryService) -> list[BaseRoute]:
     """The catalogue's routes, to be mounted at ``/`` next to the API."""
     catalogue = _Catalogue(settings, service, _environment(settings))
+    secured = [Middleware(SecurityHeadersMiddleware)]
+    static = StaticFiles(packages=[("mcpship.registry.web", "static")])
     return [
-        Route("/", catalogue.home, methods=["GET"], name="catalogue-home"),
-        Route("/_catalogue/results", catalogue.results, methods=["GET"], name="catalogue-results"),
-        Route("/servers", lambda request: RedirectResponse("/", status_code=307), methods=["GET"]),
-        Route("/servers/{rest:path}", catalogue.server, methods=["GET"], name="catalogue-server"),
-        Mount(STATIC_PREFIX, app=StaticFiles(packages=[("mcpship.registry.web", "static")]), name="catalogue-static"),
+        Route("/", catalogue.home, methods=["GET"], name="catalogue-home", middleware=secured),
+        Route("/_catalogue/results", catalogue.results, methods=["GET"], name="catalogue-results", middleware=secured),
+        Route("/servers", _to_home, methods=["GET"], middleware=secured),
+        Route("/servers/{rest:path}", catalogue.server, methods=["GET"], name="catalogue-server", middleware=secured),
+        Mount(STATIC_PREFIX, app=static, name="catalogue-static", middleware=secured),
     ]
+
+
+def _to_home(request: Request) -> Response:
+    return RedirectResponse("/", status_code=307)
 
 
 def _environment(settings: RegistrySettings) -> jinja2.Environment:
