@@ -1,6 +1,6 @@
 """The web catalogue in a real Chromium against a real ``mcpship registry serve``: live search, server pages,
 copy buttons, and the same journey with JavaScript off; every page under its Content-Security-Policy with no
-violation."""
+violation, and deleted versions offering nothing to install."""
 
 from __future__ import annotations
 
@@ -32,6 +32,21 @@ CHROMIUM_ARGS = [
 ]
 TIMEOUT_MS = 15_000
 CONSOLE: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionary()
+GONE: dict[str, Any] = {
+    "$schema": SEED[0]["$schema"],
+    "name": "io.github.acme/gone",
+    "description": "Was here.",
+    "version": "1.0.0",
+    "packages": [
+        {"registryType": "npm", "identifier": "gone-mcp", "version": "1.0.0", "transport": {"type": "stdio"}},
+        {
+            "registryType": "mcpb",
+            "identifier": "https://github.com/acme/gone/releases/download/v1.0.0/gone.mcpb",
+            "fileSha256": "a" * 64,
+            "transport": {"type": "stdio"},
+        },
+    ],
+}
 # Records what the policy blocks, from before the page's own script runs (init scripts are exempt from the CSP).
 CSP_RECORDER = """
 window.__cspViolations = [];
@@ -73,16 +88,19 @@ def chromium_executable() -> str:
 
 @pytest.fixture(scope="module")
 def registry_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``mcpship registry serve`` on SQLite; servers published through its API, one then deprecated."""
+    """A real ``mcpship registry serve`` on SQLite; servers published through its API, one version deprecated and
+    one server deleted."""
     workdir = tmp_path_factory.mktemp("catalogue")
     server = RegistryServer(f"sqlite:///{workdir / 'registry.db'}", workdir, ("--no-ownership-checks",))
     server.start()
     try:
         with server.client() as api:
-            for document in [*SEED, {**NOTES, "version": "1.0.0", "description": "Take notes."}, NOTES]:
+            for document in [*SEED, {**NOTES, "version": "1.0.0", "description": "Take notes."}, NOTES, GONE]:
                 api.post("/v0.1/publish", json=document).raise_for_status()
             status = {"status": "deprecated", "statusMessage": "Use 2.0.0"}
             api.patch(f"/v0.1/servers/{encoded(NOTES['name'])}/versions/1.0.0/status", json=status).raise_for_status()
+            deleted = {"status": "deleted", "statusMessage": "Leaked a token."}
+            api.patch(f"/v0.1/servers/{encoded(GONE['name'])}/versions/1.0.0/status", json=deleted).raise_for_status()
         yield server.base_url
     finally:
         server.stop()
@@ -240,5 +258,30 @@ def test_pages_run_under_a_strict_content_security_policy_without_a_violation(
         problems = csp_problems(page)
         assert problems[0].startswith("script-src-elem")
         assert any("violates the following Content Security Policy directive" in problem for problem in problems)
+    finally:
+        page.context.close()
+
+
+def test_a_deleted_server_shows_a_banner_and_nothing_to_install_while_deprecated_ones_warn(
+    browser: Browser, registry_url: str
+) -> None:
+    page = new_page(browser)
+    try:
+        page.goto(f"{registry_url}/servers/io.github.acme/gone")
+        expect(page.get_by_role("alert")).to_contain_text("Deleted. This version was deleted from the registry")
+        expect(page.get_by_role("alert")).to_contain_text("Leaked a token.")
+        expect(page.locator("#install-heading + p")).to_have_text("Nothing to install: this version is deleted.")
+        expect(page.locator("pre")).to_have_count(0)
+        expect(page.get_by_role("link", name="Add to Cursor")).to_have_count(0)
+        expect(page.get_by_role("link", name="Download the bundle")).to_have_count(0)
+        expect(page.get_by_role("button", name="Copy")).to_have_count(0)
+
+        page.goto(f"{registry_url}/servers/io.github.acme/notes/versions/1.0.0")
+        expect(page.locator(".install-deprecated")).to_have_text(
+            "Deprecated. The publisher advises against this version: Use 2.0.0"
+        )
+        expect(page.get_by_role("link", name="Add to Cursor").first).to_be_visible()
+        expect(page.get_by_role("button", name="Copy the Claude Desktop snippet")).to_be_visible()
+        assert csp_problems(page) == []
     finally:
         page.context.close()

@@ -7,6 +7,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,11 @@ from starlette.testclient import TestClient
 import mcpship.registry.web
 from mcpship.registry.config import RegistrySettings
 from mcpship.registry.problems import RegistryHTTPError
-from mcpship.registry.records import RegistryService
+from mcpship.registry.records import OfficialMeta, RegistryService
 from mcpship.registry.service import SqlRegistry
 from mcpship.registry.web import web_routes
 from mcpship.registry.web.routes import PAGE_SIZE, _environment
+from mcpship.registry.web.views import MAX_DESCRIPTION, MAX_INSTALL_OPTIONS, MAX_ROWS, MAX_TITLE
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED = json.loads((ROOT.parent / "shared" / "conformance" / "registry" / "seed.json").read_text(encoding="utf-8"))
@@ -302,6 +304,134 @@ def test_search_syntax_in_the_query_is_just_text(http: TestClient, query: str) -
     response = http.get("/", params={"q": query})
     assert response.status_code == 200
     assert "No servers match" in response.text
+
+
+# --- hostile and retired entries ------------------------------------------------------------------------------------
+
+NPM_AND_BUNDLE = [
+    {"registryType": "npm", "identifier": "gone-mcp", "version": "1.0.0", "transport": {"type": "stdio"}},
+    {
+        "registryType": "mcpb",
+        "identifier": "https://github.com/acme/gone/releases/download/v1.0.0/gone.mcpb",
+        "fileSha256": "a" * 64,
+        "transport": {"type": "stdio"},
+    },
+]
+REMOTE = [{"type": "streamable-http", "url": "https://gone.example.com/mcp"}]
+
+
+@pytest.fixture(scope="module")
+def lifecycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """Servers with deleted and deprecated versions, and one listing 10,000 packages."""
+    registry = SqlRegistry.open(f"sqlite:///{tmp_path_factory.mktemp('lifecycle') / 'registry.db'}")
+    gone, retired = "io.github.acme/gone", "io.github.acme/retired"
+    registry.publish(entry(gone, "1.0.0", "Was here.", packages=NPM_AND_BUNDLE, remotes=REMOTE))
+    registry.set_status(gone, "1.0.0", "deleted", "Leaked a token; removed.")
+    for version in ("1.0.0", "2.0.0", "3.0.0"):
+        registry.publish(entry(retired, version, "Retiring.", packages=NPM_AND_BUNDLE[:1]))
+    registry.set_status(retired, "3.0.0", "deleted", None)
+    registry.set_status(retired, "2.0.0", "deprecated", "Moved to io.github.acme/next.")
+    many = [
+        {"registryType": "npm", "identifier": f"p{index}", "version": "1.0.0", "transport": {"type": "stdio"}}
+        for index in range(10_000)
+    ]
+    tools = {"io.modelcontextprotocol.registry/publisher-provided": {"io.github.stacklok": {"img": {"tools": [
+        f"t{index}" for index in range(300)]}}}}  # fmt: skip
+    registry.publish(entry("io.github.acme/huge", "1.0.0", "Lists many packages.", packages=many, _meta=tools))
+    for index in range(MAX_ROWS + 5):
+        registry.publish(entry("io.github.acme/busy", f"1.0.{index}", "Many versions."))
+    odd_types = [{"registryType": f"kind-{index}-" + "k" * 100, "identifier": "x"} for index in range(1000)]
+    registry.publish(entry("io.github.acme/wordy", "1.0.0", "w" * 200_000, title="T" * 10_000, packages=odd_types))
+    settings = RegistrySettings(database_url="sqlite://", jwt_private_key=bytes(32))
+    with registry, TestClient(Starlette(routes=web_routes(settings, registry))) as client:
+        yield client
+
+
+def install_paths(html: str) -> list[str]:
+    """Everything on a page that installs something: snippets, one-click links, bundle downloads."""
+    parsed = page(html)
+    links = [link for link in parsed.links if link.startswith(("cursor:", "vscode:")) or link.endswith(".mcpb")]
+    return parsed.pre + links
+
+
+def test_a_deleted_version_shows_a_deleted_banner_and_no_install_path(lifecycle: TestClient) -> None:
+    for url in ("/servers/io.github.acme/gone", "/servers/io.github.acme/gone/versions/1.0.0"):
+        response = lifecycle.get(url)
+        assert response.status_code == 200, url
+        html = response.text
+        assert install_paths(html) == [], url
+        assert 'class="download"' not in html
+        text = " ".join(" ".join(page(html).text).split())
+        assert "Deleted. This version was deleted from the registry: it is no longer installable" in text
+        assert "The publisher says: Leaked a token; removed." in text
+        assert "Nothing to install: this version is deleted." in text
+        assert "gone-mcp" in text  # what it was stays readable
+
+
+def test_a_server_whose_latest_is_deleted_opens_on_its_newest_installable_version(lifecycle: TestClient) -> None:
+    html = lifecycle.get("/servers/io.github.acme/retired").text
+    assert "gone-mcp@1.0.0" in "".join(page(html).pre)  # 2.0.0 is deprecated but installable; 3.0.0 is deleted
+    deleted = lifecycle.get("/servers/io.github.acme/retired/versions/3.0.0").text
+    assert install_paths(deleted) == []
+    assert "Pick a version that is not deleted" in deleted
+
+
+def test_a_deprecated_version_keeps_its_snippets_under_a_warning(lifecycle: TestClient) -> None:
+    html = lifecycle.get("/servers/io.github.acme/retired/versions/2.0.0").text
+    assert install_paths(html) != []
+    text = " ".join(" ".join(page(html).text).split())
+    assert "Deprecated. The publisher advises against this version: Moved to io.github.acme/next." in text
+
+
+def test_a_server_with_10000_packages_renders_a_bounded_page(lifecycle: TestClient) -> None:
+    response = lifecycle.get("/servers/io.github.acme/huge")
+    assert response.status_code == 200
+    assert len(response.content) < 250_000  # was 28 MB
+    html = response.text
+    assert html.count('<div class="install-option">') == MAX_INSTALL_OPTIONS
+    assert html.count('<span class="badge badge-npm">') == MAX_ROWS
+    assert html.count("<li><code>t") == MAX_ROWS
+    text = " ".join(" ".join(page(html).text).split())
+    assert f"Showing the first {MAX_INSTALL_OPTIONS} of 10000 install options" in text
+    assert f"Showing the first {MAX_ROWS} of 10000 packages" in text
+    assert f"Showing {MAX_ROWS} of 300 tools." in text
+    assert '<a href="/v0.1/servers/io.github.acme%2Fhuge/versions/1.0.0">' in html
+
+
+def test_result_lists_stay_small_whatever_titles_descriptions_and_package_types_hold(lifecycle: TestClient) -> None:
+    for url in ("/", "/?q=wordy", "/_catalogue/results"):
+        html = lifecycle.get(url).text
+        assert len(html) < 20_000, url
+        assert "w" * (MAX_DESCRIPTION + 1) not in html
+        assert "T" * (MAX_TITLE + 1) not in html
+    assert "kind-" not in lifecycle.get("/").text
+    assert '<li class="badge badge-other">other</li>' in lifecycle.get("/?q=wordy").text
+
+
+def test_a_server_with_many_versions_lists_the_newest_and_links_the_rest(lifecycle: TestClient) -> None:
+    html = lifecycle.get("/servers/io.github.acme/busy").text
+    assert html.count('href="/servers/io.github.acme/busy/versions/') == MAX_ROWS
+    assert f"Showing the newest {MAX_ROWS} of {MAX_ROWS + 5} versions" in " ".join(" ".join(page(html).text).split())
+    assert 'href="/v0.1/servers/io.github.acme%2Fbusy/versions"' in html
+
+
+def test_an_env_var_name_carrying_a_command_is_shown_as_text_and_kept_out_of_every_snippet(tmp_path: Path) -> None:
+    variable = {"name": "API_KEY=x; touch ~/pwned; FOO", "value": "a", "isRequired": True}
+    package = {"registryType": "npm", "identifier": "pkg", "version": "1.0.0", "environmentVariables": [variable]}
+    registry = SqlRegistry.open(f"sqlite:///{tmp_path / 'hostile.db'}")
+    # Publish refuses such a name; a mirror copies what its source serves, as an older registry stored it.
+    now = datetime.now(UTC)
+    official = OfficialMeta(status="active", status_changed_at=now, published_at=now, updated_at=now, is_latest=True)
+    assert registry.import_record(entry("io.github.acme/hostile", "1.0.0", "Hostile.", packages=[package]), official)
+    settings = RegistrySettings(database_url="sqlite://", jwt_private_key=bytes(32))
+    with registry, TestClient(Starlette(routes=web_routes(settings, registry))) as client:
+        html = client.get("/servers/io.github.acme/hostile").text
+    snippets = page(html).pre
+    assert len(snippets) == 6
+    assert not any("pwned" in snippet for snippet in snippets)
+    assert "env" not in json.loads(snippets[0])["mcpServers"]["hostile"]
+    assert snippets[-1] == "npx -y pkg@1.0.0"
+    assert "Left out the environment variable &#39;API_KEY=x; touch ~/pwned; FOO&#39;" in html
 
 
 SECURITY_HEADERS = {

@@ -21,9 +21,20 @@ from starlette.staticfiles import StaticFiles
 
 from mcpship.registry.config import RegistrySettings
 from mcpship.registry.problems import RegistryHTTPError
-from mcpship.registry.records import ListQuery, RegistryService
+from mcpship.registry.records import ListQuery, RegistryService, ServerRecord
 from mcpship.registry.web.headers import SecurityHeadersMiddleware
-from mcpship.registry.web.views import REGISTRY_TYPES, TRANSPORTS, Summary, detail, server_href, summary
+from mcpship.registry.web.views import (
+    MAX_DESCRIPTION,
+    MAX_TITLE,
+    REGISTRY_TYPES,
+    TRANSPORTS,
+    Summary,
+    api_href,
+    detail,
+    server_href,
+    summary,
+    version_rows,
+)
 
 __all__ = ["PAGE_SIZE", "STATIC_PREFIX", "web_routes"]
 
@@ -93,6 +104,8 @@ def _environment(settings: RegistrySettings) -> jinja2.Environment:
         transports=TRANSPORTS,
         base_url=settings.base_url,
         registry_version=settings.version,
+        max_title=MAX_TITLE,
+        max_description=MAX_DESCRIPTION,
     )
     environment.filters["server_href"] = server_href
     return environment
@@ -174,15 +187,24 @@ class _Catalogue:
         if version:
             record = self._service.get_version(name, version, include_deleted=True)
         else:
-            record = self._service.get_version(name, "latest") or (versions[0] if versions else None)
+            record = self._service.get_version(name, "latest") or _installable_first(versions)
         if record is None:
             what = f"version {version} of {name}" if version else name
             return self._error(404, f"There is no server {what} in this registry.")
-        return self._render("server.html", server=detail(record), versions=versions, pinned=bool(version))
+        return self._render(
+            "server.html",
+            server=detail(record),
+            versions=version_rows(versions),
+            versions_total=len(versions),
+            versions_href=api_href(name),
+            installable_versions=any(other.official.status != "deleted" for other in versions),
+            pinned=bool(version),
+        )
 
     def _render(self, template: str, *, status: int = 200, **context: object) -> HTMLResponse:
         html = self._templates.get_template(template).render(**context)
-        return HTMLResponse(html, status_code=status)
+        # A stored lone surrogate cannot be UTF-8: it shows as "?" instead of failing the page.
+        return HTMLResponse(html.encode("utf-8", errors="replace"), status_code=status)
 
     def _error(self, status: int, message: str) -> HTMLResponse:
         return self._render("error.html", status=status, code=status, message=message)
@@ -199,6 +221,13 @@ class _Catalogue:
         if response.status_code == 200:
             response.headers.update(headers)
         return response
+
+
+def _installable_first(versions: list[ServerRecord]) -> ServerRecord | None:
+    """Without a usable latest, the newest version that is not deleted; the newest deleted one if all are."""
+    return next((record for record in versions if record.official.status != "deleted"), None) or (
+        versions[0] if versions else None
+    )
 
 
 def _etags(header: str) -> set[str]:
