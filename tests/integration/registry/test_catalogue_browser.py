@@ -1,11 +1,13 @@
 """The web catalogue in a real Chromium against a real ``mcpship registry serve``: live search, server pages,
-copy buttons, and the same journey with JavaScript off."""
+copy buttons, and the same journey with JavaScript off; every page under its Content-Security-Policy with no
+violation, and deleted versions offering nothing to install."""
 
 from __future__ import annotations
 
 import json
 import os
 import struct
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,29 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 15_000
+CONSOLE: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionary()
+GONE: dict[str, Any] = {
+    "$schema": SEED[0]["$schema"],
+    "name": "io.github.acme/gone",
+    "description": "Was here.",
+    "version": "1.0.0",
+    "packages": [
+        {"registryType": "npm", "identifier": "gone-mcp", "version": "1.0.0", "transport": {"type": "stdio"}},
+        {
+            "registryType": "mcpb",
+            "identifier": "https://github.com/acme/gone/releases/download/v1.0.0/gone.mcpb",
+            "fileSha256": "a" * 64,
+            "transport": {"type": "stdio"},
+        },
+    ],
+}
+# Records what the policy blocks, from before the page's own script runs (init scripts are exempt from the CSP).
+CSP_RECORDER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
 NOTES: dict[str, Any] = {
     "$schema": SEED[0]["$schema"],
     "name": "io.github.acme/notes",
@@ -63,16 +88,19 @@ def chromium_executable() -> str:
 
 @pytest.fixture(scope="module")
 def registry_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``mcpship registry serve`` on SQLite; servers published through its API, one then deprecated."""
+    """A real ``mcpship registry serve`` on SQLite; servers published through its API, one version deprecated and
+    one server deleted."""
     workdir = tmp_path_factory.mktemp("catalogue")
     server = RegistryServer(f"sqlite:///{workdir / 'registry.db'}", workdir, ("--no-ownership-checks",))
     server.start()
     try:
         with server.client() as api:
-            for document in [*SEED, {**NOTES, "version": "1.0.0", "description": "Take notes."}, NOTES]:
+            for document in [*SEED, {**NOTES, "version": "1.0.0", "description": "Take notes."}, NOTES, GONE]:
                 api.post("/v0.1/publish", json=document).raise_for_status()
             status = {"status": "deprecated", "statusMessage": "Use 2.0.0"}
             api.patch(f"/v0.1/servers/{encoded(NOTES['name'])}/versions/1.0.0/status", json=status).raise_for_status()
+            deleted = {"status": "deleted", "statusMessage": "Leaked a token."}
+            api.patch(f"/v0.1/servers/{encoded(GONE['name'])}/versions/1.0.0/status", json=deleted).raise_for_status()
         yield server.base_url
     finally:
         server.stop()
@@ -96,7 +124,20 @@ def new_page(browser: Browser, *, javascript: bool = True) -> Page:
         viewport={"width": 1000, "height": 800},
     )
     context.set_default_timeout(TIMEOUT_MS)
-    return context.new_page()
+    context.add_init_script(CSP_RECORDER)
+    page = context.new_page()
+    console = CONSOLE.setdefault(page, [])
+    page.on("console", lambda message: console.append(message.text))
+    page.on("pageerror", lambda error: console.append(f"uncaught: {error}"))
+    return page
+
+
+def csp_problems(page: Page) -> list[str]:
+    """Violations the current document saw, and console reports of them on every document the page showed
+    (Chromium logs each refused load or inline script), and uncaught script errors."""
+    recorded: list[str] = page.evaluate("window.__cspViolations")
+    console = [text for text in CONSOLE[page] if "Content Security Policy" in text or text.startswith("uncaught")]
+    return [*recorded, *console]
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -141,6 +182,8 @@ def test_typing_shows_live_results_then_a_server_page_with_versions_and_a_copyab
         expect(page.locator(".copy-status")).to_have_text("Claude Desktop snippet copied to the clipboard.")
         assert json.loads(page.evaluate("navigator.clipboard.readText()")) == expected
 
+        assert csp_problems(page) == []
+
         shot = tmp_path / "server-page.png"
         page.screenshot(path=str(shot), full_page=True)
         width, height = png_size(shot)
@@ -181,5 +224,64 @@ def test_unknown_servers_show_the_html_not_found_page(browser: Browser, registry
         assert response is not None
         assert response.status == 404
         expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    finally:
+        page.context.close()
+
+
+def test_pages_run_under_a_strict_content_security_policy_without_a_violation(
+    browser: Browser, registry_url: str
+) -> None:
+    page = new_page(browser)
+    try:
+        response = page.goto(f"{registry_url}/servers/io.github.acme/notes")
+        assert response is not None
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self'" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+        expect(page.get_by_role("button", name="Copy the Claude Desktop snippet")).to_be_visible()  # the script ran
+        for path in ("/", "/?q=time", "/servers/io.github.acme/notes/versions/1.0.0", "/servers/x.y/none"):
+            page.goto(f"{registry_url}{path}")
+            page.wait_for_load_state("load")
+        assert csp_problems(page) == []
+
+        # The recorder does see what the policy blocks: an inline script a hostile page could carry.
+        page.evaluate("""() => {
+            const script = document.createElement("script");
+            script.textContent = "window.__ran = true";
+            document.body.appendChild(script);
+        }""")
+        page.wait_for_function("window.__cspViolations.length > 0", timeout=TIMEOUT_MS)
+        assert page.evaluate("window.__ran === undefined")
+        problems = csp_problems(page)
+        assert problems[0].startswith("script-src-elem")
+        assert any("violates the following Content Security Policy directive" in problem for problem in problems)
+    finally:
+        page.context.close()
+
+
+def test_a_deleted_server_shows_a_banner_and_nothing_to_install_while_deprecated_ones_warn(
+    browser: Browser, registry_url: str
+) -> None:
+    page = new_page(browser)
+    try:
+        page.goto(f"{registry_url}/servers/io.github.acme/gone")
+        expect(page.get_by_role("alert")).to_contain_text("Deleted. This version was deleted from the registry")
+        expect(page.get_by_role("alert")).to_contain_text("Leaked a token.")
+        expect(page.locator("#install-heading + p")).to_have_text("Nothing to install: this version is deleted.")
+        expect(page.locator("pre")).to_have_count(0)
+        expect(page.get_by_role("link", name="Add to Cursor")).to_have_count(0)
+        expect(page.get_by_role("link", name="Download the bundle")).to_have_count(0)
+        expect(page.get_by_role("button", name="Copy")).to_have_count(0)
+
+        page.goto(f"{registry_url}/servers/io.github.acme/notes/versions/1.0.0")
+        expect(page.locator(".install-deprecated")).to_have_text(
+            "Deprecated. The publisher advises against this version: Use 2.0.0"
+        )
+        expect(page.get_by_role("link", name="Add to Cursor").first).to_be_visible()
+        expect(page.get_by_role("button", name="Copy the Claude Desktop snippet")).to_be_visible()
+        assert csp_problems(page) == []
     finally:
         page.context.close()

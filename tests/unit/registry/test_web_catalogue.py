@@ -7,6 +7,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,14 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+import mcpship.registry.web
 from mcpship.registry.config import RegistrySettings
 from mcpship.registry.problems import RegistryHTTPError
-from mcpship.registry.records import RegistryService
+from mcpship.registry.records import OfficialMeta, RegistryService
 from mcpship.registry.service import SqlRegistry
 from mcpship.registry.web import web_routes
-from mcpship.registry.web.routes import PAGE_SIZE
+from mcpship.registry.web.routes import PAGE_SIZE, _environment
+from mcpship.registry.web.views import MAX_DESCRIPTION, MAX_INSTALL_OPTIONS, MAX_ROWS, MAX_TITLE
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED = json.loads((ROOT.parent / "shared" / "conformance" / "registry" / "seed.json").read_text(encoding="utf-8"))
@@ -226,7 +229,7 @@ def test_server_page_snippets_parse_and_hold_placeholders_for_secrets(http: Test
     assert json.loads(vscode)["servers"]["notes"]["type"] == "stdio"
     assert claude_code.startswith("claude mcp add --env 'NOTES_TOKEN=<NOTES_TOKEN>'")
     assert tomllib.loads(codex)["mcp_servers"]["notes"]["env_vars"] == ["NOTES_TOKEN"]
-    assert command == "NOTES_TOKEN='<NOTES_TOKEN>' NOTES_DIR='~/notes' uvx notes-mcp==2.0.0"
+    assert command == "env 'NOTES_TOKEN=<NOTES_TOKEN>' 'NOTES_DIR=~/notes' uvx notes-mcp==2.0.0"
 
 
 def test_server_page_offers_one_click_links_for_cursor_and_vscode(http: TestClient) -> None:
@@ -301,3 +304,217 @@ def test_search_syntax_in_the_query_is_just_text(http: TestClient, query: str) -
     response = http.get("/", params={"q": query})
     assert response.status_code == 200
     assert "No servers match" in response.text
+
+
+# --- hostile and retired entries ------------------------------------------------------------------------------------
+
+NPM_AND_BUNDLE = [
+    {"registryType": "npm", "identifier": "gone-mcp", "version": "1.0.0", "transport": {"type": "stdio"}},
+    {
+        "registryType": "mcpb",
+        "identifier": "https://github.com/acme/gone/releases/download/v1.0.0/gone.mcpb",
+        "fileSha256": "a" * 64,
+        "transport": {"type": "stdio"},
+    },
+]
+REMOTE = [{"type": "streamable-http", "url": "https://gone.example.com/mcp"}]
+
+
+@pytest.fixture(scope="module")
+def lifecycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """Servers with deleted and deprecated versions, and one listing 10,000 packages."""
+    registry = SqlRegistry.open(f"sqlite:///{tmp_path_factory.mktemp('lifecycle') / 'registry.db'}")
+    gone, retired = "io.github.acme/gone", "io.github.acme/retired"
+    registry.publish(entry(gone, "1.0.0", "Was here.", packages=NPM_AND_BUNDLE, remotes=REMOTE))
+    registry.set_status(gone, "1.0.0", "deleted", "Leaked a token; removed.")
+    for version in ("1.0.0", "2.0.0", "3.0.0"):
+        registry.publish(entry(retired, version, "Retiring.", packages=NPM_AND_BUNDLE[:1]))
+    registry.set_status(retired, "3.0.0", "deleted", None)
+    registry.set_status(retired, "2.0.0", "deprecated", "Moved to io.github.acme/next.")
+    many = [
+        {"registryType": "npm", "identifier": f"p{index}", "version": "1.0.0", "transport": {"type": "stdio"}}
+        for index in range(10_000)
+    ]
+    tools = {"io.modelcontextprotocol.registry/publisher-provided": {"io.github.stacklok": {"img": {"tools": [
+        f"t{index}" for index in range(300)]}}}}  # fmt: skip
+    registry.publish(entry("io.github.acme/huge", "1.0.0", "Lists many packages.", packages=many, _meta=tools))
+    for index in range(MAX_ROWS + 5):
+        registry.publish(entry("io.github.acme/busy", f"1.0.{index}", "Many versions."))
+    odd_types = [{"registryType": f"kind-{index}-" + "k" * 100, "identifier": "x"} for index in range(1000)]
+    registry.publish(entry("io.github.acme/wordy", "1.0.0", "w" * 200_000, title="T" * 10_000, packages=odd_types))
+    settings = RegistrySettings(database_url="sqlite://", jwt_private_key=bytes(32))
+    with registry, TestClient(Starlette(routes=web_routes(settings, registry))) as client:
+        yield client
+
+
+def install_paths(html: str) -> list[str]:
+    """Everything on a page that installs something: snippets, one-click links, bundle downloads."""
+    parsed = page(html)
+    links = [link for link in parsed.links if link.startswith(("cursor:", "vscode:")) or link.endswith(".mcpb")]
+    return parsed.pre + links
+
+
+def test_a_deleted_version_shows_a_deleted_banner_and_no_install_path(lifecycle: TestClient) -> None:
+    for url in ("/servers/io.github.acme/gone", "/servers/io.github.acme/gone/versions/1.0.0"):
+        response = lifecycle.get(url)
+        assert response.status_code == 200, url
+        html = response.text
+        assert install_paths(html) == [], url
+        assert 'class="download"' not in html
+        text = " ".join(" ".join(page(html).text).split())
+        assert "Deleted. This version was deleted from the registry: it is no longer installable" in text
+        assert "The publisher says: Leaked a token; removed." in text
+        assert "Nothing to install: this version is deleted." in text
+        assert "gone-mcp" in text  # what it was stays readable
+
+
+def test_a_server_whose_latest_is_deleted_opens_on_its_newest_installable_version(lifecycle: TestClient) -> None:
+    html = lifecycle.get("/servers/io.github.acme/retired").text
+    assert "gone-mcp@1.0.0" in "".join(page(html).pre)  # 2.0.0 is deprecated but installable; 3.0.0 is deleted
+    deleted = lifecycle.get("/servers/io.github.acme/retired/versions/3.0.0").text
+    assert install_paths(deleted) == []
+    assert "Pick a version that is not deleted" in deleted
+
+
+def test_a_deprecated_version_keeps_its_snippets_under_a_warning(lifecycle: TestClient) -> None:
+    html = lifecycle.get("/servers/io.github.acme/retired/versions/2.0.0").text
+    assert install_paths(html) != []
+    text = " ".join(" ".join(page(html).text).split())
+    assert "Deprecated. The publisher advises against this version: Moved to io.github.acme/next." in text
+
+
+def test_a_server_with_10000_packages_renders_a_bounded_page(lifecycle: TestClient) -> None:
+    response = lifecycle.get("/servers/io.github.acme/huge")
+    assert response.status_code == 200
+    assert len(response.content) < 250_000  # was 28 MB
+    html = response.text
+    assert html.count('<div class="install-option">') == MAX_INSTALL_OPTIONS
+    assert html.count('<span class="badge badge-npm">') == MAX_ROWS
+    assert html.count("<li><code>t") == MAX_ROWS
+    text = " ".join(" ".join(page(html).text).split())
+    assert f"Showing the first {MAX_INSTALL_OPTIONS} of 10000 install options" in text
+    assert f"Showing the first {MAX_ROWS} of 10000 packages" in text
+    assert f"Showing {MAX_ROWS} of 300 tools." in text
+    assert '<a href="/v0.1/servers/io.github.acme%2Fhuge/versions/1.0.0">' in html
+
+
+def test_result_lists_stay_small_whatever_titles_descriptions_and_package_types_hold(lifecycle: TestClient) -> None:
+    for url in ("/", "/?q=wordy", "/_catalogue/results"):
+        html = lifecycle.get(url).text
+        assert len(html) < 20_000, url
+        assert "w" * (MAX_DESCRIPTION + 1) not in html
+        assert "T" * (MAX_TITLE + 1) not in html
+    assert "kind-" not in lifecycle.get("/").text
+    assert '<li class="badge badge-other">other</li>' in lifecycle.get("/?q=wordy").text
+
+
+def test_a_server_with_many_versions_lists_the_newest_and_links_the_rest(lifecycle: TestClient) -> None:
+    html = lifecycle.get("/servers/io.github.acme/busy").text
+    assert html.count('href="/servers/io.github.acme/busy/versions/') == MAX_ROWS
+    assert f"Showing the newest {MAX_ROWS} of {MAX_ROWS + 5} versions" in " ".join(" ".join(page(html).text).split())
+    assert 'href="/v0.1/servers/io.github.acme%2Fbusy/versions"' in html
+
+
+def test_an_env_var_name_carrying_a_command_is_shown_as_text_and_kept_out_of_every_snippet(tmp_path: Path) -> None:
+    variable = {"name": "API_KEY=x; touch ~/pwned; FOO", "value": "a", "isRequired": True}
+    package = {"registryType": "npm", "identifier": "pkg", "version": "1.0.0", "environmentVariables": [variable]}
+    registry = SqlRegistry.open(f"sqlite:///{tmp_path / 'hostile.db'}")
+    # Publish refuses such a name; a mirror copies what its source serves, as an older registry stored it.
+    now = datetime.now(UTC)
+    official = OfficialMeta(status="active", status_changed_at=now, published_at=now, updated_at=now, is_latest=True)
+    assert registry.import_record(entry("io.github.acme/hostile", "1.0.0", "Hostile.", packages=[package]), official)
+    settings = RegistrySettings(database_url="sqlite://", jwt_private_key=bytes(32))
+    with registry, TestClient(Starlette(routes=web_routes(settings, registry))) as client:
+        html = client.get("/servers/io.github.acme/hostile").text
+    snippets = page(html).pre
+    assert len(snippets) == 6
+    assert not any("pwned" in snippet for snippet in snippets)
+    assert "env" not in json.loads(snippets[0])["mcpServers"]["hostile"]
+    assert snippets[-1] == "npx -y pkg@1.0.0"
+    assert "Left out the environment variable &#39;API_KEY=x; touch ~/pwned; FOO&#39;" in html
+
+
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/", 200),
+        ("/?q=notes&registry_type=pypi", 200),
+        ("/_catalogue/results?q=notes", 200),
+        ("/servers/io.github.acme/notes", 200),
+        ("/servers/io.github.acme/notes/versions/1.0.0", 200),
+        ("/servers/io.github.nobody/nothing", 404),
+        ("/servers/io.github.acme/notes/versions/9.9.9", 404),
+        ("/?q=notes&offset=-3", 400),
+        ("/servers", 307),
+        ("/_catalogue/static/catalogue.js", 200),
+        ("/_catalogue/static/catalogue.css", 200),
+    ],
+)
+def test_every_catalogue_response_carries_the_security_headers(http: TestClient, url: str, status: int) -> None:
+    response = http.get(url, follow_redirects=False)
+    assert response.status_code == status
+    assert {name: response.headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS
+
+
+def test_a_304_revalidation_carries_the_security_headers_too(http: TestClient) -> None:
+    etag = http.get("/").headers["etag"]
+    again = http.get("/", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.headers["content-security-policy"] == SECURITY_HEADERS["content-security-policy"]
+
+
+class _Scripts(HTMLParser):
+    """What a policy without 'unsafe-inline' would block: inline scripts, event-handler and style attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocked: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = {name for name, _ in attrs}
+        if tag == "script":
+            self._in_script = True
+            if "src" not in names:
+                self.blocked.append("<script> without src")
+        self.blocked += [f"{tag} {name}=" for name in names if name.startswith("on") or name == "style"]
+        self.blocked += [
+            f"{tag} {name}=javascript:" for name, value in attrs if (value or "").startswith("javascript:")
+        ]
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = self._in_script and tag != "script"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.blocked.append("inline script text")
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/?q=notes", "/servers/io.github.acme/notes", f"/servers/{HOSTILE}", "/servers/io.github.x/y"]
+)
+def test_pages_hold_nothing_the_policy_would_block(http: TestClient, url: str) -> None:
+    parser = _Scripts()
+    parser.feed(http.get(url).text)
+    assert parser.blocked == []
+
+
+def test_every_template_autoescapes_and_none_marks_data_safe() -> None:
+    environment = _environment(RegistrySettings(database_url="sqlite://", jwt_private_key=bytes(32)))
+    templates = Path(mcpship.registry.web.__file__).parent / "templates"
+    names = sorted(path.name for path in templates.glob("*.html"))
+    assert names == sorted(environment.list_templates())
+    for name in names:
+        autoescape = environment.autoescape
+        assert (autoescape(name) if callable(autoescape) else autoescape) is True, name
+        source = (templates / name).read_text(encoding="utf-8")
+        assert not re.search(r"\|\s*safe\b|Markup|autoescape\s+false", source), name

@@ -5,13 +5,22 @@ from __future__ import annotations
 import base64
 import json
 import shlex
+import subprocess
 import tomllib
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from mcpship.registry.web.snippets import InstallOption, Snippet, install_options, server_key
+from mcpship.registry.web.snippets import (
+    MAX_OPTION_CHARS,
+    InstallOption,
+    Snippet,
+    install_option_count,
+    install_options,
+    server_key,
+)
 
 CLIENTS = ["Claude Desktop", "Cursor", "VS Code", "Claude Code", "Codex", "Command line"]
 
@@ -152,7 +161,8 @@ def test_codex_forwards_secrets_by_name_and_keeps_plain_values_inline() -> None:
 def test_docker_passes_each_variable_through_and_pins_the_image_tag() -> None:
     words = parse(snippets(options()[2])["Command line"])
     assert words == [
-        "NOTES_TOKEN=<NOTES_TOKEN>", "docker", "run", "-i", "--rm", "-e", "NOTES_TOKEN", "ghcr.io/acme/notes-mcp:1.4.0",
+        "env", "NOTES_TOKEN=<NOTES_TOKEN>",
+        "docker", "run", "-i", "--rm", "-e", "NOTES_TOKEN", "ghcr.io/acme/notes-mcp:1.4.0",
     ]  # fmt: skip
 
 
@@ -225,3 +235,138 @@ def test_self_hosted_package_indexes_are_named_in_the_command() -> None:
     assert npm == "npx -y --registry http://127.0.0.1:4873 n@1.0.0"
     assert pypi == "uvx --default-index http://127.0.0.1:8081/simple/ p==1.0.0"
     assert default == "uvx q==1.0.0"
+
+
+# --- hostile entries: each attack on the catalogue's snippets, tried for real ---------------------------------------
+
+INJECTED_NAME = "API_KEY=x; touch ~/pwned; FOO"
+NEWLINE_NAME = "X\ntouch ~/pwned\nY"
+FAKE_COMMAND = '#!/bin/sh\nprintf "%s\\0" "$(basename "$0")" "$@" > "$OUT/argv"\nenv -0 > "$OUT/env"\n'
+
+
+def hostile_package(*names: str, **fields: Any) -> dict[str, Any]:
+    variables = [{"name": name, "value": "a"} for name in names]
+    variables.append({"name": "GOOD", "value": "$(touch ~/pwned) `touch ~/pwned` ' \" \n;"})
+    return {"registryType": "npm", "identifier": "pkg", "version": "1.0.0", "environmentVariables": variables, **fields}
+
+
+def run_in_shell(shell: str, text: str, tmp_path: Path) -> tuple[list[str], dict[str, str]]:
+    """Run a snippet as a user's shell would, with stand-ins for npx/claude that record their argv and environment.
+
+    ``HOME`` is a fresh folder: an injected ``touch ~/pwned`` would leave a file there.
+    """
+    bin_dir, out, home = tmp_path / "bin", tmp_path / "out", tmp_path / "home"
+    for folder in (bin_dir, out, home):
+        folder.mkdir(exist_ok=True)
+    for command in ("npx", "uvx", "docker", "claude"):
+        fake = bin_dir / command
+        fake.write_text(FAKE_COMMAND, encoding="utf-8")
+        fake.chmod(0o755)
+    environment = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(home), "OUT": str(out)}
+    result = subprocess.run([shell, "-c", text], env=environment, capture_output=True, timeout=30, check=False)
+    assert result.returncode == 0, result.stderr
+    assert list(home.iterdir()) == [], "the snippet ran an injected command"
+    argv = (out / "argv").read_bytes().decode().split("\0")[:-1]
+    variables = dict(item.split("=", 1) for item in (out / "env").read_bytes().decode().split("\0")[:-1])
+    return argv, variables
+
+
+@pytest.mark.parametrize("shell", [shell for shell in ("/bin/sh", "/bin/bash") if Path(shell).exists()])
+@pytest.mark.parametrize("name", [INJECTED_NAME, NEWLINE_NAME])
+def test_an_env_var_name_carrying_shell_commands_runs_nothing_and_is_left_out_with_a_warning(
+    shell: str, name: str, tmp_path: Path
+) -> None:
+    [option] = install_options({"name": "a/b", "packages": [hostile_package(name)]})
+    assert option.warnings == [
+        f"Left out the environment variable {name!r}: a name must match [A-Za-z_][A-Za-z0-9_]*, so no client could "
+        "set it."
+    ]
+    good = "$(touch ~/pwned) `touch ~/pwned` ' \" \n;"
+    by_client = snippets(option)
+    argv, variables = run_in_shell(shell, by_client["Command line"].text, tmp_path)
+    assert argv == ["npx", "-y", "pkg@1.0.0"]
+    assert variables["GOOD"] == good
+    assert not any(key.startswith(("API_KEY", "FOO", "X", "Y")) for key in variables)
+    claude, _ = run_in_shell(shell, by_client["Claude Code"].text, tmp_path)
+    assert claude == ["claude", "mcp", "add", "--env", f"GOOD={good}", "--transport", "stdio", "b", "--", "npx", "-y",
+                      "pkg@1.0.0"]  # fmt: skip
+    for client in ("Claude Desktop", "Cursor", "VS Code"):
+        assert set(next(iter(parse(by_client[client]).values()))["b"]["env"]) == {"GOOD"}, client
+    assert parse(by_client["Codex"])["mcp_servers"]["b"]["env"] == {"GOOD": good}
+    cursor_link = parse_qs(urlsplit(option.links[0].url).query)["config"][0]
+    assert set(json.loads(base64.b64decode(cursor_link))["env"]) == {"GOOD"}
+
+
+def test_header_names_and_values_that_would_split_into_more_headers_are_left_out() -> None:
+    remote = {
+        "type": "streamable-http",
+        "url": "https://h.example/mcp",
+        "headers": [
+            {"name": "X-Key: a\r\nX-Evil", "value": "1"},
+            {"name": "X-Ok", "value": "fine\r\nX-Evil: 1"},
+            {"name": "X-Api-Key", "isSecret": True},
+            {"name": "x-api-key", "value": "second"},
+            {"name": "1-Token", "isSecret": True},
+        ],
+    }
+    [option] = install_options({"name": "a/b", "remotes": [remote]})
+    assert option.warnings == [
+        "Left out the header 'X-Key: a\\r\\nX-Evil': a header name is a token (RFC 9110), with no space, colon or "
+        "control character.",
+        "Left out the header X-Ok: its value holds a line break or control character.",
+        "The header x-api-key is listed twice: the first one is used.",
+    ]
+    by_client = snippets(option)
+    assert parse(by_client["Cursor"])["mcpServers"]["b"]["headers"] == {
+        "X-Api-Key": "<X_API_KEY>",
+        "1-Token": "<HEADER_1_TOKEN>",
+    }
+    assert [word for word in parse(by_client["Claude Code"]) if "Evil" in word] == []
+    codex = parse(by_client["Codex"])["mcp_servers"]["b"]
+    assert codex["env_http_headers"] == {"X-Api-Key": "X_API_KEY", "1-Token": "HEADER_1_TOKEN"}
+
+
+@pytest.mark.parametrize(
+    ("package", "reason"),
+    [
+        ({"identifier": "--call=touch ~/pwned"}, "No snippet: the identifier '--call=touch ~/pwned' is not a package"),
+        ({"identifier": "pkg\nrm"}, "No snippet: the identifier 'pkg\\nrm' is not a package name"),
+        ({"registryBaseUrl": "-c=touch ~/pwned"}, "No snippet: registryBaseUrl '-c=touch ~/pwned' is not an http(s)"),
+        ({"version": "1\x00"}, "No snippet: this entry holds a NUL character or an unpaired surrogate"),
+        ({"packageArguments": [{"type": "positional", "value": "\ud800"}]}, "No snippet: this entry holds a NUL"),
+        ({"transport": {"type": "sse", "url": "--help"}}, "No snippet: the URL '--help' is not an http(s) URL."),
+    ],
+)
+def test_a_package_no_command_can_carry_safely_gets_a_reason_instead_of_snippets(
+    package: dict[str, Any], reason: str
+) -> None:
+    base = {"registryType": "npm", "identifier": "pkg", "version": "1.0.0"}
+    [option] = install_options({"name": "a/b", "packages": [{**base, **package}]})
+    assert option.snippets == []
+    assert option.links == []
+    assert option.note is not None
+    assert option.note.startswith(reason)
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "https://h.example/a\nb", "file:///etc/passwd", "-x"])
+def test_remotes_must_be_http_urls(url: str) -> None:
+    [option] = install_options({"name": "a/b", "remotes": [{"type": "streamable-http", "url": url}]})
+    assert option.snippets == []
+    assert option.links == []
+    assert option.note == f"No snippet: the URL {url!r} is not an http(s) URL."
+
+
+def test_an_oversized_option_points_to_the_json_instead_of_rendering() -> None:
+    arguments = [{"type": "positional", "value": "x" * 100}] * (MAX_OPTION_CHARS // 100)
+    package = {"registryType": "pypi", "identifier": "p", "version": "1", "packageArguments": arguments}
+    [option] = install_options({"name": "a/b", "packages": [package]})
+    assert option.snippets == []
+    assert option.note is not None
+    assert option.note.startswith("Too large to show here")
+
+
+def test_install_options_renders_only_up_to_the_limit_but_counts_all() -> None:
+    packages = [{"registryType": "npm", "identifier": f"p{index}", "version": "1"} for index in range(1000)]
+    server = {"name": "a/b", "packages": packages, "remotes": [{"type": "sse", "url": "https://h.example/sse"}]}
+    assert [option.label for option in install_options(server, limit=3)] == ["npm · p0", "npm · p1", "npm · p2"]
+    assert install_option_count(server) == 1001

@@ -1,8 +1,9 @@
 """The catalogue's pages: search and browse at ``/``, one server at ``/servers/{name}``, the live-results fragment.
 
 Endpoints are synchronous on purpose: Starlette runs them in its thread pool, where the (synchronous) service
-calls belong. Every page is rendered by Jinja2 with autoescaping on; the live search re-uses the same
-``_results.html`` through ``/_catalogue/results``, so there is one rendering of a result list, not two.
+calls belong. Every page is rendered by Jinja2 with autoescaping on (no template marks registry data safe); the
+live search re-uses the same ``_results.html`` through ``/_catalogue/results``, so there is one rendering of a result
+list, not two. Every response carries the security headers of :mod:`mcpship.registry.web.headers`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import jinja2
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -19,8 +21,20 @@ from starlette.staticfiles import StaticFiles
 
 from mcpship.registry.config import RegistrySettings
 from mcpship.registry.problems import RegistryHTTPError
-from mcpship.registry.records import ListQuery, RegistryService
-from mcpship.registry.web.views import REGISTRY_TYPES, TRANSPORTS, Summary, detail, server_href, summary
+from mcpship.registry.records import ListQuery, RegistryService, ServerRecord
+from mcpship.registry.web.headers import SecurityHeadersMiddleware
+from mcpship.registry.web.views import (
+    MAX_DESCRIPTION,
+    MAX_TITLE,
+    REGISTRY_TYPES,
+    TRANSPORTS,
+    Summary,
+    api_href,
+    detail,
+    server_href,
+    summary,
+    version_rows,
+)
 
 __all__ = ["PAGE_SIZE", "STATIC_PREFIX", "web_routes"]
 
@@ -61,13 +75,19 @@ class _BadRequestError(Exception):
 def web_routes(settings: RegistrySettings, service: RegistryService) -> list[BaseRoute]:
     """The catalogue's routes, to be mounted at ``/`` next to the API."""
     catalogue = _Catalogue(settings, service, _environment(settings))
+    secured = [Middleware(SecurityHeadersMiddleware)]
+    static = StaticFiles(packages=[("mcpship.registry.web", "static")])
     return [
-        Route("/", catalogue.home, methods=["GET"], name="catalogue-home"),
-        Route("/_catalogue/results", catalogue.results, methods=["GET"], name="catalogue-results"),
-        Route("/servers", lambda request: RedirectResponse("/", status_code=307), methods=["GET"]),
-        Route("/servers/{rest:path}", catalogue.server, methods=["GET"], name="catalogue-server"),
-        Mount(STATIC_PREFIX, app=StaticFiles(packages=[("mcpship.registry.web", "static")]), name="catalogue-static"),
+        Route("/", catalogue.home, methods=["GET"], name="catalogue-home", middleware=secured),
+        Route("/_catalogue/results", catalogue.results, methods=["GET"], name="catalogue-results", middleware=secured),
+        Route("/servers", _to_home, methods=["GET"], middleware=secured),
+        Route("/servers/{rest:path}", catalogue.server, methods=["GET"], name="catalogue-server", middleware=secured),
+        Mount(STATIC_PREFIX, app=static, name="catalogue-static", middleware=secured),
     ]
+
+
+def _to_home(request: Request) -> Response:
+    return RedirectResponse("/", status_code=307)
 
 
 def _environment(settings: RegistrySettings) -> jinja2.Environment:
@@ -84,6 +104,8 @@ def _environment(settings: RegistrySettings) -> jinja2.Environment:
         transports=TRANSPORTS,
         base_url=settings.base_url,
         registry_version=settings.version,
+        max_title=MAX_TITLE,
+        max_description=MAX_DESCRIPTION,
     )
     environment.filters["server_href"] = server_href
     return environment
@@ -165,15 +187,24 @@ class _Catalogue:
         if version:
             record = self._service.get_version(name, version, include_deleted=True)
         else:
-            record = self._service.get_version(name, "latest") or (versions[0] if versions else None)
+            record = self._service.get_version(name, "latest") or _installable_first(versions)
         if record is None:
             what = f"version {version} of {name}" if version else name
             return self._error(404, f"There is no server {what} in this registry.")
-        return self._render("server.html", server=detail(record), versions=versions, pinned=bool(version))
+        return self._render(
+            "server.html",
+            server=detail(record),
+            versions=version_rows(versions),
+            versions_total=len(versions),
+            versions_href=api_href(name),
+            installable_versions=any(other.official.status != "deleted" for other in versions),
+            pinned=bool(version),
+        )
 
     def _render(self, template: str, *, status: int = 200, **context: object) -> HTMLResponse:
         html = self._templates.get_template(template).render(**context)
-        return HTMLResponse(html, status_code=status)
+        # A stored lone surrogate cannot be UTF-8: it shows as "?" instead of failing the page.
+        return HTMLResponse(html.encode("utf-8", errors="replace"), status_code=status)
 
     def _error(self, status: int, message: str) -> HTMLResponse:
         return self._render("error.html", status=status, code=status, message=message)
@@ -190,6 +221,13 @@ class _Catalogue:
         if response.status_code == 200:
             response.headers.update(headers)
         return response
+
+
+def _installable_first(versions: list[ServerRecord]) -> ServerRecord | None:
+    """Without a usable latest, the newest version that is not deleted; the newest deleted one if all are."""
+    return next((record for record in versions if record.official.status != "deleted"), None) or (
+        versions[0] if versions else None
+    )
 
 
 def _etags(header: str) -> set[str]:

@@ -4,6 +4,13 @@ Each package (or remote) becomes an :class:`InstallOption`: how the server start
 listens (an :class:`Endpoint`), rendered in every client's own format (see ``shared/reference/clients.md``).
 Secrets are never filled in: they become ``<NAME>`` placeholders, or the client's own secret mechanism where it
 has one (VS Code ``inputs`` with ``password``, Codex ``env_vars`` forwarding).
+
+Every stored entry is hostile (it may come from a mirror or predate today's publish checks), so every text is
+produced by an encoder for its format (``shlex.join``, ``json.dumps``, ``tomlkit``, ``urlencode``/``quote``), never
+by string formatting, and what no encoder can make safe is refused before it reaches one: environment variable
+names outside ``[A-Za-z_][A-Za-z0-9_]*`` and header names that are not HTTP tokens are left out with a visible
+warning; an identifier that would read as an option, a URL that is not http(s), or text no process can receive
+(NUL, unpaired surrogates) leaves the option without snippets and says why.
 """
 
 from __future__ import annotations
@@ -15,20 +22,47 @@ import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import tomlkit
 
-__all__ = ["DeepLink", "Endpoint", "EnvVar", "InstallOption", "Launch", "Snippet", "install_options", "server_key"]
+__all__ = [
+    "ENV_NAME",
+    "HEADER_NAME",
+    "MAX_OPTION_CHARS",
+    "DeepLink",
+    "Endpoint",
+    "EnvVar",
+    "InstallOption",
+    "Launch",
+    "Snippet",
+    "install_option_count",
+    "install_options",
+    "server_key",
+]
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""What a process environment variable name may be (POSIX shell names): anything else no client can set."""
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+"""An HTTP field name is a token (RFC 9110 §5.1): no space, colon or line break that could split it."""
+MAX_OPTION_CHARS = 65_536
+"""All snippets and links of one install option together: beyond this the option points to the JSON instead."""
 
 _NPM_REGISTRY = "https://registry.npmjs.org"
 _PYPI = "https://pypi.org"
 _TEMPLATE_VARIABLE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_HEADER_VALUE_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # RFC 9110 §5.5: no CR, LF, NUL or other controls
+_NOT_IN_ARGV = re.compile(r"[\x00\ud800-\udfff]")  # execve stops at NUL; UTF-8 has no lone surrogates
+_NOT_IN_WORD = re.compile(r"[\s\x00-\x1f\x7f]")
+_SHOWN_CHARS = 60
 
 
 @dataclass(frozen=True)
 class EnvVar:
-    """One environment variable or header a client must set; ``value`` is a placeholder when secret or unknown."""
+    """One environment variable or header a client must set; ``value`` is a placeholder when secret or unknown.
+
+    ``name`` is always safe for its use: an :data:`ENV_NAME` for variables, an HTTP token for headers.
+    """
 
     name: str
     value: str
@@ -38,7 +72,7 @@ class EnvVar:
 
 @dataclass(frozen=True)
 class Launch:
-    """A stdio server: the command line a client runs."""
+    """A stdio server: the command line a client runs (``env`` set on top of the client's environment)."""
 
     command: str
     args: list[str]
@@ -47,7 +81,7 @@ class Launch:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A server reached over HTTP: ``transport`` is ``streamable-http`` or ``sse``."""
+    """A server reached over HTTP: ``transport`` is ``streamable-http`` or ``sse``; ``url`` is http(s)."""
 
     transport: str
     url: str
@@ -78,26 +112,51 @@ class DeepLink:
 
 @dataclass(frozen=True)
 class InstallOption:
+    """One way to install: snippets for every client, or a ``note`` saying why there are none.
+
+    ``launch``/``endpoint`` are the model every snippet was encoded from; ``warnings`` name what was left out of it.
+    """
+
     label: str
     snippets: list[Snippet] = field(default_factory=list)
     links: list[DeepLink] = field(default_factory=list)
     download_url: str | None = None
     sha256: str | None = None
     note: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    launch: Launch | None = None
+    endpoint: Endpoint | None = None
+
+
+class _RefusedError(Exception):
+    """The entry cannot be turned into a safe snippet; the message says why, for the page."""
 
 
 def server_key(name: str) -> str:
-    """The entry name in a client config: the part after ``/``, restricted to what every client accepts."""
+    """The entry name in a client config: the part after ``/``, restricted to what every client accepts.
+
+    It never starts with ``-`` (``claude mcp add`` would read it as an option).
+    """
     key = re.sub(r"[^A-Za-z0-9_-]+", "-", name.rsplit("/", 1)[-1]).strip("-")
     return key or "server"
 
 
-def install_options(server: Mapping[str, Any]) -> list[InstallOption]:
-    """One option per package and per remote of ``server``, in the order the publisher listed them."""
+def install_option_count(server: Mapping[str, Any]) -> int:
+    """How many options :func:`install_options` would give without a limit (cheap: nothing is rendered)."""
+    return len(_mappings(server.get("packages"))) + len(_mappings(server.get("remotes")))
+
+
+def install_options(server: Mapping[str, Any], *, limit: int | None = None) -> list[InstallOption]:
+    """One option per package and per remote of ``server``, in the order the publisher listed them.
+
+    ``limit`` renders only the first options: a page shows a few, not the 10,000 an entry may list.
+    """
     key = server_key(str(server.get("name", "")))
-    options = [_package_option(key, package) for package in _mappings(server.get("packages"))]
-    options += [_remote_option(key, remote) for remote in _mappings(server.get("remotes"))]
-    return options
+    sources = [(True, package) for package in _mappings(server.get("packages"))]
+    sources += [(False, remote) for remote in _mappings(server.get("remotes"))]
+    return [
+        _package_option(key, item) if is_package else _remote_option(key, item) for is_package, item in sources[:limit]
+    ]
 
 
 def _package_option(key: str, package: Mapping[str, Any]) -> InstallOption:
@@ -107,56 +166,100 @@ def _package_option(key: str, package: Mapping[str, Any]) -> InstallOption:
     if registry_type == "mcpb":
         return InstallOption(
             label=f"mcpb · {identifier.rsplit('/', 1)[-1]}",
-            download_url=identifier if identifier.startswith("https://") else None,
+            download_url=identifier if _is_http_url(identifier, schemes=("https",)) else None,
             sha256=_text(package.get("fileSha256")),
             note="Download the bundle and open it with Claude Desktop (or any MCPB-aware client).",
         )
-    launch = _launch(package)
-    if launch is None:
-        return InstallOption(label=label, note=f"No install recipe for {registry_type!r} packages yet.")
-    transport = _mapping(package.get("transport"))
-    if transport.get("type") in ("streamable-http", "sse") and transport.get("url"):
-        endpoint = _endpoint(transport, variables={})
-        note = f"Start it with the command line below; clients then connect to {endpoint.url}."
-        snippets = [_command_line(launch), *_remote_snippets(key, endpoint)]
-        return InstallOption(label=label, snippets=snippets, links=_deep_links(key, snippets), note=note)
-    snippets = _stdio_snippets(key, launch)
-    return InstallOption(label=label, snippets=snippets, links=_deep_links(key, snippets))
+    warnings: list[str] = []
+    try:
+        launch = _launch(package, warnings)
+        if launch is None:
+            return InstallOption(label=label, note=f"No install recipe for {_shown(registry_type)} packages yet.")
+        transport = _mapping(package.get("transport"))
+        if transport.get("type") in ("streamable-http", "sse") and transport.get("url"):
+            endpoint = _endpoint(transport, variables={}, warnings=warnings)
+            note = f"Start it with the command line below; clients then connect to {endpoint.url}."
+            snippets = [_command_line(launch), *_remote_snippets(key, endpoint)]
+            return _option(key, label, snippets, warnings, launch=launch, endpoint=endpoint, note=note)
+        return _option(key, label, _stdio_snippets(key, launch), warnings, launch=launch)
+    except _RefusedError as refused:
+        return InstallOption(label=label, note=str(refused), warnings=warnings)
 
 
 def _remote_option(key: str, remote: Mapping[str, Any]) -> InstallOption:
-    endpoint = _endpoint(remote, variables=_mapping(remote.get("variables")))
-    snippets = _remote_snippets(key, endpoint)
-    return InstallOption(label=f"remote · {endpoint.url}", snippets=snippets, links=_deep_links(key, snippets))
+    warnings: list[str] = []
+    label = f"remote · {remote.get('url', '')}"
+    try:
+        endpoint = _endpoint(remote, variables=_mapping(remote.get("variables")), warnings=warnings)
+    except _RefusedError as refused:
+        return InstallOption(label=label, note=str(refused), warnings=warnings)
+    return _option(key, f"remote · {endpoint.url}", _remote_snippets(key, endpoint), warnings, endpoint=endpoint)
+
+
+def _option(
+    key: str,
+    label: str,
+    snippets: list[Snippet],
+    warnings: list[str],
+    *,
+    launch: Launch | None = None,
+    endpoint: Endpoint | None = None,
+    note: str | None = None,
+) -> InstallOption:
+    links = _deep_links(key, snippets)
+    size = sum(len(snippet.text) for snippet in snippets) + sum(len(link.url) for link in links)
+    if size > MAX_OPTION_CHARS:
+        too_large = (
+            f"Too large to show here ({size:,} characters of snippets, more than {MAX_OPTION_CHARS:,}): "
+            "read the package in the entry's JSON."
+        )
+        return InstallOption(label=label, note=too_large, warnings=warnings)
+    return InstallOption(label, snippets, links, note=note, warnings=warnings, launch=launch, endpoint=endpoint)
 
 
 # --- how a package starts -------------------------------------------------------------------------------------------
 
 
-def _launch(package: Mapping[str, Any]) -> Launch | None:
+def _launch(package: Mapping[str, Any], warnings: list[str]) -> Launch | None:
     registry_type = package.get("registryType")
-    identifier = str(package.get("identifier", ""))
+    if registry_type not in ("npm", "pypi", "nuget", "oci"):
+        return None
+    identifier = _package_identifier(package.get("identifier"))
     version = _text(package.get("version"))
     runtime = _arguments(package.get("runtimeArguments"))
     arguments = _arguments(package.get("packageArguments"))
-    env = [_input(item) for item in _mappings(package.get("environmentVariables")) if _wanted(item)]
+    env = _environment(package.get("environmentVariables"), warnings)
     base = (_text(package.get("registryBaseUrl")) or "").rstrip("/")
+    if base and not _is_http_url(base):
+        raise _RefusedError(f"No snippet: registryBaseUrl {_shown(base)} is not an http(s) URL.")
     if registry_type == "npm":
         spec = f"{identifier}@{version}" if version else identifier
         registry = ["--registry", base] if base and base != _NPM_REGISTRY else []
-        return Launch("npx", ["-y", *registry, *runtime, spec, *arguments], env)
-    if registry_type == "pypi":
+        launch = Launch("npx", ["-y", *registry, *runtime, spec, *arguments], env)
+    elif registry_type == "pypi":
         spec = f"{identifier}=={version}" if version else identifier
         index = ["--default-index", _simple_index(base)] if base and base != _PYPI else []
-        return Launch("uvx", [*index, *runtime, spec, *arguments], env)
-    if registry_type == "nuget":
+        launch = Launch("uvx", [*index, *runtime, spec, *arguments], env)
+    elif registry_type == "nuget":
         spec = f"{identifier}@{version}" if version else identifier
-        return Launch("dnx", [*runtime, spec, "--yes", *arguments], env)
-    if registry_type == "oci":
+        launch = Launch("dnx", [*runtime, spec, "--yes", *arguments], env)
+    else:
         passed = [flag for variable in env for flag in ("-e", variable.name)]
         image = _image_ref(identifier, version)
-        return Launch("docker", ["run", "-i", "--rm", *passed, *runtime, image, *arguments], env)
-    return None
+        launch = Launch("docker", ["run", "-i", "--rm", *passed, *runtime, image, *arguments], env)
+    _require_carriable([launch.command, *launch.args, *(v.value for v in launch.env)])
+    return launch
+
+
+def _package_identifier(value: object) -> str:
+    """A package name or image reference: one word that no runtime can read as an option (``npx --call=…``)."""
+    identifier = value if isinstance(value, str) else ""
+    if not identifier or identifier.startswith("-") or _NOT_IN_WORD.search(identifier):
+        raise _RefusedError(
+            f"No snippet: the identifier {_shown(identifier)} is not a package name "
+            "(it is empty, starts with '-' or holds a space or control character)."
+        )
+    return identifier
 
 
 def _simple_index(base: str) -> str:
@@ -191,13 +294,31 @@ def _arguments(items: object) -> list[str]:
     return words
 
 
+def _environment(items: object, warnings: list[str]) -> list[EnvVar]:
+    """The variables a snippet sets, each name once and only names a process environment can hold."""
+    variables: dict[str, EnvVar] = {}
+    for item in _mappings(items):
+        if not _wanted(item):
+            continue
+        name = item.get("name")
+        if not isinstance(name, str) or not ENV_NAME.fullmatch(name):
+            warnings.append(
+                f"Left out the environment variable {_shown(name)}: a name must match [A-Za-z_][A-Za-z0-9_]*, "
+                "so no client could set it."
+            )
+        elif name in variables:
+            warnings.append(f"The environment variable {name} is listed twice: the first one is used.")
+        else:
+            variables[name] = _input(item, name)
+    return list(variables.values())
+
+
 def _wanted(item: Mapping[str, Any]) -> bool:
     """Required variables and those with a known value go into a snippet; optional blanks would only confuse."""
     return bool(item.get("isRequired") or item.get("isSecret") or _value_of(item) is not None)
 
 
-def _input(item: Mapping[str, Any]) -> EnvVar:
-    name = str(item.get("name", ""))
+def _input(item: Mapping[str, Any], name: str) -> EnvVar:
     secret = bool(item.get("isSecret"))
     value = None if secret else _value_of(item)
     return EnvVar(name, value if value is not None else f"<{name}>", secret, _text(item.get("description")) or "")
@@ -218,18 +339,42 @@ def _fill(template: str) -> str:
     return _TEMPLATE_VARIABLE.sub(lambda match: f"<{match.group(1)}>", template)
 
 
-def _endpoint(transport: Mapping[str, Any], variables: Mapping[str, Any]) -> Endpoint:
+def _endpoint(transport: Mapping[str, Any], variables: Mapping[str, Any], warnings: list[str]) -> Endpoint:
     url = str(transport.get("url", ""))
     for name, variable in variables.items():
         value = _value_of(_mapping(variable)) if not _mapping(variable).get("isSecret") else None
         if value is not None:
             url = url.replace("{" + str(name) + "}", value)
-    headers = [_header(item) for item in _mappings(transport.get("headers"))]
-    return Endpoint(str(transport.get("type", "streamable-http")), _fill(url), headers)
+    url = _fill(url)
+    if not _is_http_url(url):
+        raise _RefusedError(f"No snippet: the URL {_shown(url)} is not an http(s) URL.")
+    headers = _headers(transport.get("headers"), warnings)
+    _require_carriable([url, *(header.value for header in headers)])
+    return Endpoint(str(transport.get("type", "streamable-http")), url, headers)
 
 
-def _header(item: Mapping[str, Any]) -> EnvVar:
-    name = str(item.get("name", ""))
+def _headers(items: object, warnings: list[str]) -> list[EnvVar]:
+    """Headers a client sends, each once (names are case-insensitive) and only what HTTP can carry."""
+    headers: dict[str, EnvVar] = {}
+    for item in _mappings(items):
+        name = item.get("name")
+        if not isinstance(name, str) or not HEADER_NAME.fullmatch(name):
+            warnings.append(
+                f"Left out the header {_shown(name)}: a header name is a token (RFC 9110), with no space, colon or "
+                "control character."
+            )
+            continue
+        header = _header(item, name)
+        if _HEADER_VALUE_FORBIDDEN.search(header.value):
+            warnings.append(f"Left out the header {name}: its value holds a line break or control character.")
+        elif name.lower() in headers:
+            warnings.append(f"The header {name} is listed twice: the first one is used.")
+        else:
+            headers[name.lower()] = header
+    return list(headers.values())
+
+
+def _header(item: Mapping[str, Any], name: str) -> EnvVar:
     secret = bool(item.get("isSecret"))
     template = _text(item.get("value"))
     if template is not None and _TEMPLATE_VARIABLE.search(template):
@@ -242,7 +387,35 @@ def _header(item: Mapping[str, Any]) -> EnvVar:
 
 
 def _env_name(header: str) -> str:
-    return re.sub(r"[^A-Z0-9]+", "_", header.upper()).strip("_") or "HEADER"
+    """The variable Codex reads a secret header from: an :data:`ENV_NAME` derived from the header's name."""
+    name = re.sub(r"[^A-Z0-9]+", "_", header.upper()).strip("_") or "HEADER"
+    return f"HEADER_{name}" if name[0].isdigit() else name
+
+
+def _is_http_url(value: str, schemes: tuple[str, ...] = ("http", "https")) -> bool:
+    """One word (urlsplit silently drops tabs and newlines: they are refused first) with a scheme and a host."""
+    if _NOT_IN_WORD.search(value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        return False
+    return parts.scheme in schemes and bool(parts.netloc)
+
+
+def _require_carriable(texts: Iterable[str]) -> None:
+    for text in texts:
+        if _NOT_IN_ARGV.search(text):
+            raise _RefusedError(
+                "No snippet: this entry holds a NUL character or an unpaired surrogate, which no command line, "
+                "environment or config file can carry."
+            )
+
+
+def _shown(value: object) -> str:
+    """A stored value quoted for a message, control characters escaped and long values cut."""
+    text = repr(value if isinstance(value, str) else str(value))
+    return text if len(text) <= _SHOWN_CHARS else f"{text[: _SHOWN_CHARS - 1]}…"
 
 
 # --- one snippet per client -----------------------------------------------------------------------------------------
@@ -357,7 +530,7 @@ def _codex_remote(key: str, endpoint: Endpoint) -> str:
         table["http_headers"] = _inline(plain)
     if secret:
         table["env_http_headers"] = _inline(secret)
-    return _codex_document(key, table, list(secret.values()))
+    return _codex_document(key, table, list(dict.fromkeys(secret.values())))
 
 
 def _codex_document(key: str, table: Any, exported: Sequence[str]) -> str:
@@ -377,9 +550,14 @@ def _inline(values: Mapping[str, str]) -> Any:
 
 
 def _command_line(launch: Launch) -> Snippet:
-    assignments = [f"{variable.name}={shlex.quote(variable.value)}" for variable in launch.env]
-    command = _shell([launch.command, *launch.args])
-    return Snippet("Command line", "a terminal", "shell", " ".join([*assignments, command]))
+    """``env NAME=value … command args``: one argv, quoted word by word, so no name or value can end the command.
+
+    ``env`` (rather than shell-level ``NAME=value`` prefixes, which only work unquoted) keeps every word encoded by
+    ``shlex`` and works in any POSIX shell, csh and fish alike.
+    """
+    assignments = [f"{variable.name}={variable.value}" for variable in launch.env]
+    prefix = ["env", *assignments] if assignments else []
+    return Snippet("Command line", "a terminal", "shell", _shell([*prefix, launch.command, *launch.args]))
 
 
 def _bridge(endpoint: Endpoint) -> dict[str, Any]:
