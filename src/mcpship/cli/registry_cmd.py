@@ -17,6 +17,7 @@ import typer
 
 from mcpship._exceptions import McpshipError, UsageError
 from mcpship.cli._app import app
+from mcpship.cli._terminal import terminal_text
 
 if TYPE_CHECKING:
     from mcpship.registry.config import RegistrySettings
@@ -185,7 +186,7 @@ def _open(build_app: Callable[[RegistrySettings], Any], settings: RegistrySettin
 
 
 def _say(message: str) -> None:
-    sys.stderr.write(f"{message}\n")
+    sys.stderr.write(f"{terminal_text(message, multiline=True)}\n")
     sys.stderr.flush()
 
 
