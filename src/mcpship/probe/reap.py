@@ -28,7 +28,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["GRACE_SECONDS", "pipe_inodes", "stop_process_tree"]
+__all__ = ["GRACE_SECONDS", "ServerPipes", "server_pipes", "stop_process_tree"]
 
 GRACE_SECONDS = 2.0
 _POLL_SECONDS = 0.01
@@ -47,34 +47,46 @@ class _Stat:
     zombie: bool
 
 
-def pipe_inodes(process: subprocess.Popen[bytes]) -> frozenset[int]:
-    """The inodes of the pipes between us and ``process`` whose ends we still hold open."""
+@dataclass(frozen=True)
+class ServerPipes:
+    """How to recognise a process holding the server's pipes."""
+
+    inodes: frozenset[int]
+    """Of the pipes between us and the server."""
+    since: int | None
+    """The server's start time (clock ticks after boot): only a process started later can have inherited them,
+    so only those need their file descriptors read (the slow part of the search). None: unknown, read all."""
+
+
+def server_pipes(process: subprocess.Popen[bytes]) -> ServerPipes:
+    """The pipes between us and ``process`` whose ends we still hold open, and when the server started."""
     inodes: set[int] = set()
     for pipe in (process.stdin, process.stdout, process.stderr):
         if pipe is not None and not pipe.closed:
             with suppress(OSError, ValueError):
                 inodes.add(os.fstat(pipe.fileno()).st_ino)
-    return frozenset(inodes)
+    stat = _stat(process.pid) if process.returncode is None else None
+    return ServerPipes(frozenset(inodes), stat.start_time if stat is not None else None)
 
 
 def stop_process_tree(
     process: subprocess.Popen[bytes],
     *,
-    pipes: frozenset[int] | None = None,
+    pipes: ServerPipes | None = None,
     polite: bool = True,
     grace: float = GRACE_SECONDS,
     debug: Callable[[str], None] | None = None,
 ) -> int | None:
     """Stop ``process`` (spawned as a session leader) and everything it started; return its exit code.
 
-    ``pipes`` are the inodes from :func:`pipe_inodes`, taken while our ends were open (default: now).
+    ``pipes`` come from :func:`server_pipes`, taken while our ends were open (default: now).
     Calling it again for the same process does nothing. Every wait is bounded; a process that cannot be
     killed (another user's, or stuck in the kernel) is left behind after ``3 * grace`` seconds at most.
     """
     if process in _stopped:
         return process.returncode
     say = debug or (lambda _message: None)
-    pipes = pipe_inodes(process) if pipes is None else pipes
+    pipes = server_pipes(process) if pipes is None else pipes
     if process.stdin is not None:
         with suppress(OSError, ValueError):
             process.stdin.close()
@@ -114,14 +126,21 @@ def _signal_group(pgid: int, sig: int) -> bool:
     return True
 
 
-def _tree(leader: int, pipes: frozenset[int]) -> dict[int, int]:
+def _tree(leader: int, pipes: ServerPipes) -> dict[int, int]:
     """Live processes of the server, as pid -> start time: its group and session, their descendants, and
-    whoever holds one of ``pipes``. Empty where there is no ``/proc``."""
+    whoever holds one of its pipes. Empty where there is no ``/proc``."""
     table = _processes()
     me = os.getpid()
     chosen = {pid for pid, stat in table.items() if leader in (pid, stat.pgrp, stat.session)}
-    if pipes:
-        chosen |= {pid for pid in table if pid not in chosen and pid != me and _holds_pipe(pid, pipes)}
+    if pipes.inodes:
+        chosen |= {
+            pid
+            for pid, stat in table.items()
+            if pid not in chosen
+            and pid != me
+            and (pipes.since is None or stat.start_time >= pipes.since)
+            and _holds_pipe(pid, pipes.inodes)
+        }
     children: dict[int, list[int]] = {}
     for pid, stat in table.items():
         children.setdefault(stat.ppid, []).append(pid)

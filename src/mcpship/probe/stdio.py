@@ -33,7 +33,7 @@ from mcpship._groups import unwrapped_groups
 from mcpship._reporter import Reporter
 from mcpship.probe.limits import ProbeLimits, ReadBudget
 from mcpship.probe.plan import StdioPlan
-from mcpship.probe.reap import GRACE_SECONDS, pipe_inodes, stop_process_tree
+from mcpship.probe.reap import GRACE_SECONDS, server_pipes, stop_process_tree
 
 if TYPE_CHECKING:
     from mcp.shared.message import SessionMessage
@@ -60,7 +60,7 @@ class ServerProcess:
         self.budget = ReadBudget(limits, plan.label)
         self._limits = limits
         self._reporter = reporter
-        self._pipes = pipe_inodes(process)  # taken now: stop() must find whoever else holds them
+        self._pipes = server_pipes(process)  # taken now: stop() must find whoever else holds them
         self._stdin = _pipe(process.stdin)
         self._stdout = _pipe(process.stdout)
         self._stderr = _pipe(process.stderr)
