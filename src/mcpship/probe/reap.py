@@ -98,7 +98,8 @@ def stop_process_tree(
         targets = _open(_tree(process.pid, pipes))
         try:
             group_alive = _signal_group(process.pid, sig)
-            if not targets and not group_alive:
+            # With /proc the targets include every living group member; only zombies can be left in the group.
+            if not targets and (_HAVE_PROC or not group_alive):
                 break
             signalled = True
             say(f"sending {sig.name} to the server's process group and {len(targets)} process(es) of its tree")
