@@ -42,11 +42,11 @@ def terminal_text(text: str, *, multiline: bool = False) -> str:
     return (_UNSAFE_IN_TEXT if multiline else _UNSAFE_IN_LINE).sub(_visible, text)
 
 
-def cell(value: object, *, style: str = "") -> Text:
+def cell(value: object, *, style: str = "", multiline: bool = False) -> Text:
     """A Rich table cell or line holding ``value`` as plain text: escaped for the terminal, never Rich markup."""
     from rich.text import Text  # only when rendering: the CLI's start-up stays light
 
-    return Text(terminal_text(str(value)), style=style)
+    return Text(terminal_text(str(value), multiline=multiline), style=style)
 
 
 def json_for_terminal(value: Any) -> str:

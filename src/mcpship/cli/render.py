@@ -11,10 +11,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from mcpship.build import BuildReport
-from mcpship.cli._terminal import cell, terminal_text
+from mcpship.cli._terminal import cell
 from mcpship.probe.snapshot import ServerSnapshot
 from mcpship.spec.load import ResolvedSpec
 from mcpship.verify.result import VerifyResult
@@ -41,7 +40,7 @@ def render_snapshot(snapshot: ServerSnapshot) -> None:
     console.print(cell(f"protocol {snapshot.protocol_version} · capabilities: {offered} · {snapshot.target}"))
     if snapshot.instructions:
         instructions = _cut(snapshot.instructions.strip(), _MAX_INSTRUCTIONS)
-        console.print(Text(f"instructions: {terminal_text(instructions, multiline=True)}", style="dim"))
+        console.print(cell(f"instructions: {instructions}", style="dim", multiline=True))
     console.print(_tools_table(snapshot.tools))
     if snapshot.prompts:
         console.print(
@@ -177,6 +176,7 @@ def render_verify(results: Sequence[VerifyResult]) -> None:
     for result in results:
         start = f"{result.seconds:.1f} s" if result.seconds is not None else "–"
         status = marks[result.matches] if result.status != "failed" or result.matches is not None else "[red]✗[/red]"
-        detail = cell(result.detail) if result.status != "skipped" else cell(f"skipped: {result.detail}", style="dim")
+        shown = result.detail if result.status != "skipped" else f"skipped: {result.detail}"
+        detail = cell(shown, style="dim" if result.status == "skipped" else "", multiline=True)  # quotes stderr
         table.add_row(cell(result.artifact.path.name), cell(result.how), start, status, detail)
     Console().print(table)
