@@ -7,11 +7,21 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["EnvOption", "JsonOption", "ProjectDir", "TimeoutOption"]
+__all__ = ["EnvOption", "JsonOption", "MaxMessageOption", "ProjectDir", "TimeoutOption"]
 
 ProjectDir = Annotated[Path, typer.Argument(help="The project folder.")]
 EnvOption = Annotated[
     list[str] | None, typer.Option("--env", "-e", help="Set a variable for the server: KEY=VALUE (repeatable).")
 ]
 TimeoutOption = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds to wait for the server's answers.")]
+MaxMessageOption = Annotated[
+    int,
+    typer.Option(
+        "--max-message-mib",
+        min=1,
+        max=1024,
+        help="Largest single message (stdout line, HTTP body) accepted from the server, in MiB; the whole "
+        "inspection may receive 8 times that.",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables (for scripts).")]

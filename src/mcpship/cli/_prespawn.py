@@ -9,9 +9,6 @@ if that plan is identical (same argv, environment and folder); otherwise the pro
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +20,7 @@ from mcpship.probe.plan import StdioPlan
 __all__ = ["Prespawned", "prespawn"]
 
 # option -> takes a value; a test keeps these in line with the commands' real options
-_VALUE_OPTIONS = {"--timeout", "--env", "-e", "--script"}
+_VALUE_OPTIONS = {"--timeout", "--env", "-e", "--script", "--max-message-mib"}
 _FLAG_OPTIONS = {"--json", "--inherit-env", "--check"}
 _COMMANDS = {"inspect", "lock"}
 
@@ -49,14 +46,9 @@ class Prespawned:
         if self.adopted:
             return
         self.adopted = True
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(5)
-        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
-            with contextlib.suppress(OSError):
-                if pipe is not None:
-                    pipe.close()
+        from mcpship.probe.spawn import discard
+
+        discard(self.process)
 
 
 def prespawn(args: Sequence[str], passthrough: Sequence[str]) -> Prespawned | None:

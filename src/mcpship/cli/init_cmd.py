@@ -9,7 +9,7 @@ import typer
 
 from mcpship.cli._app import State, app
 from mcpship.cli._options import ProjectDir
-from mcpship.cli._output import TerminalReporter
+from mcpship.cli._output import TerminalReporter, echo
 
 _EPILOG = """Examples:
 
@@ -35,5 +35,5 @@ def init(
     finally:
         reporter.close()
     checked = f"; the server started and listed {outcome.tools} tools" if outcome.tools is not None else ""
-    typer.echo(f"wrote {outcome.path} for {outcome.spec.name} {outcome.spec.version}{checked}")
+    echo(f"wrote {outcome.path} for {outcome.spec.name} {outcome.spec.version}{checked}")
     typer.echo("next: declare the server's environment variables in it, then run `mcpship lock`")

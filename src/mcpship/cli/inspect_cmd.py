@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from mcpship.cli._app import State, app
-from mcpship.cli._options import EnvOption, JsonOption, TimeoutOption
+from mcpship.cli._options import EnvOption, JsonOption, MaxMessageOption, TimeoutOption
 from mcpship.cli._output import TerminalReporter, print_json
 
 _EPILOG = """Examples:
@@ -43,14 +43,16 @@ def inspect(
         str | None, typer.Option("--script", help="Console script / npm bin to run when a package has several.")
     ] = None,
     timeout: TimeoutOption = 60.0,
+    max_message_mib: MaxMessageOption = 4,
     as_json: JsonOption = False,
 ) -> None:
     """Show a server's info, capabilities, tools, prompts, resources and resource templates, live over MCP.
 
     Speaks MCP 2026-07-28 (server/discover) and falls back to the 2025-11-25 initialize handshake.
     """
-    from mcpship.probe import inspect_server
+    from mcpship.probe import ProbeLimits, inspect_server
     from mcpship.probe.environment import parse_env_assignments
+    from mcpship.probe.limits import MIB
 
     state = ctx.ensure_object(State)
     reporter = TerminalReporter(state.verbosity)
@@ -65,6 +67,7 @@ def inspect(
             timeout=timeout,
             reporter=reporter,
             spawner=state.spawner,
+            limits=ProbeLimits(max_message_bytes=max_message_mib * MIB),
         )
     finally:
         reporter.close()

@@ -9,8 +9,8 @@ import typer
 
 from mcpship._exceptions import UsageError
 from mcpship.cli._app import State, app
-from mcpship.cli._options import EnvOption, JsonOption, ProjectDir, TimeoutOption
-from mcpship.cli._output import TerminalReporter, print_json
+from mcpship.cli._options import EnvOption, JsonOption, MaxMessageOption, ProjectDir, TimeoutOption
+from mcpship.cli._output import TerminalReporter, echo, print_json
 
 _EPILOG = """Examples:
 
@@ -28,12 +28,15 @@ def lock(
     ] = False,
     env: EnvOption = None,
     timeout: TimeoutOption = 60.0,
+    max_message_mib: MaxMessageOption = 4,
     as_json: JsonOption = False,
 ) -> None:
     """Probe the project's server and write its interface lock (canonical JSON, SHA-256 per item)."""
     from mcpship.interface.project import lock_project
     from mcpship.interface.render import describe_changes
+    from mcpship.probe import ProbeLimits
     from mcpship.probe.environment import parse_env_assignments
+    from mcpship.probe.limits import MIB
 
     state = ctx.ensure_object(State)
     if state.passthrough:
@@ -48,6 +51,7 @@ def lock(
             timeout=timeout,
             reporter=reporter,
             spawner=state.spawner,
+            limits=ProbeLimits(max_message_bytes=max_message_mib * MIB),
         )
     finally:
         reporter.close()
@@ -63,10 +67,10 @@ def lock(
         return
     counts = ", ".join(f"{len(outcome.lock.items(kind))} {kind}" for kind in ("tools", "prompts", "resources"))
     if check:
-        typer.echo(f"{outcome.path}: up to date ({counts}; {outcome.lock.digest[:19]}…)")
+        echo(f"{outcome.path}: up to date ({counts}; {outcome.lock.digest[:19]}…)")
     elif outcome.written:
-        typer.echo(f"wrote {outcome.path} ({counts}; {outcome.lock.digest[:19]}…)")
+        echo(f"wrote {outcome.path} ({counts}; {outcome.lock.digest[:19]}…)")
         if outcome.changes:
-            typer.echo(describe_changes(outcome.changes))
+            echo(describe_changes(outcome.changes))  # tool names and values from the server
     else:
-        typer.echo(f"{outcome.path}: unchanged ({counts})")
+        echo(f"{outcome.path}: unchanged ({counts})")

@@ -24,7 +24,7 @@ from mcpship.channels.mcp_registry_proofs import (
 from mcpship.channels.mcp_registry_tokens import DEFAULT_REGISTRY, TokenStore, normalize_registry_url
 from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption
-from mcpship.cli._output import print_json
+from mcpship.cli._output import echo, print_json
 
 _EPILOG = """Examples:
 
@@ -87,7 +87,7 @@ def login(
         )
         return
     until = f"; the token is valid until {expires:%H:%M:%S} UTC" if expires else ""
-    typer.echo(f"logged in to {issued.registry} ({issued.method}){until}")
+    echo(f"logged in to {issued.registry} ({issued.method}){until}")
     typer.echo("  next: mcpship publish --channel registry")
 
 
@@ -99,7 +99,7 @@ def logout(registry: RegistryOption = DEFAULT_REGISTRY, as_json: JsonOption = Fa
     if as_json:
         print_json({"registry": registry, "removed": removed})
     else:
-        typer.echo(f"logged out of {registry}" if removed else f"no token was stored for {registry}")
+        echo(f"logged out of {registry}" if removed else f"no token was stored for {registry}")
 
 
 def _method(text: str) -> LoginMethod:
@@ -191,7 +191,7 @@ def _github_in_browser(client: RegistryClient) -> str:
         raise UsageError(f"{client.registry} names no GitHub app for browser logins", hint=hint)
 
     def show(code: DeviceCode) -> None:
-        typer.echo(f"open {code.verification_uri} and enter the code {code.user_code}", err=True)
+        echo(f"open {code.verification_uri} and enter the code {code.user_code}", err=True)
         typer.echo("waiting for GitHub to approve ...", err=True)
 
     assert client.client is not None

@@ -15,7 +15,7 @@ import typer
 from mcpship._exceptions import PublishError, UsageError
 from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption
-from mcpship.cli._output import print_json
+from mcpship.cli._output import echo, print_json
 
 if TYPE_CHECKING:
     from mcpship.channels import PushProgress
@@ -84,7 +84,7 @@ def publish(
     if as_json:
         print_json({"channel": channel.value, **outcome})
     else:
-        typer.echo(summary)
+        echo(summary)  # may quote the registry's answer
 
 
 def _check_channel_options(

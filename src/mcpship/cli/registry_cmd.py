@@ -18,6 +18,7 @@ from httpx import InvalidURL
 
 from mcpship._exceptions import McpshipError, UsageError
 from mcpship.cli._app import app
+from mcpship.cli._terminal import terminal_text
 
 if TYPE_CHECKING:
     from mcpship.registry.config import RegistrySettings
@@ -252,7 +253,7 @@ def _host_entries(flag: str, entries: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _say(message: str) -> None:
-    sys.stderr.write(f"{message}\n")
+    sys.stderr.write(f"{terminal_text(message, multiline=True)}\n")
     sys.stderr.flush()
 
 

@@ -18,7 +18,7 @@ import typer
 from mcpship._exceptions import McpshipError
 from mcpship.channels.mcp_registry_tokens import normalize_registry_url
 from mcpship.cli._options import JsonOption
-from mcpship.cli._output import print_json
+from mcpship.cli._output import echo, print_json
 from mcpship.cli.registry_cmd import registry_app
 
 if TYPE_CHECKING:
@@ -109,15 +109,15 @@ def mirror(
     if as_json:
         print_json(report.to_json())
         return
-    typer.echo(
+    echo(
         f"mirrored {report.source}: {report.changed} version(s) changed of {report.seen} read in {report.pages} page(s)"
     )
     for note in report.notes:
-        typer.echo(f"warning: {note}", err=True)
+        echo(f"warning: {note}", err=True)
     for reason in report.skipped:
-        typer.echo(f"warning: skipped {reason}", err=True)
+        echo(f"warning: skipped {reason}", err=True)  # quotes the source registry's data
     for row in report.clamped:
-        typer.echo(f"warning: future timestamps of {row}", err=True)
+        echo(f"warning: future timestamps of {row}", err=True)
 
 
 @contextmanager

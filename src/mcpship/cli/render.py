@@ -1,4 +1,8 @@
-"""Rich rendering of snapshots and specs for humans (``--json`` bypasses this module)."""
+"""Rich rendering of snapshots and specs for humans (``--json`` bypasses this module).
+
+Every value that came from outside (a server, a spec, a bundle) enters a table as plain text through
+:func:`mcpship.cli._terminal.cell`: control sequences escaped, never read as Rich markup.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,17 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from mcpship.build import BuildReport
+from mcpship.cli._terminal import cell
 from mcpship.probe.snapshot import ServerSnapshot
 from mcpship.spec.load import ResolvedSpec
 from mcpship.verify.result import VerifyResult
 
 __all__ = ["render_snapshot", "render_spec"]
+
+_MAX_DESCRIPTION = 300  # characters of a description's first line shown in a table; --json has it all
+_MAX_INSTRUCTIONS = 2_000
 
 _HINTS = (
     ("readOnlyHint", "read-only"),
@@ -28,11 +35,12 @@ def render_snapshot(snapshot: ServerSnapshot) -> None:
     console = Console()
     info = snapshot.server_info
     title = f" — {info['title']}" if info.get("title") else ""
-    console.print(Text(f"{info.get('name', '?')} {info.get('version', '')}{title}", style="bold"))
+    console.print(cell(f"{info.get('name', '?')} {info.get('version', '')}{title}", style="bold"))
     offered = ", ".join(key for key, value in snapshot.capabilities.items() if value is not None) or "none"
-    console.print(f"protocol {snapshot.protocol_version} · capabilities: {offered} · {snapshot.target}")
+    console.print(cell(f"protocol {snapshot.protocol_version} · capabilities: {offered} · {snapshot.target}"))
     if snapshot.instructions:
-        console.print(Text(f"instructions: {snapshot.instructions}", style="dim"))
+        instructions = _cut(snapshot.instructions.strip(), _MAX_INSTRUCTIONS)
+        console.print(cell(f"instructions: {instructions}", style="dim", multiline=True))
     console.print(_tools_table(snapshot.tools))
     if snapshot.prompts:
         console.print(
@@ -83,17 +91,22 @@ def _tools_table(tools: list[dict[str, Any]]) -> Table:
     return _table(f"Tools ({len(tools)})", ("name", "description", "inputs (* required)", "output", "hints"), rows)
 
 
-def _table(title: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Table:
+def _table(title: str, columns: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> Table:
     table = Table(title=title, title_justify="left", show_lines=False)
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(cell(value) for value in row))
     return table
 
 
 def _first_line(text: object) -> str:
-    return str(text).strip().splitlines()[0] if text else ""
+    lines = str(text).strip().splitlines() if text else []
+    return _cut(lines[0], _MAX_DESCRIPTION) if lines else ""
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit:,} more characters in --json)"
 
 
 def _arguments(arguments: list[dict[str, Any]]) -> str:
@@ -104,7 +117,7 @@ def render_spec(resolved: ResolvedSpec) -> None:
     console = Console()
     spec = resolved.spec
     source = resolved.source or "(derived only)"
-    console.print(Text(f"{spec.name} {spec.version}", style="bold"), f"from {source}")
+    console.print(cell(f"{spec.name} {spec.version}", style="bold"), cell(f"from {source}"))
     table = Table(show_header=True, title_justify="left")
     table.add_column("key")
     table.add_column("value", overflow="fold")
@@ -113,14 +126,16 @@ def render_spec(resolved: ResolvedSpec) -> None:
     for key, value in dumped.items():
         if key in ("env", "targets", "run", "http"):
             continue
-        table.add_row(key, str(value), resolved.origins.get(key, ""))
+        table.add_row(cell(key), cell(value), cell(resolved.origins.get(key, "")))
     run = spec.run
     table.add_row(
-        "run", f"{run.runtime}: {' '.join([run.command, *run.args])}", resolved.origins.get("run.command", "")
+        "run",
+        cell(f"{run.runtime}: {' '.join([run.command, *run.args])}"),
+        cell(resolved.origins.get("run.command", "")),
     )
     if spec.http is not None:
-        table.add_row("http", f"http://{spec.http.host}:{spec.http.port}{spec.http.path}", "")
-    table.add_row("targets", ", ".join(spec.targets) or "none", "")
+        table.add_row("http", cell(f"http://{spec.http.host}:{spec.http.port}{spec.http.path}"), "")
+    table.add_row("targets", cell(", ".join(spec.targets) or "none"), "")
     console.print(table)
     if spec.env:
         env_table = Table(title="Environment", title_justify="left")
@@ -128,25 +143,25 @@ def render_spec(resolved: ResolvedSpec) -> None:
             env_table.add_column(column)
         for entry in spec.env:
             env_table.add_row(
-                entry.name,
+                cell(entry.name),
                 "yes" if entry.required else "",
                 "yes" if entry.secret else "",
-                entry.default or "",
-                entry.description,
+                cell(entry.default or ""),
+                cell(entry.description),
             )
         console.print(env_table)
 
 
 def render_build(report: BuildReport) -> None:
     console = Console()
-    table = Table(title=f"Built into {report.outdir}", title_justify="left")
+    table = Table(title=cell(f"Built into {report.outdir}"), title_justify="left")
     for column in ("target", "file", "size", "sha256"):
         table.add_column(column, overflow="fold")
     for artifact in report.built:
-        table.add_row(artifact.target, artifact.path.name, _size(artifact.size), artifact.sha256[:16] + "…")
+        table.add_row(cell(artifact.target), cell(artifact.path.name), _size(artifact.size), artifact.sha256[:16] + "…")
     console.print(table)
     for name, reason in report.skipped.items():
-        console.print(f"[dim]{name}: skipped, {reason}[/dim]")
+        console.print(cell(f"{name}: skipped, {reason}", style="dim"))
 
 
 def _size(size: int) -> str:
@@ -161,6 +176,7 @@ def render_verify(results: Sequence[VerifyResult]) -> None:
     for result in results:
         start = f"{result.seconds:.1f} s" if result.seconds is not None else "–"
         status = marks[result.matches] if result.status != "failed" or result.matches is not None else "[red]✗[/red]"
-        detail = result.detail if result.status != "skipped" else f"[dim]skipped: {result.detail}[/dim]"
-        table.add_row(result.artifact.path.name, result.how, start, status, detail)
+        shown = result.detail if result.status != "skipped" else f"skipped: {result.detail}"
+        detail = cell(shown, style="dim" if result.status == "skipped" else "", multiline=True)  # quotes stderr
+        table.add_row(cell(result.artifact.path.name), cell(result.how), start, status, detail)
     Console().print(table)

@@ -11,7 +11,8 @@ import typer
 from mcpship.channels.mcp_registry import DEFAULT_REGISTRY, RegistryClient, SearchResult
 from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption
-from mcpship.cli._output import print_json
+from mcpship.cli._output import echo, print_json
+from mcpship.cli._terminal import cell, terminal_text
 
 _EPILOG = """Examples:
 
@@ -38,13 +39,13 @@ def search(
         return
     rows = [_row(entry) for entry in result.servers]
     if not rows:
-        typer.echo(f"no server in {client.registry} matches {query!r}", err=True)
+        echo(f"no server in {client.registry} matches {query!r}", err=True)
         return
     if sys.stdout.isatty():
         _table(rows, result, client.registry)
     else:
-        for row in rows:
-            typer.echo("\t".join(row))
+        for row in rows:  # one line per server, fields tab-separated: tabs and newlines in a field are escaped
+            typer.echo("\t".join(terminal_text(field) for field in row))
 
 
 def _row(entry: Mapping[str, Any]) -> tuple[str, str, str, str]:
@@ -76,11 +77,11 @@ def _table(rows: list[tuple[str, str, str, str]], result: SearchResult, registry
     from rich.table import Table
 
     order = "by relevance" if result.ranked else "by name"
-    table = Table(title=f"{len(rows)} server(s) in {registry}, {order}", title_justify="left")
+    table = Table(title=cell(f"{len(rows)} server(s) in {registry}, {order}"), title_justify="left")
     table.add_column("name", style="bold", no_wrap=True)
     table.add_column("version", no_wrap=True)
     table.add_column("description")
     table.add_column("packages")
-    for row in rows:
-        table.add_row(*row)
+    for row in rows:  # registry text: escaped, and never read as Rich markup
+        table.add_row(*(cell(field) for field in row))
     Console().print(table)

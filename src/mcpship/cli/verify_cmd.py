@@ -12,7 +12,7 @@ import typer
 from mcpship._exceptions import InvalidArtifactError, VerifyError
 from mcpship.cli._app import State, app
 from mcpship.cli._options import JsonOption, ProjectDir, TimeoutOption
-from mcpship.cli._output import TerminalReporter, print_json
+from mcpship.cli._output import TerminalReporter, echo, print_json
 
 ConfigOption = Annotated[
     list[str] | None,
@@ -82,11 +82,11 @@ def validate(
     else:
         for problem in problems:  # one `error:` line at the end sums up; each finding gets a mark
             mark = "✗" if problem.severity == "error" else "!"
-            typer.echo(f"{mark} {problem.render()}", err=True)
+            echo(f"{mark} {problem.render()}", err=True)  # may quote the file's own text
             if problem.hint:
-                typer.echo(f"  fix: {problem.hint}", err=True)
+                echo(f"  fix: {problem.hint}", err=True)
         if not errors:
-            typer.echo(f"valid: {', '.join(str(f) for f in files)}")
+            echo(f"valid: {', '.join(str(f) for f in files)}")
     if errors:
         raise InvalidArtifactError(
             f"{len(errors)} problem(s) in {len({p.file for p in errors})} file(s); the first: {errors[0].render()}",
@@ -127,7 +127,7 @@ def ship(
     if not as_json:
         from mcpship.cli.render import render_build
 
-        typer.echo(f"interface lock: up to date ({outcome.lock.lock.digest[:19]}…)")
+        echo(f"interface lock: up to date ({outcome.lock.lock.digest[:19]}…)")
         render_build(outcome.build)
     _show_results(outcome.verified, as_json)
 

@@ -13,8 +13,8 @@ from mcpship._reporter import Reporter
 from mcpship.interface.diff import ItemChange, diff_locks
 from mcpship.interface.lock import LOCK_FILE, InterfaceLock, lock_from_snapshot, read_lock, write_lock
 from mcpship.interface.render import describe_changes
-from mcpship.probe import Spawner
-from mcpship.probe.spawn import spawn
+from mcpship.probe import ProbeLimits, Spawner
+from mcpship.probe.spawn import owned, spawn
 from mcpship.probe.targets import plan_for_directory
 
 __all__ = ["LockOutcome", "lock_project"]
@@ -38,6 +38,7 @@ def lock_project(
     timeout: float = 60.0,
     reporter: Reporter | None = None,
     spawner: Spawner | None = None,
+    limits: ProbeLimits | None = None,
 ) -> LockOutcome:
     """Write ``mcp-interface.json`` from the live server; with ``check``, raise :class:`InterfaceDriftError` instead
     when the live interface differs from the file."""
@@ -53,9 +54,11 @@ def lock_project(
     async def probe() -> InterfaceLock:
         from mcpship.probe.session import inspect_spawned
 
-        return lock_from_snapshot(await inspect_spawned(plan, process, timeout=timeout, reporter=reporter))
+        snapshot = await inspect_spawned(plan, process, timeout=timeout, reporter=reporter, limits=limits)
+        return lock_from_snapshot(snapshot)
 
-    live = anyio.run(probe)
+    with owned(process):  # stopped even if interrupted before the session takes it over
+        live = anyio.run(probe)
     changes = diff_locks(previous, live) if previous is not None else []
     if check:
         assert previous is not None

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from mcpship._reporter import Reporter
+from mcpship.probe.limits import ProbeLimits
 from mcpship.probe.plan import HttpPlan, LaunchPlan, StdioPlan
 from mcpship.probe.snapshot import ServerSnapshot
 from mcpship.probe.targets import TARGET_FORMS, plan_for_project, resolve_target
@@ -25,6 +27,7 @@ __all__ = [
     "TARGET_FORMS",
     "HttpPlan",
     "LaunchPlan",
+    "ProbeLimits",
     "ServerSnapshot",
     "Spawner",
     "StdioPlan",
@@ -54,6 +57,7 @@ def inspect_server(
     timeout: float = 60.0,
     reporter: Reporter | None = None,
     spawner: Spawner | None = None,
+    limits: ProbeLimits | None = None,
 ) -> ServerSnapshot:
     """Inspect a server named the way the CLI accepts it (folder, URL, wheel, ``pypi:``, ``npm:``, or ``command``).
 
@@ -62,18 +66,19 @@ def inspect_server(
     ['add_note', 'search_notes', 'delete_note']
     """
     plan = resolve_target(target, command, env_overrides=env, inherit_env=inherit_env, script=script, reporter=reporter)
-    process = None
-    if isinstance(plan, StdioPlan):
-        from mcpship.probe.spawn import spawn
+    if not isinstance(plan, StdioPlan):
+        import anyio
 
-        process = (spawner or spawn)(plan)  # before the heavy imports below: they run while the server boots
-    import anyio
+        from mcpship.probe import session
 
-    from mcpship.probe import session
+        return anyio.run(partial(session.inspect_plan, plan, timeout=timeout, reporter=reporter, limits=limits))
+    from mcpship.probe.spawn import owned, spawn
 
-    async def run() -> ServerSnapshot:
-        if process is not None and isinstance(plan, StdioPlan):
-            return await session.inspect_spawned(plan, process, timeout=timeout, reporter=reporter)
-        return await session.inspect_plan(plan, timeout=timeout, reporter=reporter)
+    process = (spawner or spawn)(plan)  # before the heavy imports below: they run while the server boots
+    with owned(process):  # stopped even if interrupted before the session takes it over
+        import anyio
 
-    return anyio.run(run)
+        from mcpship.probe import session
+
+        run = partial(session.inspect_spawned, plan, process, timeout=timeout, reporter=reporter, limits=limits)
+        return anyio.run(run)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
 
@@ -19,6 +20,7 @@ from mcpship._exceptions import (
 )
 from mcpship._groups import first_failure, unwrapped_groups
 from mcpship._reporter import NullReporter, Reporter
+from mcpship.probe.limits import ProbeLimits, ReadBudget
 from mcpship.probe.plan import HttpPlan, LaunchPlan, StdioPlan
 from mcpship.probe.snapshot import JsonObject, ServerSnapshot
 from mcpship.probe.spawn import spawn
@@ -29,81 +31,133 @@ if TYPE_CHECKING:
 
 __all__ = ["inspect_plan", "inspect_spawned"]
 
-_MAX_PAGES = 1000  # a server whose cursor never ends must not hang us
 _FAILURE_SETTLE_SECONDS = 3.0
 
 
-async def inspect_plan(plan: LaunchPlan, *, timeout: float = 60.0, reporter: Reporter | None = None) -> ServerSnapshot:
+class _Watched(Protocol):
+    """What a transport says when it, not the SDK, saw the server break a rule (or die)."""
+
+    failed: anyio.Event
+    error: ProbeError | None
+
+
+async def inspect_plan(
+    plan: LaunchPlan, *, timeout: float = 60.0, reporter: Reporter | None = None, limits: ProbeLimits | None = None
+) -> ServerSnapshot:
     """Start or reach the server in ``plan``, list its whole interface and stop it again."""
     reporter = reporter or NullReporter()
+    limits = limits or ProbeLimits()
     if isinstance(plan, HttpPlan):
-        return await _inspect_http(plan, timeout, reporter)
-    return await inspect_spawned(plan, spawn(plan), timeout=timeout, reporter=reporter)
+        return await _inspect_http(plan, timeout, reporter, limits)
+    return await inspect_spawned(plan, spawn(plan), timeout=timeout, reporter=reporter, limits=limits)
 
 
 async def inspect_spawned(
-    plan: StdioPlan, process: subprocess.Popen[bytes], *, timeout: float, reporter: Reporter | None = None
+    plan: StdioPlan,
+    process: subprocess.Popen[bytes],
+    *,
+    timeout: float,
+    reporter: Reporter | None = None,
+    limits: ProbeLimits | None = None,
 ) -> ServerSnapshot:
-    """Talk to a server already spawned from ``plan`` (see :func:`mcpship.probe.spawn.spawn`), then stop it."""
+    """Talk to a server already spawned from ``plan`` (see :func:`mcpship.probe.spawn.spawn`), then stop it and
+    every process it started."""
     reporter = reporter or NullReporter()
+    limits = limits or ProbeLimits()
     reporter.debug(f"spawned pid {process.pid}: {plan.display_command}")
-    async with attach(plan, process, reporter) as server:
+    async with attach(plan, process, reporter, limits) as server:
         from mcp.client.client import Client
 
         reporter.debug("MCP client loaded")
-
-        async def work() -> ServerSnapshot:
-            async with _client(Client, server, timeout) as client:
-                return await _collect(client, plan.label, reporter)
-
-        result: ServerSnapshot | None = None
-        failure: BaseException | None = None
-        with anyio.move_on_after(timeout) as deadline:
-            async with unwrapped_groups(), anyio.create_task_group() as group:
-
-                async def watch() -> None:
-                    await server.failed.wait()
-                    group.cancel_scope.cancel()
-
-                group.start_soon(watch)
-                try:
-                    result = await work()
-                except Exception as exc:  # translated below, once we know whether the process died
-                    failure = exc
-                group.cancel_scope.cancel()
-        if result is not None:
-            return result
-        if failure is not None and server.error is None:
-            with anyio.move_on_after(_FAILURE_SETTLE_SECONDS):
-                await server.failed.wait()  # "connection closed" is a symptom; the exit is the cause
-        if server.error is not None:
-            raise server.error
-        if failure is not None:
-            raise _translate(failure, plan.label) from failure
-        if deadline.cancelled_caught:
-            tail = server.stderr_tail(8)
-            shown = f"; its stderr ends with:\n{tail}" if tail else ""
-            raise ServerTimeoutError(
-                f"the server ({plan.label}) did not answer within {timeout:g} s{shown}",
-                hint="it may be waiting for input or configuration; raise --timeout, or run it with -v to watch stderr",
-            )
-        raise ProbeError(f"the session with {plan.label} ended without a result")
+        outcome = await _session(
+            Client, server, server, plan.label, timeout, limits, reporter, settle=_FAILURE_SETTLE_SECONDS
+        )
+        if isinstance(outcome, ServerSnapshot):
+            return outcome
+        tail = server.stderr_tail(8)
+        shown = f"; its stderr ends with:\n{tail}" if tail else ""
+        code = server.exit_code()
+        held = (
+            f" (the server process itself exited with code {code}, but a process it started kept its stdout open)"
+            if code is not None
+            else ""
+        )
+        raise ServerTimeoutError(
+            f"the server ({plan.label}) did not answer within {timeout:g} s{held}{shown}",
+            hint="it may be waiting for input or configuration; raise --timeout, or run it with -v to watch stderr",
+        )
 
 
-async def _inspect_http(plan: HttpPlan, timeout: float, reporter: Reporter) -> ServerSnapshot:
+async def _inspect_http(plan: HttpPlan, timeout: float, reporter: Reporter, limits: ProbeLimits) -> ServerSnapshot:
     from mcp.client.client import Client
+    from mcp.client.streamable_http import streamable_http_client
+
+    from mcpship.probe.http import bounded_http_client
 
     reporter.debug(f"connecting to {plan.url}")
-    try:
-        with anyio.fail_after(timeout):
-            async with _client(Client, plan.url, timeout) as client:
-                return await _collect(client, plan.label, reporter)
-    except TimeoutError:
-        raise ServerTimeoutError(
-            f"{plan.url} did not answer within {timeout:g} s", hint="check the URL and that the server is up"
-        ) from None
-    except Exception as exc:
-        raise _translate(exc, plan.label) from exc
+    watched = _HttpFailure()
+    async with bounded_http_client(ReadBudget(limits, plan.url), watched.fail) as http:
+        transport = streamable_http_client(plan.url, http_client=http, max_sse_event_size=limits.max_message_bytes)
+        outcome = await _session(Client, transport, watched, plan.label, timeout, limits, reporter)
+    if isinstance(outcome, ServerSnapshot):
+        return outcome
+    raise ServerTimeoutError(
+        f"{plan.url} did not answer within {timeout:g} s", hint="check the URL and that the server is up"
+    )
+
+
+class _HttpFailure:
+    def __init__(self) -> None:
+        self.failed = anyio.Event()
+        self.error: ProbeError | None = None
+
+    def fail(self, error: ProbeError) -> None:
+        if self.error is None:
+            self.error = error
+            self.failed.set()
+
+
+async def _session(
+    client_class: type[Client],
+    transport: Any,
+    watched: _Watched,
+    label: str,
+    timeout: float,
+    limits: ProbeLimits,
+    reporter: Reporter,
+    *,
+    settle: float = 0.0,
+) -> ServerSnapshot | None:
+    """List everything within ``timeout``; None when the time ran out. A failure the transport saw (the
+    server died, broke a limit) wins over the symptom the SDK reports (a closed stream); ``settle`` is how
+    long to wait for the transport to explain an SDK failure."""
+    result: ServerSnapshot | None = None
+    failure: BaseException | None = None
+    with anyio.move_on_after(timeout):
+        async with unwrapped_groups(), anyio.create_task_group() as group:
+
+            async def watch() -> None:
+                await watched.failed.wait()
+                group.cancel_scope.cancel()
+
+            group.start_soon(watch)
+            try:
+                async with _client(client_class, transport, timeout) as client:
+                    result = await _collect(client, label, limits, reporter)
+            except Exception as exc:  # translated below, once we know whether the transport saw the cause
+                failure = exc
+            group.cancel_scope.cancel()
+    if result is not None:
+        return result
+    ours = failure is not None and isinstance(first_failure(failure), McpshipError)  # a limit: nothing to wait for
+    if failure is not None and not ours and watched.error is None and settle:
+        with anyio.move_on_after(settle):
+            await watched.failed.wait()  # "connection closed" is a symptom; the exit is the cause
+    if watched.error is not None:
+        raise watched.error
+    if failure is not None:
+        raise _translate(failure, label) from failure
+    return None
 
 
 def _client(client_class: type[Client], server: Any, timeout: float) -> Client:
@@ -118,17 +172,18 @@ def _client(client_class: type[Client], server: Any, timeout: float) -> Client:
     )
 
 
-async def _collect(client: Client, label: str, reporter: Reporter) -> ServerSnapshot:
+async def _collect(client: Client, label: str, limits: ProbeLimits, reporter: Reporter) -> ServerSnapshot:
     reporter.debug(f"connected: protocol {client.protocol_version}")
     capabilities = client.server_capabilities
     info = client.server_info
-    tools = await _all_pages(client.list_tools, "tools") if capabilities.tools is not None else []
-    prompts = await _all_pages(client.list_prompts, "prompts") if capabilities.prompts is not None else []
+    pages = partial(_all_pages, label=label, limits=limits)
+    tools = await pages(client.list_tools, "tools") if capabilities.tools is not None else []
+    prompts = await pages(client.list_prompts, "prompts") if capabilities.prompts is not None else []
     resources: list[JsonObject] = []
     templates: list[JsonObject] = []
     if capabilities.resources is not None:
-        resources = await _all_pages(client.list_resources, "resources")
-        templates = await _all_pages(client.list_resource_templates, "resource_templates")
+        resources = await pages(client.list_resources, "resources")
+        templates = await pages(client.list_resource_templates, "resource_templates")
     reporter.debug(f"listed {len(tools)} tools, {len(prompts)} prompts, {len(resources)} resources")
     return ServerSnapshot(
         target=label,
@@ -143,16 +198,42 @@ async def _collect(client: Client, label: str, reporter: Reporter) -> ServerSnap
     )
 
 
-async def _all_pages(fetch: Callable[..., Awaitable[Any]], attribute: str) -> list[JsonObject]:
+async def _all_pages(
+    fetch: Callable[..., Awaitable[Any]], attribute: str, *, label: str, limits: ProbeLimits
+) -> list[JsonObject]:
+    """Follow a list's cursors to its end, within the limits: a server may paginate forever."""
+    kind = attribute.replace("_", " ")
     items: list[JsonObject] = []
     cursor: str | None = None
-    for _ in range(_MAX_PAGES):
+    seen: set[str] = set()
+    for _ in range(limits.max_pages):
         page = await fetch(cursor=cursor)
-        items.extend(_dump(item) for item in getattr(page, attribute))
+        listed = getattr(page, attribute)
+        if len(items) + len(listed) > limits.max_items:
+            raise ProtocolViolationError(
+                f"the server ({label}) listed more than {limits.max_items:,} {kind}; mcpship stopped listing",
+                hint="a real interface is far smaller; check what the server lists (run it with -v)",
+            )
+        items.extend(_dump(item) for item in listed)
         cursor = page.next_cursor
         if not cursor:
             return items
-    raise ProtocolViolationError(f"the server kept returning a next cursor for {attribute} after {_MAX_PAGES} pages")
+        if cursor in seen:
+            raise ProtocolViolationError(
+                f"the server ({label}) returned the {kind} cursor {_quoted(cursor)} a second time: "
+                "its pagination loops",
+                hint="each page's nextCursor must lead to a page not listed before",
+            )
+        seen.add(cursor)
+    raise ProtocolViolationError(
+        f"the server ({label}) still returned a next cursor for {kind} after {limits.max_pages:,} pages; "
+        "mcpship stopped listing",
+        hint="a server's pagination must end; check how it builds nextCursor",
+    )
+
+
+def _quoted(text: str) -> str:
+    return repr(text if len(text) <= 80 else text[:80] + "…")
 
 
 def _dump(model: Any) -> JsonObject:
