@@ -34,9 +34,10 @@ def fold(path: str) -> str:
     return unicodedata.normalize("NFC", "/".join(parts(path))).casefold()
 
 
-def name_problem(name: str) -> str | None:
-    """Why an entry name could write outside the folder it is unpacked into (or cannot be created), or None."""
-    if not name or "\x00" in name or (not parts(name) and not name.endswith("/")):
+def name_problem(name: str, *, folder: bool) -> str | None:
+    """Why an entry name could write outside the folder it is unpacked into (or cannot be created), or None.
+    Only a ``folder`` may name the root itself (``./``)."""
+    if not name or "\x00" in name or (not parts(name) and not folder):
         return "has an empty name or a NUL byte"
     if "\\" in name:
         return "uses backslashes, which are folder separators on Windows"

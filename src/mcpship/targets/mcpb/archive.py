@@ -133,6 +133,12 @@ class _Entry:
     """A symlink's target."""
 
 
+def _kind(info: zipfile.ZipInfo) -> Kind:
+    if info.create_system == 3 and stat.S_ISLNK(info.external_attr >> 16):
+        return "link"
+    return "dir" if info.filename.endswith("/") else "file"
+
+
 def open_bundle(path: Path, *, limits: BundleLimits | None = None) -> BundleArchive:
     """Open ``path`` for reading; :class:`BundleError` if it is not a readable bundle, :class:`UnsafeBundleError`
     if it breaks a limit before its entries can even be listed. Unsafe entries are listed in ``findings``."""
@@ -236,8 +242,9 @@ class BundleArchive:
         first_name: dict[str, str] = {}
         for info in infos:
             declared_total += info.file_size
+            kind = _kind(info)
             # orig_filename: zipfile cuts the name at a NUL byte, other unpackers may not
-            reason = name_problem(info.orig_filename) or self._entry_problem(info)
+            reason = name_problem(info.orig_filename, folder=kind == "dir") or self._entry_problem(info)
             key = fold(info.filename)
             if reason is None and key in first_name:
                 reason = self._collision(info, first_name[key])
@@ -245,9 +252,7 @@ class BundleArchive:
                 self.findings.append(Finding(info.orig_filename, reason))
             first_name.setdefault(key, info.filename)
             if reason is None and key not in self._entries:
-                mode = info.external_attr >> 16
-                link = info.create_system == 3 and stat.S_ISLNK(mode)
-                self._entries[key] = _Entry(info, "link" if link else "dir" if info.is_dir() else "file")
+                self._entries[key] = _Entry(info, kind)
         if declared_total > self.limits.max_unpacked_bytes:
             self.findings.append(
                 Finding(
@@ -281,7 +286,7 @@ class BundleArchive:
 
     @staticmethod
     def _collision(info: zipfile.ZipInfo, first: str) -> str | None:
-        if info.is_dir() and first.endswith("/"):
+        if info.filename.endswith("/") and first.endswith("/"):
             return None  # one folder listed twice: harmless
         if info.filename == first:
             return "appears twice; which copy wins would depend on the unpacker"

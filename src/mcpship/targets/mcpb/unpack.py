@@ -29,6 +29,11 @@ def unpack_bundle(bundle: Path, destination: Path, *, limits: BundleLimits | Non
             if destination.exists():
                 destination.rmdir()
             partial.replace(destination)
+        except OSError as exc:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise InvalidArtifactError(
+                f"{bundle}: cannot unpack it into {destination}: {exc}", hint="check the disk space and permissions"
+            ) from exc
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
