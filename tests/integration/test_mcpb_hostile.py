@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import Result, assert_clean_error, mcpship_executable
+from tests.peak_memory import run_measured
 from tests.unit.targets.mcpb_zips import (
     LINK,
     MANIFEST,
@@ -27,29 +25,11 @@ from tests.unit.targets.mcpb_zips import (
 PEAK_LIMIT_KIB = 300 * 1024
 INDEX = stored("server/index.js", b"console.log('hi')\n")
 
-# Runs the CLI as its only child, so RUSAGE_CHILDREN is that process's own peak; an address-space cap keeps a
-# regression from taking the machine down with it (it then fails with a MemoryError instead of exit code 9).
-_RUNNER = """
-import json, resource, subprocess, sys
-cap = lambda: resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=120, preexec_fn=cap)
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"code": done.returncode, "stdout": done.stdout, "stderr": done.stderr, "peak_kib": peak}))
-"""
-
 
 def validate_measured(*args: str | Path) -> tuple[Result, int]:
     """``mcpship validate ARGS`` in a child process: its result and its peak resident memory in KiB."""
-    completed = subprocess.run(
-        [sys.executable, "-c", _RUNNER, mcpship_executable(), "validate", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=150,
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
-        check=True,
-    )
-    report = json.loads(completed.stdout)
-    return Result(report["code"], report["stdout"], report["stderr"]), int(report["peak_kib"])
+    measured = run_measured([mcpship_executable(), "validate", *map(str, args)])
+    return Result(measured.returncode, measured.stdout, measured.stderr), measured.peak_kib
 
 
 def symlink_to_a_gigabyte(directory: Path) -> Path:

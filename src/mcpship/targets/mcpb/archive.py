@@ -25,8 +25,8 @@ from types import TracebackType
 from typing import BinaryIO, Literal, cast
 
 from mcpship._exceptions import InvalidArtifactError
+from mcpship._zipdir import count_records, locate_central_directory
 from mcpship.targets.mcpb._entries import LinkError, LinkResolver, fold, link_target_problem, name_problem
-from mcpship.targets.mcpb._zipdir import count_records, locate_central_directory
 from mcpship.targets.mcpb.signing import read_signature
 
 __all__ = [
