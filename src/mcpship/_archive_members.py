@@ -1,7 +1,7 @@
 """Read one small member (metadata) out of a wheel, an sdist or an npm tarball in bounded memory.
 
-These files can come from anywhere: the registry's ownership checks read METADATA from files downloaded from
-PyPI, ``mcpship inspect`` opens any wheel it is given. A zip's directory is sized and counted before zipfile
+These files can come from anywhere: ``mcpship inspect`` opens any wheel it is given, and files downloaded from an
+index are just as hostile. A zip's directory is sized and counted before zipfile
 parses it (:mod:`mcpship._zipdir`); a tarball is read as a stream whose decompressed bytes are capped; the member
 is read at most ``limit`` bytes, never trusting the size its header declares. Every refusal is a ValueError
 naming the file, which the callers already turn into a problem or an error.

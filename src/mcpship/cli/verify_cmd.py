@@ -14,9 +14,6 @@ from mcpship.cli._app import State, app
 from mcpship.cli._options import JsonOption, ProjectDir, TimeoutOption
 from mcpship.cli._output import TerminalReporter, print_json
 
-if TYPE_CHECKING:
-    from mcpship.targets.mcpb.archive import BundleLimits
-
 ConfigOption = Annotated[
     list[str] | None,
     typer.Option("--config", "-c", help="A user setting for the server: KEY=VALUE (env var or MCPB user_config key)."),
@@ -28,6 +25,9 @@ MaxUnpackedOption = Annotated[
 MaxEntriesOption = Annotated[
     int | None, typer.Option("--max-entries", min=1, help="Entries an .mcpb may hold (default 100000).")
 ]
+
+if TYPE_CHECKING:
+    from mcpship.targets.mcpb.archive import BundleLimits
 
 _VERIFY_EPILOG = """Examples:
 

@@ -6,13 +6,10 @@ from __future__ import annotations
 import json
 import tarfile
 import zipfile
-import zlib
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import HeaderParser
 from pathlib import Path
-
-from mcpship._archive_members import open_zip, read_tar_member, read_zip_member
 
 __all__ = ["PythonMetadata", "read_npm_manifest", "read_python_metadata"]
 
@@ -29,8 +26,7 @@ class PythonMetadata:
 def read_python_metadata(path: Path) -> PythonMetadata:
     """Core metadata of a wheel (``*.dist-info/METADATA``) or sdist (``*/PKG-INFO``).
 
-    Raises OSError or ValueError when the file is unreadable, not a Python distribution, or over the limits of
-    :mod:`mcpship._archive_members` (these files may come from an index: bounded memory whatever they hold).
+    Raises OSError or ValueError when the file is unreadable or not a Python distribution.
     """
     try:
         if path.name.endswith(".whl"):
@@ -39,7 +35,7 @@ def read_python_metadata(path: Path) -> PythonMetadata:
             member, raw = _sdist_metadata(path)
         else:
             raise ValueError(f"{path.name} is neither a wheel nor an sdist")
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error) as exc:
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
         raise ValueError(f"{path.name} is not a readable archive: {exc}") from exc
     message = HeaderParser().parsestr(raw.decode("utf-8"))
     return PythonMetadata(
@@ -59,39 +55,41 @@ def _description(message: Message) -> str:
 
 
 def _wheel_metadata(path: Path) -> tuple[str, bytes]:
-    with open_zip(path) as archive:
+    with zipfile.ZipFile(path) as archive:
         for name in archive.namelist():
             parts = name.split("/")
             if len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "METADATA":
-                return name, read_zip_member(archive, name)
+                return name, archive.read(name)
     raise ValueError(f"{path.name} has no *.dist-info/METADATA")
 
 
 def _sdist_metadata(path: Path) -> tuple[str, bytes]:
-    found = read_tar_member(path, lambda member: _top_level(member.name) == "PKG-INFO")
-    if found is None:
-        raise ValueError(f"{path.name} has no top-level PKG-INFO")
-    return found
-
-
-def _top_level(name: str) -> str | None:
-    """The file name of a member one folder deep (``pkg-1.0/PKG-INFO`` -> ``PKG-INFO``), else None."""
-    parts = name.split("/")
-    return parts[1] if len(parts) == 2 else None
+    with tarfile.open(path, "r:gz") as archive:
+        for member in archive.getmembers():
+            parts = member.name.split("/")
+            if len(parts) == 2 and parts[1] == "PKG-INFO" and member.isfile():
+                handle = archive.extractfile(member)
+                if handle is not None:
+                    return member.name, handle.read()
+    raise ValueError(f"{path.name} has no top-level PKG-INFO")
 
 
 def read_npm_manifest(path: Path) -> tuple[str, dict[str, object]]:
     """``package/package.json`` of an npm tarball (npm pack puts everything under one top folder)."""
     try:
         return _npm_manifest(path)
-    except (tarfile.TarError, EOFError, zlib.error, RecursionError) as exc:
+    except (tarfile.TarError, EOFError) as exc:
         raise ValueError(f"{path.name} is not a readable archive: {exc}") from exc
 
 
 def _npm_manifest(path: Path) -> tuple[str, dict[str, object]]:
-    found = read_tar_member(path, lambda member: _top_level(member.name) == "package.json")
-    if found is not None:
-        document = json.loads(found[1].decode("utf-8"))
-        if isinstance(document, dict):
-            return found[0], document
+    with tarfile.open(path, "r:gz") as archive:
+        for member in archive.getmembers():
+            parts = member.name.split("/")
+            if len(parts) == 2 and parts[1] == "package.json" and member.isfile():
+                handle = archive.extractfile(member)
+                if handle is not None:
+                    document = json.loads(handle.read().decode("utf-8"))
+                    if isinstance(document, dict):
+                        return member.name, document
     raise ValueError(f"{path.name} has no package/package.json")
