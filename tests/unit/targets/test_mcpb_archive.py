@@ -41,7 +41,7 @@ def messages(path: Path, **options: Any) -> list[str]:
     return [p.message for p in validate_bundle(path, **options) if p.severity == "error"]
 
 
-def verified(path: Path) -> VerifyResult:
+def verified(path: Path, limits: BundleLimits | None = None) -> VerifyResult:
     def run(*_: object, **__: object) -> VerifyResult:
         raise AssertionError("an unsafe bundle must never be started")
 
@@ -55,7 +55,7 @@ def verified(path: Path) -> VerifyResult:
         lock_digest=None,
     )
     lock = InterfaceLock({"digest": "sha256:0"})
-    return verify_bundle(artifact, lock, {}, 10.0, NullReporter(), run=run)
+    return verify_bundle(artifact, lock, {}, 10.0, NullReporter(), run=run, limits=limits)
 
 
 def test_chained_symlinks_that_escape_are_refused_by_validate_unpack_and_verify_alike(tmp_path: Path) -> None:
@@ -312,3 +312,9 @@ def test_the_cli_flags_raise_the_limits(tmp_path: Path) -> None:
         "has 22 entries, more than the 10 allowed"
     ]
     assert validate_paths([path], bundle_limits=BundleLimits(max_entries=22)) == []
+
+
+def test_verify_applies_the_limits_it_is_given(tmp_path: Path) -> None:
+    path = write_zip(tmp_path / "ok.mcpb", [manifest(), INDEX, stored("a.txt", b"a"), stored("b.txt", b"b")])
+    result = verified(path, BundleLimits(max_entries=3))
+    assert (result.status, result.detail) == ("failed", f"{path}: has 4 entries, more than the 3 allowed")
