@@ -306,7 +306,7 @@ def test_a_garbled_signature_is_reported_invalid(tmp_path: Path, der: bytes, rea
     assert found[0].startswith(reason), found
 
 
-def test_the_cli_flags_raise_the_limits(tmp_path: Path) -> None:
+def test_validate_paths_applies_the_limits_it_is_given(tmp_path: Path) -> None:
     path = write_zip(tmp_path / "many.mcpb", [manifest(), INDEX, *(stored(f"f/{i}", b"") for i in range(20))])
     assert [p.message for p in validate_paths([path], bundle_limits=BundleLimits(max_entries=10))] == [
         "has 22 entries, more than the 10 allowed"
