@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,16 @@ ConfigOption = Annotated[
     list[str] | None,
     typer.Option("--config", "-c", help="A user setting for the server: KEY=VALUE (env var or MCPB user_config key)."),
 ]
+MaxUnpackedOption = Annotated[
+    int | None,
+    typer.Option("--max-unpacked-mib", min=1, help="MiB an .mcpb may unpack to, all entries together (default 1024)."),
+]
+MaxEntriesOption = Annotated[
+    int | None, typer.Option("--max-entries", min=1, help="Entries an .mcpb may hold (default 100000).")
+]
+
+if TYPE_CHECKING:
+    from mcpship.targets.mcpb.archive import BundleLimits
 
 _VERIFY_EPILOG = """Examples:
 
@@ -29,6 +39,7 @@ _VALIDATE_EPILOG = """Examples:
   mcpship validate dist/server.json
   mcpship validate dist/notes-0.1.0.mcpb --require-signature
   mcpship validate examples/notes-py/mcpship.toml manifest.json
+  mcpship validate big-server.mcpb --max-unpacked-mib 2048     # a bundle you trust to be this big
 """
 _SHIP_EPILOG = """Examples:
 
@@ -44,6 +55,8 @@ def verify(
     project: Annotated[Path | None, typer.Option("--project", help="Project folder (default: DIST/..).")] = None,
     config: ConfigOption = None,
     timeout: TimeoutOption = 180.0,
+    max_unpacked_mib: MaxUnpackedOption = None,
+    max_entries: MaxEntriesOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run every built artifact as its users would, in isolation, and compare its interface with the lock."""
@@ -54,7 +67,12 @@ def verify(
     reporter = TerminalReporter(state.verbosity)
     with _results_shown_on_failure(reporter, as_json):
         results = verify_dist(
-            dist, project=project, config=parse_env_assignments(config or []), timeout=timeout, reporter=reporter
+            dist,
+            project=project,
+            config=parse_env_assignments(config or []),
+            timeout=timeout,
+            reporter=reporter,
+            bundle_limits=_bundle_limits(max_unpacked_mib, max_entries),
         )
     _show_results(list(results), as_json)
 
@@ -65,12 +83,15 @@ def validate(
     require_signature: Annotated[
         bool, typer.Option("--require-signature", help="A .mcpb must carry a valid signature.")
     ] = False,
+    max_unpacked_mib: MaxUnpackedOption = None,
+    max_entries: MaxEntriesOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check files by their own rules: the official registry's for server.json, the MCPB schema for bundles."""
     from mcpship.validate import validate_paths
 
-    problems = validate_paths(files, require_signature=require_signature)
+    limits = _bundle_limits(max_unpacked_mib, max_entries)
+    problems = validate_paths(files, require_signature=require_signature, bundle_limits=limits)
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
         print_json(
@@ -130,6 +151,19 @@ def ship(
         echo(f"interface lock: up to date ({outcome.lock.lock.digest[:19]}…)")
         render_build(outcome.build)
     _show_results(outcome.verified, as_json)
+
+
+def _bundle_limits(max_unpacked_mib: int | None, max_entries: int | None) -> BundleLimits | None:
+    if max_unpacked_mib is None and max_entries is None:
+        return None
+    from mcpship.targets.mcpb.archive import MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_UNPACKED_BYTES, BundleLimits
+
+    total = MAX_UNPACKED_BYTES if max_unpacked_mib is None else max_unpacked_mib << 20
+    return BundleLimits(
+        max_unpacked_bytes=total,
+        max_entry_bytes=max(MAX_ENTRY_BYTES, total),  # raising the total lets one entry be that big too
+        max_entries=MAX_ENTRIES if max_entries is None else max_entries,
+    )
 
 
 @contextmanager

@@ -6,11 +6,13 @@ import os
 import re
 import shutil
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from configparser import ConfigParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mcpship._archive_members import open_zip, read_zip_member
 from mcpship._exceptions import SpecError, ToolchainError, UsageError
 from mcpship._reporter import NullReporter, Reporter
 from mcpship.probe.environment import child_environment
@@ -244,10 +246,10 @@ def _wheel_plan(path: Path, extra: tuple[str, ...], env: dict[str, str], script:
 
 def _wheel_console_scripts(path: Path) -> list[str]:
     try:
-        with zipfile.ZipFile(path) as wheel:
+        with open_zip(path) as wheel:  # any wheel a user points at: bounded reads
             names = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
-            text = wheel.read(names[0]).decode() if names else ""
-    except (zipfile.BadZipFile, OSError) as exc:
+            text = read_zip_member(wheel, names[0]).decode() if names else ""
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
         raise UsageError(f"{path}: not a readable wheel ({exc})") from exc
     parser = ConfigParser()
     parser.read_string(text)

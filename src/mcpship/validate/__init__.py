@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mcpship._exceptions import SpecError
 from mcpship._problems import Problem
@@ -17,6 +17,9 @@ from mcpship._problems import Problem
 __all__ = ["FileKind", "detect_kind", "validate_paths"]
 
 FileKind = Literal["server.json", "mcpb-manifest", "mcpb-bundle", "spec"]
+
+if TYPE_CHECKING:
+    from mcpship.targets.mcpb.archive import BundleLimits
 
 
 def detect_kind(path: Path) -> tuple[FileKind | None, Any]:
@@ -44,16 +47,21 @@ def detect_kind(path: Path) -> tuple[FileKind | None, Any]:
     return None, data
 
 
-def validate_paths(paths: Sequence[Path | str], *, require_signature: bool = False) -> list[Problem]:
-    """Every problem in every file (errors and warnings); an empty list means all are valid."""
+def validate_paths(
+    paths: Sequence[Path | str], *, require_signature: bool = False, bundle_limits: BundleLimits | None = None
+) -> list[Problem]:
+    """Every problem in every file (errors and warnings); an empty list means all are valid.
+
+    ``bundle_limits`` replaces what a ``.mcpb`` may unpack to (default:
+    :class:`~mcpship.targets.mcpb.archive.BundleLimits`)."""
     problems: list[Problem] = []
     for raw in paths:
         path = Path(raw)
-        problems.extend(_validate_one(path, require_signature=require_signature))
+        problems.extend(_validate_one(path, require_signature=require_signature, bundle_limits=bundle_limits))
     return problems
 
 
-def _validate_one(path: Path, *, require_signature: bool) -> list[Problem]:
+def _validate_one(path: Path, *, require_signature: bool, bundle_limits: BundleLimits | None) -> list[Problem]:
     if not path.exists():
         return [Problem(file=str(path), path="$", message="no such file or folder")]
     try:
@@ -80,7 +88,7 @@ def _validate_one(path: Path, *, require_signature: bool) -> list[Problem]:
     if kind == "mcpb-bundle":
         from mcpship.validate.mcpb import validate_bundle
 
-        return validate_bundle(path, require_signature=require_signature)
+        return validate_bundle(path, require_signature=require_signature, limits=bundle_limits)
     if kind == "spec":
         return _validate_spec(path)
     return [

@@ -3,19 +3,15 @@ files the manifest points at exist, icons are PNGs, no entry can escape on unpac
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from mcpship._exceptions import InvalidArtifactError, UsageError
+from mcpship._exceptions import UsageError
 from mcpship._problems import Problem, json_path
+from mcpship.targets.mcpb.archive import BundleArchive, BundleError, BundleLimits, describe, open_bundle, parse_manifest
 from mcpship.targets.mcpb.manifest import manifest_problems
-from mcpship.targets.mcpb.signing import SignatureReport, split_signature, verify_bundle_signature
-from mcpship.targets.mcpb.unpack import unsafe_entries
+from mcpship.targets.mcpb.signing import SignatureReport, verify_signature
 
 __all__ = ["validate_bundle", "validate_manifest"]
 
@@ -43,67 +39,72 @@ def validate_manifest(data: object, *, source: str) -> list[Problem]:
 
 
 def validate_bundle(
-    path: Path, *, require_signature: bool = False, trusted_certs: Sequence[Path] = ()
+    path: Path,
+    *,
+    require_signature: bool = False,
+    trusted_certs: Sequence[Path] = (),
+    limits: BundleLimits | None = None,
 ) -> list[Problem]:
     """Every problem in a ``.mcpb`` file: its zip, its entries, its manifest and contents, its signature.
 
-    ``trusted_certs`` (PEM files) are the anchors a signature's certificate must chain to; without them the
-    signature is checked cryptographically and the chain is reported as unchecked.
+    The bundle is read as unpacking reads it (:mod:`mcpship.targets.mcpb.archive`): the same ``limits`` and symlink
+    rule, in bounded memory. ``trusted_certs`` (PEM files) are the anchors a signature's certificate must chain
+    to; without them the signature is checked cryptographically and the chain is reported as unchecked.
     """
     label = str(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return [Problem(file=label, path="$", message=f"cannot read it: {exc.strerror}")]
-    problems: list[Problem] = []
-    try:
-        split = split_signature(data)
-    except InvalidArtifactError as error:
-        return [Problem(file=label, path="signature", message=error.message, hint=error.hint)]
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(split.content))
-    except zipfile.BadZipFile as exc:
-        return [Problem(file=label, path="$", message=f"not a zip archive ({exc})", hint="a .mcpb file is a zip")]
+        archive = open_bundle(path, limits=limits)
+    except BundleError as error:
+        return [_problem(label, error)]
     with archive:
+        problems = [
+            Problem(file=label, path="$", message=describe(finding.entry, finding.reason), hint=finding.hint)
+            for finding in archive.findings
+        ]
         try:
-            problems += [
-                Problem(file=f"{label}!{name}", path="$", message=f"unsafe entry: it {reason}", hint=_UNSAFE_HINT)
-                for name, reason in unsafe_entries(archive)
-            ]
             problems += _bundle_manifest_problems(archive, label)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            problems.append(Problem(file=label, path="$", message=f"the zip is damaged: {exc}", hint=_DAMAGED_HINT))
-    if split.signature is None:
-        if require_signature:
-            problems.append(
-                Problem(
-                    file=label,
-                    path="signature",
-                    message="the bundle is not signed",
-                    hint="build it with --sign-key and --sign-cert (or sign it with `mcpb sign`)",
-                )
+            if not archive.findings:
+                archive.scan()  # every entry decompressed once, as a host unpacking it would
+        except BundleError as error:
+            problems.append(_problem(label, error))
+        return problems + _bundle_signature_problems(archive, label, require_signature, trusted_certs)
+
+
+def _problem(label: str, error: BundleError) -> Problem:
+    return Problem(file=label, path=error.part, message=describe(error.entry, error.reason), hint=error.hint)
+
+
+def _bundle_signature_problems(
+    archive: BundleArchive, label: str, require_signature: bool, trusted_certs: Sequence[Path]
+) -> list[Problem]:
+    if archive.signature is None:
+        if not require_signature:
+            return []
+        return [
+            Problem(
+                file=label,
+                path="signature",
+                message="the bundle is not signed",
+                hint="build it with --sign-key and --sign-cert (or sign it with `mcpb sign`)",
             )
-        return problems
+        ]
     try:
-        report = verify_bundle_signature(data, trusted=trusted_certs)
+        report = verify_signature(archive.content_digest, archive.signature, trusted=trusted_certs)
     except UsageError as error:
-        return [*problems, Problem(file=label, path="signature", message=error.message, hint=error.hint)]
-    return problems + _signature_problems(report, label, anchored=bool(trusted_certs))
+        return [Problem(file=label, path="signature", message=error.message, hint=error.hint)]
+    return _signature_problems(report, label, anchored=bool(trusted_certs))
 
 
 def _object(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-_DAMAGED_HINT = "download or build the bundle again"
-_UNSAFE_HINT = "rebuild the bundle with a packer that writes only relative paths inside the bundle"
-
-
-def _bundle_manifest_problems(archive: zipfile.ZipFile, label: str) -> list[Problem]:
+def _bundle_manifest_problems(archive: BundleArchive, label: str) -> list[Problem]:
     source = f"{label}!manifest.json"
-    try:
-        raw = archive.read("manifest.json")
-    except KeyError:
+    if archive.refused("manifest.json"):
+        return []  # its finding says why it is not read
+    raw = archive.read_manifest()
+    if raw is None:
         return [
             Problem(
                 file=label,
@@ -113,12 +114,12 @@ def _bundle_manifest_problems(archive: zipfile.ZipFile, label: str) -> list[Prob
             )
         ]
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return [Problem(file=source, path="$", message=f"not valid JSON: {exc}")]
+        data = parse_manifest(raw, source=source)
+    except BundleError as error:
+        return [Problem(file=source, path="$", message=error.reason, hint=error.hint)]
     problems = manifest_problems(data, source=source)
     if isinstance(data, dict):
-        problems += _content_problems(data, _Zip(archive), source=source, packed=True)
+        problems += _content_problems(data, archive, source=source, packed=True)
     return problems
 
 
@@ -274,21 +275,6 @@ def _signature_problems(report: SignatureReport, label: str, *, anchored: bool) 
 
 
 _SIGNATURE_HINT = "rebuild and sign the bundle again; if you did not change it, it was tampered with"
-
-
-class _Zip:
-    def __init__(self, archive: zipfile.ZipFile) -> None:
-        self._archive = archive
-        self._names = set(archive.namelist())
-
-    def exists(self, name: str) -> bool:
-        name = name.removeprefix("./")
-        prefix = name.rstrip("/") + "/"
-        return name in self._names or any(entry.startswith(prefix) for entry in self._names)
-
-    def head(self, name: str) -> bytes:
-        with self._archive.open(name.removeprefix("./")) as handle:
-            return handle.read(16)
 
 
 class _Folder:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 
@@ -20,6 +21,9 @@ from mcpship.targets._base import Artifact
 from mcpship.verify.result import VerifyResult
 from mcpship.verify.runners import npm_plan, wheel_from_sdist, wheel_plan
 
+if TYPE_CHECKING:
+    from mcpship.targets.mcpb.archive import BundleLimits
+
 __all__ = ["verify_dist"]
 
 
@@ -30,11 +34,13 @@ def verify_dist(
     config: Mapping[str, str] | None = None,
     timeout: float = 180.0,
     reporter: Reporter | None = None,
+    bundle_limits: BundleLimits | None = None,
 ) -> list[VerifyResult]:
     """Verify what ``mcpship build`` recorded in ``outdir``; raise :class:`VerifyError` if any artifact fails.
 
     ``project`` (default: the folder holding ``outdir``) provides the spec and ``mcp-interface.json``;
-    ``config`` supplies user settings (``NOTES_TOKEN=...`` or MCPB ``user_config`` keys).
+    ``config`` supplies user settings (``NOTES_TOKEN=...`` or MCPB ``user_config`` keys); ``bundle_limits``
+    replaces what an MCPB bundle may unpack to (default: :class:`~mcpship.targets.mcpb.archive.BundleLimits`).
     """
     reporter = reporter or NullReporter()
     out = Path(outdir).resolve()
@@ -48,7 +54,10 @@ def verify_dist(
     spec = load_spec(root).spec
     lock = read_lock(root / LOCK_FILE)
     settings = dict(config or {})
-    results = [_verify_one(artifact, artifacts, spec, lock, settings, timeout, reporter) for artifact in artifacts]
+    results = [
+        _verify_one(artifact, artifacts, spec, lock, settings, timeout, reporter, bundle_limits)
+        for artifact in artifacts
+    ]
     failed = [r for r in results if r.status == "failed"]
     if failed:
         listed = "\n".join(f"  {r.artifact.path.name}: {r.detail}" for r in failed)
@@ -66,6 +75,7 @@ def _verify_one(
     config: dict[str, str],
     timeout: float,
     reporter: Reporter,
+    bundle_limits: BundleLimits | None = None,
 ) -> VerifyResult:
     reporter.step(f"verifying {artifact.path.name}")
     if artifact.kind == "wheel":
@@ -86,7 +96,7 @@ def _verify_one(
     if artifact.kind == "mcpb":
         from mcpship.verify.mcpb import verify_bundle
 
-        return verify_bundle(artifact, lock, config, timeout, reporter, run=_run_and_compare)
+        return verify_bundle(artifact, lock, config, timeout, reporter, run=_run_and_compare, limits=bundle_limits)
     if artifact.kind == "oci":
         from mcpship.verify.oci import verify_image
 

@@ -4,7 +4,6 @@ the host's rules (platform overrides, ``${__dirname}``, ``${user_config.*}``), t
 from __future__ import annotations
 
 import dataclasses
-import json
 import platform
 import re
 import shutil
@@ -12,18 +11,21 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from mcpship._exceptions import McpshipError
+from mcpship._exceptions import InvalidArtifactError, McpshipError
 from mcpship._reporter import Reporter
 from mcpship.interface.lock import InterfaceLock
 from mcpship.probe.environment import child_environment
 from mcpship.probe.plan import StdioPlan
 from mcpship.targets._base import Artifact
 from mcpship.verify.result import VerifyResult
+
+if TYPE_CHECKING:
+    from mcpship.targets.mcpb.archive import BundleLimits
 
 __all__ = ["PLACEHOLDER", "verify_bundle"]
 
@@ -43,6 +45,7 @@ def verify_bundle(
     reporter: Reporter,
     *,
     run: Runner,
+    limits: BundleLimits | None = None,
 ) -> VerifyResult:
     from mcpship.targets.mcpb.host import host_platform, resolve_mcp_config
     from mcpship.targets.mcpb.unpack import unpack_bundle
@@ -54,8 +57,8 @@ def verify_bundle(
         )
     with tempfile.TemporaryDirectory(prefix="mcpship-mcpb-") as scratch:
         try:
-            root = unpack_bundle(artifact.path, Path(scratch) / "bundle")
-            manifest: dict[str, Any] = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+            root = unpack_bundle(artifact.path, Path(scratch) / "bundle", limits=limits)
+            manifest = _manifest(artifact.path, limits)
             skip = _runtime_mismatch(manifest)
             if skip is not None:
                 return VerifyResult(artifact=artifact, how=_HOW, status="skipped", detail=skip)
@@ -70,6 +73,20 @@ def verify_bundle(
         note = f"placeholder for required {', '.join(placeholders)} (pass --config to set)"
         return dataclasses.replace(result, detail=note)
     return result
+
+
+def _manifest(bundle: Path, limits: BundleLimits | None) -> dict[str, Any]:
+    """The bundle's manifest, read as ``validate`` reads it (bounded, strict JSON)."""
+    from mcpship.targets.mcpb.archive import open_bundle, parse_manifest
+
+    with open_bundle(bundle, limits=limits) as archive:
+        raw = archive.read_manifest()
+    if raw is None:
+        raise InvalidArtifactError(f"{bundle}: no manifest.json at the root of the bundle")
+    data = parse_manifest(raw, source=f"{bundle}!manifest.json")
+    if not isinstance(data, dict):
+        raise InvalidArtifactError(f"{bundle}!manifest.json: a manifest must be a JSON object")
+    return data
 
 
 def _user_config(manifest: Mapping[str, Any], config: Mapping[str, str]) -> tuple[dict[str, object], list[str]]:

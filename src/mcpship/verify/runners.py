@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Mapping
 from configparser import ConfigParser
 from pathlib import Path
 
+from mcpship._archive_members import open_zip, read_zip_member
 from mcpship._exceptions import VerifyError
 from mcpship.probe.environment import child_environment
 from mcpship.probe.plan import StdioPlan
@@ -30,9 +30,9 @@ def wheel_plan(wheel: Path, spec: Spec, config: Mapping[str, str]) -> StdioPlan:
 
 
 def _console_scripts(wheel: Path) -> list[str]:
-    with zipfile.ZipFile(wheel) as archive:
+    with open_zip(wheel) as archive:
         names = [n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt")]
-        text = archive.read(names[0]).decode() if names else ""
+        text = read_zip_member(archive, names[0]).decode() if names else ""
     parser = ConfigParser()
     parser.read_string(text)
     return sorted(parser["console_scripts"]) if parser.has_section("console_scripts") else []

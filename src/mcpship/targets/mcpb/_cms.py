@@ -4,23 +4,27 @@
 2. the signature over the signed attributes verifies with the signer certificate's key;
 3. with trust anchors given, the signer certificate chains to one of them (through the bundled certificates).
 
-"self-signed" follows the CLI: the signer's issuer equals its subject.
+"self-signed" follows the CLI: the signer's issuer equals its subject. The structure comes from an untrusted
+bundle: asn1crypto parses it (``cryptography`` builds PKCS#7 but does not expose the signer infos of one it
+reads); certificates and signatures are checked by ``cryptography``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
+from asn1crypto import cms as asn1_cms
+from asn1crypto import core as asn1_core
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-
-from mcpship.targets.mcpb._der import DerError, Node, parse
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 __all__ = ["SignatureReport", "verify_detached"]
 
@@ -38,6 +42,8 @@ _RSA = {"1.2.840.113549.1.1.1", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12"
 _ECDSA = {"1.2.840.10045.2.1", "1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4"}
 _ED25519 = "1.3.101.112"
 _MAX_CHAIN = 8
+_MAX_CERTIFICATES = 32
+"""Certificates read from one signature: a signer and its chain; more only costs time."""
 
 Status = Literal["unsigned", "signed", "self-signed", "untrusted", "invalid"]
 
@@ -61,13 +67,17 @@ class _BadSignatureError(Exception):
     pass
 
 
-def verify_detached(content: bytes, der: bytes, *, trusted: Sequence[x509.Certificate] = ()) -> SignatureReport:
+def verify_detached(
+    content_digest: Callable[[str], bytes], der: bytes, *, trusted: Sequence[x509.Certificate] = ()
+) -> SignatureReport:
+    """Check ``der`` over the content whose digest ``content_digest(name)`` gives (``name``: sha256, ...)."""
     try:
         signer, certificates, signer_info = _signer(der)
-        _check_signature(content, signer, signer_info)
+        _check_signature(content_digest, signer, signer_info)
     except _BadSignatureError as exc:
         return SignatureReport(status="invalid", errors=(str(exc),))
-    except (DerError, IndexError, ValueError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        # asn1crypto raises these on malformed DER; cryptography raises ValueError on a bad certificate.
         return SignatureReport(status="invalid", errors=(f"the signature is not a well-formed CMS SignedData: {exc}",))
     report = SignatureReport(
         status="self-signed" if signer.issuer == signer.subject else "signed",
@@ -86,87 +96,93 @@ def verify_detached(content: bytes, der: bytes, *, trusted: Sequence[x509.Certif
     return replace(report, chain_checked=True)
 
 
-def _signer(der: bytes) -> tuple[x509.Certificate, list[x509.Certificate], list[Node]]:
-    content_info = parse(der).children
-    if len(content_info) != 2 or content_info[0].oid() != _SIGNED_DATA or content_info[1].tag != 0xA0:
+def _signer(der: bytes) -> tuple[x509.Certificate, list[x509.Certificate], Any]:
+    content_info = asn1_cms.ContentInfo.load(der, strict=True)
+    if content_info["content_type"].dotted != _SIGNED_DATA:
         raise _BadSignatureError("the signature is not a CMS SignedData")
-    signed_data = content_info[1].children[0].children
+    signed_data = content_info["content"]
+    choices = [] if isinstance(signed_data["certificates"], asn1_core.Void) else list(signed_data["certificates"])
+    if len(choices) > _MAX_CERTIFICATES:
+        raise _BadSignatureError(f"the signature carries {len(choices)} certificates; at most {_MAX_CERTIFICATES}")
     certificates = [
-        x509.load_der_x509_certificate(node.raw)
-        for part in signed_data
-        if part.tag == 0xA0
-        for node in part.children
-        if node.tag == 0x30
+        x509.load_der_x509_certificate(choice.chosen.dump()) for choice in choices if choice.name == "certificate"
     ]
-    signer_infos = signed_data[-1].children if signed_data and signed_data[-1].tag == 0x31 else []
+    signer_infos = signed_data["signer_infos"]
     if len(signer_infos) != 1:
         raise _BadSignatureError(f"expected one signer, found {len(signer_infos)}")
-    signer_info = signer_infos[0].children
+    signer_info = signer_infos[0]
     for certificate in certificates:
-        if _identifies(signer_info[1], certificate):
+        if _identifies(signer_info["sid"], certificate):
             return certificate, certificates, signer_info
     raise _BadSignatureError("the signer's certificate is not included in the signature")
 
 
-def _identifies(sid: Node, certificate: x509.Certificate) -> bool:
-    if sid.tag == 0x30:  # issuerAndSerialNumber
-        issuer, serial = sid.children
-        return serial.integer() == certificate.serial_number and issuer.raw == _issuer_der(certificate)
-    if sid.tag == 0x80:  # subjectKeyIdentifier
+def _identifies(sid: Any, certificate: x509.Certificate) -> bool:
+    if sid.name == "issuer_and_serial_number":
+        chosen = sid.chosen
+        return bool(
+            chosen["serial_number"].native == certificate.serial_number
+            and chosen["issuer"].dump() == _issuer_der(certificate)
+        )
+    if sid.name == "subject_key_identifier":
         try:
             extension = certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
         except x509.ExtensionNotFound:
             return False
-        return extension.value.digest == sid.value
+        return bool(extension.value.digest == sid.chosen.native)
     return False
 
 
 def _issuer_der(certificate: x509.Certificate) -> bytes:
     # The exact issuer bytes from the certificate; re-encoding a Name is not guaranteed to round-trip.
-    fields = parse(certificate.tbs_certificate_bytes).children
-    offset = 1 if fields[0].tag == 0xA0 else 0  # optional [0] version
-    return fields[offset + 2].raw
+    parsed = asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+    return bytes(parsed["tbs_certificate"]["issuer"].dump())
 
 
-def _check_signature(content: bytes, signer: x509.Certificate, info: list[Node]) -> None:
-    digest_oid = info[2].children[0].oid()
+def _check_signature(content_digest: Callable[[str], bytes], signer: x509.Certificate, info: Any) -> None:
+    digest_oid = info["digest_algorithm"]["algorithm"].dotted
     if digest_oid not in _DIGESTS:
         raise _BadSignatureError(f"unsupported digest algorithm {digest_oid} (MCPB uses SHA-256)")
     digest_name, hash_type = _DIGESTS[digest_oid]
-    signed_attributes = info[3] if info[3].tag == 0xA0 else None
-    rest = info[4:] if signed_attributes is not None else info[3:]
-    algorithm_oid, signature = rest[0].children[0].oid(), rest[1].value
-    if signed_attributes is None:
-        signed_bytes = content
-    else:
-        attributes = _attributes(signed_attributes)
-        expected = hashlib.new(digest_name, content).digest()
-        digest_value = attributes.get(_MESSAGE_DIGEST)
-        if digest_value is None or digest_value.value != expected:
-            raise _BadSignatureError("the signed digest does not match the bundle: its bytes changed after signing")
-        content_type = attributes.get(_CONTENT_TYPE)
-        if content_type is None or content_type.oid() != _DATA:
-            raise _BadSignatureError("the signed contentType attribute is missing or not id-data")
-        # The signature covers the attributes encoded as a SET OF, not with their [0] IMPLICIT tag.
-        signed_bytes = b"\x31" + signed_attributes.raw[1:]
-    _verify(signer.public_key(), algorithm_oid, signature, signed_bytes, hash_type())
+    digest = content_digest(digest_name)
+    algorithm_oid = info["signature_algorithm"]["algorithm"].dotted
+    signature = bytes(info["signature"].native)
+    signed_attributes = info["signed_attrs"]
+    if isinstance(signed_attributes, asn1_core.Void):
+        # No attributes: the signature is over the content itself, checked from its digest.
+        _verify(signer.public_key(), algorithm_oid, signature, digest, hash_type(), prehashed=True)
+        return
+    attributes = {attribute["type"].dotted: attribute["values"] for attribute in signed_attributes}
+    digest_values = attributes.get(_MESSAGE_DIGEST)
+    if digest_values is None or len(digest_values) != 1 or digest_values[0].native != digest:
+        raise _BadSignatureError("the signed digest does not match the bundle: its bytes changed after signing")
+    content_types = attributes.get(_CONTENT_TYPE)
+    if content_types is None or len(content_types) != 1 or content_types[0].dotted != _DATA:
+        raise _BadSignatureError("the signed contentType attribute is missing or not id-data")
+    # The signature covers the attributes encoded as a SET OF, not with their [0] IMPLICIT tag: the original
+    # bytes with the tag swapped, since a re-encoding need not match what was signed.
+    signed_bytes = b"\x31" + bytes(signed_attributes.dump())[1:]
+    _verify(signer.public_key(), algorithm_oid, signature, signed_bytes, hash_type(), prehashed=False)
 
 
-def _attributes(node: Node) -> dict[str, Node]:
-    found: dict[str, Node] = {}
-    for attribute in node.children:
-        kind, values = attribute.children
-        found[kind.oid()] = values.children[0]
-    return found
-
-
-def _verify(key: object, algorithm: str, signature: bytes, data: bytes, hash_algorithm: hashes.HashAlgorithm) -> None:
+def _verify(
+    key: object,
+    algorithm: str,
+    signature: bytes,
+    data: bytes,
+    hash_algorithm: hashes.HashAlgorithm,
+    *,
+    prehashed: bool,
+) -> None:
+    chosen: hashes.HashAlgorithm | Prehashed = Prehashed(hash_algorithm) if prehashed else hash_algorithm
     try:
         if algorithm in _RSA and isinstance(key, rsa.RSAPublicKey):
-            key.verify(signature, data, padding.PKCS1v15(), hash_algorithm)
+            key.verify(signature, data, padding.PKCS1v15(), chosen)
         elif algorithm in _ECDSA and isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(signature, data, ec.ECDSA(hash_algorithm))
+            key.verify(signature, data, ec.ECDSA(chosen))
         elif algorithm == _ED25519 and isinstance(key, ed25519.Ed25519PublicKey):
+            if prehashed:  # Ed25519 signs the message itself, which is not read into memory here
+                raise _BadSignatureError("an Ed25519 signature must carry signed attributes (RFC 8419)")
             key.verify(signature, data)
         else:
             raise _BadSignatureError(f"unsupported signature algorithm {algorithm} for a {type(key).__name__}")

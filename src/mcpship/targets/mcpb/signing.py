@@ -9,12 +9,14 @@ The zip's end-of-central-directory comment length is left as is, like the releas
 
 from __future__ import annotations
 
+import hashlib
 import os
 import struct
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -25,19 +27,25 @@ from mcpship._exceptions import BuildError, InvalidArtifactError, McpshipError, 
 from mcpship.targets.mcpb._cms import SignatureReport, verify_detached
 
 __all__ = [
+    "MAX_SIGNATURE_BYTES",
     "SIGNATURE_FOOTER",
     "SIGNATURE_HEADER",
     "SignatureReport",
     "SplitBundle",
+    "read_signature",
     "sign_bundle",
     "signature_block",
     "split_signature",
     "verify_bundle_signature",
+    "verify_signature",
 ]
 
 SIGNATURE_HEADER = b"MCPB_SIG_V1"
 SIGNATURE_FOOTER = b"MCPB_SIG_END"
+MAX_SIGNATURE_BYTES = 1 << 20
+"""The CMS SignedData may take 1 MiB: a signer certificate and a chain are a few KB each."""
 _LENGTH = struct.Struct("<I")
+_MAX_BLOCK = len(SIGNATURE_HEADER) + _LENGTH.size + MAX_SIGNATURE_BYTES + len(SIGNATURE_FOOTER)
 
 
 @dataclass(frozen=True)
@@ -58,19 +66,41 @@ def split_signature(data: bytes) -> SplitBundle:
     The block must end the file and its length field must agree with where the header sits, so bytes that
     merely look like a marker inside the zip are never mistaken for a signature.
     """
-    if not data.endswith(SIGNATURE_FOOTER):
+    tail_start = max(len(data) - _MAX_BLOCK, 0)
+    found = _block(data[tail_start:])
+    if found is None:
         return SplitBundle(content=data, signature=None)
-    block_end = len(data) - len(SIGNATURE_FOOTER)
-    header = data.rfind(SIGNATURE_HEADER, 0, block_end)
+    header, signature = found
+    return SplitBundle(content=data[: tail_start + header], signature=signature)
+
+
+def read_signature(handle: BinaryIO, size: int) -> tuple[int, bytes | None]:
+    """``(length of the signed content, signature)`` of the bundle open as ``handle`` (``size`` bytes), reading
+    only its tail; the same rules as :func:`split_signature`."""
+    tail_start = max(size - _MAX_BLOCK, 0)
+    handle.seek(tail_start)
+    found = _block(handle.read(size - tail_start))
+    if found is None:
+        return size, None
+    return tail_start + found[0], found[1]
+
+
+def _block(tail: bytes) -> tuple[int, bytes] | None:
+    """``(offset of the header in tail, signature)`` of the block ending ``tail``, or None if there is none."""
+    if not tail.endswith(SIGNATURE_FOOTER):
+        return None
+    block_end = len(tail) - len(SIGNATURE_FOOTER)
+    header = tail.rfind(SIGNATURE_HEADER, 0, block_end)
     while header != -1:
         start = header + len(SIGNATURE_HEADER)
         if start + _LENGTH.size <= block_end:
-            (length,) = _LENGTH.unpack_from(data, start)
+            (length,) = _LENGTH.unpack_from(tail, start)
             if start + _LENGTH.size + length == block_end:
-                return SplitBundle(content=data[:header], signature=data[start + _LENGTH.size : block_end])
-        header = data.rfind(SIGNATURE_HEADER, 0, header)
+                return header, tail[start + _LENGTH.size : block_end]
+        header = tail.rfind(SIGNATURE_HEADER, 0, header)
     raise InvalidArtifactError(
-        "the file ends with MCPB_SIG_END but has no well-formed MCPB_SIG_V1 block before it",
+        "the file ends with MCPB_SIG_END but has no well-formed MCPB_SIG_V1 block (of at most"
+        f" {MAX_SIGNATURE_BYTES >> 20} MiB) before it",
         hint="the signature block is damaged: rebuild the bundle, or strip it with `mcpb unsign`",
     )
 
@@ -80,8 +110,17 @@ def verify_bundle_signature(data: bytes, *, trusted: Sequence[Path] = ()) -> Sig
     split = split_signature(data)
     if split.signature is None:
         return SignatureReport(status="unsigned")
+    content = split.content
+    return verify_signature(lambda name: hashlib.new(name, content).digest(), split.signature, trusted=trusted)
+
+
+def verify_signature(
+    content_digest: Callable[[str], bytes], signature: bytes, *, trusted: Sequence[Path] = ()
+) -> SignatureReport:
+    """Check a detached ``signature`` over content known by its digest (``content_digest("sha256")``), so a
+    bundle on disk is hashed in chunks rather than read whole."""
     anchors = [certificate for path in trusted for certificate in _load_certs(path, error=UsageError)]
-    return verify_detached(split.content, split.signature, trusted=anchors)
+    return verify_detached(content_digest, signature, trusted=anchors)
 
 
 def sign_bundle(path: Path, *, key: Path, cert: Path, chain: Sequence[Path] = ()) -> None:

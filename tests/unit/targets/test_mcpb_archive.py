@@ -1,0 +1,320 @@
+"""The one reader of untrusted bundles: validate, unpack and verify refuse the same hostile zips in the same words,
+without reading more than the limits allow."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcpship._exceptions import InvalidArtifactError
+from mcpship._reporter import NullReporter
+from mcpship.interface.lock import InterfaceLock
+from mcpship.targets._base import Artifact
+from mcpship.targets.mcpb.archive import BundleLimits, UnsafeBundleError, open_bundle
+from mcpship.targets.mcpb.signing import MAX_SIGNATURE_BYTES, signature_block
+from mcpship.targets.mcpb.unpack import unpack_bundle
+from mcpship.validate import validate_paths
+from mcpship.validate.mcpb import validate_bundle
+from mcpship.verify.mcpb import verify_bundle
+from mcpship.verify.result import VerifyResult
+from tests.unit.targets.mcpb_zips import (
+    LINK,
+    MANIFEST,
+    MiB,
+    Raw,
+    deflated,
+    manifest,
+    repeated,
+    stored,
+    write_zip,
+)
+
+INDEX = stored("server/index.js", b"console.log('hi')\n")
+
+
+def messages(path: Path, **options: Any) -> list[str]:
+    return [p.message for p in validate_bundle(path, **options) if p.severity == "error"]
+
+
+def verified(path: Path, limits: BundleLimits | None = None) -> VerifyResult:
+    def run(*_: object, **__: object) -> VerifyResult:
+        raise AssertionError("an unsafe bundle must never be started")
+
+    artifact = Artifact(
+        target="mcpb",
+        kind="mcpb",
+        path=path,
+        sha256="0" * 64,
+        size=path.stat().st_size,
+        version="1.0.0",
+        lock_digest=None,
+    )
+    lock = InterfaceLock({"digest": "sha256:0"})
+    return verify_bundle(artifact, lock, {}, 10.0, NullReporter(), run=run, limits=limits)
+
+
+def test_chained_symlinks_that_escape_are_refused_by_validate_unpack_and_verify_alike(tmp_path: Path) -> None:
+    # Each target looks harmless alone (normpath("d1/x/..") is "d1"); followed through each other they climb out.
+    path = write_zip(
+        tmp_path / "chain.mcpb",
+        [
+            manifest(),
+            INDEX,
+            stored("d1/x", b"..", LINK),
+            stored("d1/y", b"x/..", LINK),
+            stored("esc", b"d1/y/..", LINK),
+        ],
+    )
+    first = "'d1/y' is a symlink to 'x/..', which leads outside the bundle through 'd1/x' -> '..'"
+    second = "'esc' is a symlink to 'd1/y/..', which leads outside the bundle through 'd1/y' -> 'x/..', 'd1/x' -> '..'"
+    assert messages(path) == [first, second]
+    with pytest.raises(UnsafeBundleError) as raised:
+        unpack_bundle(path, tmp_path / "out")
+    assert raised.value.exit_code == 9
+    assert raised.value.message == f"{path}: refusing to unpack: {first} (and 1 more unsafe entries)"
+    assert (raised.value.file, raised.value.entry) == (str(path), "d1/y")
+    assert raised.value.hint is not None
+    result = verified(path)
+    assert result.status == "failed"
+    assert first in result.detail
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.mcpb"]  # nothing unpacked, nothing left over
+
+
+def test_links_that_stay_inside_are_followed_the_same_way_when_validating(tmp_path: Path) -> None:
+    # icon.png -> assets/current -> v2/icon.png: validate finds the PNG through both links, as a host would.
+    png = b"\x89PNG\r\n\x1a\n" + bytes(16)
+    path = write_zip(
+        tmp_path / "ok.mcpb",
+        [
+            manifest(icon="icon.png"),
+            INDEX,
+            stored("assets/v2/icon.png", png),
+            stored("assets/current", b"v2", LINK),
+            stored("icon.png", b"assets/current/icon.png", LINK),
+            stored("server/up", b"../assets/current/..", LINK),
+        ],
+    )
+    assert messages(path) == []
+    out = unpack_bundle(path, tmp_path / "out")
+    assert (out / "icon.png").read_bytes() == png
+    assert (out / "server/up").resolve() == (out / "assets").resolve()
+
+
+@pytest.mark.parametrize(
+    ("entries", "reason"),
+    [
+        (
+            [stored("a", b"b", LINK), stored("b", b"a", LINK)],
+            "'a' is a symlink to 'b', which is in a loop of symlinks or a chain of more than 40",
+        ),
+        ([stored("a", b"a/x", LINK)], "'a' is a symlink to 'a/x', which is in a loop of symlinks"),
+        ([stored("a", b"/etc/passwd", LINK)], "'a' is a symlink to the absolute path '/etc/passwd'"),
+        ([stored("a", b"C:/Windows", LINK)], "'a' is a symlink to the absolute path 'C:/Windows'"),
+        ([stored("a", b"x" * 1025, LINK)], "'a' is a symlink whose target is longer than 1 KiB"),
+        ([stored("a", b"\xff", LINK)], "'a' is a symlink whose target is not UTF-8"),
+        ([Raw("a", repeated("a", 1024, fill=b"a").payload, 0, 1000, mode=LINK)], "'a' is damaged: Bad CRC-32"),
+        ([stored("a", b"server", LINK), stored("a/evil.js", b"")], "'a/evil.js' lies under 'a', which is a symlink"),
+    ],
+)
+def test_unsafe_symlinks_are_refused(tmp_path: Path, entries: list[Raw], reason: str) -> None:
+    path = write_zip(tmp_path / "links.mcpb", [manifest(), INDEX, *entries])
+    assert any(reason in message for message in messages(path)), messages(path)
+    with pytest.raises(InvalidArtifactError, match=re.escape(reason)):
+        unpack_bundle(path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("names", "reason"),
+    [
+        (["server/Index.js"], "collides with 'server/index.js': both unpack to the same path"),
+        (["server/./index.js"], "collides with 'server/index.js'"),
+        (["caf\u00e9.js", "cafe\u0301.js"], "collides with 'café.js'"),  # NFC and NFD: one file on macOS
+        (["server/index.js/x"], "lies under 'server/index.js', which is a file"),
+        (["a" * 1025], "has a name longer than 1024 bytes"),
+        (["x\x00y"], "'x\\x00y' has an empty name or a NUL byte"),
+        (["server\\..\\..\\evil.js"], "'server\\\\..\\\\..\\\\evil.js' uses backslashes"),
+    ],
+)
+def test_names_that_would_collide_or_cannot_be_created_are_refused(
+    tmp_path: Path, names: list[str], reason: str
+) -> None:
+    path = write_zip(tmp_path / "names.mcpb", [manifest(), INDEX, *(stored(name, b"x") for name in names)])
+    assert any(reason in message for message in messages(path)), messages(path)
+    with pytest.raises(UnsafeBundleError, match="refusing to unpack"):
+        unpack_bundle(path, tmp_path / "out")
+
+
+def test_an_entry_over_the_size_limits_is_refused_from_its_header_without_being_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 1 GiB entry in a 1 MB file, with a symlink the icon check would follow to it.
+    path = write_zip(
+        tmp_path / "big.mcpb",
+        [manifest(icon="icon.png"), INDEX, repeated("big.bin", 1024), stored("icon.png", b"big.bin", LINK)],
+    )
+    assert path.stat().st_size < 2 * MiB
+    opened: list[str] = []
+    real_open = zipfile.ZipFile.open
+
+    def spy(self: zipfile.ZipFile, name: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(name if isinstance(name, str) else name.filename)
+        return real_open(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", spy)
+    found = messages(path)
+    assert "'big.bin' unpacks to 1073741824 bytes, more than the 512 MiB allowed" in found
+    assert any("more than the 1 GiB allowed" in message for message in found)
+    assert "big.bin" not in opened
+
+
+def test_headers_that_understate_an_entry_do_not_make_the_reader_produce_more(tmp_path: Path) -> None:
+    # Declared 1000 bytes, the stream inflates to 1 GiB: reading stops at the declared size and the CRC fails.
+    path = write_zip(tmp_path / "liar.mcpb", [manifest(), INDEX, repeated("data.bin", 1024, declared=1000)])
+    assert messages(path) == ["'data.bin' is damaged: Bad CRC-32 for file 'data.bin'"]
+    with pytest.raises(InvalidArtifactError, match="is damaged"):
+        unpack_bundle(path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_manifest_over_1_mib_is_refused_without_being_read_whole(tmp_path: Path) -> None:
+    text = json.dumps(MANIFEST).encode()
+    padded = stored("manifest.json", text + b" " * (2 * MiB - len(text)))
+    path = write_zip(tmp_path / "fat.mcpb", [padded, INDEX])
+    assert messages(path) == ["'manifest.json' is 2097152 bytes; a manifest may have at most 1 MiB"]
+    # A gigabyte one is refused by the entry limits before the manifest is even looked at.
+    huge = write_zip(tmp_path / "huge.mcpb", [repeated("manifest.json", 1024, fill=b" ", first=text), INDEX])
+    assert messages(huge)[0] == "'manifest.json' unpacks to 1073741824 bytes, more than the 512 MiB allowed"
+    # A header that understates it changes nothing: reading stops at the declared size, and the CRC fails.
+    liar = write_zip(tmp_path / "liar.mcpb", [Raw("manifest.json", padded.payload, padded.crc, 1000, 0), INDEX])
+    assert messages(liar) == ["'manifest.json' is damaged: Bad CRC-32 for file 'manifest.json'"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'{"a": NaN}', "not valid JSON (NaN is not a JSON number)"),
+        (b"\xff\xfe{}", "not UTF-8 (byte 0)"),
+        (b"[" * 100_000, "not valid JSON: nested too deeply"),
+        (b"[" * 70 + b"]" * 70, "nested more than 64 levels deep"),
+        (b"1" * 5000, "not valid JSON (Exceeds the limit"),
+    ],
+)
+def test_a_manifest_that_is_not_plain_json_is_a_problem_not_a_crash(tmp_path: Path, raw: bytes, reason: str) -> None:
+    path = write_zip(tmp_path / "odd.mcpb", [deflated("manifest.json", raw), INDEX])
+    assert reason in messages(path)[0]
+
+
+def test_too_many_entries_are_refused_before_zipfile_lists_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = [manifest(), INDEX, *(stored(f"f/{i}", b"") for i in range(100_001))]
+    honest = write_zip(tmp_path / "many.mcpb", entries)
+    lying = write_zip(tmp_path / "lying.mcpb", entries, declared_entries=2)  # the end record claims 2
+
+    def never(*_: object, **__: object) -> None:
+        raise AssertionError("zipfile must not parse a directory over the limit")
+
+    monkeypatch.setattr(zipfile, "ZipFile", never)
+    for path in (honest, lying):
+        with pytest.raises(UnsafeBundleError, match="has 100003 entries, more than the 100000 allowed") as raised:
+            open_bundle(path)
+        assert raised.value.hint == "if you trust this bundle, raise the limit with --max-entries"
+        assert messages(path) == ["has 100003 entries, more than the 100000 allowed"]
+
+
+def test_zip64_end_records_are_read_and_counted_like_the_others(tmp_path: Path) -> None:
+    entries = [manifest(), INDEX, *(stored(f"f/{i}", b"") for i in range(20))]
+    path = write_zip(tmp_path / "zip64.mcpb", entries, zip64=True)  # what a packer writes past 65535 entries
+    assert messages(path) == []
+    lying = write_zip(tmp_path / "lying.mcpb", entries, zip64=True, declared_entries=1)
+    for bundle in (path, lying):
+        assert messages(bundle, limits=BundleLimits(max_entries=10)) == ["has 22 entries, more than the 10 allowed"]
+
+
+def test_a_ratio_bomb_and_entries_sharing_their_data_are_refused(tmp_path: Path) -> None:
+    bomb = write_zip(tmp_path / "bomb.mcpb", [manifest(), INDEX, repeated("data.bin", 300)])
+    assert messages(bomb) == [
+        "'data.bin' expands 1011:1 (311102 bytes to 314572800), more than the 200:1 allowed: a zip bomb"
+    ]
+    # Overlapping entries: many directory records pointing at one compressed stream (no ratio in the headers).
+    kernel = stored("k0", bytes(4096))
+    copies = [Raw(f"k{i}", kernel.payload, kernel.crc, kernel.size, kernel.method, offset_of="k0") for i in range(1, 4)]
+    shared = write_zip(tmp_path / "shared.mcpb", [manifest(), INDEX, kernel, *copies])
+    found = messages(shared)
+    assert "'k0' overlaps 'k1' in the file (a zip bomb technique)" in found
+    with pytest.raises(UnsafeBundleError, match="overlaps"):
+        unpack_bundle(shared, tmp_path / "out")
+
+
+def test_small_files_may_compress_any_amount_and_limits_can_be_raised(tmp_path: Path) -> None:
+    entries = [manifest(), INDEX, deflated("blank.txt", bytes(512 * 1024))]
+    path = write_zip(tmp_path / "ok.mcpb", entries)
+    assert messages(path) == []  # 512 KiB of zeros: ratio ~1000 but under the 1 MiB grace
+    total = sum(entry.size for entry in entries)
+    assert messages(path, limits=BundleLimits(max_unpacked_bytes=100_000)) == [
+        f"unpacks to {total} bytes, more than the 100000 bytes allowed"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [
+        (
+            Raw("a.bin", b"xx", 0, 2, method=12),
+            "uses compression method 12; hosts read only stored and deflated entries",
+        ),
+        (Raw("fifo", b"", 0, 0, method=0, mode=0o010644), "is a device, FIFO or socket, not a file"),
+    ],
+)
+def test_entries_hosts_cannot_unpack_are_refused(tmp_path: Path, entry: Raw, reason: str) -> None:
+    path = write_zip(tmp_path / "odd.mcpb", [manifest(), INDEX, entry])
+    assert messages(path) == [f"'{entry.name}' {reason}"]
+
+
+def test_a_signature_block_over_1_mib_is_refused_without_parsing_it(tmp_path: Path) -> None:
+    huge = signature_block(b"\x30" + bytes(MAX_SIGNATURE_BYTES))
+    path = write_zip(tmp_path / "signed.mcpb", [manifest(), INDEX], trailer=huge)
+    problems = validate_bundle(path)
+    assert [(p.path, p.message) for p in problems] == [
+        (
+            "signature",
+            "the file ends with MCPB_SIG_END but has no well-formed MCPB_SIG_V1 block (of at most 1 MiB) before it",
+        )
+    ]
+    with pytest.raises(InvalidArtifactError, match="no well-formed MCPB_SIG_V1 block"):
+        unpack_bundle(path, tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    ("der", "reason"),
+    [
+        (b"\x30\x03\x02\x01\x00", "the signature is not a well-formed CMS SignedData"),
+        (b"\x30\x0b\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01", "the signature is not a CMS SignedData"),
+        (b"\x30\x84\xff\xff\xff\xff", "the signature is not a well-formed CMS SignedData"),
+    ],
+)
+def test_a_garbled_signature_is_reported_invalid(tmp_path: Path, der: bytes, reason: str) -> None:
+    path = write_zip(tmp_path / "signed.mcpb", [manifest(), INDEX], trailer=signature_block(der))
+    found = messages(path)
+    assert len(found) == 1
+    assert found[0].startswith(reason), found
+
+
+def test_validate_paths_applies_the_limits_it_is_given(tmp_path: Path) -> None:
+    path = write_zip(tmp_path / "many.mcpb", [manifest(), INDEX, *(stored(f"f/{i}", b"") for i in range(20))])
+    assert [p.message for p in validate_paths([path], bundle_limits=BundleLimits(max_entries=10))] == [
+        "has 22 entries, more than the 10 allowed"
+    ]
+    assert validate_paths([path], bundle_limits=BundleLimits(max_entries=22)) == []
+
+
+def test_verify_applies_the_limits_it_is_given(tmp_path: Path) -> None:
+    path = write_zip(tmp_path / "ok.mcpb", [manifest(), INDEX, stored("a.txt", b"a"), stored("b.txt", b"b")])
+    result = verified(path, BundleLimits(max_entries=3))
+    assert (result.status, result.detail) == ("failed", f"{path}: has 4 entries, more than the 3 allowed")
