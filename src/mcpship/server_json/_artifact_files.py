@@ -3,13 +3,15 @@ npm tarball package.json. Each reader returns the member it read, so problems ca
 
 from __future__ import annotations
 
-import json
 import tarfile
 import zipfile
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import HeaderParser
 from pathlib import Path
+
+from mcpship._archive_members import MAX_MEMBER_BYTES, open_zip, read_tar_member, read_zip_member
+from mcpship._untrusted_json import loads_untrusted
 
 __all__ = ["PythonMetadata", "read_npm_manifest", "read_python_metadata"]
 
@@ -26,15 +28,16 @@ class PythonMetadata:
 def read_python_metadata(path: Path, *, limit: int | None = None) -> PythonMetadata:
     """Core metadata of a wheel (``*.dist-info/METADATA``) or sdist (``*/PKG-INFO``).
 
-    Raises OSError or ValueError when the file is unreadable or not a Python distribution. ``limit`` (for files
-    from elsewhere, e.g. a registry's ownership check): the metadata may not inflate beyond ``limit`` bytes, and an
-    sdist is searched only through its first ``_SCAN_MEMBERS`` members and ``_SCAN_BYTES`` uncompressed bytes.
+    Raises OSError or ValueError when the file is unreadable or not a Python distribution. Every archive is read
+    within :mod:`mcpship._archive_members`' bounds; ``limit`` lowers the bound on the metadata itself (default
+    16 MiB), e.g. for a registry's ownership check.
     """
+    bound = MAX_MEMBER_BYTES if limit is None else limit
     try:
         if path.name.endswith(".whl"):
-            member, raw = _wheel_metadata(path, limit)
+            member, raw = _wheel_metadata(path, bound)
         elif path.name.endswith(".tar.gz"):
-            member, raw = _sdist_metadata(path, limit)
+            member, raw = _sdist_metadata(path, bound)
         else:
             raise ValueError(f"{path.name} is neither a wheel nor an sdist")
     except (zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
@@ -56,37 +59,25 @@ def _description(message: Message) -> str:
     return message.get("Description", "")
 
 
-def _wheel_metadata(path: Path, limit: int | None) -> tuple[str, bytes]:
-    with zipfile.ZipFile(path) as archive:
+def _wheel_metadata(path: Path, limit: int) -> tuple[str, bytes]:
+    with open_zip(path) as archive:
         for info in archive.infolist():
             parts = info.filename.split("/")
             if len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "METADATA":
-                with archive.open(info) as handle:  # stops at the declared size (and checks the CRC)
-                    return info.filename, _bounded(handle.read(-1 if limit is None else limit + 1), limit, path)
+                return info.filename, read_zip_member(archive, info.filename, limit=limit)
     raise ValueError(f"{path.name} has no *.dist-info/METADATA")
 
 
-_SCAN_MEMBERS = 10_000
-_SCAN_BYTES = 1 << 30
+def _is_pkg_info(member: tarfile.TarInfo) -> bool:
+    parts = member.name.split("/")
+    return len(parts) == 2 and parts[1] == "PKG-INFO"
 
 
-def _sdist_metadata(path: Path, limit: int | None) -> tuple[str, bytes]:
-    with tarfile.open(path, "r:gz") as archive:
-        for count, member in enumerate(archive):
-            if limit is not None and (count >= _SCAN_MEMBERS or member.offset > _SCAN_BYTES):
-                break
-            parts = member.name.split("/")
-            if len(parts) == 2 and parts[1] == "PKG-INFO" and member.isfile():
-                handle = archive.extractfile(member)
-                if handle is not None:
-                    return member.name, _bounded(handle.read(-1 if limit is None else limit + 1), limit, path)
-    raise ValueError(f"{path.name} has no top-level PKG-INFO")
-
-
-def _bounded(raw: bytes, limit: int | None, path: Path) -> bytes:
-    if limit is not None and len(raw) > limit:
-        raise ValueError(f"the metadata in {path.name} is larger than {limit} bytes")
-    return raw
+def _sdist_metadata(path: Path, limit: int) -> tuple[str, bytes]:
+    found = read_tar_member(path, _is_pkg_info, limit=limit)
+    if found is None:
+        raise ValueError(f"{path.name} has no top-level PKG-INFO")
+    return found
 
 
 def read_npm_manifest(path: Path) -> tuple[str, dict[str, object]]:
@@ -97,14 +88,16 @@ def read_npm_manifest(path: Path) -> tuple[str, dict[str, object]]:
         raise ValueError(f"{path.name} is not a readable archive: {exc}") from exc
 
 
+def _is_package_json(member: tarfile.TarInfo) -> bool:
+    parts = member.name.split("/")
+    return len(parts) == 2 and parts[1] == "package.json"
+
+
 def _npm_manifest(path: Path) -> tuple[str, dict[str, object]]:
-    with tarfile.open(path, "r:gz") as archive:
-        for member in archive.getmembers():
-            parts = member.name.split("/")
-            if len(parts) == 2 and parts[1] == "package.json" and member.isfile():
-                handle = archive.extractfile(member)
-                if handle is not None:
-                    document = json.loads(handle.read().decode("utf-8"))
-                    if isinstance(document, dict):
-                        return member.name, document
+    found = read_tar_member(path, _is_package_json)
+    if found is not None:
+        member, raw = found
+        document = loads_untrusted(raw)
+        if isinstance(document, dict):
+            return member, document
     raise ValueError(f"{path.name} has no package/package.json")
