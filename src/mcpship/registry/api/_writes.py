@@ -43,19 +43,24 @@ async def read_body(request: Request) -> bytes:
 
 
 async def read_json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object, else huma's 422."""
+    """The body as a JSON object: an empty or unparseable body (``NaN`` and ``Infinity`` included: RFC 8259 has
+    no such numbers) is upstream's 400, a body that is not an object huma's 422."""
     body = await read_body(request)
+    if not body:
+        raise RegistryHTTPError(400, "request body is required")
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as error:
         raise RegistryHTTPError(
-            422, "validation failed", errors=[{"message": f"invalid JSON: {error}", "location": "body"}]
+            400, "validation failed", errors=[{"message": f"invalid JSON: {error}", "location": "body"}]
         ) from None
     if not isinstance(data, dict):
-        raise RegistryHTTPError(
-            422, "validation failed", errors=[{"message": "expected a JSON object", "location": "body"}]
-        )
+        raise RegistryHTTPError(422, "validation failed", errors=[{"message": "expected object", "location": "body"}])
     return data
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _schema_errors(server: Mapping[str, Any], detail: str, policy: PackagePolicy) -> RegistryHTTPError | None:
