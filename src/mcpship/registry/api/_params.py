@@ -13,6 +13,7 @@ __all__ = ["parse_bool", "parse_int", "parse_list_query", "parse_rfc3339", "vali
 
 _TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
 _FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
+_BAD_UPDATED_SINCE = "Invalid updated_since format: expected RFC3339 timestamp (e.g., 2025-08-07T13:15:04.280Z)"
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
 
 
@@ -32,7 +33,7 @@ def parse_bool(params: Mapping[str, str], name: str) -> bool | None:
         return True
     if raw in _FALSE:
         return False
-    raise validation_error(f"query.{name}", "expected boolean", raw)
+    raise validation_error(f"query.{name}", "invalid boolean", raw)
 
 
 def parse_int(params: Mapping[str, str], name: str, *, default: int, minimum: int, maximum: int | None) -> int:
@@ -42,7 +43,7 @@ def parse_int(params: Mapping[str, str], name: str, *, default: int, minimum: in
     try:
         value = int(raw)
     except ValueError:
-        raise validation_error(f"query.{name}", "expected integer", raw) from None
+        raise validation_error(f"query.{name}", "invalid integer", raw) from None
     if value < minimum:
         raise validation_error(f"query.{name}", f"expected number >= {minimum}", value)
     if maximum is not None and value > maximum:
@@ -57,7 +58,7 @@ def parse_rfc3339(raw: str) -> datetime:
             return datetime.fromisoformat(raw.upper())
         except ValueError:
             pass
-    raise RegistryHTTPError(400, "Invalid updated_since format: expected RFC3339 timestamp")
+    raise RegistryHTTPError(400, _BAD_UPDATED_SINCE)
 
 
 def _text(params: Mapping[str, str], name: str) -> str | None:
@@ -73,7 +74,10 @@ def parse_list_query(params: Mapping[str, str]) -> ListQuery:
     updated_since = parse_rfc3339(raw_since) if raw_since is not None else None
     if updated_since is not None:
         if include_deleted is False:
-            raise RegistryHTTPError(400, "include_deleted cannot be false when updated_since is provided")
+            raise RegistryHTTPError(
+                400,
+                "Cannot set include_deleted=false when using updated_since (incremental sync requires deleted servers)",
+            )
         include_deleted = True
     return ListQuery(
         cursor=_text(params, "cursor"),
