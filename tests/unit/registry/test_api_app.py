@@ -65,9 +65,8 @@ def test_publish_without_authorization_is_401_and_with_a_narrow_token_403(client
     narrow = _token(Permission("publish", "io.github.other/*"))
     refused = client.post("/v0.1/publish", json=_server("io.github.unit/x1"), headers=narrow)
     assert refused.status_code == 403
-    assert "You have permission to publish: io.github.other/*. Attempting to publish: io.github.unit/x1" in (
-        refused.json()["detail"]
-    )
+    detail = refused.json()["detail"]
+    assert "You have permission to publish: io.github.other/*. Attempting to publish: io.github.unit/x1" in detail
 
 
 def test_a_body_that_is_no_json_object_is_422_before_authentication(client: TestClient) -> None:
