@@ -182,7 +182,7 @@ def test_preflights_allow_any_origin_and_patch(client: TestClient) -> None:
         "/v0.1/servers/io.github.unit%2Fx/status",
         headers={"Origin": "https://example.org", "Access-Control-Request-Method": "PATCH"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 204
     assert "PATCH" in response.headers["access-control-allow-methods"]
     assert response.headers["access-control-allow-origin"] == "*"
 

@@ -170,14 +170,11 @@ class _Redirect:
 
 
 async def _preflight(send: Send, requested_headers: bytes | None) -> None:
-    headers = [
-        (b"access-control-allow-methods", CORS_METHODS.encode()),
-        (b"access-control-max-age", _CORS_MAX_AGE),
-        (b"content-length", b"0"),
-    ]
+    headers = [(b"access-control-allow-methods", CORS_METHODS.encode()), (b"access-control-max-age", _CORS_MAX_AGE)]
     if requested_headers:
         headers.append((b"access-control-allow-headers", requested_headers))
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    # 204 as upstream's rs/cors answers a preflight (no body to describe).
+    await send({"type": "http.response.start", "status": 204, "headers": headers})
     await send({"type": "http.response.body", "body": b""})
 
 

@@ -20,7 +20,8 @@ __all__ = ["MetaEndpoints", "validation_result"]
 
 class MetaEndpoints:
     def __init__(self, settings: RegistrySettings, *, git_commit: str = "unknown", build_time: str = "unknown") -> None:
-        self._health = encode_json({"status": "ok", "github_client_id": settings.github_client_id})
+        health = {"status": "ok", "github_client_id": settings.github_client_id}
+        self._health = encode_json({key: value for key, value in health.items() if value})  # Go's omitempty
         self._version = encode_json({"version": settings.version, "git_commit": git_commit, "build_time": build_time})
         self._pong = encode_json({"pong": True})
         self._policy = settings.ownership.package_policy()
