@@ -34,12 +34,12 @@ _T = TypeVar("_T")
 async def read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise RegistryHTTPError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
+        raise RegistryHTTPError(413, f"request body is too large limit={MAX_BODY_BYTES} bytes")
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY_BYTES:
-            raise RegistryHTTPError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
+            raise RegistryHTTPError(413, f"request body is too large limit={MAX_BODY_BYTES} bytes")
     return body
 
 
