@@ -170,6 +170,7 @@ BAD_UPDATED_SINCE = "Invalid updated_since format: expected RFC3339 timestamp (e
         ("updated_since=2025-01-01", 400, BAD_UPDATED_SINCE),
         ("updated_since=2025-01-01T00:00:00Z&include_deleted=false", 400, None),
         ("search=a%00b", 400, None),
+        ("search=%20ab%20", 422, "search must contain at least 3 characters after trimming surrounding whitespace"),
     ],
 )
 def test_bad_list_parameters_are_problems(

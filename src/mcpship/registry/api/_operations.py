@@ -51,7 +51,9 @@ _INCLUDE_DELETED = _query("include_deleted", {"type": "boolean", "default": Fals
 _LIST_PARAMS = (
     _query("cursor", {"type": "string"}, "Opaque cursor from `metadata.nextCursor` of the previous page."),
     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 30}, "Page size."),
-    _query("search", {"type": "string"}, "Case-insensitive substring of the server name."),
+    _query(
+        "search", {"type": "string"}, "Case-insensitive substring of the server name, at least 3 characters (trimmed)."
+    ),
     _query(
         "updated_since",
         {"type": "string", "format": "date-time"},
