@@ -42,8 +42,17 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.integration.registry.conftest import DatabaseFactory, RegistryServer
-from tests.registry_support.official import OfficialBinaries, official_binaries, running_official_registry
+from tests.registry_support.official import (
+    BUILD_TIMEOUT_SECONDS,
+    OfficialBinaries,
+    official_binaries,
+    running_official_registry,
+)
 from tests.registry_support.postgres import PostgresServer
+
+# The first test may build the official binaries (when .ci/run has not); every request is bounded by its client's
+# 30 s timeout anyway.
+pytestmark = pytest.mark.timeout(180 + BUILD_TIMEOUT_SECONDS)
 
 ANON = "io.modelcontextprotocol.anonymous"
 ENC = f"{ANON}%2F"
