@@ -269,7 +269,9 @@ class RegistryClient:
         if response.status_code == 403:
             raise self._refusal(response, what, hint=_permission_hint(name, token))
         if response.status_code == 422:
-            issues = self.validate(server)
+            # A body the registry's framework refused (wrong types, unknown keys...) names each fault itself, and
+            # /validate would refuse it the same way; only a rule failure needs /validate's explanation.
+            issues = _body_issues(response) or self.validate(server)
             if issues is None:  # a registry without /validate: say what mcpship's own rules find
                 issues = _local_issues(server, source)
             errors = tuple(issue.render(source) for issue in issues if issue.severity == "error")
@@ -367,6 +369,22 @@ class RegistryClient:
         if errors:
             message += "\n  " + "\n  ".join(errors)
         return RegistryRequestError(message, hint=hint, status=response.status_code, detail=detail, errors=errors)
+
+
+def _body_issues(response: httpx.Response) -> list[ValidationIssue]:
+    """The ``errors`` of a 422 that locate faults in the request body (``body.packages[0].transport``), as issues."""
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    items = body.get("errors") if isinstance(body, dict) else None
+    issues = []
+    for item in items if isinstance(items, list) else []:
+        location = item.get("location") if isinstance(item, dict) else None
+        if isinstance(location, str) and (location == "body" or location.startswith(("body.", "body["))):
+            path = location.removeprefix("body").removeprefix(".")
+            issues.append(ValidationIssue(path=path, message=str(item.get("message", "")), type="schema"))
+    return issues
 
 
 def _local_issues(server: Mapping[str, Any], source: str) -> list[ValidationIssue]:

@@ -67,6 +67,10 @@ def serve(
     no_ownership_checks: Annotated[
         bool, typer.Option("--no-ownership-checks", help="Skip the npm/PyPI/OCI/MCPB ownership proofs on publish.")
     ] = False,
+    unique_remote_urls: Annotated[
+        bool,
+        typer.Option("--unique-remote-urls", help="Refuse a remote URL that another server name already lists."),
+    ] = False,
     pypi_url: Annotated[str | None, typer.Option("--pypi-url", help="PyPI-compatible index for proofs.")] = None,
     npm_url: Annotated[str | None, typer.Option("--npm-url", help="npm registry for proofs.")] = None,
     oci_registry: Annotated[
@@ -195,6 +199,7 @@ def serve(
         enable_anonymous_auth=enable_anonymous_auth,
         admin_tokens=admin_tokens,
         ownership=ownership,
+        unique_remote_urls=unique_remote_urls,
         github_client_id=os.environ.get("MCP_REGISTRY_GITHUB_CLIENT_ID", ""),
         github_oidc_issuer=github_oidc_issuer or auth_defaults.github_oidc_issuer,
         github_oidc_audience=github_oidc_audience,

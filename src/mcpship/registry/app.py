@@ -26,7 +26,11 @@ def build_app(settings: RegistrySettings, *, with_web: bool = True) -> Starlette
     """The full deployment: store opened (migrated to head) from ``settings.database_url``, closed on shutdown."""
     from mcpship.registry.service import SqlRegistry
 
-    service = SqlRegistry.open(settings.database_url, max_versions_per_name=settings.max_versions_per_name)
+    service = SqlRegistry.open(
+        settings.database_url,
+        max_versions_per_name=settings.max_versions_per_name,
+        unique_remote_urls=settings.unique_remote_urls,
+    )
     try:
         extra = []
         if with_web:

@@ -101,6 +101,8 @@ class RegistrySettings:
     blocked_namespaces: tuple[str, ...] = ()
     ownership: OwnershipSettings = field(default_factory=OwnershipSettings)
     max_versions_per_name: int = 10_000
+    unique_remote_urls: bool = False
+    """Refuse a remote URL another server name already lists (the official registry's rule before v1.8)."""
     read_staleness_seconds: float = 0.5
     """How long a replica may answer reads from its cache before re-reading the shared change counter: writes
     through another replica become visible within this time, writes through this one at once. 0 = every read."""

@@ -60,6 +60,7 @@ from mcpship.registry.store.schema import (
 )
 from mcpship.registry.store.search import SearchFilters, search_backend
 from mcpship.registry.store.versioning import precedence_key
+from mcpship.server_json.rules import PUBLISHER_META_LIMIT, publisher_meta_bytes
 
 __all__ = [
     "CHANGE_LOG_KEEP",
@@ -71,7 +72,7 @@ __all__ = [
     "default_database_url",
 ]
 
-MAX_PUBLISHER_META_BYTES: Final = 4096
+MAX_PUBLISHER_META_BYTES: Final = PUBLISHER_META_LIMIT
 MAX_STATUS_MESSAGE_LENGTH: Final = 500
 CHANGE_LOG_KEEP: Final = 10_000
 """How many recent change-log rows are kept: a replica further behind than that drops its whole cache."""
@@ -94,16 +95,28 @@ def default_database_url() -> str:
 class SqlRegistry:
     """The registry on SQLite or PostgreSQL. Thread-safe; one instance per process is enough."""
 
-    def __init__(self, engine: Engine, *, max_versions_per_name: int = 10_000) -> None:
+    def __init__(
+        self, engine: Engine, *, max_versions_per_name: int = 10_000, unique_remote_urls: bool = False
+    ) -> None:
         self._engine = engine
         self._search = search_backend(engine.dialect.name)
         self._direct = DirectReader(engine)
         self._sql = DirectSQL(engine.dialect.name)
         self._orders_by_code_point: bool | None = None
         self.max_versions_per_name = max_versions_per_name
+        self.unique_remote_urls = unique_remote_urls
+        """Refuse a remote URL that another server name's non-deleted version lists (publish, edit, restore).
+        Off by default: the official registry dropped that rule in v1.8 (a URL may be shared across names)."""
 
     @classmethod
-    def open(cls, database_url: str, *, max_versions_per_name: int = 10_000, migrate: bool = True) -> SqlRegistry:
+    def open(
+        cls,
+        database_url: str,
+        *,
+        max_versions_per_name: int = 10_000,
+        unique_remote_urls: bool = False,
+        migrate: bool = True,
+    ) -> SqlRegistry:
         """Connect to ``sqlite:///path`` or ``postgresql+psycopg://...``; with ``migrate``, upgrade the schema
         to head first (safe when several replicas start at once).
 
@@ -130,7 +143,7 @@ class SqlRegistry:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, max_versions_per_name=max_versions_per_name)
+        return cls(engine, max_versions_per_name=max_versions_per_name, unique_remote_urls=unique_remote_urls)
 
     @property
     def engine(self) -> Engine:
@@ -281,7 +294,9 @@ class SqlRegistry:
                     "ask the registry's operator to raise the limit"
                 )
             if connection.execute(select(_C.version).where(_C.name == name, _C.version == version)).first():
-                raise _publish_error("invalid version: cannot publish duplicate version")
+                raise _publish_error(
+                    f"invalid version: cannot publish duplicate version: {name}@{version} already exists"
+                )
             current = connection.execute(
                 select(_C.version, _C.status, _C.published_at).where(_C.name == name, _C.is_latest)
             ).first()
@@ -418,7 +433,7 @@ class SqlRegistry:
     def _ensure_remote_urls_free(
         self, connection: Connection, name: str, urls: Sequence[str], fail: Callable[[str], RegistryHTTPError]
     ) -> None:
-        if not urls:
+        if not urls or not self.unique_remote_urls:
             return
         remotes = server_remotes.c
         owners = connection.execute(
@@ -576,7 +591,7 @@ def _prepared(
     if not (isinstance(meta, dict) and PUBLISHER_META_KEY in meta):
         return {key: value for key, value in document.items() if key != "_meta"}
     provided = meta[PUBLISHER_META_KEY]
-    size = len(json.dumps(provided, separators=(",", ":"), ensure_ascii=False).encode())
+    size = publisher_meta_bytes(document) or 0
     if size > MAX_PUBLISHER_META_BYTES:
         raise fail(f"_meta.{PUBLISHER_META_KEY} extension exceeds 4KB limit ({size} bytes)")
     document["_meta"] = {PUBLISHER_META_KEY: provided}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from mcpship._problems import Problem
 from mcpship.server_json._findings import Findings, Location, Node, as_node, check_unknown_keys, nodes, text
@@ -38,7 +38,7 @@ from mcpship.server_json.model import (
 )
 from mcpship.server_json.policy import PackagePolicy
 
-__all__ = ["validate_server_json"]
+__all__ = ["PUBLISHER_META_LIMIT", "publisher_meta_bytes", "validate_server_json"]
 
 _SCHEMA_VERSION = re.compile(r"/schemas/([A-Za-z0-9_~.-]+)/server\.schema\.json")
 _NAMESPACE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9.-]*[a-zA-Z0-9]")
@@ -47,15 +47,20 @@ _NAME_HINT = (
     'use a reverse-DNS namespace you can prove you own, one slash, then the server name: "io.github.USER/SERVER"'
     ' (GitHub login) or "com.example/SERVER" (your domain)'
 )
-_PUBLISHER_META_LIMIT = 4096
+PUBLISHER_META_LIMIT = 4096
+"""Bytes of ``_meta[publisher-provided]`` as Go's ``json.Marshal`` writes it (``validatePublisherExtensions``)."""
 
 
-def validate_server_json(data: object, *, source: str, policy: PackagePolicy | None = None) -> list[Problem]:
+def validate_server_json(
+    data: object, *, source: str, policy: PackagePolicy | None = None, publisher_meta_limit: bool = True
+) -> list[Problem]:
     """Every problem in a decoded server.json, each with ``file=source``, a JSON path and a hint.
 
     An empty list (or warnings only) means the official registry would accept the document, apart from
     the ownership proofs it fetches from npm/PyPI/OCI (see :func:`check_ownership_markers` for local builds).
     ``policy`` replaces the official package registries with a self-hosted deployment's own.
+    ``publisher_meta_limit=False`` leaves out the 4 KB limit of the publisher's ``_meta``, which the official
+    registry checks at publish time only, as a 400 (the registry service does the same).
     """
     document = as_node(data)
     if document is None:
@@ -72,7 +77,7 @@ def validate_server_json(data: object, *, source: str, policy: PackagePolicy | N
     for index, package in nodes(document, "packages"):
         check_package(package, ("packages", index), findings)
     _check_remotes(document, findings)
-    _check_meta(document, findings)
+    _check_meta(document, findings, limit=publisher_meta_limit)
     check_unknown_keys(document, wire_keys(ServerJSON), (), findings)
     return _merge(structural, findings.problems)
 
@@ -261,7 +266,7 @@ def _check_remote_url(remote: Node, url: str, at: Location, findings: Findings) 
         )
 
 
-def _check_meta(document: Node, findings: Findings) -> None:
+def _check_meta(document: Node, findings: Findings, *, limit: bool) -> None:
     """Only ``_meta[publisher-provided]`` survives publishing, and it must stay under 4 KB (registry.md §2.2)."""
     meta = as_node(document.get("_meta"))
     if meta is None:
@@ -273,13 +278,21 @@ def _check_meta(document: Node, findings: Findings) -> None:
                 f'the registry keeps only "_meta"."{PUBLISHER_META_KEY}" and drops "{key}"',
                 f'move this data under "{PUBLISHER_META_KEY}"',
             )
-    provided = meta.get(PUBLISHER_META_KEY)
-    if provided is not None and _go_json_size(provided) > _PUBLISHER_META_LIMIT:
+    size = publisher_meta_bytes(document)
+    if limit and size is not None and size > PUBLISHER_META_LIMIT:
         findings.error(
             ("_meta", PUBLISHER_META_KEY),
-            f"publisher-provided metadata is {_go_json_size(provided)} bytes as JSON; the limit is 4096",
+            f"publisher-provided metadata is {size} bytes as JSON; the limit is {PUBLISHER_META_LIMIT}",
             "keep only what downstream registries need (build info, links); host the rest elsewhere",
         )
+
+
+def publisher_meta_bytes(document: Mapping[str, object]) -> int | None:
+    """The size upstream measures ``_meta[publisher-provided]`` at; ``None`` when there is none."""
+    meta = document.get("_meta")
+    if not isinstance(meta, Mapping) or meta.get(PUBLISHER_META_KEY) is None:
+        return None
+    return _go_json_size(meta[PUBLISHER_META_KEY])
 
 
 def _go_json_size(value: object) -> int:

@@ -156,6 +156,9 @@ def test_a_trailing_slash_is_a_308_to_the_path_without_it(registry: RegistryServ
     assert sneaky.headers["location"] == "/evil.example"
 
 
+BAD_UPDATED_SINCE = "Invalid updated_since format: expected RFC3339 timestamp (e.g., 2025-08-07T13:15:04.280Z)"
+
+
 @pytest.mark.parametrize(
     ("query", "status", "detail"),
     [
@@ -163,10 +166,11 @@ def test_a_trailing_slash_is_a_308_to_the_path_without_it(registry: RegistryServ
         ("limit=101", 422, "validation failed"),
         ("limit=ten", 422, "validation failed"),
         ("include_deleted=maybe", 422, "validation failed"),
-        ("updated_since=yesterday", 400, "Invalid updated_since format: expected RFC3339 timestamp"),
-        ("updated_since=2025-01-01", 400, "Invalid updated_since format: expected RFC3339 timestamp"),
+        ("updated_since=yesterday", 400, BAD_UPDATED_SINCE),
+        ("updated_since=2025-01-01", 400, BAD_UPDATED_SINCE),
         ("updated_since=2025-01-01T00:00:00Z&include_deleted=false", 400, None),
         ("search=a%00b", 400, None),
+        ("search=%20ab%20", 422, "search must contain at least 3 characters after trimming surrounding whitespace"),
     ],
 )
 def test_bad_list_parameters_are_problems(
@@ -320,17 +324,20 @@ def test_edit_replaces_a_version_but_never_renames(registry: RegistryServer) -> 
     assert refused.status_code == 403
 
 
-def test_validate_always_answers_200_with_issues(registry: RegistryServer) -> None:
+def test_validate_answers_200_with_issues_once_the_body_has_upstreams_request_shape(registry: RegistryServer) -> None:
     ok = httpx.post(f"{registry.base_url}/v0.1/validate", json=server_json("io.github.valid/one"))
     assert ok.status_code == 200
     assert ok.json() == {"valid": True, "issues": []}
-    bad = httpx.post(f"{registry.base_url}/v0.1/validate", json=server_json("nonsense", "^1"))
+    bad = httpx.post(f"{registry.base_url}/v0.1/validate", json=server_json("io.github.valid/-one", "^1"))
     assert bad.status_code == 200
     assert bad.json()["valid"] is False
     assert {"type", "path", "message", "severity", "reference"} <= set(bad.json()["issues"][0])
+    misshapen = httpx.post(f"{registry.base_url}/v0.1/validate", json=server_json("nonsense", "^1"))
+    assert misshapen.status_code == 422
+    assert misshapen.json()["errors"][0]["location"] == "body.name"
     garbage = httpx.post(f"{registry.base_url}/v0.1/validate", content=b"{not json")
-    assert garbage.status_code == 200
-    assert garbage.json()["issues"][0]["type"] == "json"
+    assert garbage.status_code == 400
+    assert garbage.json()["errors"][0]["location"] == "body"
 
 
 def test_ranked_search_extension_returns_server_responses_with_a_rank(registry: RegistryServer) -> None:
@@ -349,7 +356,7 @@ def test_ranked_search_extension_returns_server_responses_with_a_rank(registry: 
 
 
 def test_health_ping_version_and_cors(registry: RegistryServer) -> None:
-    assert client_get(registry, "/v0.1/health") == {"status": "ok", "github_client_id": ""}
+    assert client_get(registry, "/v0.1/health") == {"status": "ok"}  # no client id: left out, as upstream
     assert client_get(registry, "/v0/ping") == {"pong": True}
     assert set(client_get(registry, "/v0.1/version")) == {"version", "git_commit", "build_time"}
     preflight = httpx.options(
@@ -360,7 +367,7 @@ def test_health_ping_version_and_cors(registry: RegistryServer) -> None:
             "Access-Control-Request-Headers": "authorization,content-type",
         },
     )
-    assert preflight.status_code == 200
+    assert preflight.status_code == 204
     assert preflight.headers["access-control-allow-origin"] == "*"
     simple = httpx.get(f"{registry.base_url}/v0.1/servers?limit=1", headers={"Origin": "https://example.org"})
     assert simple.headers["access-control-allow-origin"] == "*"

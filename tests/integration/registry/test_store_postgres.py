@@ -85,10 +85,11 @@ def test_latest_moves_by_semver_and_on_deletion(registry: SqlRegistry) -> None:
 
 
 def test_duplicates_and_taken_remote_urls_are_refused(registry: SqlRegistry) -> None:
+    registry.unique_remote_urls = True
     remote = [{"type": "streamable-http", "url": "https://notes.example.com/mcp"}]
     registry.publish(server_json(remotes=remote))
     for server, message in [
-        (server_json(), "invalid version: cannot publish duplicate version"),
+        (server_json(), "invalid version: cannot publish duplicate version: io.github.acme/notes@1.0.0 already exists"),
         (
             server_json(name="io.github.other/notes", remotes=remote),
             "remote URL https://notes.example.com/mcp is already used by server io.github.acme/notes",
@@ -196,7 +197,7 @@ def test_fifty_threads_publishing_one_version_on_postgres_give_one_success(postg
     assert successes == 1
     assert len(errors) == 49
     assert {(e.status, e.errors[0]["message"]) for e in errors} == {
-        (400, "invalid version: cannot publish duplicate version")
+        (400, "invalid version: cannot publish duplicate version: io.github.acme/notes@1.0.0 already exists")
     }
     assert postgres_registry.change_counter() == 1
 

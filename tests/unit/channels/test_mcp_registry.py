@@ -118,6 +118,26 @@ def test_a_schema_refusal_asks_validate_and_names_file_json_path_and_message() -
     assert "dist/server.json" in caught.value.hint
 
 
+def test_a_request_shape_refusal_names_each_located_fault_without_asking_validate() -> None:
+    seen: list[httpx.Request] = []
+    faults = [
+        {"message": "expected length <= 100", "location": "body.description", "value": "x" * 101},
+        {"message": "unexpected property", "location": "body.packages[0].extra"},
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = {"title": "Unprocessable Entity", "status": 422, "detail": "validation failed", "errors": faults}
+        return httpx.Response(422, json=body, headers={"content-type": "application/problem+json"})
+
+    with pytest.raises(RegistryRequestError) as caught:
+        client_for(handler, seen).publish(SERVER, TOKEN, source="server.json")
+    assert caught.value.errors == (
+        "server.json: description: error: expected length <= 100",
+        "server.json: packages[0].extra: error: unexpected property",
+    )
+    assert [request.url.path for request in seen] == ["/v0.1/publish"]
+
+
 def test_a_schema_refusal_from_a_registry_without_validate_uses_mcpships_own_rules() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/publish"):

@@ -65,14 +65,28 @@ def test_publish_without_authorization_is_401_and_with_a_narrow_token_403(client
     narrow = _token(Permission("publish", "io.github.other/*"))
     refused = client.post("/v0.1/publish", json=_server("io.github.unit/x1"), headers=narrow)
     assert refused.status_code == 403
-    assert "publish:io.github.other/*" in refused.json()["detail"]
+    detail = refused.json()["detail"]
+    assert "You have permission to publish: io.github.other/*. Attempting to publish: io.github.unit/x1" in detail
 
 
 def test_a_body_that_is_no_json_object_is_422_before_authentication(client: TestClient) -> None:
-    for body in (b"[]", b"not json", b'"text"'):
+    for body in (b"[]", b'"text"', b"null"):
         response = client.post("/v0.1/publish", content=body)
         assert response.status_code == 422
+        assert response.json()["errors"] == [{"message": "expected object", "location": "body"}]
+
+
+def test_an_empty_or_unparseable_body_is_400_before_authentication_as_upstream(client: TestClient) -> None:
+    assert client.post("/v0.1/publish", content=b"").json() == {
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "request body is required",
+    }
+    for body in (b"not json", b'{"name": "a/b"', b'{"version": NaN}', b'{"n": -Infinity}'):
+        response = client.post("/v0.1/publish", content=body)
+        assert response.status_code == 400, body
         assert response.json()["detail"] == "validation failed"
+        assert response.json()["errors"][0]["location"] == "body"
 
 
 def test_metrics_label_requests_with_route_templates_not_raw_paths(client: TestClient) -> None:
@@ -168,7 +182,7 @@ def test_preflights_allow_any_origin_and_patch(client: TestClient) -> None:
         "/v0.1/servers/io.github.unit%2Fx/status",
         headers={"Origin": "https://example.org", "Access-Control-Request-Method": "PATCH"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 204
     assert "PATCH" in response.headers["access-control-allow-methods"]
     assert response.headers["access-control-allow-origin"] == "*"
 

@@ -29,7 +29,8 @@ for index in range(25):
             registry.publish(server_json(name=name, version=f"1.0.{index}"))
             won.append(f"{name}:1.0.{index}")
         except RegistryHTTPError as error:
-            assert error.errors == [{"message": "invalid version: cannot publish duplicate version"}], error.errors
+            duplicate = f"invalid version: cannot publish duplicate version: {name}@1.0.{index} already exists"
+            assert error.errors == [{"message": duplicate}], error.errors
 registry.close()
 print(json.dumps(won))
 """
@@ -46,7 +47,7 @@ def test_fifty_threads_publishing_one_version_give_one_success(registry: SqlRegi
     assert successes == 1
     assert len(errors) == 49
     assert {(e.status, e.errors[0]["message"]) for e in errors} == {
-        (400, "invalid version: cannot publish duplicate version")
+        (400, "invalid version: cannot publish duplicate version: io.github.acme/notes@1.0.0 already exists")
     }
     assert len(registry.list_versions("io.github.acme/notes")) == 1
     assert registry.change_counter() == 1

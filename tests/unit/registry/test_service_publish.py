@@ -51,14 +51,16 @@ def test_a_new_version_is_active_and_all_its_timestamps_are_the_same_utc_moment(
 def test_a_version_cannot_be_published_twice(registry: SqlRegistry) -> None:
     registry.publish(server_json())
     error = publish_error(registry, server_json(description="changed"))
-    assert error.errors == [{"message": "invalid version: cannot publish duplicate version"}]
+    assert error.errors == [
+        {"message": "invalid version: cannot publish duplicate version: io.github.acme/notes@1.0.0 already exists"}
+    ]
 
 
 def test_a_deleted_version_still_blocks_republishing_it(registry: SqlRegistry) -> None:
     registry.publish(server_json())
     registry.set_status("io.github.acme/notes", "1.0.0", "deleted", None)
     error = publish_error(registry, server_json())
-    assert error.errors[0]["message"] == "invalid version: cannot publish duplicate version"
+    assert error.errors[0]["message"].startswith("invalid version: cannot publish duplicate version: ")
 
 
 def test_the_version_limit_counts_deleted_versions(registry: SqlRegistry) -> None:
@@ -70,7 +72,16 @@ def test_the_version_limit_counts_deleted_versions(registry: SqlRegistry) -> Non
     registry.publish(server_json(name="io.github.acme/other", version="2.0.0"))
 
 
-def test_a_remote_url_belongs_to_one_server_name(registry: SqlRegistry) -> None:
+def test_a_remote_url_may_be_shared_by_server_names_as_upstream_allows_since_v1_8(registry: SqlRegistry) -> None:
+    remote = [{"type": "streamable-http", "url": "https://notes.example.com/mcp"}]
+    registry.publish(server_json(remotes=remote))
+    registry.publish(server_json(name="io.github.other/notes", remotes=remote))
+    registry.set_status("io.github.acme/notes", None, "deleted", None)
+    registry.set_status("io.github.acme/notes", None, "active", None)  # restoring re-checks nothing either
+
+
+def test_with_unique_remote_urls_a_remote_url_belongs_to_one_server_name(registry: SqlRegistry) -> None:
+    registry.unique_remote_urls = True
     remote = [{"type": "streamable-http", "url": "https://notes.example.com/mcp"}]
     registry.publish(server_json(remotes=remote))
     registry.publish(server_json(version="1.1.0", remotes=remote))  # the same name may reuse it
@@ -80,7 +91,8 @@ def test_a_remote_url_belongs_to_one_server_name(registry: SqlRegistry) -> None:
     ]
 
 
-def test_a_remote_url_of_deleted_versions_only_is_free_again(registry: SqlRegistry) -> None:
+def test_with_unique_remote_urls_a_remote_url_of_deleted_versions_only_is_free_again(registry: SqlRegistry) -> None:
+    registry.unique_remote_urls = True
     remote = [{"type": "sse", "url": "https://notes.example.com/sse"}]
     registry.publish(server_json(remotes=remote))
     registry.set_status("io.github.acme/notes", None, "deleted", "moved")

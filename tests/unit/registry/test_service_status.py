@@ -139,7 +139,8 @@ def test_restoring_a_deleted_version_takes_latest_back(registry: SqlRegistry) ->
     assert not stored(registry, "1.0.0").official.is_latest
 
 
-def test_restoring_rechecks_that_the_remote_url_is_still_free(registry: SqlRegistry) -> None:
+def test_with_unique_remote_urls_restoring_rechecks_that_the_remote_url_is_still_free(registry: SqlRegistry) -> None:
+    registry.unique_remote_urls = True
     remote = [{"type": "streamable-http", "url": "https://notes.example.com/mcp"}]
     registry.publish(server_json(remotes=remote))
     registry.set_status(NAME, "1.0.0", "deleted", None)
@@ -186,7 +187,8 @@ def test_edit_of_a_missing_or_deleted_version_is_404(registry: SqlRegistry) -> N
         assert (caught.value.status, caught.value.detail) == (404, "Server not found")
 
 
-def test_edit_cannot_take_another_servers_remote_url(registry: SqlRegistry) -> None:
+def test_with_unique_remote_urls_edit_cannot_take_another_servers_remote_url(registry: SqlRegistry) -> None:
+    registry.unique_remote_urls = True
     remote = [{"type": "sse", "url": "https://taken.example/sse"}]
     registry.publish(server_json(name="io.github.other/notes", remotes=remote))
     registry.publish(server_json())

@@ -145,8 +145,10 @@ def _needs_guard(scope: Scope) -> bool:
 def _guard(scope: Scope) -> ASGIApp | None:
     raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
     query: bytes = scope.get("query_string", b"")
-    if _has_nul(raw_path) or _has_nul(query) or "\x00" in scope["path"]:
-        return problem_response(400, "Invalid request: NUL byte in path or query")
+    if _has_nul(raw_path) or "\x00" in scope["path"]:
+        return problem_response(400, "Invalid request: URL path contains null bytes")
+    if _has_nul(query):
+        return problem_response(400, "Invalid request: query parameters contain null bytes")
     path: str = scope["path"]
     if len(path) > 1 and path.endswith("/"):
         # One leading slash only: "//host/" must not become a protocol-relative redirect elsewhere.
@@ -168,14 +170,11 @@ class _Redirect:
 
 
 async def _preflight(send: Send, requested_headers: bytes | None) -> None:
-    headers = [
-        (b"access-control-allow-methods", CORS_METHODS.encode()),
-        (b"access-control-max-age", _CORS_MAX_AGE),
-        (b"content-length", b"0"),
-    ]
+    headers = [(b"access-control-allow-methods", CORS_METHODS.encode()), (b"access-control-max-age", _CORS_MAX_AGE)]
     if requested_headers:
         headers.append((b"access-control-allow-headers", requested_headers))
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    # 204 as upstream's rs/cors answers a preflight (no body to describe).
+    await send({"type": "http.response.start", "status": 204, "headers": headers})
     await send({"type": "http.response.body", "body": b""})
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -11,7 +10,8 @@ from starlette.responses import Response
 
 from mcpship._problems import Problem
 from mcpship.registry.api._responses import encode_json, json_response
-from mcpship.registry.api._writes import read_body
+from mcpship.registry.api._shape import SERVER_JSON, checked_body
+from mcpship.registry.api._writes import read_json_object
 from mcpship.registry.config import RegistrySettings
 from mcpship.server_json import validate_server_json
 
@@ -20,7 +20,8 @@ __all__ = ["MetaEndpoints", "validation_result"]
 
 class MetaEndpoints:
     def __init__(self, settings: RegistrySettings, *, git_commit: str = "unknown", build_time: str = "unknown") -> None:
-        self._health = encode_json({"status": "ok", "github_client_id": settings.github_client_id})
+        health = {"status": "ok", "github_client_id": settings.github_client_id}
+        self._health = encode_json({key: value for key, value in health.items() if value})  # Go's omitempty
         self._version = encode_json({"version": settings.version, "git_commit": git_commit, "build_time": build_time})
         self._pong = encode_json({"pong": True})
         self._policy = settings.ownership.package_policy()
@@ -35,20 +36,13 @@ class MetaEndpoints:
         return Response(self._version, media_type="application/json")
 
     async def validate(self, request: Request) -> Response:
-        """Always 200 with ``{"valid", "issues"}`` (registry.md §1.9); ownership is not checked here."""
-        body = await read_body(request)
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as error:
-            issue = {
-                "type": "json",
-                "path": "",
-                "message": f"invalid JSON: {error}",
-                "severity": "error",
-                "reference": "invalid-json",
-            }
-            return json_response({"valid": False, "issues": [issue]})
-        problems = await run_in_threadpool(validate_server_json, data, source="request body", policy=self._policy)
+        """200 with ``{"valid", "issues"}`` (registry.md §1.9) once the body parses (else 400) and has upstream's
+        request shape (else 422, as upstream's framework answers); ownership and the publisher ``_meta`` size are
+        publish-time checks, not made here (as upstream)."""
+        server = checked_body(SERVER_JSON, await read_json_object(request))
+        problems = await run_in_threadpool(
+            validate_server_json, server, source="request body", policy=self._policy, publisher_meta_limit=False
+        )
         return json_response(validation_result(problems))
 
 

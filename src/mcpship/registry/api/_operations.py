@@ -51,7 +51,9 @@ _INCLUDE_DELETED = _query("include_deleted", {"type": "boolean", "default": Fals
 _LIST_PARAMS = (
     _query("cursor", {"type": "string"}, "Opaque cursor from `metadata.nextCursor` of the previous page."),
     _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 30}, "Page size."),
-    _query("search", {"type": "string"}, "Case-insensitive substring of the server name."),
+    _query(
+        "search", {"type": "string"}, "Case-insensitive substring of the server name, at least 3 characters (trimmed)."
+    ),
     _query(
         "updated_since",
         {"type": "string", "format": "date-time"},
@@ -124,10 +126,10 @@ def operations(reads: ReadEndpoints, writes: WriteEndpoints, meta: MetaEndpoints
             "publish",
             {
                 200: ("The edited version", one[0]),
-                400: ("Rename or version mismatch, or refused", "ErrorModel"),
+                400: ("Unparseable body, rename or version mismatch, or refused", "ErrorModel"),
                 **_AUTH_ERRORS,
                 404: ("Server not found or deleted", "ErrorModel"),
-                422: ("Invalid server.json", "ErrorModel"),
+                422: ("Body not of the request's shape, or a broken server.json rule (see /validate)", "ErrorModel"),
             },
             parameters=(_NAME, _VERSION),
             request_schema="ServerDetail",
@@ -142,7 +144,7 @@ def operations(reads: ReadEndpoints, writes: WriteEndpoints, meta: MetaEndpoints
             "publish",
             {
                 200: ("The updated version", one[0]),
-                400: ("No change, or message with active", "ErrorModel"),
+                400: ("Unparseable body, no change, or a message with active", "ErrorModel"),
                 **_AUTH_ERRORS,
                 404: ("Server not found", "ErrorModel"),
                 422: ("Invalid body", "ErrorModel"),
@@ -160,7 +162,7 @@ def operations(reads: ReadEndpoints, writes: WriteEndpoints, meta: MetaEndpoints
             "publish",
             {
                 200: ("The updated versions", "AllVersionsStatusResponse"),
-                400: ("No change", "ErrorModel"),
+                400: ("Unparseable body, or no change", "ErrorModel"),
                 **_AUTH_ERRORS,
                 404: ("Server not found", "ErrorModel"),
                 422: ("Invalid body", "ErrorModel"),
@@ -178,10 +180,13 @@ def operations(reads: ReadEndpoints, writes: WriteEndpoints, meta: MetaEndpoints
             "publish",
             {
                 200: ("The published version", one[0]),
-                400: ("Refused: duplicate version, ownership proof, remote URL in use, limits", "ErrorModel"),
+                400: (
+                    "Unparseable body; refused: publisher _meta over 4 KB, ownership proof, duplicate, limits",
+                    "ErrorModel",
+                ),
                 **_AUTH_ERRORS,
                 413: ("Body larger than 1 MiB", "ErrorModel"),
-                422: ("Not a JSON object, or invalid server.json (see /validate)", "ErrorModel"),
+                422: ("Body not of the request's shape, or a broken server.json rule (see /validate)", "ErrorModel"),
             },
             request_schema="ServerDetail",
             authenticated=True,
@@ -192,9 +197,14 @@ def operations(reads: ReadEndpoints, writes: WriteEndpoints, meta: MetaEndpoints
             "/validate",
             meta.validate,
             "validateServer",
-            "Validate a server.json (always 200)",
+            "Validate a server.json (200 once the body parses and has the request's shape)",
             "publish",
-            {200: ("The validation result", "ValidationResult")},
+            {
+                200: ("The validation result", "ValidationResult"),
+                400: ("Unparseable body", "ErrorModel"),
+                413: ("Body larger than 1 MiB", "ErrorModel"),
+                422: ("Body not of the request's shape", "ErrorModel"),
+            },
             request_schema="ServerDetail",
         ),
         Operation(

@@ -140,7 +140,7 @@ _ENVELOPES: dict[str, dict[str, Any]] = {
     },
     "Health": {
         "type": "object",
-        "required": ["status", "github_client_id"],
+        "required": ["status"],
         "properties": {"status": {"type": "string"}, "github_client_id": {"type": "string"}},
     },
     "Ping": {"type": "object", "required": ["pong"], "properties": {"pong": {"type": "boolean"}}},

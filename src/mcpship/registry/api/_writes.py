@@ -1,13 +1,14 @@
 """Publish, admin edit and status changes, in upstream's order so each failure gets upstream's status code
-(registry.md §3.4): body shape (422), bearer token (401), permission (403), server.json rules (422),
-package ownership (400), then the store, whose refusals (duplicate version, remote URL in use, ...) are 400s.
+(registry.md §3.4): body syntax (400), the request shape of upstream's Go structs (422, ``_shape``), bearer token
+(401), permission (403), server.json rules (422), publisher ``_meta`` size and package ownership (400), then the
+store, whose refusals (duplicate version, version limit, ...) are 400s.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, get_args
+from typing import Any, TypeVar
 
 import httpx
 from starlette.concurrency import run_in_threadpool
@@ -16,15 +17,15 @@ from starlette.responses import Response
 
 from mcpship.registry.api._context import ApiContext
 from mcpship.registry.api._responses import json_response
+from mcpship.registry.api._shape import SERVER_JSON, STATUS_BODY, Shape, checked_body
 from mcpship.registry.problems import RegistryHTTPError
-from mcpship.registry.records import Status
-from mcpship.server_json import PackagePolicy, validate_server_json
+from mcpship.server_json import PUBLISHER_META_KEY, PackagePolicy, validate_server_json
+from mcpship.server_json.rules import PUBLISHER_META_LIMIT, publisher_meta_bytes
 
 __all__ = ["MAX_BODY_BYTES", "WriteEndpoints", "read_json_object"]
 
 MAX_BODY_BYTES = 1 << 20
 """huma's default request body limit (1 MiB)."""
-STATUSES: tuple[str, ...] = get_args(Status)
 INVALID_EDIT_SCHEMA = "Failed to edit server, invalid schema: call /validate for details"
 INVALID_SCHEMA = "Failed to publish server, invalid schema: call /validate for details"
 _T = TypeVar("_T")
@@ -33,34 +34,40 @@ _T = TypeVar("_T")
 async def read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise RegistryHTTPError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
+        raise RegistryHTTPError(413, f"request body is too large limit={MAX_BODY_BYTES} bytes")
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY_BYTES:
-            raise RegistryHTTPError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
+            raise RegistryHTTPError(413, f"request body is too large limit={MAX_BODY_BYTES} bytes")
     return body
 
 
 async def read_json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object, else huma's 422."""
+    """The body as a JSON object: an empty or unparseable body (``NaN`` and ``Infinity`` included: RFC 8259 has
+    no such numbers) is upstream's 400, a body that is not an object huma's 422."""
     body = await read_body(request)
+    if not body:
+        raise RegistryHTTPError(400, "request body is required")
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError) as error:
         raise RegistryHTTPError(
-            422, "validation failed", errors=[{"message": f"invalid JSON: {error}", "location": "body"}]
+            400, "validation failed", errors=[{"message": f"invalid JSON: {error}", "location": "body"}]
         ) from None
     if not isinstance(data, dict):
-        raise RegistryHTTPError(
-            422, "validation failed", errors=[{"message": "expected a JSON object", "location": "body"}]
-        )
+        raise RegistryHTTPError(422, "validation failed", errors=[{"message": "expected object", "location": "body"}])
     return data
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def _schema_errors(server: Mapping[str, Any], detail: str, policy: PackagePolicy) -> RegistryHTTPError | None:
-    """The official rules, with this deployment's package registries in place of the official ones."""
-    problems = validate_server_json(server, source="request body", policy=policy)
+    """The official rules, with this deployment's package registries in place of the official ones (the size of
+    the publisher's ``_meta`` is a later, separate step, as upstream's)."""
+    problems = validate_server_json(server, source="request body", policy=policy, publisher_meta_limit=False)
     errors = [p for p in problems if p.severity == "error"]
     if not errors:
         return None
@@ -68,18 +75,30 @@ def _schema_errors(server: Mapping[str, Any], detail: str, policy: PackagePolicy
     return RegistryHTTPError(422, detail, errors=items)
 
 
-def _permission_patterns(claims: Any, actions: tuple[str, ...]) -> str:
-    patterns = [f"{p.action}:{p.resource}" for p in getattr(claims, "permissions", ()) if p.action in actions]
-    return ", ".join(patterns) if patterns else "none"
+def _publish_denied(claims: Any, name: str) -> RegistryHTTPError:
+    """Upstream's words (``publish.go: buildPermissionErrorMessage``), the GitHub-organisation hint included."""
+    message = f"You do not have permission to publish this server. {claims.describe_permissions('publish')}"
+    message += f". Attempting to publish: {name}"
+    if name.startswith("io.github."):
+        message += _GITHUB_ORGANISATION_HINT
+    return RegistryHTTPError(403, message)
 
 
-def _require(claims: Any, actions: tuple[str, ...], name: str, verb: str) -> None:
-    if not any(claims.allows(action, name) for action in actions):
-        raise RegistryHTTPError(
-            403,
-            f"You do not have permission to {verb} this server. Your token's permissions: "
-            f"{_permission_patterns(claims, ('publish', 'edit'))}. Attempting to {verb}: {name}",
-        )
+_GITHUB_ORGANISATION_HINT = (
+    ". If you're trying to publish under a GitHub organization namespace, you must be an Owner of that organization"
+    " and authenticate with a credential that can read your organization role. The interactive 'mcp-publisher login"
+    " github' flow cannot read organization roles; instead publish from GitHub Actions (which uses OIDC), or run"
+    " 'mcp-publisher login github --token <classic PAT with the read:org scope>'."
+    " See https://modelcontextprotocol.io/registry/authentication"
+)
+
+
+def _publisher_meta_too_large(server: Mapping[str, Any]) -> RegistryHTTPError | None:
+    size = publisher_meta_bytes(server)
+    if size is None or size <= PUBLISHER_META_LIMIT:
+        return None
+    message = f"_meta.{PUBLISHER_META_KEY} extension exceeds 4KB limit ({size} bytes)"
+    return RegistryHTTPError(400, "Failed to publish server", errors=[{"message": message}])
 
 
 class WriteEndpoints:
@@ -91,7 +110,12 @@ class WriteEndpoints:
     def _claims(self, request: Request) -> Any:
         return self._context.authenticate(request.headers.get("authorization"))
 
-    async def _check_ownership(self, server: Mapping[str, Any]) -> None:
+    async def _checked(self, request: Request, shape: Shape) -> Any:
+        """The body parsed and held to upstream's request shape (400/422), before the token is looked at."""
+        body = await read_json_object(request)
+        return checked_body(shape, body, missing_header=not request.headers.get("authorization"))
+
+    async def _check_ownership(self, server: Mapping[str, Any], detail: str) -> None:
         check = self._context.check_ownership
         if check is None:
             return
@@ -99,7 +123,7 @@ class WriteEndpoints:
         async with httpx.AsyncClient(timeout=ownership.timeout_seconds, follow_redirects=False) as client:
             problems = await check(server, ownership, client)
         if problems:
-            raise RegistryHTTPError(400, "Failed to publish server", errors=[{"message": m} for m in problems])
+            raise RegistryHTTPError(400, detail, errors=[{"message": m} for m in problems])
 
     async def _write(self, write: Callable[..., _T], *args: Any) -> _T:
         """Run a store write in a worker thread; this process's reads see it at once, whatever the staleness."""
@@ -109,60 +133,56 @@ class WriteEndpoints:
             self._context.cache.invalidate()
 
     async def publish(self, request: Request) -> Response:
-        server = await read_json_object(request)
-        name = server.get("name")
-        if not isinstance(name, str):
-            raise _schema_errors(server, INVALID_SCHEMA, self._policy) or RegistryHTTPError(422, INVALID_SCHEMA)
+        server = await self._checked(request, SERVER_JSON)
         claims = self._claims(request)
-        _require(claims, ("publish",), name, "publish")
-        invalid = _schema_errors(server, INVALID_SCHEMA, self._policy)
-        if invalid is not None:
-            raise invalid
-        await self._check_ownership(server)
+        if not claims.allows("publish", server["name"]):
+            raise _publish_denied(claims, server["name"])
+        refused = _schema_errors(server, INVALID_SCHEMA, self._policy) or _publisher_meta_too_large(server)
+        if refused is not None:
+            raise refused
+        await self._check_ownership(server, "Failed to publish server")
         record = await self._write(self._service.publish, server)
         return json_response(record.to_wire())
 
     async def edit(self, request: Request) -> Response:
+        """Upstream's order (``edit.go``): the version must exist and not be deleted (404) before the edit
+        permission is asked for (403), then no rename, the same version (400), the rules (422)."""
         name, version = request.path_params["serverName"], request.path_params["version"]
-        server = await read_json_object(request)
+        server = await self._checked(request, SERVER_JSON)
         claims = self._claims(request)
-        _require(claims, ("edit",), name, "edit")
-        if server.get("name") != name:
+        current = await run_in_threadpool(self._service.get_version, name, version, include_deleted=False)
+        if current is None:
+            raise RegistryHTTPError(404, "Server not found")
+        if not claims.allows("edit", name):
+            raise RegistryHTTPError(403, "You do not have edit permissions for this server")
+        if server["name"] != name:
             raise RegistryHTTPError(400, "Cannot rename server")
-        if server.get("version") != version:
-            raise RegistryHTTPError(400, "Version in request body must match the version in the URL")
+        if server["version"] != version:
+            raise RegistryHTTPError(400, "Version in request body must match URL path parameter")
         invalid = _schema_errors(server, INVALID_EDIT_SCHEMA, self._policy)
         if invalid is not None:
             raise invalid
-        current = await run_in_threadpool(self._service.get_version, name, version, include_deleted=True)
-        if current is None or current.official.status == "deleted":
-            raise RegistryHTTPError(404, "Server not found")
-        await self._check_ownership(server)
+        await self._check_ownership(server, "Failed to edit server")
         record = await self._write(self._service.edit, name, version, server)
         return json_response(record.to_wire())
 
     async def _status_change(self, request: Request, version: str | None) -> list[Any]:
+        """Upstream's order (``status.go``): the server (or version) must exist (404, deleted ones included)
+        before the permission is asked for (403); then the transition rules (400)."""
         name = request.path_params["serverName"]
-        body = await read_json_object(request)
-        status, message = body.get("status"), body.get("statusMessage")
-        if status not in STATUSES:
-            raise RegistryHTTPError(
-                422,
-                "validation failed",
-                errors=[
-                    {"message": f"expected one of {', '.join(STATUSES)}", "location": "body.status", "value": status}
-                ],
-            )
-        if message is not None and (not isinstance(message, str) or len(message) > 500):
-            raise RegistryHTTPError(
-                422,
-                "validation failed",
-                errors=[{"message": "expected a string of at most 500 characters", "location": "body.statusMessage"}],
-            )
+        body = await self._checked(request, STATUS_BODY)
+        status, message = body["status"], body.get("statusMessage")
         claims = self._claims(request)
-        _require(claims, ("publish", "edit"), name, "change the status of")
-        if status == "active" and message:
-            raise RegistryHTTPError(400, "statusMessage cannot be set when status is active")
+        if version is None:
+            exists = bool(await run_in_threadpool(self._service.list_versions, name, include_deleted=True))
+        else:
+            exists = await run_in_threadpool(self._service.get_version, name, version, include_deleted=True) is not None
+        if not exists:
+            raise RegistryHTTPError(404, "Server not found" if version is None else "Server version not found")
+        if not (claims.allows("publish", name) or claims.allows("edit", name)):
+            raise RegistryHTTPError(403, "You do not have publish or edit permissions for this server")
+        if status == "active" and message is not None:
+            raise RegistryHTTPError(400, "status_message cannot be provided when setting status to active")
         return await self._write(self._service.set_status, name, version, status, message)
 
     async def version_status(self, request: Request) -> Response:
