@@ -17,6 +17,7 @@ import typer
 
 from mcpship._exceptions import McpshipError, UsageError
 from mcpship.cli._app import app
+from mcpship.registry.limits import DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_CEILING, MAX_BODY_BYTES_FLOOR
 
 if TYPE_CHECKING:
     from mcpship.registry.config import RegistrySettings
@@ -101,6 +102,15 @@ def serve(
             help="MiB of encoded read responses kept in memory per worker, least recently used dropped first (0: off).",
         ),
     ] = 256.0,
+    max_body_bytes: Annotated[
+        int,
+        typer.Option(
+            "--max-body-bytes",
+            min=MAX_BODY_BYTES_FLOOR,
+            max=MAX_BODY_BYTES_CEILING,
+            help="Largest request body any route reads (publish, edit, status, validate, auth); more is a 413.",
+        ),
+    ] = DEFAULT_MAX_BODY_BYTES,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     public_url: Annotated[str | None, typer.Option("--public-url", help="URL users reach this registry at.")] = None,
 ) -> None:
@@ -150,6 +160,7 @@ def serve(
         github_api_url=github_api_url or auth_defaults.github_api_url,
         read_staleness_seconds=read_staleness,
         read_cache_bytes=int(cache_mb * 1024 * 1024),
+        max_body_bytes=max_body_bytes,
     )
     options: dict[str, Any] = {
         "host": host,

@@ -320,7 +320,7 @@ def test_edit_replaces_a_version_but_never_renames(registry: RegistryServer) -> 
     assert refused.status_code == 403
 
 
-def test_validate_always_answers_200_with_issues(registry: RegistryServer) -> None:
+def test_validate_answers_200_with_issues_for_any_json_and_400_for_a_body_that_is_not(registry: RegistryServer) -> None:
     ok = httpx.post(f"{registry.base_url}/v0.1/validate", json=server_json("io.github.valid/one"))
     assert ok.status_code == 200
     assert ok.json() == {"valid": True, "issues": []}
@@ -329,8 +329,8 @@ def test_validate_always_answers_200_with_issues(registry: RegistryServer) -> No
     assert bad.json()["valid"] is False
     assert {"type", "path", "message", "severity", "reference"} <= set(bad.json()["issues"][0])
     garbage = httpx.post(f"{registry.base_url}/v0.1/validate", content=b"{not json")
-    assert garbage.status_code == 200
-    assert garbage.json()["issues"][0]["type"] == "json"
+    assert garbage.status_code == 400  # upstream's framework answers before its handler runs
+    assert garbage.json()["errors"][0]["location"] == "body"
 
 
 def test_ranked_search_extension_returns_server_responses_with_a_rank(registry: RegistryServer) -> None:

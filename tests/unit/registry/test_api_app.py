@@ -69,10 +69,16 @@ def test_publish_without_authorization_is_401_and_with_a_narrow_token_403(client
 
 
 def test_a_body_that_is_no_json_object_is_422_before_authentication(client: TestClient) -> None:
-    for body in (b"[]", b"not json", b'"text"'):
+    for body in (b"[]", b'"text"'):
         response = client.post("/v0.1/publish", content=body)
         assert response.status_code == 422
         assert response.json()["detail"] == "validation failed"
+
+
+def test_a_body_that_is_not_json_is_400_before_authentication_as_upstream(client: TestClient) -> None:
+    response = client.post("/v0.1/publish", content=b"not json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["location"] == "body"
 
 
 def test_metrics_label_requests_with_route_templates_not_raw_paths(client: TestClient) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -11,7 +10,7 @@ from starlette.responses import Response
 
 from mcpship._problems import Problem
 from mcpship.registry.api._responses import encode_json, json_response
-from mcpship.registry.api._writes import read_body
+from mcpship.registry.bodies import read_json
 from mcpship.registry.config import RegistrySettings
 from mcpship.server_json import validate_server_json
 
@@ -35,19 +34,10 @@ class MetaEndpoints:
         return Response(self._version, media_type="application/json")
 
     async def validate(self, request: Request) -> Response:
-        """Always 200 with ``{"valid", "issues"}`` (registry.md §1.9); ownership is not checked here."""
-        body = await read_body(request)
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as error:
-            issue = {
-                "type": "json",
-                "path": "",
-                "message": f"invalid JSON: {error}",
-                "severity": "error",
-                "reference": "invalid-json",
-            }
-            return json_response({"valid": False, "issues": [issue]})
+        """200 with ``{"valid", "issues"}`` for any JSON body (registry.md §1.9); ownership is not checked here.
+
+        A body that is not JSON never reaches the rules: 400, as upstream's framework answers before its handler."""
+        data = await read_json(request)
         problems = await run_in_threadpool(validate_server_json, data, source="request body", policy=self._policy)
         return json_response(validation_result(problems))
 

@@ -1,11 +1,11 @@
 """Publish, admin edit and status changes, in upstream's order so each failure gets upstream's status code
-(registry.md §3.4): body shape (422), bearer token (401), permission (403), server.json rules (422),
-package ownership (400), then the store, whose refusals (duplicate version, remote URL in use, ...) are 400s.
+(registry.md §3.4): the body (413 over the size limit, 400 not JSON, 422 not an object), bearer token (401),
+permission (403), server.json rules (422), package ownership (400), then the store, whose refusals (duplicate
+version, remote URL in use, ...) are 400s.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, get_args
 
@@ -16,46 +16,17 @@ from starlette.responses import Response
 
 from mcpship.registry.api._context import ApiContext
 from mcpship.registry.api._responses import json_response
+from mcpship.registry.bodies import read_json_object
 from mcpship.registry.problems import RegistryHTTPError
 from mcpship.registry.records import Status
 from mcpship.server_json import PackagePolicy, validate_server_json
 
-__all__ = ["MAX_BODY_BYTES", "WriteEndpoints", "read_json_object"]
+__all__ = ["WriteEndpoints"]
 
-MAX_BODY_BYTES = 1 << 20
-"""huma's default request body limit (1 MiB)."""
 STATUSES: tuple[str, ...] = get_args(Status)
 INVALID_EDIT_SCHEMA = "Failed to edit server, invalid schema: call /validate for details"
 INVALID_SCHEMA = "Failed to publish server, invalid schema: call /validate for details"
 _T = TypeVar("_T")
-
-
-async def read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise RegistryHTTPError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise RegistryHTTPError(413, f"request body is larger than {MAX_BODY_BYTES} bytes")
-    return body
-
-
-async def read_json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object, else huma's 422."""
-    body = await read_body(request)
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise RegistryHTTPError(
-            422, "validation failed", errors=[{"message": f"invalid JSON: {error}", "location": "body"}]
-        ) from None
-    if not isinstance(data, dict):
-        raise RegistryHTTPError(
-            422, "validation failed", errors=[{"message": "expected a JSON object", "location": "body"}]
-        )
-    return data
 
 
 def _schema_errors(server: Mapping[str, Any], detail: str, policy: PackagePolicy) -> RegistryHTTPError | None:
