@@ -168,6 +168,7 @@ def serve(
         "log_level": "warning",
         "access_log": False,
         "server_header": False,
+        "http": _http_protocol(),
     }
     if workers > 1:
         os.environ[SETTINGS_ENV] = settings_to_json(settings)
@@ -177,6 +178,16 @@ def serve(
     application = _open(build_app, settings)
     _announce(settings)
     uvicorn.run(application, **options)
+
+
+def _http_protocol() -> Any:
+    """httptools with bounded request heads (``registry/http_server.py``); without httptools, h11, which bounds
+    them itself (16 KiB)."""
+    try:
+        from mcpship.registry.http_server import BoundedHeadProtocol
+    except ImportError:
+        return "h11"
+    return BoundedHeadProtocol
 
 
 def _open(build_app: Callable[[RegistrySettings], Any], settings: RegistrySettings) -> Any:

@@ -17,6 +17,7 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "MAX_PUBLISHER_META_BYTES",
     "MAX_QUERY_TEXT_LENGTH",
+    "MAX_REQUEST_HEAD_BYTES",
     "MAX_SEARCH_OFFSET",
     "MAX_STATUS_MESSAGE_LENGTH",
 ]
@@ -27,6 +28,9 @@ DEFAULT_MAX_BODY_BYTES: Final = 1 << 20
 streamed body passes it. ``registry serve --max-body-bytes`` changes it, within the floor and ceiling below."""
 MAX_BODY_BYTES_FLOOR: Final = 4 << 10
 MAX_BODY_BYTES_CEILING: Final = 64 << 20
+MAX_REQUEST_HEAD_BYTES: Final = 1 << 20
+"""Bytes of a request line plus headers: Go's ``http.DefaultMaxHeaderBytes``, upstream's. uvicorn's httptools
+protocol has no bound of its own (a 50 MB URL took 100 MB), so ``http_server.py`` adds it (431)."""
 MAX_JSON_DEPTH: Final = 64
 """Nesting of arrays and objects in a request body. A server.json nests about 6 deep; upstream's Go decoder
 stops at 10,000. Checked before parsing, so a deep body costs one linear scan, never a recursion (400)."""
