@@ -5,8 +5,8 @@ Starlette layer runs:
 
 - metrics: count and time each request under its route template;
 - guards the official registry applies before routing (``internal/api/server.go``): a NUL byte anywhere in the
-  path or query is a 400, a trailing slash a 308 to the path without it; and mcpship's own: any other control
-  character in the decoded path is a 400 too (no name or version holds one, so nothing could be addressed);
+  path or query is a 400, a trailing slash a 308 to the path without it (other control characters in a name or
+  version are a 404, as upstream: publishing refuses them, so nothing stored holds one);
 - the request body limit of every route (``bodies.limit_body``): a declared ``Content-Length`` over it is a 413
   before anything is read, a streamed body is cut off with a 413 as soon as it passes it;
 - CORS as upstream (any origin, no credentials): preflights answered here, ``Access-Control-Allow-Origin: *``
@@ -20,7 +20,6 @@ Starlette layer runs:
 
 from __future__ import annotations
 
-import re
 import time
 
 from starlette.applications import Starlette
@@ -40,7 +39,6 @@ _CORS_MAX_AGE = b"86400"
 _CACHEABLE = ("/v0/servers", "/v0.1/servers", "/v0/x/", "/v0.1/x/")
 _EMPTY_BODY: Message = {"type": "http.response.body", "body": b""}
 _BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 class RegistryApp(Starlette):
@@ -170,9 +168,6 @@ def _guard(scope: Scope) -> ASGIApp | None:
     if _has_nul(raw_path) or _has_nul(query) or "\x00" in scope["path"]:
         return problem_response(400, "Invalid request: NUL byte in path or query")
     path: str = scope["path"]
-    # Not in _needs_guard: such a path is refused here before any response to it could be cached.
-    if _CONTROL.search(path):
-        return problem_response(400, "Invalid request: control character in path")
     if len(path) > 1 and path.endswith("/"):
         # One leading slash only: "//host/" must not become a protocol-relative redirect elsewhere.
         target = "/" + raw_path.decode("latin-1").strip("/")
