@@ -90,7 +90,7 @@ def _failed(detail: str, reason: str) -> RegistryHTTPError:
 
 async def read_body(request: Request, model: type[Model]) -> Model:
     """Parse a JSON body into ``model``: strictly, within the size and depth limits every route has (413/400,
-    ``bodies.read_json``); huma answers 422 with per-field errors for a body of the wrong shape, so do we."""
+    ``bodies.parse_json``); huma answers 422 with per-field errors for a body of the wrong shape, so do we."""
     raw = await request.body()
     data = parse_json(raw) if raw else {}
     try:
