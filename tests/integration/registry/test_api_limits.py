@@ -63,11 +63,21 @@ def _attack(registry: RegistryServer, head: bytes, piece: bytes, total: int) -> 
                 sent += len(piece)
         except (BrokenPipeError, ConnectionResetError):
             pass  # closed after answering: the answer may still be in our receive buffer
-        try:
-            answer = connection.recv(4096)
-        except ConnectionResetError:
-            answer = b""
-    return answer, sent
+        return _answer(connection), sent
+
+
+def _answer(connection: socket.socket) -> bytes:
+    """What the server wrote before closing (it says ``Connection: close``), however TCP split it."""
+    received = b""
+    try:
+        while len(received) < 65536:
+            data = connection.recv(4096)
+            if not data:
+                break
+            received += data
+    except (ConnectionResetError, TimeoutError):
+        pass  # the server closed with our unread bytes still queued: what arrived before stays readable
+    return received
 
 
 def _request_head(path: str, *, length: int | None) -> bytes:
