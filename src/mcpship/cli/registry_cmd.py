@@ -19,6 +19,7 @@ from httpx import InvalidURL
 from mcpship._exceptions import McpshipError, UsageError
 from mcpship.cli._app import app
 from mcpship.cli._terminal import terminal_text
+from mcpship.registry.limits import DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_CEILING, MAX_BODY_BYTES_FLOOR
 
 if TYPE_CHECKING:
     from mcpship.registry.config import RegistrySettings
@@ -146,6 +147,15 @@ def serve(
             help="MiB of encoded read responses kept in memory per worker, least recently used dropped first (0: off).",
         ),
     ] = 256.0,
+    max_body_bytes: Annotated[
+        int,
+        typer.Option(
+            "--max-body-bytes",
+            min=MAX_BODY_BYTES_FLOOR,
+            max=MAX_BODY_BYTES_CEILING,
+            help="Largest request body any route reads (publish, edit, status, validate, auth); more is a 413.",
+        ),
+    ] = DEFAULT_MAX_BODY_BYTES,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     public_url: Annotated[str | None, typer.Option("--public-url", help="URL users reach this registry at.")] = None,
 ) -> None:
@@ -206,6 +216,7 @@ def serve(
         github_api_url=github_api_url or auth_defaults.github_api_url,
         read_staleness_seconds=read_staleness,
         read_cache_bytes=int(cache_mb * 1024 * 1024),
+        max_body_bytes=max_body_bytes,
     )
     options: dict[str, Any] = {
         "host": host,
@@ -213,6 +224,7 @@ def serve(
         "log_level": "warning",
         "access_log": False,
         "server_header": False,
+        "http": _http_protocol(),
     }
     if workers > 1:
         os.environ[SETTINGS_ENV] = settings_to_json(settings)
@@ -222,6 +234,16 @@ def serve(
     application = _open(build_app, settings)
     _announce(settings)
     uvicorn.run(application, **options)
+
+
+def _http_protocol() -> Any:
+    """httptools with bounded request heads (``registry/http_server.py``); without httptools, h11, which bounds
+    them itself (16 KiB)."""
+    try:
+        from mcpship.registry.http_server import BoundedHeadProtocol
+    except ImportError:
+        return "h11"
+    return BoundedHeadProtocol
 
 
 def _open(build_app: Callable[[RegistrySettings], Any], settings: RegistrySettings) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mcpship.registry.limits import DEFAULT_MAX_BODY_BYTES
 from mcpship.server_json.policy import OFFICIAL_BASE_URLS, OFFICIAL_MCPB_HOSTS, OFFICIAL_OCI_REGISTRIES, PackagePolicy
 
 __all__ = ["DEFAULT_FETCH_HOSTS", "DEFAULT_HOST", "DEFAULT_PORT", "OwnershipSettings", "RegistrySettings"]
@@ -106,6 +107,8 @@ class RegistrySettings:
     read_staleness_seconds: float = 0.5
     """How long a replica may answer reads from its cache before re-reading the shared change counter: writes
     through another replica become visible within this time, writes through this one at once. 0 = every read."""
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    """The request body limit of every route (``--max-body-bytes``; see ``limits.py``)."""
     read_cache_bytes: int = 256 * 1024 * 1024
     """Ceiling of the in-process cache of encoded read responses (least recently used go first); 0 turns it off.
     Every read of a 10,000-server registry (3 versions each) takes about 150 MiB."""

@@ -7,11 +7,13 @@ The API, the web catalogue, the mirror and the benchmarks all talk to a :class:`
 
 from __future__ import annotations
 
-import json
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from mcpship.registry.strict_json import dumps, finite_stored_json, loads_stored
 
 __all__ = [
     "OFFICIAL_META_KEY",
@@ -95,7 +97,18 @@ class ServerRecord:
 
     @classmethod
     def from_stored_json(cls, stored_json: str, official: OfficialMeta) -> ServerRecord:
-        """A record whose ``server`` is decoded from ``stored_json`` on first access."""
+        """A record whose ``server`` is decoded from ``stored_json`` on first access.
+
+        Text that holds ``NaN`` or ``Infinity`` (stored before publishing refused them) is served with ``null``
+        in their place, and logged: a list page showing the row must stay JSON every client can parse."""
+        finite = finite_stored_json(stored_json)
+        if finite is not None:
+            _log.warning(
+                "a stored server.json holds NaN or Infinity; served with null in their place (%s). "
+                "Publish a corrected version, or fix the row with an admin edit.",
+                _identify(finite),
+            )
+            stored_json = finite
         record = object.__new__(cls)
         object.__setattr__(record, "official", official)
         object.__setattr__(record, "stored_json", stored_json)
@@ -108,7 +121,7 @@ class ServerRecord:
             text = self.__dict__.get("stored_json")
             if attribute != "server" or text is None:
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {attribute!r}")
-            server = json.loads(text)
+            server = loads_stored(text)
             object.__setattr__(self, "server", server)
             return server
 
@@ -130,8 +143,16 @@ class ServerRecord:
         return f'{{"server":{server},"_meta":{{{_OFFICIAL_KEY_JSON}:{self.official.to_json()}}}}}'.encode()
 
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+_encode = dumps
 _OFFICIAL_KEY_JSON = _encode(OFFICIAL_META_KEY)
+_log = logging.getLogger("mcpship.registry")
+
+
+def _identify(document_json: str) -> str:
+    document = loads_stored(document_json)
+    if not isinstance(document, dict):
+        return "not an object"
+    return f"name {document.get('name')!r}, version {document.get('version')!r}"
 
 
 def records_wire_bytes(records: Sequence[ServerRecord], metadata: Mapping[str, Any]) -> bytes:

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, t
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from mcpship._exceptions import McpshipError, UsageError
+from mcpship.registry.limits import MAX_PUBLISHER_META_BYTES, MAX_STATUS_MESSAGE_LENGTH
 from mcpship.registry.problems import RegistryHTTPError
 from mcpship.registry.records import (
     PUBLISHER_META_KEY,
@@ -60,7 +61,8 @@ from mcpship.registry.store.schema import (
 )
 from mcpship.registry.store.search import SearchFilters, search_backend
 from mcpship.registry.store.versioning import precedence_key
-from mcpship.server_json.rules import PUBLISHER_META_LIMIT, publisher_meta_bytes
+from mcpship.registry.strict_json import dumps, strings
+from mcpship.server_json.rules import publisher_meta_bytes
 
 __all__ = [
     "CHANGE_LOG_KEEP",
@@ -72,8 +74,6 @@ __all__ = [
     "default_database_url",
 ]
 
-MAX_PUBLISHER_META_BYTES: Final = PUBLISHER_META_LIMIT
-MAX_STATUS_MESSAGE_LENGTH: Final = 500
 CHANGE_LOG_KEEP: Final = 10_000
 """How many recent change-log rows are kept: a replica further behind than that drops its whole cache."""
 MAX_NAMED_CHANGES: Final = 1_000
@@ -578,8 +578,19 @@ def _row_values(document: Mapping[str, Any], official: OfficialMeta) -> dict[str
 def _prepared(
     server: Mapping[str, Any], fail: Callable[[str], RegistryHTTPError], *, prune: bool = True
 ) -> dict[str, Any]:
-    """A private JSON copy of ``server``; with ``prune``, ``_meta`` keeps only the publisher-provided key (≤ 4 KB)."""
-    document = json.loads(json.dumps(server))
+    """A private JSON copy of ``server``; with ``prune``, ``_meta`` keeps only the publisher-provided key (≤ 4 KB).
+
+    Whatever the caller (the API parses strictly; a mirror or a library caller may not), only what every backend
+    stores and every client reads gets in: no NaN or Infinity, no lone surrogate, no NUL (PostgreSQL's ``jsonb``
+    refuses it, so SQLite would keep what PostgreSQL cannot)."""
+    try:
+        text = dumps(server)
+        text.encode()
+    except ValueError as error:  # UnicodeEncodeError is one
+        raise fail(f"server.json is not valid JSON: {_not_json_reason(error)}") from None
+    document = json.loads(text)
+    if any("\x00" in string for string in strings(document)):
+        raise fail("server.json holds a NUL character (\\u0000): no name, version or text may contain one")
     if not isinstance(document, dict):
         raise fail("server.json must be a JSON object")
     for key in ("name", "version"):
@@ -596,6 +607,12 @@ def _prepared(
         raise fail(f"_meta.{PUBLISHER_META_KEY} extension exceeds 4KB limit ({size} bytes)")
     document["_meta"] = {PUBLISHER_META_KEY: provided}
     return document
+
+
+def _not_json_reason(error: ValueError) -> str:
+    if isinstance(error, UnicodeEncodeError):
+        return "it holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not a character"
+    return "it holds NaN or Infinity, which JSON numbers cannot be"
 
 
 def _lock_key(name: str) -> int:

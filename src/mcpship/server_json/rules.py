@@ -1,9 +1,11 @@
 """Validate a ``server.json`` the way the official MCP Registry will: its schema, then its semantic rules.
 
 Severity follows one line: an **error** is something the official registry refuses (at ``/validate`` or at
-publish time, ownership proofs aside); a **warning** is accepted upstream but almost certainly a mistake
-(a key the registry silently drops, an outdated ``$schema``). Every rule cites registry.md in its docstring;
-the ports keep upstream's regexes and order so our verdicts match the registry's.
+publish time, ownership proofs aside), or a value no client could use that mcpship refuses on top
+(``_characters.py``: environment variable names that are not shell names, header names that are not HTTP
+tokens, control characters in names, versions and URLs, NUL anywhere); a **warning** is accepted upstream but
+almost certainly a mistake (a key the registry silently drops, an outdated ``$schema``). Every ported rule cites
+registry.md in its docstring; the ports keep upstream's regexes and order so our verdicts match the registry's.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from mcpship._problems import Problem
+from mcpship.server_json._characters import check_characters
 from mcpship.server_json._findings import Findings, Location, Node, as_node, check_unknown_keys, nodes, text
 from mcpship.server_json._package_rules import check_package
 from mcpship.server_json._structure import structure_problems
@@ -78,6 +81,7 @@ def validate_server_json(
         check_package(package, ("packages", index), findings)
     _check_remotes(document, findings)
     _check_meta(document, findings, limit=publisher_meta_limit)
+    check_characters(document, findings)
     check_unknown_keys(document, wire_keys(ServerJSON), (), findings)
     return _merge(structural, findings.problems)
 

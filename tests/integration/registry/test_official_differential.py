@@ -204,6 +204,18 @@ D1_NO_HEADER = Difference(
     theirs={"status": 422, "detail": "validation failed"},
 )
 D4_RULE = {"status": 422, "detail": INVALID_RULES[0]}
+STRICT_JSON_400 = {"status": 400, "detail": "validation failed"}
+LIST_OK = {"status": 200, "detail": None}
+TOO_LARGE_413 = {"status": 413, "detail": "request body is too large limit=1048576 bytes"}
+
+
+def _nested(depth: int) -> object:
+    value: object = "bottom"
+    for _ in range(depth):
+        value = {"n": value}
+    return value
+
+
 OUR_UNKNOWN_PATH = (
     "Endpoint not found. Did you mean '/v0.1/nothing-here' or '/v0/nothing-here'? See /openapi.json for the API."
 )
@@ -481,6 +493,42 @@ CASES: list[Case] = [
         differs=Difference(
             "D10", ours={"status": 400, "detail": "Failed to edit server"}, theirs={"status": 200, "detail": None}
         ),
+    ),
+    publish_raw(
+        "duplicate-keys",
+        b'{"$schema": "%s", "name": "%s/dup", "name": "%s/dup2", "description": "d", "version": "1.0.0"}'
+        % (SCHEMA_URL.encode(), ANON.encode(), ANON.encode()),
+        differs=Difference("D14", ours=STRICT_JSON_400, theirs={"status": 200, "detail": None}),
+    ),
+    publish_raw(
+        "lone-surrogate-escape",
+        json.dumps(server("surrogate", description="x")).replace('"x"', '"\\ud800"').encode(),
+        differs=Difference("D14", ours=STRICT_JSON_400, theirs={"status": 200, "detail": None}),
+    ),
+    publish(
+        "nesting-deeper-than-64",
+        server("deep", _meta={PUBLISHER: {"x": _nested(70)}}),
+        differs=Difference("D14", ours=STRICT_JSON_400, theirs={"status": 200, "detail": None}),
+    ),
+    publish(
+        "env-var-name-no-client-can-set",
+        server("badenv", packages=[package(environmentVariables=[{"name": "A=1; touch pwned; B"}])]),
+        differs=Difference("D15", ours=D4_RULE, theirs={"status": 200, "detail": None}),
+    ),
+    publish(
+        "control-character-in-a-version",
+        server("ctrl", "1.0.0\x1b[2J"),
+        differs=Difference("D15", ours=D4_RULE, theirs={"status": 200, "detail": None}),
+    ),
+    get(
+        "search-longer-than-1024-characters",
+        "/v0.1/servers?search=" + "a" * 1100,
+        differs=Difference("D16", ours={"status": 422, "detail": "validation failed"}, theirs=LIST_OK),
+    ),
+    publish_raw(
+        "body-of-exactly-the-size-limit",
+        json.dumps(server("exact")).encode().ljust(1 << 20),
+        differs=Difference("D17", ours={"status": 200, "detail": None}, theirs=TOO_LARGE_413),
     ),
 ]
 

@@ -1,5 +1,6 @@
 """Schemathesis 4 drives the official Registry OpenAPI document (the conformance copy) against a running
-``mcpship registry serve``, on SQLite and on PostgreSQL, with an admin token so publishes get through.
+``mcpship registry serve``, on SQLite and on PostgreSQL, with an admin token so publishes get through; then
+the server's own document (``/openapi.json``: every route, with its limits) with negative data only.
 
 Checked everywhere: no 5xx and every response body matches the document's schema for its status code.
 Status codes are checked only where the document lists what the official registry really answers: reads
@@ -35,11 +36,11 @@ def fuzzed_registry(start_registry: Callable[..., RegistryServer]) -> RegistrySe
     return registry
 
 
-def _schemathesis(registry: RegistryServer, workdir: Path, *options: str) -> None:
+def _schemathesis(registry: RegistryServer, workdir: Path, *options: str, document: str = str(OPENAPI)) -> None:
     command = [
         str(ST),
         "run",
-        str(OPENAPI),
+        document,
         "--url",
         registry.base_url,
         "-H",
@@ -86,4 +87,28 @@ def test_reads_by_name_answer_only_documented_status_codes(fuzzed_registry: Regi
         "examples,fuzzing",
         "--max-examples",
         "25",
+    )
+
+
+def test_negative_data_on_every_route_of_our_own_document_never_gets_a_server_error(
+    fuzzed_registry: RegistryServer, tmp_path: Path
+) -> None:
+    """Values outside every declared bound (integers past their maximum, over-long and wrong-typed text, bodies
+    of the wrong shape) on every ``/v0.1`` route: 4xx, never 5xx. One prefix only: ``/v0`` runs the same code."""
+    _schemathesis(
+        fuzzed_registry,
+        tmp_path,
+        "--checks",
+        "not_a_server_error",
+        "--mode",
+        "negative",
+        "--include-path-regex",
+        "^/v0\\.1/",
+        "--phases",
+        "coverage,fuzzing",
+        "--max-examples",
+        "5",
+        "--request-timeout",
+        "20",
+        document=f"{fuzzed_registry.base_url}/openapi.json",
     )

@@ -56,6 +56,7 @@ def test_deployment_flags_reach_the_settings_the_app_is_built_with(
 
     import mcpship.registry.app as registry_app
     from mcpship.registry.config import RegistrySettings
+    from mcpship.registry.http_server import BoundedHeadProtocol
 
     seen: list[RegistrySettings] = []
 
@@ -64,8 +65,10 @@ def test_deployment_flags_reach_the_settings_the_app_is_built_with(
         return object()
 
     monkeypatch.setattr(registry_app, "build_app", build)
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    served: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: served.append(kwargs))
     flags = ["--mcpb-host", "http://127.0.0.1:9000", "--github-oidc-issuer", "https://ghe.example/_services/token"]
+    flags += ["--max-body-bytes", "8192"]
     flags += ["--github-oidc-audience", "corp-registry", "--github-api-url", "https://ghe.example/api/v3"]
     flags += ["--oci-registry", "127.0.0.1:5000", "--db", f"sqlite:///{tmp_path / 'r.db'}", "--read-staleness", "0"]
     assert main(["registry", "serve", *flags]) == 0
@@ -79,6 +82,8 @@ def test_deployment_flags_reach_the_settings_the_app_is_built_with(
     )
     assert settings.github_api_url == "https://ghe.example/api/v3"
     assert settings.read_staleness_seconds == 0
+    assert settings.max_body_bytes == 8192
+    assert served[0]["http"] is BoundedHeadProtocol  # request heads bounded too (431)
 
 
 def test_ownership_limit_flags_reach_the_settings_and_survive_the_trip_to_workers(
@@ -120,3 +125,9 @@ def test_ownership_limit_flags_reach_the_settings_and_survive_the_trip_to_worker
 def test_a_host_flag_that_is_not_a_host_is_refused(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["registry", "serve", flag, "ftp://files.example", "--db", "sqlite:///unused.db"]) == 2
     assert f"{flag} 'ftp://files.example' is not a host" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("size", ["100", str(1 << 30)])
+def test_a_body_limit_outside_its_range_is_a_usage_error(size: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["registry", "serve", "--max-body-bytes", size, "--db", "sqlite:///unused.db"]) == 2
+    assert "--max-body-bytes" in capsys.readouterr().err

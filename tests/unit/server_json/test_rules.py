@@ -129,6 +129,37 @@ BROKEN = [
     Broken("remote-localhost", "$.remotes[1].url", "https://localhost/mcp", "public https"),
     Broken("remote-undeclared-variable", "$.remotes[0].variables", {}, "{tenant}", at="$.remotes[0].url"),
     Broken("remote-without-url", "$.remotes[1].url", DELETE, "missing", schema=True),
+    # values no client can use (mcpship's own rules: the official registry accepts these)
+    Broken("env-name-injects-a-command", f"{P0}.environmentVariables[0].name", "A=x; touch ~/pwned; B", "variable"),
+    Broken("env-name-with-newline", f"{P0}.environmentVariables[0].name", "TOKEN\nrm -rf ~", "variable"),
+    Broken("env-name-starting-with-digit", f"{P0}.environmentVariables[0].name", "1TOKEN", "variable"),
+    Broken("env-name-with-dash", f"{P0}.environmentVariables[0].name", "WEATHER-TOKEN", "variable"),
+    Broken("header-name-with-colon", "$.remotes[0].headers[0].name", "X-A: b", "header name"),
+    Broken("header-name-with-crlf", "$.remotes[0].headers[0].name", "X-A\r\nX-B", "header name"),
+    Broken("version-with-nul", "$.version", "1.2.0\u0000", "control character"),
+    Broken("version-with-newline", "$.version", "1.2.0\n", "control character"),
+    Broken("version-with-c1-control", "$.version", "1.2.0\u0085", "control character"),
+    Broken("package-version-with-escape", f"{P0}.version", "1.2.0\u001b[2J", "control character"),
+    Broken("identifier-with-newline", f"{P0}.identifier", "weather\nmcp", "control character"),
+    Broken("flag-with-tab", f"{P0}.packageArguments[0].name", "--units\t", "control character"),
+    Broken("transport-url-with-control", f"{P2}.transport.url", "http://localhost:{port}/\u0001", "control"),
+    Broken("remote-url-with-delete", "$.remotes[1].url", "https://sse.acme.dev/\u007f", "control character"),
+    Broken(
+        "variable-name-with-newline",
+        "$.remotes[0].variables",
+        {"tenant": {}, "a\nb": {}},
+        "control",
+        at="$.remotes[0].variables.a\nb",
+    ),
+    Broken(
+        "nul-in-publisher-metadata",
+        "$._meta",
+        {PUBLISHER_META_KEY: {"tool": "mcp\u0000ship"}},
+        "NUL",
+        at=f"$._meta.{PUBLISHER_META_KEY}.tool",
+    ),
+    Broken("nul-in-description", "$.description", "Weather\u0000", "NUL"),
+    Broken("lone-surrogate-in-title", "$.title", "Weather \ud800", "surrogate"),
 ]
 
 

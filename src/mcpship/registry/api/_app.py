@@ -105,6 +105,7 @@ def create_app(
     app = RegistryApp(
         metrics=metrics,
         cache=cache,
+        max_body_bytes=settings.max_body_bytes,
         routes=routes,
         exception_handlers={RegistryHTTPError: _registry_error, HTTPException: _http_error, Exception: _server_error},
         lifespan=lifespan,

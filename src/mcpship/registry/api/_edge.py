@@ -5,7 +5,10 @@ Starlette layer runs:
 
 - metrics: count and time each request under its route template;
 - guards the official registry applies before routing (``internal/api/server.go``): a NUL byte anywhere in the
-  path or query is a 400, a trailing slash a 308 to the path without it;
+  path or query is a 400, a trailing slash a 308 to the path without it (other control characters in a name or
+  version are a 404, as upstream: publishing refuses them, so nothing stored holds one);
+- the request body limit of every route (``bodies.limit_body``): a declared ``Content-Length`` over it is a 413
+  before anything is read, a streamed body is cut off with a 413 as soon as it passes it;
 - CORS as upstream (any origin, no credentials): preflights answered here, ``Access-Control-Allow-Origin: *``
   added to responses of requests that carry an ``Origin``;
 - the read fast path: a GET whose response is in the read cache while the remembered change counter is fresh is
@@ -24,6 +27,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mcpship.registry.api._cache import CACHE_CONTROL, PROBE_KEY, CachedResponse, ReadCache, cache_key
 from mcpship.registry.api._metrics import Metrics, route_template
+from mcpship.registry.bodies import body_too_large, declared_length, limit_body
+from mcpship.registry.limits import DEFAULT_MAX_BODY_BYTES
 from mcpship.registry.problems import problem_response
 
 __all__ = ["CORS_METHODS", "EdgeMiddleware", "RegistryApp"]
@@ -33,26 +38,35 @@ _CORS_SIMPLE = [(b"access-control-allow-origin", b"*"), (b"access-control-expose
 _CORS_MAX_AGE = b"86400"
 _CACHEABLE = ("/v0/servers", "/v0.1/servers", "/v0/x/", "/v0.1/x/")
 _EMPTY_BODY: Message = {"type": "http.response.body", "body": b""}
+_BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class RegistryApp(Starlette):
     """Starlette with :class:`EdgeMiddleware` outside its error middleware: hits skip every Starlette layer, and
     errors turned into 500s by Starlette still pass through the edge (counted, with CORS headers)."""
 
-    def __init__(self, *, metrics: Metrics, cache: ReadCache, **options: object) -> None:
+    def __init__(
+        self, *, metrics: Metrics, cache: ReadCache, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, **options: object
+    ) -> None:
         super().__init__(**options)  # type: ignore[arg-type]
         self._edge_metrics = metrics
         self._edge_cache = cache
+        self._edge_max_body_bytes = max_body_bytes
 
     def build_middleware_stack(self) -> ASGIApp:
-        return EdgeMiddleware(super().build_middleware_stack(), self._edge_metrics, self._edge_cache)
+        return EdgeMiddleware(
+            super().build_middleware_stack(), self._edge_metrics, self._edge_cache, self._edge_max_body_bytes
+        )
 
 
 class EdgeMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics, cache: ReadCache) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics, cache: ReadCache, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.cache = cache
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,6 +117,12 @@ class EdgeMiddleware:
                 return probe.route or "unmatched"
             self.metrics.cache_misses += 1
             scope[PROBE_KEY] = probe
+        elif scope["method"] not in _BODYLESS:
+            declared = declared_length(scope)
+            if declared is not None and declared > self.max_body_bytes:
+                await body_too_large(self.max_body_bytes).response()(scope, receive, send)
+                return None
+            receive = limit_body(receive, self.max_body_bytes)
         await self.app(scope, receive, send)
         return None
 

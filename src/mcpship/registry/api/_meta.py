@@ -11,7 +11,7 @@ from starlette.responses import Response
 from mcpship._problems import Problem
 from mcpship.registry.api._responses import encode_json, json_response
 from mcpship.registry.api._shape import SERVER_JSON, checked_body
-from mcpship.registry.api._writes import read_json_object
+from mcpship.registry.bodies import read_json_object
 from mcpship.registry.config import RegistrySettings
 from mcpship.server_json import validate_server_json
 

@@ -12,6 +12,7 @@ from mcpship.registry.api._meta import MetaEndpoints
 from mcpship.registry.api._reads import ReadEndpoints
 from mcpship.registry.api._server_route import Endpoint
 from mcpship.registry.api._writes import WriteEndpoints
+from mcpship.registry.limits import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, MAX_QUERY_TEXT_LENGTH, MAX_SEARCH_OFFSET
 
 __all__ = ["API_PREFIXES", "SEARCH_PATH", "Operation", "operations"]
 
@@ -48,32 +49,34 @@ def _path(name: str, description: str) -> dict[str, Any]:
 _NAME = _path("serverName", "Server name, URL-encoded (`io.github.user%2Fserver`); an unencoded `/` also works.")
 _VERSION = _path("version", "Exact version (URL-encoded), or `latest`.")
 _INCLUDE_DELETED = _query("include_deleted", {"type": "boolean", "default": False}, "Include deleted versions.")
+_TEXT = {"type": "string", "maxLength": MAX_QUERY_TEXT_LENGTH}
+"""A text parameter (no control characters either: 422)."""
+_LIMIT = {"type": "integer", "minimum": 1, "maximum": LIST_LIMIT_MAX, "default": LIST_LIMIT_DEFAULT}
 _LIST_PARAMS = (
-    _query("cursor", {"type": "string"}, "Opaque cursor from `metadata.nextCursor` of the previous page."),
-    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 30}, "Page size."),
-    _query(
-        "search", {"type": "string"}, "Case-insensitive substring of the server name, at least 3 characters (trimmed)."
-    ),
+    _query("cursor", _TEXT, "Opaque cursor from `metadata.nextCursor` of the previous page."),
+    _query("limit", _LIMIT, "Page size."),
+    _query("search", _TEXT, "Case-insensitive substring of the server name, at least 3 characters (trimmed)."),
     _query(
         "updated_since",
         {"type": "string", "format": "date-time"},
         "RFC 3339 timestamp; only versions updated after it (implies include_deleted).",
     ),
-    _query("version", {"type": "string"}, "`latest`, or an exact version."),
+    _query("version", _TEXT, "`latest`, or an exact version."),
     _INCLUDE_DELETED,
-    _query("registry_type", {"type": "string"}, "mcpship extension: only servers with a package of this type."),
-    _query("transport", {"type": "string"}, "mcpship extension: only servers offering this transport type."),
+    _query("registry_type", _TEXT, "mcpship extension: only servers with a package of this type."),
+    _query("transport", _TEXT, "mcpship extension: only servers offering this transport type."),
 )
 _SEARCH_PARAMS = (
-    _query(
-        "q", {"type": "string", "minLength": 1}, "Search text (name, title, description, tool names).", required=True
-    ),
-    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 30}, "Page size."),
-    _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Results to skip."),
-    _query("registry_type", {"type": "string"}, "Only servers with a package of this registry type."),
-    _query("transport", {"type": "string"}, "Only servers offering this transport type."),
+    _query("q", {**_TEXT, "minLength": 1}, "Search text (name, title, description, tool names).", required=True),
+    _query("limit", _LIMIT, "Page size."),
+    _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_SEARCH_OFFSET, "default": 0}, "Results to skip."),
+    _query("registry_type", _TEXT, "Only servers with a package of this registry type."),
+    _query("transport", _TEXT, "Only servers offering this transport type."),
 )
 
+_BAD_PATH = ("A NUL in the path or query", "ErrorModel")
+_NOT_JSON = "Body not RFC 8259 JSON (NaN, duplicate keys, nesting over 64, ...)"
+_TOO_LARGE: dict[int, tuple[str, str | None]] = {413: ("Body over the size limit (1 MiB by default)", "ErrorModel")}
 _AUTH_ERRORS: dict[int, tuple[str, str | None]] = {
     401: ("Missing, malformed or expired registry token", "ErrorModel"),
     403: ("The token does not grant this action on this server name", "ErrorModel"),
@@ -92,7 +95,7 @@ def operations(reads: ReadEndpoints, writes: WriteEndpoints, meta: MetaEndpoints
             "servers",
             {
                 200: ("A page of servers", "ServerList"),
-                400: ("Bad updated_since", "ErrorModel"),
+                400: ("Bad updated_since, or a NUL in the query", "ErrorModel"),
                 422: ("Invalid parameter", "ErrorModel"),
             },
             parameters=_LIST_PARAMS,
@@ -104,7 +107,7 @@ def operations(reads: ReadEndpoints, writes: WriteEndpoints, meta: MetaEndpoints
             "listServerVersions",
             "List all versions of a server (newest first)",
             "servers",
-            {200: ("Every version", "ServerList"), 404: ("Server not found", "ErrorModel")},
+            {200: ("Every version", "ServerList"), 400: _BAD_PATH, 404: ("Server not found", "ErrorModel")},
             parameters=(_NAME, _INCLUDE_DELETED),
         ),
         Operation(
@@ -114,7 +117,7 @@ def operations(reads: ReadEndpoints, writes: WriteEndpoints, meta: MetaEndpoints
             "getServerVersion",
             "Get one version (`latest` for the latest)",
             "servers",
-            {200: ("The version", one[0]), 404: ("Server not found", "ErrorModel")},
+            {200: ("The version", one[0]), 400: _BAD_PATH, 404: ("Server not found", "ErrorModel")},
             parameters=(_NAME, _VERSION, _INCLUDE_DELETED),
         ),
         Operation(
@@ -126,9 +129,10 @@ def operations(reads: ReadEndpoints, writes: WriteEndpoints, meta: MetaEndpoints
             "publish",
             {
                 200: ("The edited version", one[0]),
-                400: ("Unparseable body, rename or version mismatch, or refused", "ErrorModel"),
+                400: (f"{_NOT_JSON}; rename or version mismatch, or refused", "ErrorModel"),
                 **_AUTH_ERRORS,
                 404: ("Server not found or deleted", "ErrorModel"),
+                **_TOO_LARGE,
                 422: ("Body not of the request's shape, or a broken server.json rule (see /validate)", "ErrorModel"),
             },
             parameters=(_NAME, _VERSION),
@@ -144,9 +148,10 @@ def operations(reads: ReadEndpoints, writes: WriteEndpoints, meta: MetaEndpoints
             "publish",
             {
                 200: ("The updated version", one[0]),
-                400: ("Unparseable body, no change, or a message with active", "ErrorModel"),
+                400: (f"{_NOT_JSON}; no change, or message with active", "ErrorModel"),
                 **_AUTH_ERRORS,
                 404: ("Server not found", "ErrorModel"),
+                **_TOO_LARGE,
                 422: ("Invalid body", "ErrorModel"),
             },
             parameters=(_NAME, _VERSION),
@@ -162,9 +167,10 @@ def operations(reads: ReadEndpoints, writes: WriteEndpoints, meta: MetaEndpoints
             "publish",
             {
                 200: ("The updated versions", "AllVersionsStatusResponse"),
-                400: ("Unparseable body, or no change", "ErrorModel"),
+                400: (f"{_NOT_JSON}; no change", "ErrorModel"),
                 **_AUTH_ERRORS,
                 404: ("Server not found", "ErrorModel"),
+                **_TOO_LARGE,
                 422: ("Invalid body", "ErrorModel"),
             },
             parameters=(_NAME,),
@@ -181,11 +187,11 @@ def operations(reads: ReadEndpoints, writes: WriteEndpoints, meta: MetaEndpoints
             {
                 200: ("The published version", one[0]),
                 400: (
-                    "Unparseable body; refused: publisher _meta over 4 KB, ownership proof, duplicate, limits",
+                    f"{_NOT_JSON}; refused: publisher _meta over 4 KB, ownership proof, duplicate, limits",
                     "ErrorModel",
                 ),
                 **_AUTH_ERRORS,
-                413: ("Body larger than 1 MiB", "ErrorModel"),
+                **_TOO_LARGE,
                 422: ("Body not of the request's shape, or a broken server.json rule (see /validate)", "ErrorModel"),
             },
             request_schema="ServerDetail",
@@ -201,8 +207,8 @@ def operations(reads: ReadEndpoints, writes: WriteEndpoints, meta: MetaEndpoints
             "publish",
             {
                 200: ("The validation result", "ValidationResult"),
-                400: ("Unparseable body", "ErrorModel"),
-                413: ("Body larger than 1 MiB", "ErrorModel"),
+                400: (_NOT_JSON, "ErrorModel"),
+                **_TOO_LARGE,
                 422: ("Body not of the request's shape", "ErrorModel"),
             },
             request_schema="ServerDetail",

@@ -18,8 +18,9 @@ from mcpship.registry.api._cache import CACHE_CONTROL, EVERYTHING, PROBE_KEY, Ca
 from mcpship.registry.api._context import ApiContext
 from mcpship.registry.api._flights import SingleFlight
 from mcpship.registry.api._metrics import route_template
-from mcpship.registry.api._params import parse_bool, parse_int, parse_list_query, validation_error
+from mcpship.registry.api._params import parse_bool, parse_int, parse_list_query, parse_text, validation_error
 from mcpship.registry.api._responses import JSON, encode_json
+from mcpship.registry.limits import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, MAX_SEARCH_OFFSET
 from mcpship.registry.problems import RegistryHTTPError
 from mcpship.registry.records import SearchPage, SearchRanking, records_wire_bytes
 
@@ -117,12 +118,12 @@ class ReadEndpoints:
 
     async def search(self, request: Request) -> Response:
         params = request.query_params
-        text = params.get("q", "").strip()
+        text = (parse_text(params, "q") or "").strip()
         if not text:
             raise validation_error("query.q", "expected a non-empty search text", params.get("q"))
-        limit = parse_int(params, "limit", default=30, minimum=1, maximum=100)
-        offset = parse_int(params, "offset", default=0, minimum=0, maximum=None)
-        registry_type, transport = params.get("registry_type") or None, params.get("transport") or None
+        limit = parse_int(params, "limit", default=LIST_LIMIT_DEFAULT, minimum=1, maximum=LIST_LIMIT_MAX)
+        offset = parse_int(params, "offset", default=0, minimum=0, maximum=MAX_SEARCH_OFFSET)
+        registry_type, transport = parse_text(params, "registry_type"), parse_text(params, "transport")
 
         key = cache_key(request.scope)
 

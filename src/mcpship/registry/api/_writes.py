@@ -1,12 +1,11 @@
 """Publish, admin edit and status changes, in upstream's order so each failure gets upstream's status code
-(registry.md §3.4): body syntax (400), the request shape of upstream's Go structs (422, ``_shape``), bearer token
-(401), permission (403), server.json rules (422), publisher ``_meta`` size and package ownership (400), then the
-store, whose refusals (duplicate version, version limit, ...) are 400s.
+(registry.md §3.4): body size (413, at the edge), body syntax (400), the request shape of upstream's Go structs
+(422, ``_shape``), bearer token (401), permission (403), server.json rules (422), publisher ``_meta`` size and
+package ownership (400), then the store, whose refusals (duplicate version, version limit, ...) are 400s.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -18,50 +17,16 @@ from starlette.responses import Response
 from mcpship.registry.api._context import ApiContext
 from mcpship.registry.api._responses import json_response
 from mcpship.registry.api._shape import SERVER_JSON, STATUS_BODY, Shape, checked_body
+from mcpship.registry.bodies import read_json_object
 from mcpship.registry.problems import RegistryHTTPError
 from mcpship.server_json import PUBLISHER_META_KEY, PackagePolicy, validate_server_json
 from mcpship.server_json.rules import PUBLISHER_META_LIMIT, publisher_meta_bytes
 
-__all__ = ["MAX_BODY_BYTES", "WriteEndpoints", "read_json_object"]
+__all__ = ["WriteEndpoints"]
 
-MAX_BODY_BYTES = 1 << 20
-"""huma's default request body limit (1 MiB)."""
 INVALID_EDIT_SCHEMA = "Failed to edit server, invalid schema: call /validate for details"
 INVALID_SCHEMA = "Failed to publish server, invalid schema: call /validate for details"
 _T = TypeVar("_T")
-
-
-async def read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise RegistryHTTPError(413, f"request body is too large limit={MAX_BODY_BYTES} bytes")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise RegistryHTTPError(413, f"request body is too large limit={MAX_BODY_BYTES} bytes")
-    return body
-
-
-async def read_json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object: an empty or unparseable body (``NaN`` and ``Infinity`` included: RFC 8259 has
-    no such numbers) is upstream's 400, a body that is not an object huma's 422."""
-    body = await read_body(request)
-    if not body:
-        raise RegistryHTTPError(400, "request body is required")
-    try:
-        data = json.loads(body, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise RegistryHTTPError(
-            400, "validation failed", errors=[{"message": f"invalid JSON: {error}", "location": "body"}]
-        ) from None
-    if not isinstance(data, dict):
-        raise RegistryHTTPError(422, "validation failed", errors=[{"message": "expected object", "location": "body"}])
-    return data
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _schema_errors(server: Mapping[str, Any], detail: str, policy: PackagePolicy) -> RegistryHTTPError | None:

@@ -1,7 +1,8 @@
 """The token-exchange endpoints (registry.md §3.1). Paths are relative: the API mounts them under ``/v0`` and ``/v0.1``.
 
 Every exchange ends in ``_Exchanges.grant``, which refuses blocked namespaces and signs the token; failures are
-:class:`RegistryHTTPError` (401 for a failed exchange, 422 for a malformed body), rendered by the app's handler.
+:class:`RegistryHTTPError` (401 for a failed exchange, 400 for a body that is not JSON, 422 for one of the wrong
+shape), rendered by the app's handler.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from mcpship.registry.auth.github import (
 from mcpship.registry.auth.key_sources import HttpKeyFetcher, KeyFetcher, TxtResolver, resolve_txt
 from mcpship.registry.auth.permissions import Permission, covers_any
 from mcpship.registry.auth.tokens import TokenIssuer
+from mcpship.registry.bodies import parse_json
 from mcpship.registry.config import RegistrySettings
 from mcpship.registry.problems import RegistryHTTPError
 
@@ -87,10 +89,12 @@ def _failed(detail: str, reason: str) -> RegistryHTTPError:
 
 
 async def read_body(request: Request, model: type[Model]) -> Model:
-    """Parse a JSON body into ``model``; huma answers 422 with per-field errors, so do we."""
+    """Parse a JSON body into ``model``: strictly, within the size and depth limits every route has (413/400,
+    ``bodies.parse_json``); huma answers 422 with per-field errors for a body of the wrong shape, so do we."""
     raw = await request.body()
+    data = parse_json(raw) if raw else {}
     try:
-        return model.model_validate_json(raw or b"{}")
+        return model.model_validate(data, strict=True)
     except ValidationError as error:
         errors = [
             {"message": item["msg"], "location": "body." + ".".join(str(part) for part in item["loc"])}

@@ -11,7 +11,6 @@ PostgreSQL: READ COMMITTED; writers serialise per server name with ``pg_advisory
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -24,6 +23,8 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
+
+from mcpship.registry.strict_json import dumps, loads_stored
 
 __all__ = [
     "MIGRATION_LOCK_KEY",
@@ -50,8 +51,10 @@ def create_registry_engine(database_url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-            # Stored documents are spliced into responses as they are: keep them compact.
-            json_serializer=_compact_json,
+            # Stored documents are spliced into responses as they are: keep them compact, and JSON (no NaN).
+            json_serializer=dumps,
+            # Rows written before NaN and Infinity were refused read them as null (strict_json.loads_stored).
+            json_deserializer=loads_stored,
             # In memory, every connection would be a new empty database: share one (single-threaded demos only).
             **({"poolclass": StaticPool} if in_memory else {"pool_size": 8, "max_overflow": 24}),
         )
@@ -61,10 +64,6 @@ def create_registry_engine(database_url: str) -> Engine:
     if backend == "postgresql":
         return create_engine(url, isolation_level="READ COMMITTED", pool_size=10, max_overflow=30)
     raise ValueError(f"unsupported database URL {database_url!r}: use sqlite:///path or postgresql+psycopg://...")
-
-
-def _compact_json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: object) -> None:

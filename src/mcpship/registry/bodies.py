@@ -1,0 +1,96 @@
+"""Request bodies: the one size limit every route shares, and strict JSON for the routes that parse one.
+
+The limit is applied once, in front of routing (``api/_edge.py``, :func:`limit_body`): a declared
+``Content-Length`` over it is refused before a byte is read, and a streamed body is refused as soon as it passes
+it, so no route (publish, edit, status, validate, the ``/auth/*`` exchanges) can be made to hold more. The
+routes then parse with :func:`read_json`, which answers like upstream's huma: 413 for a body over the limit,
+400 for one that is not JSON, 422 (:func:`read_json_object`) for JSON that is not an object.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.types import Message, Receive, Scope
+
+from mcpship.registry.problems import RegistryHTTPError
+from mcpship.registry.strict_json import StrictJsonError, loads_request
+
+__all__ = [
+    "body_too_large",
+    "declared_length",
+    "limit_body",
+    "parse_json",
+    "read_body",
+    "read_json",
+    "read_json_object",
+]
+
+
+def body_too_large(limit: int) -> RegistryHTTPError:
+    """huma's wording for ``MaxBodyBytes``. ``Connection: close`` makes the server drop the connection after
+    answering instead of reading (and discarding) the rest of a body that may be hundreds of megabytes, as Go's
+    server does past its small drain allowance."""
+    return RegistryHTTPError(413, f"request body is too large limit={limit} bytes", headers={"Connection": "close"})
+
+
+def declared_length(scope: Scope) -> int | None:
+    """The request's ``Content-Length`` when it is a plain number."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
+
+
+def limit_body(receive: Receive, limit: int) -> Receive:
+    """``receive`` that raises a 413 :class:`RegistryHTTPError` once the body read so far exceeds ``limit``.
+
+    The error reaches the route's exception handler like any other refusal; what was read stays at most
+    ``limit`` plus one chunk of the server's socket buffer."""
+    received = 0
+
+    async def receive_within_limit() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise body_too_large(limit)
+        return message
+
+    return receive_within_limit
+
+
+async def read_body(request: Request) -> bytes:
+    """The whole body (the edge has bounded it)."""
+    chunks = [chunk async for chunk in request.stream()]
+    return b"".join(chunks)
+
+
+async def read_json(request: Request) -> Any:
+    """The body as RFC 8259 JSON; 400 naming where it is not (:func:`parse_json`), or upstream's 400 when empty."""
+    body = await read_body(request)
+    if not body:
+        raise RegistryHTTPError(400, "request body is required")
+    return parse_json(body)
+
+
+def parse_json(body: bytes) -> Any:
+    """``body`` as RFC 8259 JSON within the depth limit (``strict_json``); else huma's 400, naming each place."""
+    try:
+        return loads_request(body)
+    except StrictJsonError as error:
+        raise RegistryHTTPError(
+            400,
+            "validation failed",
+            errors=[{"message": refusal.message, "location": refusal.location} for refusal in error.refusals],
+        ) from None
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object: 400 when it is not JSON, huma's 422 when it is JSON but no object."""
+    data = await read_json(request)
+    if not isinstance(data, dict):
+        raise RegistryHTTPError(422, "validation failed", errors=[{"message": "expected object", "location": "body"}])
+    return data
