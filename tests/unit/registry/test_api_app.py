@@ -86,7 +86,7 @@ def test_an_empty_or_unparseable_body_is_400_before_authentication_as_upstream(c
         response = client.post("/v0.1/publish", content=body)
         assert response.status_code == 400, body
         assert response.json()["detail"] == "validation failed"
-        assert response.json()["errors"][0]["location"] == "body"
+        assert response.json()["errors"][0]["location"].startswith("body")
 
 
 def test_metrics_label_requests_with_route_templates_not_raw_paths(client: TestClient) -> None:

@@ -101,7 +101,7 @@ class EdgeMiddleware:
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send, wanted: _Headers) -> str | None:
         """Answer here when possible and return the metrics label for it; else call the app (``None``)."""
         if wanted.origin is not None and wanted.requested_method is not None and scope["method"] == "OPTIONS":
-            await _preflight(send, wanted.requested_headers)
+            await _preflight(send, wanted.requested_method, wanted.requested_headers)
             return "preflight"
         early = _guard(scope)
         if early is not None:
@@ -189,8 +189,15 @@ class _Redirect:
         await send({"type": "http.response.body", "body": b""})
 
 
-async def _preflight(send: Send, requested_headers: bytes | None) -> None:
-    headers = [(b"access-control-allow-methods", CORS_METHODS.encode()), (b"access-control-max-age", _CORS_MAX_AGE)]
+_CORS_METHOD_SET = frozenset(method.encode() for method in CORS_METHODS.split(", "))
+
+
+async def _preflight(send: Send, requested_method: bytes | None, requested_headers: bytes | None) -> None:
+    """As upstream's rs/cors: the requested method is echoed when allowed, and no method is named otherwise."""
+    headers = [(b"access-control-max-age", _CORS_MAX_AGE)]
+    method = (requested_method or b"").strip().upper()
+    if method in _CORS_METHOD_SET:
+        headers.append((b"access-control-allow-methods", method))
     if requested_headers:
         headers.append((b"access-control-allow-headers", requested_headers))
     # 204 as upstream's rs/cors answers a preflight (no body to describe).
