@@ -3,15 +3,18 @@ npm tarball package.json. Each reader returns the member it read, so problems ca
 
 from __future__ import annotations
 
-import json
 import tarfile
 import zipfile
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import HeaderParser
 from pathlib import Path
+from typing import IO, Any
 
-__all__ = ["PythonMetadata", "read_npm_manifest", "read_python_metadata"]
+from mcpship._exceptions import InvalidArtifactError
+from mcpship._safe_load import MAX_FILE_BYTES, parse_json
+
+__all__ = ["PythonMetadata", "archived_json", "read_npm_manifest", "read_python_metadata"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,7 +92,18 @@ def _npm_manifest(path: Path) -> tuple[str, dict[str, object]]:
             if len(parts) == 2 and parts[1] == "package.json" and member.isfile():
                 handle = archive.extractfile(member)
                 if handle is not None:
-                    document = json.loads(handle.read().decode("utf-8"))
+                    document = archived_json(handle, f"{path.name}!{member.name}")
                     if isinstance(document, dict):
                         return member.name, document
     raise ValueError(f"{path.name} has no package/package.json")
+
+
+def archived_json(handle: IO[bytes], source: str) -> Any:
+    """A JSON document read from an archive member; anything malformed (too large or deep too) is a ValueError."""
+    data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"{source} is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        return parse_json(data, source=source, error=InvalidArtifactError)
+    except InvalidArtifactError as exc:
+        raise ValueError(exc.message) from exc
