@@ -67,7 +67,7 @@ def read_json_file(path: Path, *, error: type[McpshipError], max_bytes: int = MA
 def read_text_file(path: Path, *, error: type[McpshipError], max_bytes: int = MAX_FILE_BYTES) -> str:
     """UTF-8 text (a leading BOM dropped); binary or non-UTF-8 content is an error naming line and column."""
     data = read_bytes(path, error=error, max_bytes=max_bytes)
-    return _decode(data.removeprefix(_UTF8_BOM), source=str(path), kind="UTF-8 text", error=error)
+    return _decode(data.removeprefix(_UTF8_BOM), source=str(path), kind="text", error=error)
 
 
 def parse_toml(data: bytes | str, *, source: str, error: type[McpshipError]) -> dict[str, Any]:

@@ -96,3 +96,11 @@ def test_a_malformed_or_hostile_build_report_is_not_trusted(tmp_path: Path) -> N
     verified = run_mcpship("verify", str(root / "dist"))
     assert_clean_error(verified, 10)
     assert "no artifacts recorded" in verified.stderr  # the entry naming a file outside dist/ was dropped
+
+
+def test_a_registry_key_file_that_is_not_text_is_a_usage_error(tmp_path: Path) -> None:
+    key = tmp_path / "jwt.key"
+    key.write_bytes(b"\xff\xfe\x00\x01")
+    result = run_mcpship("registry", "serve", "--jwt-key-file", str(key))
+    assert_clean_error(result, 2)
+    assert f"error: {key}: is UTF-16 text; text files are UTF-8" in result.stderr
