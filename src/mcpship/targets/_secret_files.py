@@ -155,11 +155,11 @@ def warn_left_out(
     more = f" and {len(left_out) - _SHOWN} more" if len(left_out) > _SHOWN else ""
     reporter.warn(
         f"{verb} of {where}, as they look like secrets: {shown}{more}. To pack one anyway, name it in"
-        f" {include_key(resolved)}, e.g. include = [{tomlkit.item(left_out[0]).as_string()}] (see docs/build.md)"
+        f" {_include_key(resolved)}, e.g. include = [{tomlkit.item(left_out[0]).as_string()}] (see docs/build.md)"
     )
 
 
-def include_key(resolved: ResolvedSpec) -> str:
+def _include_key(resolved: ResolvedSpec) -> str:
     source = resolved.source
     if source is not None and source.name == "pyproject.toml":
         return f"[tool.mcpship.files] of {source}"
