@@ -13,7 +13,6 @@ for a registry token that lives a few minutes; tokens are kept per registry URL 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +24,8 @@ import httpx
 
 from mcpship.__about__ import __version__
 from mcpship._bounded_body import BodyTooLargeError, read_bounded
-from mcpship._exceptions import PublishError
+from mcpship._exceptions import InvalidArtifactError, McpshipError, PublishError
+from mcpship._safe_load import parse_json, read_json_file
 from mcpship.channels.mcp_registry_tokens import DEFAULT_REGISTRY, RegistryToken, TokenStore, normalize_registry_url
 
 __all__ = [
@@ -421,11 +421,16 @@ def _next(body: Mapping[str, Any]) -> str | None:
     return str(cursor) if cursor else None
 
 
-def _json_object(response: httpx.Response, registry: str) -> dict[str, Any]:
+def _response_json(response: httpx.Response) -> Any:
+    """The body as strict JSON (bounded depth, no NaN), or None: a registry's answer is never trusted."""
     try:
-        body = response.json()
-    except (ValueError, RecursionError):  # RecursionError: nested beyond what Python's parser recurses into
-        body = None
+        return parse_json(response.content, source=str(response.request.url), error=McpshipError)
+    except McpshipError:
+        return None
+
+
+def _json_object(response: httpx.Response, registry: str) -> dict[str, Any]:
+    body = _response_json(response)
     if not isinstance(body, dict):
         raise RegistryRequestError(
             f"{registry} answered {response.request.method} {response.request.url.path} with something that is not "
@@ -438,9 +443,8 @@ def _json_object(response: httpx.Response, registry: str) -> dict[str, Any]:
 
 def _problem(response: httpx.Response) -> tuple[str, tuple[str, ...]]:
     """``detail`` and ``errors[].message`` of a problem+json body (or ``{"error": ...}``, or the text)."""
-    try:
-        body = response.json()
-    except (ValueError, RecursionError):
+    body = _response_json(response)
+    if body is None:
         return response.text.strip()[:500], ()
     if not isinstance(body, dict):
         return str(body)[:500], ()
@@ -497,12 +501,9 @@ def read_server_json(path: Path) -> tuple[Path, dict[str, Any]]:
         file = path
     else:
         raise PublishError(f"{path} does not exist", hint=f"give a server.json or a build folder; {build_hint}")
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise PublishError(f"cannot read {file}: {error}", hint="give a server.json file (JSON)") from error
+    data = read_json_file(file, error=InvalidArtifactError)
     if not isinstance(data, dict):
-        raise PublishError(f"{file} must hold a JSON object (a server.json)", hint=build_hint)
+        raise InvalidArtifactError(f"{file} must hold a JSON object (a server.json)", hint=build_hint)
     return file, data
 
 

@@ -17,6 +17,7 @@ import platformdirs
 
 from mcpship._atomic import write_text_atomic
 from mcpship._exceptions import UsageError
+from mcpship._safe_load import parse_json
 
 __all__ = [
     "DEFAULT_REGISTRY",
@@ -115,18 +116,17 @@ class TokenStore:
 
     def _read(self) -> dict[str, Any]:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = self.path.read_bytes()
         except FileNotFoundError:
             return {}
         except OSError as error:
             hint = "check the file's permissions"
             raise UsageError(f"cannot read {self.path}: {error.strerror}", hint=hint) from error
         try:
-            data = json.loads(text)
-        except ValueError as error:
+            data = parse_json(text, source=str(self.path), error=UsageError)
+        except UsageError as error:
             raise UsageError(
-                f"{self.path} is not valid JSON ({error}); mcpship will not overwrite it",
-                hint="fix or delete the file, then log in again",
+                f"{error.message}; mcpship will not overwrite it", hint="fix or delete the file, then log in again"
             ) from error
         if not isinstance(data, dict):
             raise UsageError(f"{self.path} must hold a JSON object", hint="fix or delete the file, then log in again")

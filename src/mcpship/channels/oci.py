@@ -11,7 +11,6 @@ registry.
 
 from __future__ import annotations
 
-import json
 import re
 import tarfile
 import tempfile
@@ -24,6 +23,7 @@ from typing import Any, NoReturn
 import httpx
 
 from mcpship._exceptions import BuildError, PublishError, UsageError
+from mcpship._safe_load import read_json_file
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -270,9 +270,9 @@ class _Layout:
 
     def read_json(self, what: str, path: Path) -> dict[str, Any]:
         try:
-            document = json.loads(path.read_bytes())
-        except (OSError, ValueError) as exc:
-            raise PublishError(f"{self.source}: cannot read {what}: {exc}", hint="build the image again") from exc
+            document = read_json_file(path, error=PublishError)
+        except PublishError as exc:
+            raise PublishError(f"{self.source}: {what}: {exc.message}", hint="build the image again") from exc
         if not isinstance(document, dict):
             raise PublishError(f"{self.source}: {what} is not a JSON object", hint="build the image again")
         return document

@@ -17,6 +17,7 @@ import typer
 from httpx import InvalidURL
 
 from mcpship._exceptions import McpshipError, UsageError
+from mcpship._safe_load import read_text_file
 from mcpship.cli._app import app
 from mcpship.cli._terminal import terminal_text
 from mcpship.registry.limits import DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_CEILING, MAX_BODY_BYTES_FLOOR
@@ -300,12 +301,12 @@ def _version() -> str:
     return __version__
 
 
+_SECRET_FILE_BYTES = 1024 * 1024  # a key or a few tokens; anything larger is the wrong file
+
+
 def _jwt_key(path: Path | None) -> bytes | None:
     if path is not None:
-        try:
-            text = path.read_text(encoding="utf-8").strip()
-        except OSError as error:
-            raise UsageError(f"cannot read the JWT key file {path}: {error.strerror}") from error
+        text = read_text_file(path, error=UsageError, max_bytes=_SECRET_FILE_BYTES).strip()
         return _parse_key(text, str(path))
     text = os.environ.get(JWT_KEY_ENV, "").strip()
     return _parse_key(text, f"${JWT_KEY_ENV}") if text else None
@@ -327,10 +328,7 @@ def _parse_key(text: str, source: str) -> bytes:
 def _admin_tokens(path: Path | None) -> tuple[str, ...]:
     if path is None:
         return ()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise UsageError(f"cannot read the admin token file {path}: {error.strerror}") from error
+    lines = read_text_file(path, error=UsageError, max_bytes=_SECRET_FILE_BYTES).splitlines()
     tokens = tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
     if not tokens:
         raise UsageError(f"the admin token file {path} holds no token")

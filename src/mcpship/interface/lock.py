@@ -7,13 +7,13 @@ recorded for the reader but excluded from the digest, so a release bump alone ne
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mcpship._atomic import write_text_atomic
 from mcpship._exceptions import LockError
+from mcpship._safe_load import read_json_file
 from mcpship.interface.canonical import digest, pretty
 from mcpship.probe.snapshot import ServerSnapshot
 
@@ -80,18 +80,33 @@ def write_lock(lock: InterfaceLock, path: Path) -> None:
 
 
 def read_lock(path: Path) -> InterfaceLock:
+    if not path.exists():
+        raise LockError(f"{path}: no interface lock yet", hint="run `mcpship lock` to create it")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LockError(f"{path}: no interface lock yet", hint="run `mcpship lock` to create it") from None
-    except json.JSONDecodeError as exc:
+        data = read_json_file(path, error=LockError)
+    except LockError as error:
         raise LockError(
-            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
-            hint="restore it from version control, or run `mcpship lock` to write it again",
-        ) from None
+            error.message, hint="restore it from version control, or run `mcpship lock` to write it again"
+        ) from error.__cause__
     if not isinstance(data, dict) or data.get("lockVersion") != LOCK_VERSION or "digest" not in data:
         raise LockError(
             f"{path}: not an mcpship interface lock (lockVersion {LOCK_VERSION} expected)",
             hint="run `mcpship lock` to write it again",
         )
+    for kind in KINDS:
+        entries = data.get(kind, [])
+        if not isinstance(entries, list) or not all(_is_entry(entry) for entry in entries):
+            raise LockError(
+                f'{path}: "{kind}" must be a list of {{"key", "digest", "definition"}} entries',
+                hint="restore it from version control, or run `mcpship lock` to write it again",
+            )
     return InterfaceLock(data)
+
+
+def _is_entry(entry: object) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("key"), str)
+        and isinstance(entry.get("digest"), str)
+        and isinstance(entry.get("definition"), dict)
+    )

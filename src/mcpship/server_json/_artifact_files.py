@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from email.message import Message
 from email.parser import HeaderParser
 from pathlib import Path
+from typing import IO, Any
 
 from mcpship._archive_members import MAX_MEMBER_BYTES, open_zip, read_tar_member, read_zip_member
-from mcpship._untrusted_json import loads_untrusted
+from mcpship._exceptions import InvalidArtifactError
+from mcpship._safe_load import MAX_FILE_BYTES, parse_json
 
-__all__ = ["PythonMetadata", "read_npm_manifest", "read_python_metadata"]
+__all__ = ["PythonMetadata", "archived_json", "read_npm_manifest", "read_python_metadata"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,7 +99,21 @@ def _npm_manifest(path: Path) -> tuple[str, dict[str, object]]:
     found = read_tar_member(path, _is_package_json)
     if found is not None:
         member, raw = found
-        document = loads_untrusted(raw)
+        try:
+            document = parse_json(raw, source=f"{path.name}!{member}", error=InvalidArtifactError)
+        except InvalidArtifactError as exc:
+            raise ValueError(exc.message) from exc
         if isinstance(document, dict):
             return member, document
     raise ValueError(f"{path.name} has no package/package.json")
+
+
+def archived_json(handle: IO[bytes], source: str) -> Any:
+    """A JSON document read from an archive member; anything malformed (too large or deep too) is a ValueError."""
+    data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"{source} is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        return parse_json(data, source=source, error=InvalidArtifactError)
+    except InvalidArtifactError as exc:
+        raise ValueError(exc.message) from exc

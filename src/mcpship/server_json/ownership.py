@@ -7,7 +7,6 @@ a wheel/sdist's long description contains ``mcp-name: <name>`` (PyPI), an npm ta
 
 from __future__ import annotations
 
-import json
 import re
 import tarfile
 from collections.abc import Mapping, Sequence
@@ -15,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from mcpship._problems import Problem, json_path
-from mcpship.server_json._artifact_files import read_npm_manifest, read_python_metadata
+from mcpship.server_json._artifact_files import archived_json, read_npm_manifest, read_python_metadata
 from mcpship.server_json._findings import Node, nodes, text
 from mcpship.server_json.model import ServerJSON
 
@@ -151,12 +150,13 @@ def _image_labels(archive: Path) -> dict[str, str]:
             handle = layout.extractfile("blobs/" + digest.replace(":", "/", 1))
             if handle is None:
                 raise KeyError(digest)
-            return json.loads(handle.read())
+            return archived_json(handle, f"{archive.name}!{digest}")
 
         index_file = layout.extractfile("index.json")
         if index_file is None:
             raise KeyError("index.json")
-        manifest = blob(json.loads(index_file.read())["manifests"][0]["digest"])
+        index = archived_json(index_file, f"{archive.name}!index.json")
+        manifest = blob(index["manifests"][0]["digest"])
         labels = blob(manifest["config"]["digest"]).get("config", {}).get("Labels") or {}
     return {str(key): str(value) for key, value in labels.items()}
 

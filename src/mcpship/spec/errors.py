@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import json
+import re
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
+
+from mcpship.spec.model import SECRET_CHOICES, SECRET_DEFAULT
 
 __all__ = ["describe_validation_error"]
 
@@ -47,6 +51,14 @@ _MISSING_HINTS = {
 }
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # TOML's bare keys; any other key is shown quoted
+
+_SECRET_RULES = {
+    SECRET_DEFAULT: "remove `default`; users pass the value at install",
+    SECRET_CHOICES: "remove `choices` (users pass the value at install), or set secret = false if it is no secret",
+}
+
+
 def describe_validation_error(
     error: ValidationError, *, source: str, table: str, model: type[BaseModel]
 ) -> tuple[str, str | None]:
@@ -64,24 +76,38 @@ def describe_validation_error(
 def _describe_one(detail: ErrorDetails, *, table: str, model: type[BaseModel]) -> tuple[str, str | None]:
     loc = detail["loc"]
     key = str(loc[-1]) if loc else ""
+    shown_key = _quote(key)
     where = _table_name(table, loc[:-1])
     kind = detail["type"]
     if kind == "extra_forbidden":
         suggestion = _suggest(key, _fields_at(model, loc[:-1]))
-        message = f'unknown key "{key}" in {where}'
+        message = f"unknown key {shown_key} in {where}"
         if suggestion:
-            return f'{message}; did you mean "{suggestion}"?', f'rename "{key}" to "{suggestion}"'
+            return f'{message}; did you mean "{suggestion}"?', f'rename {shown_key} to "{suggestion}"'
         known = ", ".join(_fields_at(model, loc[:-1]))
         return message, f"remove it; the keys {where} accepts are: {known}"
     if kind == "missing":
-        return f'missing required key "{key}" in {where}', _MISSING_HINTS.get(key)
-    reason = detail["msg"].removeprefix("Value error, ")
+        return f"missing required key {shown_key} in {where}", _MISSING_HINTS.get(key)
+    reason = _shorten(detail["msg"].removeprefix("Value error, "), 300)
     value = detail.get("input")
-    shown = f" (got {value!r})" if isinstance(value, str | int | float | bool) else ""
-    return f'key "{key}" in {where}: {reason}{shown}', _type_hint(kind, key)
+    shown = ""
+    if kind not in _SECRET_RULES and isinstance(value, str | int | float | bool):
+        shown = f" (got {_shorten(repr(value))})"
+    return f"key {shown_key} in {where}: {reason}{shown}", _type_hint(kind, key)
+
+
+def _quote(key: str) -> str:
+    """A key from the user's file, quoted and escaped (control characters never reach the terminal raw)."""
+    return json.dumps(_shorten(key))
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _type_hint(kind: str, key: str) -> str | None:
+    if kind in _SECRET_RULES:
+        return _SECRET_RULES[kind]
     if kind.endswith("_type") or kind == "literal_error":
         return f'give "{key}" a value of the type shown; see docs/spec.md'
     if kind == "string_too_long":
@@ -95,7 +121,7 @@ def _table_name(table: str, parents: Sequence[int | str]) -> str:
         if isinstance(part, int):
             parts[-1] = f"{parts[-1]}[{part}]" if parts else f"[{part}]"
         else:
-            parts.append(part)
+            parts.append(part if _BARE_KEY.fullmatch(part) else _quote(part))
     return f"[{'.'.join(parts)}]" if parts else "the top level"
 
 

@@ -57,7 +57,8 @@ def _explicit_spec(root: Path) -> tuple[dict[str, Any], Path | None, str, str]:
         return read_toml(spec_file), spec_file, str(spec_file), ""
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        table = read_toml(pyproject).get("tool", {}).get("mcpship")
+        tool = read_toml(pyproject).get("tool")
+        table = tool.get("mcpship") if isinstance(tool, dict) else None
         if isinstance(table, dict):
             return table, pyproject, f"{pyproject} [tool.mcpship]", "tool.mcpship"
     if not pyproject.is_file() and not (root / "package.json").is_file():

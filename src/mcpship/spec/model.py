@@ -9,15 +9,19 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-__all__ = ["TARGET_NAMES", "EnvVar", "HttpTransport", "Icon", "RunConfig", "Spec"]
+__all__ = ["TARGET_NAMES", "EnvVar", "FileSelection", "HttpTransport", "Icon", "RunConfig", "Spec"]
 
 # The registry's semantic rule (stricter than its JSON-schema pattern): one "/", each side at least two
 # characters, no leading/trailing punctuation (registry.md §2.2; the same rule server_json/rules.py applies).
 _NAMESPACE = r"[a-zA-Z0-9][a-zA-Z0-9.-]*[a-zA-Z0-9]"
 _SERVER = r"[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]"
 NAME_PATTERN = re.compile(rf"^{_NAMESPACE}/{_SERVER}$")
+# Error types of the secret rules: their messages never repeat the value given (it may be a real token).
+SECRET_DEFAULT = "secret_default"
+SECRET_CHOICES = "secret_choices"
 ENV_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Targets mcpship knows or will know; a misspelt target is an error, not a silently skipped build.
 TARGET_NAMES = ("pypi", "npm", "mcpb", "oci", "registry", "smithery", "docker-catalog", "toolhive")
@@ -57,6 +61,33 @@ class EnvVar(_Strict):
             raise ValueError(f"{value!r} is not a valid environment variable name (letters, digits, _)")
         return value
 
+    # A secret's value is the user's own (a token, a password): every file mcpship writes is published, and a
+    # default or a list of choices would put the value itself in server.json, the MCPB manifest, smithery.yaml
+    # and toolhive.json for anyone to read.
+    @field_validator("default")
+    @classmethod
+    def _secret_has_no_default(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("secret") is True:
+            raise PydanticCustomError(
+                SECRET_DEFAULT,
+                "{name} is a secret (secret = true), so it has no default: a default is published in clear in"
+                " server.json, the MCPB manifest, smithery.yaml and toolhive.json",
+                {"name": info.data.get("name", "this variable")},
+            )
+        return value
+
+    @field_validator("choices")
+    @classmethod
+    def _secret_has_no_choices(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if value is not None and info.data.get("secret") is True:
+            raise PydanticCustomError(
+                SECRET_CHOICES,
+                "{name} is a secret (secret = true), so it has no choices: they are published in clear, and a"
+                " value picked from a public list is no secret",
+                {"name": info.data.get("name", "this variable")},
+            )
+        return value
+
     @model_validator(mode="after")
     def _default_is_a_choice(self) -> EnvVar:
         if self.choices is not None and self.default is not None and self.default not in self.choices:
@@ -84,6 +115,31 @@ class HttpTransport(_Strict):
         return value
 
 
+class FileSelection(_Strict):
+    include: list[str] = Field(
+        default_factory=list,
+        description="Files that look like secrets (.env, *.pem, id_rsa, ...) but are packed anyway: gitignore"
+        " patterns from the project root. Targets leave every other such file out.",
+    )
+
+    @field_validator("include")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        import pathspec
+
+        for pattern in value:
+            if not pattern.strip() or pattern.startswith(("!", "#")) or not pattern.isprintable():
+                raise ValueError(
+                    f"{pattern[:80]!r} is not a file pattern: give a path or a gitignore pattern from the project"
+                    " root, such as certs/ca.pem or *.pem (no !, no comment, no control characters)"
+                )
+            try:
+                pathspec.GitIgnoreSpec.from_lines([pattern])
+            except ValueError as exc:
+                raise ValueError(f"{pattern[:80]!r} is not a gitignore pattern ({exc})") from None
+        return value
+
+
 class Spec(_Strict):
     name: str = Field(description="MCP Registry name: reverse-DNS namespace / server, e.g. io.github.acme/notes.")
     title: Annotated[str, Field(min_length=1, max_length=100)] | None = None
@@ -97,6 +153,7 @@ class Spec(_Strict):
     run: RunConfig
     http: HttpTransport | None = None
     env: list[EnvVar] = Field(default_factory=list)
+    files: FileSelection = Field(default_factory=FileSelection)
     targets: dict[str, dict[str, object]] = Field(default_factory=dict)
 
     @field_validator("name")

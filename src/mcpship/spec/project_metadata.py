@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mcpship._exceptions import SpecError
+from mcpship._safe_load import read_bytes, read_json_file, read_toml_file
 
-__all__ = ["ProjectMetadata", "read_package_json", "read_pyproject", "readme_mcp_name"]
+__all__ = [
+    "ProjectMetadata",
+    "read_package_json",
+    "read_package_json_document",
+    "read_pyproject",
+    "read_toml",
+    "readme_mcp_name",
+]
 
 _MCP_NAME_MARKER = re.compile(r"mcp-name:\s*([A-Za-z0-9.-]+/[A-Za-z0-9._-]+)")
 
@@ -28,19 +34,23 @@ class ProjectMetadata:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: invalid TOML: {exc}", hint="fix the syntax at the line and column shown") from exc
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read: {exc.strerror}") from exc
+    """``mcpship.toml`` or ``pyproject.toml``; anything malformed is a :class:`SpecError` naming the file."""
+    return read_toml_file(path, error=SpecError)
+
+
+def read_package_json_document(path: Path) -> dict[str, Any]:
+    """``package.json`` as an object; anything malformed is a :class:`SpecError` naming the file."""
+    document = read_json_file(path, error=SpecError)
+    if not isinstance(document, dict):
+        raise SpecError(f"{path}: expected a JSON object at the top level", hint="package.json holds one object")
+    return document
 
 
 def read_pyproject(root: Path, document: dict[str, Any]) -> ProjectMetadata | None:
     project = document.get("project")
     if not isinstance(project, dict):
         return None
+    source = root / "pyproject.toml"
     values: dict[str, Any] = {}
     for key in ("version", "description", "keywords"):
         if key in project:
@@ -50,7 +60,7 @@ def read_pyproject(root: Path, document: dict[str, Any]) -> ProjectMetadata | No
         values["license"] = license_value
     elif isinstance(license_value, dict) and isinstance(license_value.get("text"), str):
         values["license"] = license_value["text"]
-    urls = {str(k).lower(): v for k, v in (project.get("urls") or {}).items()}
+    urls = {str(k).lower(): v for k, v in _table(project, "urls", source).items()}
     for key in ("repository", "source", "source code", "code"):
         if key in urls:
             values["repository"] = urls[key]
@@ -59,7 +69,7 @@ def read_pyproject(root: Path, document: dict[str, Any]) -> ProjectMetadata | No
         if key in urls:
             values["homepage"] = urls[key]
             break
-    scripts = tuple(sorted((project.get("scripts") or {}).keys()))
+    scripts = tuple(sorted(_table(project, "scripts", source)))
     name = readme_mcp_name(root, project.get("readme"))
     if name:
         values["name"] = name
@@ -68,20 +78,32 @@ def read_pyproject(root: Path, document: dict[str, Any]) -> ProjectMetadata | No
         source="pyproject.toml",
         values=values,
         commands=scripts,
-        dynamic_version="version" in (project.get("dynamic") or []),
+        dynamic_version="version" in _array(project, "dynamic", source),
     )
+
+
+def _table(project: dict[str, Any], key: str, source: Path) -> dict[str, Any]:
+    value = project.get(key, {})
+    if not isinstance(value, dict):
+        raise SpecError(f"{source}: [project].{key} must be a table", hint=_PYPROJECT_HINT)
+    return value
+
+
+def _array(project: dict[str, Any], key: str, source: Path) -> list[Any]:
+    value = project.get(key, [])
+    if not isinstance(value, list):
+        raise SpecError(f"{source}: [project].{key} must be an array", hint=_PYPROJECT_HINT)
+    return value
+
+
+_PYPROJECT_HINT = "see https://packaging.python.org/en/latest/specifications/pyproject-toml/"
 
 
 def read_package_json(root: Path) -> ProjectMetadata | None:
     path = root / "package.json"
     if not path.is_file():
         return None
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise SpecError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
-    if not isinstance(document, dict):
-        raise SpecError(f"{path}: expected a JSON object at the top level")
+    document = read_package_json_document(path)
     values: dict[str, Any] = {}
     for key in ("version", "description", "license", "homepage", "keywords"):
         if key in document:
@@ -97,10 +119,10 @@ def read_package_json(root: Path) -> ProjectMetadata | None:
 
 def npm_bin_path(root: Path, command: str) -> str | None:
     """The file an npm ``bin`` entry points at, relative to the package root."""
-    document = json.loads((root / "package.json").read_text(encoding="utf-8"))
+    document = read_package_json_document(root / "package.json")
     bins = document.get("bin")
     if isinstance(bins, str):
-        return bins if command == _unscoped(document.get("name", "")) else None
+        return bins if command == _unscoped(str(document.get("name", ""))) else None
     if isinstance(bins, dict):
         value = bins.get(command)
         return value if isinstance(value, str) else None
@@ -112,8 +134,9 @@ def readme_mcp_name(root: Path, readme: object) -> str | None:
     candidates = [readme] if isinstance(readme, str) else [readme.get("file")] if isinstance(readme, dict) else []
     candidates += ["README.md", "README.rst", "README.txt", "README"]
     for candidate in candidates:
-        if isinstance(candidate, str) and (root / candidate).is_file():
-            match = _MCP_NAME_MARKER.search((root / candidate).read_text(encoding="utf-8", errors="replace"))
+        if isinstance(candidate, str) and "\0" not in candidate and (root / candidate).is_file():
+            text = read_bytes(root / candidate, error=SpecError).decode("utf-8", errors="replace")
+            match = _MCP_NAME_MARKER.search(text)
             return match.group(1) if match else None
     return None
 

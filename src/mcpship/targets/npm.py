@@ -14,13 +14,18 @@ import pathspec
 from pydantic import BaseModel, ConfigDict
 
 from mcpship._atomic import write_text_atomic
-from mcpship._exceptions import BuildError, ToolchainError
+from mcpship._exceptions import BuildError, SpecError, ToolchainError
 from mcpship._problems import Problem
+from mcpship._safe_load import read_bytes
+from mcpship.spec.project_metadata import read_package_json_document
+from mcpship.targets._archive import tar_gz_names, without_tar_members
 from mcpship.targets._base import BuildContext, target_config
+from mcpship.targets._secret_files import SecretFiles, warn_left_out
 
 __all__ = ["NpmConfig", "NpmTarget", "check_package"]
 
 _SHEBANG = "#!/usr/bin/env node"
+_PREFIX = "package/"  # every entry of an npm tarball sits in package/
 # Top-level ESM syntax: an import/export statement at the start of a line.
 _ESM = re.compile(r"^\s*(import\s[^(]|import\s*\{|export\s)", re.MULTILINE)
 
@@ -60,17 +65,34 @@ class NpmTarget:
                 f"npm pack failed (exit {completed.returncode}):\n{tail}",
                 hint=f"run `npm pack --dry-run` in {context.root} to see the same error",
             )
-        packed = json.loads(completed.stdout)[0]
-        return [("npm", context.staging / packed["filename"], None)]
+        tarball = _packed_tarball(context.staging)
+        secrets = SecretFiles.for_spec(context.resolved)
+        # npm pack packs what "files" / .npmignore / .gitignore allow; secret files are dropped from its tarball
+        # (entries keep their headers and order, so the tarball stays reproducible).
+        if any(secrets.left_out(name.removeprefix(_PREFIX)) for name in tar_gz_names(tarball)):
+            dropped = without_tar_members(tarball, lambda name: secrets.left_out(name.removeprefix(_PREFIX)))
+            left_out = [name.removeprefix(_PREFIX) for name in dropped]
+            warn_left_out(context.reporter, context.resolved, where="the npm tarball", left_out=left_out)
+        return [("npm", tarball, None)]
+
+
+def _packed_tarball(staging: Path) -> Path:
+    # The folder was empty before npm pack ran: its one .tgz is the package (npm's --json output is not needed).
+    tarballs = sorted(staging.glob("*.tgz"))
+    if len(tarballs) != 1:
+        raise BuildError(f"npm pack left {len(tarballs)} tarballs in {staging}, not one", hint="run `npm pack` to see")
+    return tarballs[0]
 
 
 def check_package(root: Path, name: str, command: str, *, fix: bool) -> list[Problem]:
     path = root / "package.json"
     file = str(path)
+    if not path.is_file():
+        return [Problem(file=file, path="$", message="no such file", hint="run `npm init` first")]
     try:
-        package: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return [Problem(file=file, path="$", message=f"cannot read it: {exc}", hint="run `npm init` first")]
+        package = read_package_json_document(path)
+    except SpecError as error:
+        return [Problem(file=file, path="$", message=error.message.removeprefix(f"{file}: "), hint=error.hint)]
     problems: list[Problem] = []
     entry = _bin_entry(package, command)
     if entry is None:
@@ -97,7 +119,8 @@ def check_package(root: Path, name: str, command: str, *, fix: bool) -> list[Pro
                     hint=f'set "mcpName": "{name}" (or run with --fix)',
                 )
             )
-    if not (package.get("engines") or {}).get("node"):
+    engines = package.get("engines")
+    if not (isinstance(engines, dict) and engines.get("node")):
         problems.append(
             Problem(
                 file=file,
@@ -121,7 +144,7 @@ def _bin_entry(package: dict[str, Any], command: str) -> str | None:
 def _check_bin(root: Path, package: dict[str, Any], entry: str, file: str) -> list[Problem]:
     relative = entry.removeprefix("./")
     script = root / relative
-    if not script.is_file():
+    if "\0" in relative or not script.is_file():
         return [
             Problem(
                 file=file,
@@ -131,7 +154,10 @@ def _check_bin(root: Path, package: dict[str, Any], entry: str, file: str) -> li
             )
         ]
     problems: list[Problem] = []
-    text = script.read_text(encoding="utf-8", errors="replace")
+    try:
+        text = read_bytes(script, error=BuildError).decode("utf-8", errors="replace")
+    except BuildError as error:
+        return [Problem(file=str(script), path="$", message=error.message, hint=error.hint)]
     if not text.startswith(_SHEBANG):
         problems.append(
             Problem(

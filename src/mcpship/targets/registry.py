@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,9 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mcpship._atomic import write_text_atomic
-from mcpship._exceptions import BuildError
+from mcpship._exceptions import BuildError, SpecError
 from mcpship._problems import Problem
+from mcpship._safe_load import read_toml_file
 from mcpship.server_json import (
     CURRENT_SCHEMA_URL,
     Icon,
@@ -410,12 +410,12 @@ def _python_project(root: Path, distributions: Sequence[Artifact]) -> str:
         if name:
             return name
     try:
-        with (root / "pyproject.toml").open("rb") as handle:
-            name = tomllib.load(handle).get("project", {}).get("name")
-        if isinstance(name, str) and name:
-            return name
-    except (OSError, tomllib.TOMLDecodeError):
-        pass
+        project = read_toml_file(root / "pyproject.toml", error=SpecError).get("project")
+    except SpecError:
+        project = None  # the spec loader reports a broken pyproject.toml
+    declared = project.get("name") if isinstance(project, dict) else None
+    if isinstance(declared, str) and declared:
+        return declared
     return distributions[0].path.name.split("-", 1)[0].replace("_", "-")
 
 

@@ -147,6 +147,27 @@ def _config_problems(context: BuildContext, config: SmitheryConfig) -> list[Prob
                 )
             )
         keys[key] = env.name
+    secrets = {config_key(env.name): env.name for env in spec.env if env.secret}
+    for key in sorted(set(config.example_config) & set(secrets)):
+        problems.append(
+            config_problem(
+                context,
+                "smithery",
+                f"example_config.{key}",
+                f"{secrets[key]} is a secret, and exampleConfig is published in clear in smithery.yaml",
+                f"remove it: mcpship writes the placeholder <{secrets[key]}> for secrets",
+            )
+        )
+    for name in sorted(set(config.env) & {env.name for env in spec.env if env.secret}):
+        problems.append(
+            config_problem(
+                context,
+                "smithery",
+                f"env.{name}",
+                f"{name} is a secret, and env is published in clear in smithery.yaml for every user",
+                "remove it: users pass their own value when they install the server",
+            )
+        )
     for key in sorted(set(config.example_config) - set(keys)):
         problems.append(
             config_problem(
@@ -210,7 +231,7 @@ def _config_schema(variables: list[EnvVar]) -> dict[str, Any]:
 def _example_value(env: EnvVar, config: SmitheryConfig) -> str | None:
     """The configured example, else the default, the first choice, a placeholder when required, else none."""
     given = config.example_config.get(config_key(env.name))
-    if given is not None:
+    if given is not None and not env.secret:  # a secret's value never goes into a published file
         return given
     if env.default is not None:
         return env.default

@@ -6,13 +6,13 @@ bundle (manifest, contents, signature), ``mcpship.toml`` / ``pyproject.toml`` (t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from mcpship._exceptions import SpecError
+from mcpship._exceptions import InvalidArtifactError, SpecError
 from mcpship._problems import Problem
+from mcpship._safe_load import read_json_file
 
 __all__ = ["FileKind", "detect_kind", "validate_paths"]
 
@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 
 def detect_kind(path: Path) -> tuple[FileKind | None, Any]:
-    """What ``path`` is, and its parsed JSON when it is JSON (None, reason) when it cannot be told."""
+    """What ``path`` is, and its parsed JSON when it is JSON (None, reason) when it cannot be told.
+
+    A file that is no JSON at all (binary, not UTF-8, too large or too deep) raises :class:`InvalidArtifactError`."""
     if path.is_dir():
         if (path / "manifest.json").is_file():
             return detect_kind(path / "manifest.json")
@@ -32,7 +34,7 @@ def detect_kind(path: Path) -> tuple[FileKind | None, Any]:
         return "mcpb-bundle", None
     if path.name in ("mcpship.toml", "pyproject.toml"):
         return "spec", None
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = read_json_file(path, error=InvalidArtifactError)
     if isinstance(data, dict):
         schema = str(data.get("$schema", ""))
         if "server.schema" in schema or ("name" in data and ("packages" in data or "remotes" in data)):
@@ -66,17 +68,8 @@ def _validate_one(path: Path, *, require_signature: bool, bundle_limits: BundleL
         return [Problem(file=str(path), path="$", message="no such file or folder")]
     try:
         kind, data = detect_kind(path)
-    except json.JSONDecodeError as exc:
-        return [
-            Problem(
-                file=str(path),
-                path="$",
-                message=f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
-                hint="fix the syntax at that position",
-            )
-        ]
-    except (OSError, UnicodeDecodeError) as exc:
-        return [Problem(file=str(path), path="$", message=f"cannot read it: {exc}")]
+    except InvalidArtifactError as error:
+        return [Problem(file=str(path), path="$", message=error.message.removeprefix(f"{path}: "), hint=error.hint)]
     if kind == "server.json":
         from mcpship.server_json.rules import validate_server_json
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
+from mcpship._exceptions import InvalidArtifactError
+from mcpship._safe_load import read_json_file
 from mcpship.targets._base import Artifact
 from mcpship.verify.result import VerifyResult
 
@@ -16,11 +17,14 @@ def verify_server_json(artifact: Artifact, others: Sequence[Artifact]) -> Verify
     from mcpship.server_json.rules import validate_server_json
 
     source = str(artifact.path)
-    data = json.loads(artifact.path.read_text(encoding="utf-8"))
+    how = "registry rules + ownership markers"
+    try:
+        data = read_json_file(artifact.path, error=InvalidArtifactError)
+    except InvalidArtifactError as error:
+        return VerifyResult(artifact=artifact, how=how, status="failed", detail=error.message)
     problems = [p for p in validate_server_json(data, source=source) if p.severity == "error"]
     if not problems:
         problems = [p for p in check_ownership_markers(data, others, source=source) if p.severity == "error"]
-    how = "registry rules + ownership markers"
     if problems:
         detail = "; ".join(f"{p.path}: {p.message}" for p in problems)
         return VerifyResult(artifact=artifact, how=how, status="failed", detail=detail)

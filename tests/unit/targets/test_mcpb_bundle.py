@@ -18,7 +18,7 @@ def tree(root: Path, *files: str) -> Path:
     return root
 
 
-def test_defaults_drop_secrets_caches_vcs_and_the_projects_own_tests_and_output(tmp_path: Path) -> None:
+def test_defaults_drop_caches_vcs_and_the_projects_own_tests_and_output(tmp_path: Path) -> None:
     root = tree(
         tmp_path,
         "src/app.py",
@@ -26,8 +26,6 @@ def test_defaults_drop_secrets_caches_vcs_and_the_projects_own_tests_and_output(
         ".venv/lib/junk.py",
         "venv/bin/python",
         ".git/HEAD",
-        ".env",
-        ".env.local",
         "tests/test_app.py",
         "test/app.test.js",
         "dist/app-1.0.tar.gz",

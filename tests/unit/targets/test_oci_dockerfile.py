@@ -115,7 +115,7 @@ def test_node_dockerfile_installs_production_dependencies_with_npm_ci(tmp_path: 
 def test_dockerignore_keeps_secrets_and_local_environments_out(tmp_path: Path) -> None:
     spec = load_spec(copy_example("notes-py", tmp_path)).spec
     patterns = render_dockerignore(spec).splitlines()
-    for pattern in (".git", ".venv", ".env", ".env.*", "node_modules", "dist", "**/__pycache__"):
+    for pattern in (".git", ".venv", "**/.env", "**/.env.*", "**/*.pem", "**/.aws", "node_modules", "**/__pycache__"):
         assert pattern in patterns
 
 

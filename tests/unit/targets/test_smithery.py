@@ -101,7 +101,7 @@ def test_http_transport_and_build_env_and_name_options(tmp_path: Path) -> None:
         "dockerfile": "docker/Dockerfile",
         "docker_build_path": ".",
         "env": {"LOG_LEVEL": "info", "DEBUG": "true"},
-        "example_config": {"notesToken": "sk-123"},
+        "example_config": {"notesDir": "/data"},
     }
     _, document = build(tmp_path, "notes-py", config)
     assert document == {
@@ -110,7 +110,7 @@ def test_http_transport_and_build_env_and_name_options(tmp_path: Path) -> None:
         "startCommand": {
             "type": "http",
             "configSchema": document["startCommand"]["configSchema"],
-            "exampleConfig": {"notesToken": "sk-123"},
+            "exampleConfig": {"notesToken": "<NOTES_TOKEN>", "notesDir": "/data"},
         },
         "build": {"dockerfile": "docker/Dockerfile", "dockerBuildPath": "."},
         "env": {"DEBUG": "true", "LOG_LEVEL": "info"},
@@ -149,6 +149,21 @@ def test_http_without_http_table_and_unknown_example_keys_stop_the_build(tmp_pat
     assert all(problem.file.endswith("mcpship.toml") and problem.hint for problem in problems)
     with pytest.raises(BuildError):
         SmitheryTarget().build(ctx)
+
+
+def test_a_secrets_value_in_example_config_or_env_stops_the_build_and_is_never_written(tmp_path: Path) -> None:
+    config = {"example_config": {"notesToken": "sk-live-123"}, "env": {"NOTES_TOKEN": "sk-live-456"}}
+    ctx = context(tmp_path, "notes-py", "smithery", config)
+    problems = [p for p in SmitheryTarget().check(ctx) if p.severity == "error"]
+    assert {problem.path for problem in problems} == {
+        "[targets.smithery].example_config.notesToken",
+        "[targets.smithery].env.NOTES_TOKEN",
+    }
+    assert all("NOTES_TOKEN is a secret" in problem.message for problem in problems)
+    assert all("sk-live" not in problem.message + str(problem.hint) for problem in problems)
+    with pytest.raises(BuildError):
+        SmitheryTarget().build(ctx)
+    assert not (ctx.staging / "smithery.yaml").exists()
 
 
 def test_config_keys_are_camel_case() -> None:

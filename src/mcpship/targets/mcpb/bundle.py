@@ -1,5 +1,5 @@
 """Which files go into a bundle: default excludes plus ``.mcpbignore`` (gitignore semantics), a safe tree walk,
-and the reproducible zip.
+and the reproducible zip. Secret files are left out afterwards, by :mod:`mcpship.targets._secret_files`.
 
 Rules match archive paths, which for project files are their paths from the project root (as with the
 official ``mcpb pack``). Defaults come first and ``.mcpbignore`` after them in one rule list, so a ``!pattern``
@@ -15,6 +15,7 @@ from pathlib import Path
 import pathspec
 
 from mcpship._exceptions import BuildError
+from mcpship._safe_load import read_text_file
 from mcpship.targets._archive import write_reproducible_zip
 
 __all__ = ["DEFAULT_EXCLUDES", "IGNORE_FILE", "IgnoreRules", "collect_tree", "write_bundle"]
@@ -33,11 +34,7 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     "Thumbs.db",
     ".idea/",
     ".vscode/",
-    # secrets and local settings
-    ".env*",
-    ".npmrc",
-    ".pypirc",
-    ".yarnrc",
+    # secret files (.env, .npmrc, keys, ...) are left out by mcpship.targets._secret_files, which says so
     # Python
     ".venv/",
     "venv/",
@@ -95,7 +92,7 @@ class IgnoreRules:
         extra: list[str] = []
         ignore_file = root / IGNORE_FILE
         if ignore_file.is_file():
-            for line in ignore_file.read_text(encoding="utf-8").splitlines():
+            for line in read_text_file(ignore_file, error=BuildError).splitlines():
                 stripped = line.strip()
                 if stripped and not stripped.startswith("#"):
                     extra.append(stripped)

@@ -8,7 +8,6 @@ are left out. Otherwise a clean ``npm ci`` runs in a staging copy."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,6 +17,8 @@ import pathspec
 
 from mcpship._exceptions import BuildError, ToolchainError
 from mcpship._reporter import Reporter
+from mcpship._safe_load import MAX_FILE_BYTES, MAX_LOCKFILE_BYTES, read_json_file
+from mcpship.spec.project_metadata import read_package_json_document
 from mcpship.targets.mcpb.bundle import IgnoreRules, collect_tree
 from mcpship.targets.mcpb.config import Platform
 
@@ -28,14 +29,8 @@ _ALWAYS = ("package.json", "README*", "readme*", "LICENSE*", "LICENCE*", "licens
 
 
 def read_package_json(root: Path) -> dict[str, Any]:
-    path = root / "package.json"
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise BuildError(f"{path}: cannot read it: {exc}") from exc
-    if not isinstance(document, dict):
-        raise BuildError(f"{path}: expected a JSON object")
-    return document
+    """The project's package.json; malformed is a :class:`SpecError`, as for the spec it completes."""
+    return read_package_json_document(root / "package.json")
 
 
 def package_files(root: Path, package: dict[str, Any], rules: IgnoreRules) -> dict[str, Path]:
@@ -134,14 +129,26 @@ def install_production_modules(root: Path, staging: Path, *, platform: Platform 
 
 def _installed_production_tree(root: Path) -> list[str] | None:
     """The lock's production package paths, if the project's node_modules provably holds them; else None."""
+    lock = _json_object(root / "package-lock.json", MAX_LOCKFILE_BYTES)
+    installed = _json_object(root / "node_modules" / ".package-lock.json", MAX_LOCKFILE_BYTES)
+    if lock is None or installed is None or lock.get("lockfileVersion") not in (2, 3):
+        return None
+    locked_packages, installed_packages = lock.get("packages"), installed.get("packages")
+    if not isinstance(locked_packages, dict) or not isinstance(installed_packages, dict):
+        return None
+    return _production_packages(locked_packages, installed_packages, root)
+
+
+def _json_object(path: Path, max_bytes: int = MAX_FILE_BYTES) -> dict[str, Any] | None:
+    """A JSON object, or None when the file is missing or malformed: the caller then falls back to npm ci,
+    which reports what is wrong with it in its own words."""
+    if not path.is_file():
+        return None
     try:
-        lock = json.loads((root / "package-lock.json").read_text(encoding="utf-8"))
-        installed = json.loads((root / "node_modules" / ".package-lock.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        document = read_json_file(path, error=BuildError, max_bytes=max_bytes)
+    except BuildError:
         return None
-    if lock.get("lockfileVersion") not in (2, 3):
-        return None
-    return _production_packages(lock.get("packages") or {}, installed.get("packages") or {}, root)
+    return document if isinstance(document, dict) else None
 
 
 def _production_packages(locked: dict[str, Any], installed: dict[str, Any], root: Path) -> list[str] | None:
@@ -149,19 +156,18 @@ def _production_packages(locked: dict[str, Any], installed: dict[str, Any], root
     for path, entry in sorted(locked.items()):
         if not path.startswith("node_modules/") or not isinstance(entry, dict) or entry.get("dev"):
             continue
+        if ".." in path.split("/") or "\0" in path:
+            return None  # a lock entry must name a folder inside node_modules; npm ci refuses the rest
         if entry.get("link") or entry.get("hasInstallScript"):
             return None  # workspaces and install scripts: only npm ci reproduces those
         present = installed.get(path)
-        if present is None:
+        if not isinstance(present, dict):
             if entry.get("optional"):
                 continue  # an optional package npm skipped here (another OS/CPU) is skipped by npm ci too
             return None
         same = all(present.get(key) == entry.get(key) for key in ("version", "integrity", "resolved"))
-        try:
-            manifest = json.loads((root / path / "package.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not same or manifest.get("version") != entry.get("version"):
+        manifest = _json_object(root / path / "package.json")
+        if manifest is None or not same or manifest.get("version") != entry.get("version"):
             return None
         wanted.append(path)
     return wanted

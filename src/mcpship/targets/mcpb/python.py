@@ -23,7 +23,10 @@ from packaging.utils import canonicalize_name
 from mcpship._exceptions import BuildError
 from mcpship._reporter import Reporter
 from mcpship.probe.pyenv import uv_executable
+from mcpship.spec.load import ResolvedSpec
+from mcpship.targets._secret_files import SecretFiles, warn_left_out
 from mcpship.targets.mcpb.config import Platform
+from mcpship.targets.pypi.clean import keep_secrets_out
 
 __all__ = [
     "VendoredPython",
@@ -54,8 +57,11 @@ class VendoredPython:
     """The console script's ``module:attribute`` target."""
 
 
-def build_project_wheel(root: Path, out_dir: Path, reporter: Reporter) -> Path:
-    """One wheel of the project (uv build, isolated); installing it is what users of the bundle get."""
+def build_project_wheel(resolved: ResolvedSpec, out_dir: Path, reporter: Reporter) -> Path:
+    """One wheel of the project (uv build, isolated); installing it is what users of the bundle get.
+
+    Secret files the backend packed are left out (built again from a cleaned sdist), and the reporter says so."""
+    root = resolved.root
     existing = sorted(out_dir.glob("*.whl")) if out_dir.is_dir() else []
     if existing:
         return existing[0]
@@ -68,7 +74,11 @@ def build_project_wheel(root: Path, out_dir: Path, reporter: Reporter) -> Path:
     wheels = sorted(out_dir.glob("*.whl"))
     if not wheels:
         raise BuildError(f"uv build produced no wheel for {root}", hint=f"run `uv build --wheel {root}` to see why")
-    return wheels[0]
+    clean = keep_secrets_out(
+        root, wheel=wheels[0], sdist=None, secrets=SecretFiles.for_spec(resolved), work=out_dir.parent / "secrets"
+    )
+    warn_left_out(reporter, resolved, where="the wheel", left_out=clean.left_out)
+    return clean.wheel
 
 
 def lock_constraints(root: Path, destination: Path) -> Path | None:

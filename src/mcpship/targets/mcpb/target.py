@@ -9,6 +9,7 @@ from typing import ClassVar
 from mcpship._exceptions import BuildError, SpecError
 from mcpship._problems import Problem
 from mcpship.targets._base import BuildContext
+from mcpship.targets._secret_files import SecretFiles, warn_left_out
 from mcpship.targets.mcpb.bundle import IgnoreRules, collect_tree, write_bundle
 from mcpship.targets.mcpb.generate import Launch, build_manifest
 from mcpship.targets.mcpb.manifest import Compatibility, McpConfigOverride, Runtimes, manifest_problems
@@ -58,9 +59,12 @@ class McpbTarget:
                 "the mcpb target cannot be built:\n" + "\n".join(p.render() for p in errors), hint=errors[0].hint
             )
         outputs: list[tuple[str, Path, str | None]] = []
+        left_out: set[str] = set()
         for variant in plan.variants:
-            bundle = self._build_variant(context, plan, variant)
+            bundle, variant_left_out = self._build_variant(context, plan, variant)
+            left_out.update(variant_left_out)
             outputs.append(("mcpb", bundle, variant.platform.name if variant.platform else None))
+        warn_left_out(context.reporter, context.resolved, where="the bundle", left_out=sorted(left_out))
         return outputs
 
     def _plan(self, context: BuildContext) -> tuple[BundlePlan, list[Problem]]:
@@ -77,7 +81,7 @@ class McpbTarget:
 
     def _vendor(self, context: BuildContext, plan: BundlePlan, variant: Variant) -> VendoredPython:
         work = context.work / "mcpb"
-        wheel = build_project_wheel(context.root, work / "wheel", context.reporter)
+        wheel = build_project_wheel(context.resolved, work / "wheel", context.reporter)
         return vendor_python(
             wheel,
             work / f"lib-{variant.key}",
@@ -88,16 +92,21 @@ class McpbTarget:
             constraints=lock_constraints(context.root, work / "uv-lock-constraints.txt"),
         )
 
-    def _build_variant(self, context: BuildContext, plan: BundlePlan, variant: Variant) -> Path:
+    def _build_variant(self, context: BuildContext, plan: BundlePlan, variant: Variant) -> tuple[Path, list[str]]:
+        """The bundle, and the project's secret files it leaves out."""
         spec = context.resolved.spec
         rules = IgnoreRules.for_project(context.root)
         generated = context.work / "mcpb" / f"generated-{variant.key}"
+        secrets = SecretFiles.for_spec(context.resolved)
+        left_out: list[str] = []
         if plan.server_type == "python":
             files, launch = self._python_files(context, plan, variant, rules, generated)
         elif plan.server_type == "node":
             files, launch = self._node_files(context, plan, variant, rules)
+            files, left_out = _without_secrets(files, secrets)
         else:
             files, launch = self._uv_files(context, plan, rules)
+            files, left_out = secrets.split(files)
         for icon, path in plan.icons:
             files[icon.src] = path
         if launch.entry_point not in files:
@@ -126,7 +135,7 @@ class McpbTarget:
         options = context.options
         if options.sign_key is not None and options.sign_cert is not None:
             sign_bundle(destination, key=options.sign_key, cert=options.sign_cert, chain=options.sign_chain)
-        return destination
+        return destination, left_out
 
     def _python_files(
         self, context: BuildContext, plan: BundlePlan, variant: Variant, rules: IgnoreRules, generated: Path
@@ -220,6 +229,14 @@ def _compiled_problem(context: BuildContext, compiled: tuple[str, ...]) -> Probl
         ),
         hint=_COMPILED_HINT,
     )
+
+
+def _without_secrets(files: dict[str, Path], secrets: SecretFiles) -> tuple[dict[str, Path], list[str]]:
+    """The project's own files without secret ones; node_modules holds the dependencies' files, never filtered."""
+    own = {name: path for name, path in files.items() if not name.startswith("node_modules/")}
+    _, left_out = secrets.split(own)
+    dropped = set(left_out)
+    return {name: path for name, path in files.items() if name not in dropped}, left_out
 
 
 def _project_docs(root: Path, rules: IgnoreRules) -> dict[str, Path]:

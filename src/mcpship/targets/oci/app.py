@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mcpship._exceptions import BuildError
 from mcpship.targets._base import BuildContext
+from mcpship.targets._secret_files import SecretFiles, warn_left_out
 from mcpship.targets.mcpb.bundle import IgnoreRules, collect_tree
 from mcpship.targets.mcpb.config import PLATFORMS, Platform
 from mcpship.targets.mcpb.node import package_files, production_module_files, read_package_json
@@ -72,7 +73,7 @@ def base_python_version(base: BaseImage) -> str:
 def python_app(context: BuildContext, base: BaseImage, python_version: str) -> AppFiles:
     work = context.work / "oci"
     target_platform = image_platform(base)
-    wheel = build_project_wheel(context.root, work / "wheel", context.reporter)
+    wheel = build_project_wheel(context.resolved, work / "wheel", context.reporter)
     vendored = vendor_python(
         wheel,
         work / f"lib-{target_platform.name}-{python_version}",
@@ -116,7 +117,8 @@ def node_app(context: BuildContext, base: BaseImage) -> AppFiles:
     rules = IgnoreRules.for_project(root)
     files: dict[str, Path | bytes] = {}
     package = read_package_json(root)
-    collected = package_files(root, package, rules)
+    collected, left_out = SecretFiles.for_spec(context.resolved).split(package_files(root, package, rules))
+    warn_left_out(context.reporter, context.resolved, where="the image", left_out=left_out)
     # The project's own node_modules fits the image only when this machine is that platform.
     same_platform = platform.system() == "Linux" and _HOST_ARCH.get(platform.machine().lower()) == base.architecture
     collected.update(

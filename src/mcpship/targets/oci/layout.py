@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import tarfile
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpship._exceptions import BuildError
+from mcpship._safe_load import read_json_file
 
 __all__ = [
     "CONFIG_MEDIA_TYPE",
@@ -40,6 +42,8 @@ _LAYER_TYPES = {
     "application/vnd.docker.image.rootfs.diff.tar": "application/vnd.oci.image.layer.v1.tar",
 }
 _ARCHES = {"x86_64": "amd64", "aarch64": "arm64"}
+# The OCI digest grammar's registered algorithms: letters and digits only, so a digest never leaves blobs/.
+_DIGEST = re.compile(r"sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128}")
 
 
 def canonical_json(document: object) -> bytes:
@@ -69,7 +73,7 @@ class BaseImage:
     def blob(self, digest: str) -> Path:
         algorithm, _, hexdigest = digest.partition(":")
         path = self.layout / "blobs" / algorithm / hexdigest
-        if not path.is_file():
+        if not _DIGEST.fullmatch(digest) or not path.is_file():
             raise BuildError(
                 f"the base image layout {self.layout} lacks the blob {digest}",
                 hint="copy the whole image into the layout again (skopeo copy docker://IMAGE oci:DIR:TAG)",
@@ -80,6 +84,16 @@ class BaseImage:
 def read_base_layout(layout: Path, tag: str | None = None, *, architecture: str | None = None) -> BaseImage:
     """The image tagged ``tag`` (or the only one) in the layout at ``layout``; a multi-platform index gives its
     Linux image for ``architecture`` (default amd64)."""
+    try:
+        return _read_base_layout(layout, tag, architecture)
+    except (KeyError, TypeError, AttributeError) as exc:  # a document of the wrong shape
+        raise BuildError(
+            f"{layout}: not a valid OCI image layout ({type(exc).__name__}: {exc})",
+            hint="copy the image into the layout again (skopeo copy docker://IMAGE oci:DIR:TAG)",
+        ) from exc
+
+
+def _read_base_layout(layout: Path, tag: str | None, architecture: str | None) -> BaseImage:
     index_file = layout / "index.json"
     hint = "make one with `skopeo copy docker://python:3.12-slim oci:DIR:TAG`, then set base_layout = 'DIR'"
     if not index_file.is_file():
@@ -122,18 +136,16 @@ def read_base_layout(layout: Path, tag: str | None = None, *, architecture: str 
 
 
 def _blob_path(layout: Path, descriptor: dict[str, Any]) -> Path:
-    algorithm, _, hexdigest = str(descriptor.get("digest", "")).partition(":")
+    digest = str(descriptor.get("digest", ""))
+    algorithm, _, hexdigest = digest.partition(":")
     path = layout / "blobs" / algorithm / hexdigest
-    if not hexdigest or not path.is_file():
+    if not _DIGEST.fullmatch(digest) or not path.is_file():  # the pattern keeps the path inside blobs/
         raise BuildError(f"{layout}: the blob {descriptor.get('digest')!r} is missing", hint="copy the image again")
     return path
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise BuildError(f"{path}: cannot read it: {exc}") from exc
+    document = read_json_file(path, error=BuildError)
     if not isinstance(document, dict):
         raise BuildError(f"{path}: expected a JSON object")
     return document

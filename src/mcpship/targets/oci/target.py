@@ -8,7 +8,6 @@ daemonless in Python (no Docker, no root) as a reproducible OCI layout tarball `
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import ClassVar
 
@@ -16,7 +15,9 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from mcpship._exceptions import BuildError, SpecError
 from mcpship._problems import Problem
+from mcpship._safe_load import read_toml_file
 from mcpship.targets._base import BuildContext, target_config
+from mcpship.targets._secret_files import SecretFiles, warn_left_out
 from mcpship.targets.oci.app import base_python_version, node_app, node_entry, python_app
 from mcpship.targets.oci.config import DEFAULT_BASE_IMAGES, OciConfig
 from mcpship.targets.oci.dockerfile import DockerfileInputs, render_dockerfile, render_dockerignore
@@ -81,6 +82,13 @@ class OciTarget:
         )
         dockerfile = _write(context.staging / "Dockerfile", render_dockerfile(inputs))
         ignore = _write(context.staging / "Dockerfile.dockerignore", render_dockerignore(spec))
+        warn_left_out(
+            context.reporter,
+            context.resolved,
+            where="the Dockerfile's build context (Dockerfile.dockerignore)",
+            left_out=SecretFiles.for_spec(context.resolved).in_tree(context.root),
+            verb="kept out",
+        )
         outputs: list[tuple[str, Path, str | None]] = [("dockerfile", dockerfile, None), ("dockerignore", ignore, None)]
         layout = _base_layout(context, config)
         if layout is not None:
@@ -127,10 +135,11 @@ def _base_layout(context: BuildContext, config: OciConfig) -> Path | None:
 
 def _default_python_problems(root: Path) -> list[Problem]:
     try:
-        requires = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-        specifier = SpecifierSet(str(requires.get("project", {}).get("requires-python") or ""))
-    except (OSError, tomllib.TOMLDecodeError, InvalidSpecifier):
-        return []  # the pypi target reports a broken pyproject.toml
+        project = read_toml_file(root / "pyproject.toml", error=SpecError).get("project")
+        requires = project.get("requires-python") if isinstance(project, dict) else None
+        specifier = SpecifierSet(str(requires or ""))
+    except (SpecError, InvalidSpecifier):
+        return []  # the spec loader and the pypi target report a broken pyproject.toml
     if specifier.contains(f"{_DEFAULT_PYTHON}.0") or specifier.contains(f"{_DEFAULT_PYTHON}.99"):
         return []
     return [

@@ -15,7 +15,9 @@ from mcpship._problems import Problem
 from mcpship.probe.pyenv import uv_executable
 from mcpship.spec.project_metadata import read_toml
 from mcpship.targets._base import BuildContext, target_config
+from mcpship.targets._secret_files import SecretFiles, warn_left_out
 from mcpship.targets.pypi.checks import check_project
+from mcpship.targets.pypi.clean import keep_secrets_out
 from mcpship.targets.pypi.metadata import check_distribution, warm_renderers
 
 __all__ = ["PypiConfig", "PypiTarget"]
@@ -49,7 +51,16 @@ class PypiTarget:
                     hint="create it with [project] name, version, dependencies and [project.scripts]",
                 )
             ]
-        project = read_toml(pyproject).get("project") or {}
+        project = read_toml(pyproject).get("project")
+        if not isinstance(project, dict):
+            return [
+                Problem(
+                    file=str(pyproject),
+                    path="[project]",
+                    message="no [project] table: a Python server's name, version and scripts are declared there",
+                    hint="add [project] with name, version, requires-python, dependencies and [project.scripts]",
+                )
+            ]
         return check_project(context.root, project, context.resolved.spec, fix=context.options.fix)
 
     def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
@@ -85,6 +96,7 @@ class PypiTarget:
                     f" {process.returncode}):\n{tail}",
                     hint=f"run `uv build {context.root}` to see the full output",
                 )
+        _leave_secrets_out(context, env)
         outputs: list[tuple[str, Path, str | None]] = []
         problems: list[Problem] = []
         for path in sorted(context.staging.iterdir()):
@@ -99,3 +111,22 @@ class PypiTarget:
             listed = "\n".join(f"  {problem.render()}" for problem in problems)
             raise BuildError(f"the built distributions would not pass `twine check`:\n{listed}", hint=problems[0].hint)
         return outputs
+
+
+def _leave_secrets_out(context: BuildContext, env: dict[str, str]) -> None:
+    wheels = sorted(context.staging.glob("*.whl"))
+    sdists = sorted(context.staging.glob("*.tar.gz"))
+    if len(wheels) != 1 or len(sdists) != 1:
+        raise BuildError(
+            f"uv build left {len(sdists)} sdist(s) and {len(wheels)} wheel(s), not one of each",
+            hint=f"run `uv build {context.root}` to see what the backend builds",
+        )
+    clean = keep_secrets_out(
+        context.root,
+        wheel=wheels[0],
+        sdist=sdists[0],
+        secrets=SecretFiles.for_spec(context.resolved),
+        work=context.work / "pypi",
+        env=env,
+    )
+    warn_left_out(context.reporter, context.resolved, where="the sdist and wheel", left_out=clean.left_out)

@@ -10,7 +10,9 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from mcpship._atomic import write_text_atomic
+from mcpship._exceptions import BuildError
 from mcpship._problems import Problem
+from mcpship._safe_load import read_text_file
 from mcpship.spec.model import Spec
 
 __all__ = ["MARKER_PATTERN", "add_ownership_marker", "check_project"]
@@ -22,8 +24,8 @@ _SDK_PACKAGES = {"mcp", "fastmcp"}
 def check_project(root: Path, project: dict[str, Any], spec: Spec, *, fix: bool) -> list[Problem]:
     pyproject = str(root / "pyproject.toml")
     problems: list[Problem] = []
-    scripts = project.get("scripts") or {}
-    if spec.run.command not in scripts:
+    scripts = project.get("scripts")
+    if not isinstance(scripts, dict) or spec.run.command not in scripts:
         problems.append(
             Problem(
                 file=pyproject,
@@ -41,7 +43,8 @@ def check_project(root: Path, project: dict[str, Any], spec: Spec, *, fix: bool)
                 hint='add requires-python = ">=3.11" (the oldest Python you test on)',
             )
         )
-    if not _declares_sdk(project.get("dependencies") or []):
+    dependencies = project.get("dependencies")
+    if not _declares_sdk(dependencies if isinstance(dependencies, list) else []):
         problems.append(
             Problem(
                 file=pyproject,
@@ -54,8 +57,10 @@ def check_project(root: Path, project: dict[str, Any], spec: Spec, *, fix: bool)
     return problems
 
 
-def _declares_sdk(dependencies: list[str]) -> bool:
+def _declares_sdk(dependencies: list[object]) -> bool:
     for dependency in dependencies:
+        if not isinstance(dependency, str):
+            continue
         try:
             if canonicalize_name(Requirement(dependency).name) in _SDK_PACKAGES:
                 return True
@@ -68,7 +73,7 @@ def _readme_path(root: Path, project: dict[str, Any]) -> Path | None:
     readme = project.get("readme")
     if isinstance(readme, dict):
         readme = readme.get("file")
-    return root / readme if isinstance(readme, str) else None
+    return root / readme if isinstance(readme, str) and "\0" not in readme else None
 
 
 def _check_readme(root: Path, project: dict[str, Any], spec: Spec, *, fix: bool) -> list[Problem]:
@@ -83,7 +88,10 @@ def _check_readme(root: Path, project: dict[str, Any], spec: Spec, *, fix: bool)
                 hint='add readme = "README.md" and put <!-- mcp-name: ' + spec.name + " --> in it",
             )
         ]
-    text = readme.read_text(encoding="utf-8")
+    try:
+        text = read_text_file(readme, error=BuildError)
+    except BuildError as error:
+        return [Problem(file=str(readme), path="$", message=error.message.removeprefix(f"{readme}: "), hint=error.hint)]
     found = MARKER_PATTERN.findall(text)
     if spec.name in found:
         return []
