@@ -13,6 +13,7 @@ for a registry token that lives a few minutes; tokens are kept per registry URL 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from mcpship.__about__ import __version__
 from mcpship._bounded_body import BodyTooLargeError, read_bounded
 from mcpship._exceptions import InvalidArtifactError, McpshipError, PublishError
 from mcpship._safe_load import parse_json, read_json_file
+from mcpship._untrusted_json import hostile_content
 from mcpship.channels.mcp_registry_tokens import DEFAULT_REGISTRY, RegistryToken, TokenStore, normalize_registry_url
 
 __all__ = [
@@ -313,12 +315,14 @@ class RegistryClient:
     # -- reads ---------------------------------------------------------------------------------------------
 
     def list_servers(self, **params: Any) -> dict[str, Any]:
-        """One page of ``GET /servers`` (params: cursor, limit, search, updated_since, version, include_deleted)."""
+        """One page of ``GET /servers`` (params: cursor, limit, search, updated_since, version, include_deleted).
+
+        Its entries are as the registry sent them: check each (``hostile_content``) before keeping or showing it."""
         query = {key: _param(value) for key, value in params.items() if value is not None}
         response = self.request("GET", "/servers", params=query)
         if response.status_code != 200:
             raise self._refusal(response, f"{self.registry} could not list servers", hint="check the parameters")
-        return _json_object(response, self.registry)
+        return _json_object(response, self.registry, entries_checked_later=True)
 
     def iter_pages(self, **params: Any) -> Iterator[dict[str, Any]]:
         """Every page of ``GET /servers``, following ``metadata.nextCursor`` (sent URL-encoded); a cursor seen
@@ -347,7 +351,7 @@ class RegistryClient:
             return []
         if response.status_code != 200:
             raise self._refusal(response, f"{self.registry} could not list the versions of {name}", hint="retry later")
-        servers = _json_object(response, self.registry).get("servers")
+        servers = _json_object(response, self.registry, entries_checked_later=True).get("servers")
         return [entry for entry in servers if isinstance(entry, dict)] if isinstance(servers, list) else []
 
     def search(self, text: str, *, limit: int = 30) -> SearchResult:
@@ -409,10 +413,13 @@ def _param(value: Any) -> str:
 
 
 def _entries(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The page's entries that are fit to show (a hostile one, e.g. holding ``NaN``, is left out)."""
     items = body.get("servers")
     if items is None:
         items = body.get("results") or body.get("hits") or []
-    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    if not isinstance(items, list):
+        return []
+    return [item for item in items if isinstance(item, dict) and hostile_content(item) is None]
 
 
 def _next(body: Mapping[str, Any]) -> str | None:
@@ -421,16 +428,25 @@ def _next(body: Mapping[str, Any]) -> str | None:
     return str(cursor) if cursor else None
 
 
-def _response_json(response: httpx.Response) -> Any:
-    """The body as strict JSON (bounded depth, no NaN), or None: a registry's answer is never trusted."""
+def _response_json(response: httpx.Response, *, entries_checked_later: bool = False) -> Any:
+    """The body as strict JSON (bounded depth, no NaN), or None: a registry's answer is never trusted.
+
+    ``entries_checked_later``: a list page whose entries the caller judges one by one (the mirror skips a hostile
+    entry with its reason and keeps the rest; search drops it), so one bad entry does not refuse the page: the page
+    only has to parse (Python's parser, ``NaN`` accepted, too deep is None)."""
+    if entries_checked_later:
+        try:
+            return json.loads(response.content)
+        except (ValueError, RecursionError):  # RecursionError: nested beyond what Python's parser recurses into
+            return None
     try:
         return parse_json(response.content, source=str(response.request.url), error=McpshipError)
     except McpshipError:
         return None
 
 
-def _json_object(response: httpx.Response, registry: str) -> dict[str, Any]:
-    body = _response_json(response)
+def _json_object(response: httpx.Response, registry: str, *, entries_checked_later: bool = False) -> dict[str, Any]:
+    body = _response_json(response, entries_checked_later=entries_checked_later)
     if not isinstance(body, dict):
         raise RegistryRequestError(
             f"{registry} answered {response.request.method} {response.request.url.path} with something that is not "
