@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, t
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from mcpship._exceptions import McpshipError, UsageError
+from mcpship._strict_json import dumps, strings
 from mcpship.registry.limits import MAX_PUBLISHER_META_BYTES, MAX_STATUS_MESSAGE_LENGTH
 from mcpship.registry.problems import RegistryHTTPError
 from mcpship.registry.records import (
@@ -61,7 +62,6 @@ from mcpship.registry.store.schema import (
 )
 from mcpship.registry.store.search import SearchFilters, search_backend
 from mcpship.registry.store.versioning import precedence_key
-from mcpship.registry.strict_json import dumps, strings
 from mcpship.server_json.rules import publisher_meta_bytes
 
 __all__ = [
