@@ -13,7 +13,6 @@ for a registry token that lives a few minutes; tokens are kept per registry URL 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,9 +24,9 @@ import httpx
 
 from mcpship.__about__ import __version__
 from mcpship._bounded_body import BodyTooLargeError, read_bounded
-from mcpship._exceptions import InvalidArtifactError, McpshipError, PublishError
-from mcpship._safe_load import parse_json, read_json_file
-from mcpship._untrusted_json import hostile_content
+from mcpship._exceptions import InvalidArtifactError, PublishError
+from mcpship._safe_load import read_json_file
+from mcpship._untrusted_json import hostile_content, loads_untrusted
 from mcpship.channels.mcp_registry_tokens import DEFAULT_REGISTRY, RegistryToken, TokenStore, normalize_registry_url
 
 __all__ = [
@@ -377,10 +376,7 @@ class RegistryClient:
 
 def _body_issues(response: httpx.Response) -> list[ValidationIssue]:
     """The ``errors`` of a 422 that locate faults in the request body (``body.packages[0].transport``), as issues."""
-    try:
-        body = response.json()
-    except ValueError:
-        return []
+    body = _response_json(response)
     items = body.get("errors") if isinstance(body, dict) else None
     issues = []
     for item in items if isinstance(items, list) else []:
@@ -433,15 +429,10 @@ def _response_json(response: httpx.Response, *, entries_checked_later: bool = Fa
 
     ``entries_checked_later``: a list page whose entries the caller judges one by one (the mirror skips a hostile
     entry with its reason and keeps the rest; search drops it), so one bad entry does not refuse the page: the page
-    only has to parse (Python's parser, ``NaN`` accepted, too deep is None)."""
-    if entries_checked_later:
-        try:
-            return json.loads(response.content)
-        except (ValueError, RecursionError):  # RecursionError: nested beyond what Python's parser recurses into
-            return None
+    only has to parse within the depth bound (``NaN`` is read, for ``hostile_content`` to find in its entry)."""
     try:
-        return parse_json(response.content, source=str(response.request.url), error=McpshipError)
-    except McpshipError:
+        return loads_untrusted(response.content, judged_later=entries_checked_later)
+    except ValueError:
         return None
 
 
