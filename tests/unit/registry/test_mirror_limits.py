@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mcpship._exceptions import UsageError
 from mcpship.channels.mcp_registry import RegistryRequestError
 from mcpship.registry.mirror import MAX_CLOCK_SKEW, MirrorCheckpoint, MirrorReport, MirrorStateFile, mirror_registry
 from mcpship.registry.records import OFFICIAL_META_KEY
@@ -161,6 +162,15 @@ def test_a_saved_checkpoint_from_the_future_is_dropped_and_everything_read_again
         " reads everything again (only rows that differ are written)"
     ]
     assert state.load(SOURCE).high_water == PAST
+
+
+@pytest.mark.parametrize("content", [b"[" * 100_000, b"{not json", b'{"sources": NaN}'])
+def test_a_damaged_checkpoint_file_is_a_usage_error_with_the_fix(state: MirrorStateFile, content: bytes) -> None:
+    state.path.write_bytes(content)
+    with pytest.raises(UsageError, match="cannot read the mirror state") as caught:
+        state.load(SOURCE)
+    assert caught.value.hint is not None
+    assert "delete it" in caught.value.hint
 
 
 HOSTILE_PAGE = (
