@@ -42,6 +42,7 @@ __all__ = [
     "dumps",
     "loads",
     "nesting_exceeds",
+    "path_text",
     "refusals",
     "strings",
 ]
@@ -90,7 +91,12 @@ class StrictJsonError(ValueError):
 def _where(refusal: Refusal) -> str:
     if refusal.kind == "syntax":
         return f"line {refusal.line} column {refusal.column}: "
-    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in refusal.path) + ": "
+    return f"{path_text(refusal.path)}: " if refusal.path else ""
+
+
+def path_text(path: tuple[str | int, ...]) -> str:
+    """``.packages[0].transport``: keys after dots, indices in brackets."""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
 
 
 class _Refused:

@@ -12,16 +12,15 @@ from typing import Any
 
 from mcpship._strict_json import MAX_DEPTH, loads, refusals
 
-__all__ = ["DEFAULT_MAX_DEPTH", "hostile_content", "loads_untrusted"]
+__all__ = ["hostile_content", "loads_untrusted"]
 
-DEFAULT_MAX_DEPTH = MAX_DEPTH
 _REASONS = {
     "surrogate": "a string holds a lone UTF-16 surrogate (not Unicode text)",
     "surrogate-in-key": "a key holds a lone UTF-16 surrogate (not Unicode text)",
 }
 
 
-def loads_untrusted(data: bytes | str, *, max_depth: int = DEFAULT_MAX_DEPTH, judged_later: bool = False) -> Any:
+def loads_untrusted(data: bytes | str, *, max_depth: int = MAX_DEPTH, judged_later: bool = False) -> Any:
     """The decoded document; ``ValueError`` (with the reason) for anything strict JSON or the bounds refuse. A
     leading byte order mark is ignored, as RFC 8259 allows.
 
@@ -35,7 +34,7 @@ def loads_untrusted(data: bytes | str, *, max_depth: int = DEFAULT_MAX_DEPTH, ju
     return loads(data.removeprefix("\ufeff"), max_depth=max_depth, judged_later=judged_later)
 
 
-def hostile_content(document: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> str | None:
+def hostile_content(document: Any, *, max_depth: int = MAX_DEPTH) -> str | None:
     """What makes a decoded document unfit to keep (nesting beyond ``max_depth``, a non-finite number, a lone
     surrogate in a key or string), or None."""
     for refusal in refusals(document, max_depth=max_depth):

@@ -18,7 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope
 
-from mcpship._strict_json import Refusal, StrictJsonError, loads
+from mcpship._strict_json import Refusal, StrictJsonError, loads, path_text
 from mcpship.registry.limits import MAX_JSON_DEPTH
 from mcpship.registry.problems import RegistryHTTPError
 
@@ -104,7 +104,7 @@ def _message(refusal: Refusal) -> str:
 
 def _location(path: tuple[str | int, ...]) -> str:
     """huma's spelling: ``body``, ``body._meta.x``, ``body.packages[0]``."""
-    return "body" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+    return "body" + path_text(path)
 
 
 async def read_json_object(request: Request) -> dict[str, Any]:
