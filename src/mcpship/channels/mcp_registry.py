@@ -66,6 +66,9 @@ _EXCHANGE_PATHS: dict[LoginMethod, str] = {
 DEFAULT_MAX_RESPONSE_BYTES = 16 << 20
 _BODY_FRAMING = ("content-encoding", "content-length", "transfer-encoding")
 _PREFIXES = ("/v0.1", "/v0")
+_MAX_PAGE_DEPTH = 512
+"""Nesting of a list page whose entries are judged one by one: deep enough that an entry nested past the mirror's
+own bound (64) is skipped alone, shallow enough that the parser never nears Python's recursion limit."""
 _OFFICIAL = "io.modelcontextprotocol.registry/official"
 
 
@@ -429,9 +432,12 @@ def _response_json(response: httpx.Response, *, entries_checked_later: bool = Fa
 
     ``entries_checked_later``: a list page whose entries the caller judges one by one (the mirror skips a hostile
     entry with its reason and keeps the rest; search drops it), so one bad entry does not refuse the page: the page
-    only has to parse within the depth bound (``NaN`` is read, for ``hostile_content`` to find in its entry)."""
+    only has to parse, nested at most :data:`_MAX_PAGE_DEPTH` (``NaN`` is read, for ``hostile_content`` to find in
+    its entry)."""
     try:
-        return loads_untrusted(response.content, judged_later=entries_checked_later)
+        if entries_checked_later:
+            return loads_untrusted(response.content, max_depth=_MAX_PAGE_DEPTH, judged_later=True)
+        return loads_untrusted(response.content)
     except ValueError:
         return None
 
