@@ -1,9 +1,11 @@
-"""Shared fixtures: the example servers, an isolated mcpship cache, a running HTTP server, the installed CLI."""
+"""Shared fixtures: the example servers, an isolated mcpship cache, a running HTTP server, the installed CLI, and
+the processes test servers leave behind."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -121,3 +123,21 @@ def assert_clean_error(result: Result, exit_code: int) -> None:
     assert sum(line.startswith("error: ") for line in lines) == 1, result.stderr
     assert any(line.startswith("hint: ") for line in lines), result.stderr
     assert "Traceback" not in result.stderr, result.stderr
+
+
+def alive(pid: int) -> bool:
+    """Running, as opposed to gone or a zombie (a zombie holds no pipe and runs nothing). Reads /proc."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in (b"Z", b"X")
+
+
+@pytest.fixture
+def pidfile(tmp_path: Path) -> Iterator[Path]:
+    """Where a test server writes its child's pid; the child is killed afterwards if a test failed to."""
+    path = tmp_path / "child.pid"
+    yield path
+    if path.exists() and alive(pid := int(path.read_text(encoding="utf-8"))):
+        os.kill(pid, signal.SIGKILL)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, cast
 
-from mcpship._zipdir import count_records, locate_central_directory
+from mcpship._zipdir import directory_excess
 
 __all__ = [
     "MAX_MEMBERS",
@@ -34,21 +34,13 @@ MAX_MEMBERS = 100_000
 """Entries in one archive, as for MCPB bundles."""
 MAX_SCANNED_BYTES = 256 << 20
 """Decompressed bytes of a tarball read while looking for one member (PyPI caps uploads at 100 MB compressed)."""
-_DIRECTORY_BYTES_PER_ENTRY = 320
 
 
 def open_zip(path: Path, *, max_members: int = MAX_MEMBERS) -> zipfile.ZipFile:
     """``zipfile.ZipFile(path)``, refused with ValueError when its directory holds more than ``max_members``."""
     with path.open("rb") as handle:
-        directory = locate_central_directory(handle, path.stat().st_size)
-        if directory is not None:
-            too_big = directory.size > max_members * _DIRECTORY_BYTES_PER_ENTRY
-            if too_big or directory.declared_entries > max_members:
-                raise ValueError(f"{path.name} lists more than {max_members} entries")
-            if directory.start >= 0:
-                handle.seek(directory.start)
-                if count_records(handle.read(directory.size)) > max_members:
-                    raise ValueError(f"{path.name} lists more than {max_members} entries")
+        if directory_excess(handle, path.stat().st_size, max_members) is not None:
+            raise ValueError(f"{path.name} lists more than {max_members} entries")
     return zipfile.ZipFile(path)
 
 

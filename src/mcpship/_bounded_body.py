@@ -2,18 +2,20 @@
 
 ``httpx`` inflates a gzip chunk whole, so 64 KiB off the wire can become 64 MiB in memory before any cap is
 checked. Callers here ask for ``Accept-Encoding: identity`` and read raw chunks; :func:`inflater` still understands
-gzip and deflate from a server that compresses anyway, yielding at most 64 KiB at a time.
+gzip and deflate from a server that compresses anyway, yielding at most 64 KiB at a time. :func:`pieces` and
+:func:`apieces` give a response's body that way (sync and async), for the caller to count as it goes;
+:func:`read_bounded` is the common case.
 """
 
 from __future__ import annotations
 
 import itertools
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
 import httpx
 
-__all__ = ["PIECE", "BodyTooLargeError", "inflater", "raw_chunks", "raw_encoding", "read_bounded"]
+__all__ = ["PIECE", "BodyTooLargeError", "apieces", "inflater", "pieces", "raw_encoding", "read_bounded"]
 
 PIECE = 64 * 1024
 
@@ -54,18 +56,34 @@ def raw_encoding(response: httpx.Response) -> str:
     return "identity" if response.is_stream_consumed else response.headers.get("content-encoding", "identity")
 
 
-def raw_chunks(response: httpx.Response) -> Iterable[bytes]:
-    return (response.content,) if response.is_stream_consumed else response.iter_raw()
+def pieces(response: httpx.Response) -> Iterator[bytes]:
+    """The (inflated) body of a streamed sync response, at most :data:`PIECE` bytes at a time; ``ValueError`` as
+    :func:`inflater` raises it."""
+    inflate = inflater(raw_encoding(response))
+    raw: Iterable[bytes] = (response.content,) if response.is_stream_consumed else response.iter_raw()
+    for chunk in itertools.chain(raw, (None,)):
+        yield from inflate(chunk)
+
+
+async def apieces(response: httpx.Response) -> AsyncIterator[bytes]:
+    """:func:`pieces` of a streamed async response."""
+    inflate = inflater(raw_encoding(response))
+    if response.is_stream_consumed:
+        for piece in inflate(response.content):
+            yield piece
+    else:
+        async for chunk in response.aiter_raw():
+            for piece in inflate(chunk):
+                yield piece
+    for piece in inflate(None):
+        yield piece
 
 
 def read_bounded(response: httpx.Response, limit: int) -> bytes:
     """The whole (inflated) body of a streamed sync response, or :class:`BodyTooLargeError` past ``limit``."""
-    inflate = inflater(raw_encoding(response))
     body = bytearray()
-    chunks: Iterable[bytes | None] = itertools.chain(raw_chunks(response), (None,))
-    for chunk in chunks:
-        for piece in inflate(chunk):
-            body += piece
-            if len(body) > limit:
-                raise BodyTooLargeError(f"the answer is larger than {limit} bytes")
+    for piece in pieces(response):
+        body += piece
+        if len(body) > limit:
+            raise BodyTooLargeError(f"the answer is larger than {limit} bytes")
     return bytes(body)

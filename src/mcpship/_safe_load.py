@@ -1,22 +1,23 @@
 """Read the files users, registries and packages hand us: TOML, JSON and plain text, bounded in size and depth.
 
 Every way such a file can be malformed (larger than the cap, binary, UTF-16 or not UTF-8 at all, a byte order
-mark in TOML, bad syntax, nested deeper than anything real, NaN/Infinity or lone surrogates in JSON) becomes
-one :class:`McpshipError` of the caller's class naming the file, and the line and column where the parser gives
-them; never a traceback. ``tomllib`` and ``json`` recurse once per nesting level, so a file of 100,000 ``[``
-raised RecursionError; here it is an error, and parsed values are checked to stay within :data:`MAX_DEPTH`
-before any other code (pydantic, recursive walks, ``json.dumps``) recurses through them.
+mark in TOML, bad syntax, nested deeper than anything real, anything RFC 8259 refuses in JSON) becomes one
+:class:`McpshipError` of the caller's class naming the file, and the line and column where the parser gives
+them; never a traceback. JSON is read by the strict core (:mod:`mcpship._strict_json`: nesting counted before
+parsing, so 100,000 ``[`` never reach the parser); ``tomllib`` recurses once per nesting level, so its
+RecursionError is an error here too, and a TOML document is checked to stay within :data:`MAX_DEPTH` before any
+other code (pydantic, recursive walks, ``json.dumps``) recurses through it.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import tomllib
 from pathlib import Path
 from typing import Any, NoReturn
 
+from mcpship import _strict_json
 from mcpship._exceptions import McpshipError
+from mcpship._strict_json import Refusal, StrictJsonError
 
 __all__ = [
     "MAX_DEPTH",
@@ -34,7 +35,7 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 """Cap for specs, pyproject.toml, package.json, server.json, manifests, interface locks and build reports."""
 MAX_LOCKFILE_BYTES = 256 * 1024 * 1024
 """Cap for package-lock.json, which large projects grow to tens of megabytes."""
-MAX_DEPTH = 128
+MAX_DEPTH = _strict_json.MAX_DEPTH
 """Deepest nesting of arrays/tables/objects accepted; real files stay under 20 (JSON Schemas included)."""
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -88,34 +89,25 @@ def parse_toml(data: bytes | str, *, source: str, error: type[McpshipError]) -> 
         _fail(error, source, f"invalid TOML: {exc}", "fix the syntax at the line and column shown", cause=exc)
     except RecursionError:
         _too_deep(error, source)
-    _check_depth(document, source=source, error=error)
+    for refusal in _strict_json.refusals(document, max_depth=MAX_DEPTH):
+        if refusal.kind == "depth":  # TOML has inf and nan, and no way to write a lone surrogate
+            _too_deep(error, source)
     return document
 
 
 def parse_json(data: bytes | str, *, source: str, error: type[McpshipError]) -> Any:
-    """A JSON value by RFC 8259: no NaN or Infinity, no number too large for a double, no lone surrogate.
-
-    A leading UTF-8 byte order mark is ignored, as the RFC allows (npm does the same for package.json)."""
+    """A JSON value by RFC 8259 (:mod:`mcpship._strict_json`): no NaN or Infinity, no number beyond a double, no
+    lone surrogate, nested at most :data:`MAX_DEPTH` levels; repeated keys are read as every parser reads them
+    (the last one wins). A leading UTF-8 byte order mark is ignored, as the RFC allows (npm does the same for
+    package.json)."""
     if isinstance(data, bytes):
         data = _decode(data.removeprefix(_UTF8_BOM), source=source, kind="JSON", error=error)
     else:
         data = data.removeprefix("\ufeff")
     try:
-        value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
-    except json.JSONDecodeError as exc:
-        _fail(
-            error,
-            source,
-            f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
-            "fix the syntax at that position",
-            cause=exc,
-        )
-    except RecursionError:
-        _too_deep(error, source)
-    except ValueError as exc:  # a non-finite number, or an integer longer than Python converts (4,300 digits)
-        _fail(error, source, f"not valid JSON: {exc}", "JSON numbers are finite and of reasonable size", cause=exc)
-    _check_depth(value, source=source, error=error)
-    return value
+        return _strict_json.loads(data, max_depth=MAX_DEPTH)
+    except StrictJsonError as exc:
+        _refuse(exc.refusals[0], error, source)
 
 
 def _decode(data: bytes, *, source: str, kind: str, error: type[McpshipError]) -> str:
@@ -147,50 +139,24 @@ def _position(data: bytes, offset: int) -> str:
     return f"line {line}, column {column}"
 
 
-def _refuse_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text[:40]} is too large for a JSON number (it would be infinite)")
-    return value
-
-
-def _check_depth(value: Any, *, source: str, error: type[McpshipError]) -> None:
-    """Iteratively, so the check itself cannot overflow; strings must also be encodable (no lone surrogates)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        current, depth = stack.pop()
-        if isinstance(current, dict):
-            children: Any = current.values()
-            for key in current:
-                _check_text(key, source=source, error=error)
-        elif isinstance(current, list):
-            children = current
-        else:
-            if isinstance(current, str):
-                _check_text(current, source=source, error=error)
-            continue
-        if depth > MAX_DEPTH:
-            _too_deep(error, source)
-        stack.extend((child, depth + 1) for child in children)
-
-
-def _check_text(text: str, *, source: str, error: type[McpshipError]) -> None:
-    if text.isascii():
-        return
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
+def _refuse(refusal: Refusal, error: type[McpshipError], source: str) -> NoReturn:
+    if refusal.kind == "depth":
+        _too_deep(error, source)
+    if refusal.kind == "syntax":
+        message = f"not valid JSON (line {refusal.line}, column {refusal.column}: {refusal.message})"
+        _fail(error, source, message, "fix the syntax at that position")
+    if refusal.kind in ("surrogate", "surrogate-in-key"):
         _fail(
             error,
             source,
-            f"holds a lone surrogate escape (\\u{ord(text[exc.start]):04x}), which is not a Unicode character",
+            f"holds a lone surrogate escape ({refusal.token}), which is not a Unicode character",
             "escape characters outside the BMP as a surrogate pair, or write them as UTF-8",
-            cause=exc,
         )
+    if refusal.kind == "out-of-range":
+        reason = f"{refusal.token} is too large for a JSON number (it would be infinite)"
+    else:
+        reason = refusal.message
+    _fail(error, source, f"not valid JSON: {reason}", "JSON numbers are finite and of reasonable size")
 
 
 def _too_deep(error: type[McpshipError], source: str) -> NoReturn:

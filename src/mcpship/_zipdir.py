@@ -13,7 +13,18 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
-__all__ = ["CentralDirectory", "count_records", "locate_central_directory"]
+__all__ = [
+    "DIRECTORY_BYTES_PER_ENTRY",
+    "CentralDirectory",
+    "DirectoryExcess",
+    "count_records",
+    "directory_excess",
+    "locate_central_directory",
+]
+
+DIRECTORY_BYTES_PER_ENTRY = 320
+"""The central directory, which zipfile reads whole, may take this much per allowed entry (32 MB for 100,000):
+a 46-byte record and a long path. Bounds the memory of listing an archive before its entries can be counted."""
 
 _EOCD = struct.Struct("<4s4H2LH")  # signature, disk, cd disk, entries here, entries, cd size, cd offset, comment
 _EOCD_SIGNATURE = b"PK\x05\x06"
@@ -33,6 +44,35 @@ class CentralDirectory:
     size: int
     declared_entries: int
     """The entry count the end record claims; :func:`count_records` counts what is really there."""
+
+
+@dataclass(frozen=True)
+class DirectoryExcess:
+    """How a zip's central directory goes past the limits: ``directory_bytes`` larger than ``limit_bytes``, or
+    ``entries`` more than allowed (declared by its end record or counted); the other field is 0."""
+
+    directory_bytes: int = 0
+    limit_bytes: int = 0
+    entries: int = 0
+
+
+def directory_excess(handle: BinaryIO, length: int, max_entries: int) -> DirectoryExcess | None:
+    """Whether the zip in the first ``length`` bytes of ``handle`` lists more than ``max_entries`` entries (or has a
+    directory too large to hold no more), found before :mod:`zipfile` reads it; None within the limits or for
+    what is no zip (zipfile then says so in its own words)."""
+    directory = locate_central_directory(handle, length)
+    if directory is None:
+        return None
+    limit = max_entries * DIRECTORY_BYTES_PER_ENTRY
+    if directory.size > limit:
+        return DirectoryExcess(directory_bytes=directory.size, limit_bytes=limit)
+    if directory.declared_entries > max_entries:
+        return DirectoryExcess(entries=directory.declared_entries)
+    if directory.start < 0:
+        return None
+    handle.seek(directory.start)
+    records = count_records(handle.read(directory.size))
+    return DirectoryExcess(entries=records) if records > max_entries else None
 
 
 def locate_central_directory(handle: BinaryIO, length: int) -> CentralDirectory | None:

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import assert_clean_error, mcpship_executable, run_mcpship
+from tests.peak_memory import run_measured
 from tests.unit.targets.mcpb_support import copy_example
 
 NOT_UTF8 = b'name = "io.github.acme/\xff"\n'
@@ -108,31 +107,14 @@ def test_a_registry_key_file_that_is_not_text_is_a_usage_error(tmp_path: Path) -
     assert f"error: {key}: is UTF-16 text; text files are UTF-8" in result.stderr
 
 
-_PEAK_RSS = """
-import resource, subprocess, sys
-completed = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=120)
-sys.stdout.write(f"{completed.returncode} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\\n")
-sys.stdout.write(completed.stderr)
-"""
-
-
 @pytest.mark.parametrize("name", ["server.json", "mcpship.toml"])
 def test_a_huge_file_is_refused_after_reading_only_the_cap(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     with path.open("wb") as handle:
         handle.truncate(4 * 1024**3)  # 4 GiB, sparse: reading it all would take gigabytes of memory
     command = ("validate", str(path)) if name == "server.json" else ("spec", str(tmp_path))
-    # A fresh parent whose only child is mcpship, so RUSAGE_CHILDREN is mcpship's own peak.
-    measured = subprocess.run(
-        [sys.executable, "-c", _PEAK_RSS, mcpship_executable(), *command],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=True,
-    )
-    status, peak_kib = measured.stdout.split("\n", 1)[0].split()
-    assert int(status) == (9 if name == "server.json" else 3), measured.stdout
-    assert f"{path}: " in measured.stdout
-    assert "larger than 8 MiB" in measured.stdout
-    assert "Traceback" not in measured.stdout
-    assert int(peak_kib) < 300 * 1024, f"peak RSS {int(peak_kib) // 1024} MiB"
+    measured = run_measured([mcpship_executable(), *command])
+    assert_clean_error(measured, 9 if name == "server.json" else 3)
+    assert f"{path}: " in measured.stderr
+    assert "larger than 8 MiB" in measured.stderr
+    assert measured.peak_kib < 300 * 1024, f"peak RSS {measured.peak_kib // 1024} MiB"

@@ -5,12 +5,10 @@ fix: the deadline holds, no process is left, memory stays bounded, the terminal 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,13 +18,14 @@ from mcpship._exceptions import ProtocolViolationError
 from mcpship.probe import ProbeLimits
 from tests.conftest import (
     SERVERS,
-    Result,
+    alive,
     assert_clean_error,
     free_port,
     mcpship_executable,
     run_mcpship,
     wait_for_port,
 )
+from tests.peak_memory import run_cli_measured
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to see which processes live")
 
@@ -36,46 +35,6 @@ LINK = "\x1b]8;;https://evil.example/\x1b\\https://docs.example/\x1b]8;;\x1b\\"
 MEMORY_LIMIT_KIB = 300 * 1024
 # The kill sequence's worst case is three 2 s grace periods; the rest is slack for a loaded 2-core machine.
 KILL_AND_SLACK_SECONDS = 10.0
-
-_MEASURED = """\
-import resource, sys
-from mcpship.cli import main
-code = main(sys.argv[1:])
-sys.stderr.write(f"\\npeak-rss-kib {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n")
-sys.exit(code)
-"""
-
-
-def run_measured(*args: str) -> tuple[Result, int]:
-    """Run the CLI in a fresh interpreter; return its result and that process's own peak RSS in KiB."""
-    completed = subprocess.run(
-        [sys.executable, "-c", _MEASURED, *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
-        check=False,
-    )
-    stderr, _, peak = completed.stderr.rpartition("\npeak-rss-kib ")
-    return Result(completed.returncode, completed.stdout, stderr.strip() + "\n"), int(peak)
-
-
-def alive(pid: int) -> bool:
-    """Running, as opposed to gone or a zombie (a zombie holds no pipe and runs nothing)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in (b"Z", b"X")
-
-
-@pytest.fixture
-def pidfile(tmp_path: Path) -> Iterator[Path]:
-    """Where a test server writes its child's pid; the child is killed afterwards if a test failed to."""
-    path = tmp_path / "child.pid"
-    yield path
-    if path.exists() and alive(pid := int(path.read_text(encoding="utf-8"))):
-        os.kill(pid, signal.SIGKILL)
 
 
 def lingering(pidfile: Path, *flags: str) -> list[str]:
@@ -127,18 +86,18 @@ def test_interrupting_inspect_stops_the_whole_server_tree(pidfile: Path) -> None
 
 def test_a_100_mib_line_on_stdout_is_refused_in_bounded_memory() -> None:
     server = (sys.executable, str(SERVERS / "floods_stdout.py"), "long-line", "100")
-    result, peak_kib = run_measured("inspect", "--", *server)
+    result = run_cli_measured("inspect", "--", *server)
     assert_clean_error(result, 5)
     assert "wrote a line on stdout longer than 4 MiB (4,194,304 bytes), the limit for one MCP message" in result.stderr
     assert "--max-message-mib" in result.stderr
-    assert peak_kib < MEMORY_LIMIT_KIB  # was 383 MB
+    assert result.peak_kib < MEMORY_LIMIT_KIB  # was 383 MB
 
 
 def test_a_message_of_a_million_json_values_is_refused_before_it_is_parsed() -> None:
-    result, peak_kib = run_measured("inspect", "--", sys.executable, str(SERVERS / "floods_stdout.py"), "many-values")
+    result = run_cli_measured("inspect", "--", sys.executable, str(SERVERS / "floods_stdout.py"), "many-values")
     assert_clean_error(result, 5)
     assert "sent more than 250,000 JSON values in one inspection" in result.stderr
-    assert peak_kib < MEMORY_LIMIT_KIB  # parsed, these 3.9 MiB would take about 500 MB
+    assert result.peak_kib < MEMORY_LIMIT_KIB  # parsed, these 3.9 MiB would take about 500 MB
 
 
 def test_max_message_mib_admits_a_larger_answer_from_a_trusted_server() -> None:
@@ -211,7 +170,7 @@ def test_an_http_server_sending_100_mib_is_cut_off_in_bounded_memory(flags: tupl
     server = subprocess.Popen([sys.executable, str(SERVERS / "floods_http.py"), str(port), *flags])
     try:
         wait_for_port(port, server)
-        result, peak_kib = run_measured("inspect", "--timeout", "60", f"http://127.0.0.1:{port}/mcp")
+        result = run_cli_measured("inspect", "--timeout", "60", f"http://127.0.0.1:{port}/mcp")
     finally:
         server.kill()
         server.wait(10)
@@ -220,4 +179,4 @@ def test_an_http_server_sending_100_mib_is_cut_off_in_bounded_memory(flags: tupl
         assert "answered with a gzip-compressed body although mcpship asked for none" in result.stderr
     else:
         assert "sent an HTTP response body longer than 4 MiB" in result.stderr
-    assert peak_kib < MEMORY_LIMIT_KIB
+    assert result.peak_kib < MEMORY_LIMIT_KIB

@@ -29,7 +29,7 @@ INDEX = stored("server/index.js", b"console.log('hi')\n")
 def validate_measured(*args: str | Path) -> tuple[Result, int]:
     """``mcpship validate ARGS`` in a child process: its result and its peak resident memory in KiB."""
     measured = run_measured([mcpship_executable(), "validate", *map(str, args)])
-    return Result(measured.returncode, measured.stdout, measured.stderr), measured.peak_kib
+    return measured, measured.peak_kib
 
 
 def symlink_to_a_gigabyte(directory: Path) -> Path:

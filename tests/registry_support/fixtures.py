@@ -56,6 +56,11 @@ def server_json(name: str = "io.github.acme/notes", version: str = "1.0.0", **fi
             }
         ],
     }
+    return edited(document, fields)
+
+
+def edited(document: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with ``fields`` set; a field given as ``None`` removes its key."""
     for key, value in fields.items():
         if value is None:
             document.pop(key, None)

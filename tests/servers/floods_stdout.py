@@ -7,15 +7,11 @@ floods_stdout.py big-answer MIB     a valid 2025-11-25 server whose instructions
 
 import json
 import sys
-from typing import Any
+
+from _legacy import initialize_result, method_not_found, reply, requests
 
 mode = sys.argv[1]
 PIECE = b"x" * 65_536
-
-
-def send(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps({"jsonrpc": "2.0", **message}) + "\n")
-    sys.stdout.flush()
 
 
 def flood(message_id: object) -> None:
@@ -29,17 +25,11 @@ def flood(message_id: object) -> None:
     sys.stdout.buffer.flush()
 
 
-for line in sys.stdin:
-    request = json.loads(line)
-    method, message_id = request.get("method"), request.get("id")
-    if message_id is None:
-        continue
+for method, message_id, _ in requests():
     if mode in ("long-line", "many-values"):
         flood(message_id)
     elif method == "initialize":
-        info = {"name": "big", "version": "1.0.0"}
         instructions = "x" * (int(sys.argv[2]) * 1024 * 1024)
-        result = {"protocolVersion": "2025-11-25", "capabilities": {}, "serverInfo": info, "instructions": instructions}
-        send({"id": message_id, "result": result})
+        reply(message_id, initialize_result({"name": "big", "version": "1.0.0"}, {}, instructions=instructions))
     else:
-        send({"id": message_id, "error": {"code": -32601, "message": "Method not found"}})
+        method_not_found(message_id)

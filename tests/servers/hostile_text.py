@@ -4,9 +4,10 @@ hostile_text.py            answers, listing such a tool, prompt and resource
 hostile_text.py --crash    writes such text to stderr and exits with code 3 before answering
 """
 
-import json
 import sys
 from typing import Any
+
+from _legacy import initialize_result, method_not_found, reply, requests
 
 TITLE = "\x1b]0;pwned\x07"  # OSC 0: set the terminal window's title
 CLEAR = "\x1b[2J"  # CSI: clear the screen
@@ -20,11 +21,6 @@ if "--crash" in sys.argv:
     sys.exit(3)
 
 
-def send(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps({"jsonrpc": "2.0", **message}) + "\n")
-    sys.stdout.flush()
-
-
 TOOL = {
     "name": f"evil{TITLE}{CLEAR}",
     "description": f"Reads {LINK} {BIDI} {MARKUP}\x9b31m C1 CSI\rcarriage",
@@ -34,22 +30,17 @@ PROMPT = {"name": f"prompt{TITLE}", "description": MARKUP}
 RESOURCE = {"uri": f"file:///{CLEAR}", "name": f"res{LINK}", "mimeType": f"text/plain{TITLE}"}
 CAPABILITIES: dict[str, Any] = {"tools": {}, "prompts": {}, "resources": {}}
 INFO = {"name": f"hostile{TITLE}", "version": f"1.0{CLEAR}", "title": MARKUP}
-RESULTS = {
+RESULTS: dict[str, dict[str, Any]] = {
     "tools/list": {"tools": [TOOL]},
     "prompts/list": {"prompts": [PROMPT]},
     "resources/list": {"resources": [RESOURCE]},
     "resources/templates/list": {"resourceTemplates": []},
 }
 
-for line in sys.stdin:
-    request = json.loads(line)
-    method, message_id = request.get("method"), request.get("id")
-    if message_id is None:
-        continue
+for method, message_id, _ in requests():
     if method == "initialize":
-        result = {"protocolVersion": "2025-11-25", "capabilities": CAPABILITIES, "serverInfo": INFO}
-        send({"id": message_id, "result": {**result, "instructions": f"Use me {CLEAR}{MARKUP}"}})
+        reply(message_id, initialize_result(INFO, CAPABILITIES, instructions=f"Use me {CLEAR}{MARKUP}"))
     elif method in RESULTS:
-        send({"id": message_id, "result": RESULTS[method]})
+        reply(message_id, RESULTS[method])
     else:
-        send({"id": message_id, "error": {"code": -32601, "message": "Method not found"}})
+        method_not_found(message_id)

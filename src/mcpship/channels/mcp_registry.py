@@ -13,7 +13,6 @@ for a registry token that lives a few minutes; tokens are kept per registry URL 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,9 +24,9 @@ import httpx
 
 from mcpship.__about__ import __version__
 from mcpship._bounded_body import BodyTooLargeError, read_bounded
-from mcpship._exceptions import InvalidArtifactError, McpshipError, PublishError
-from mcpship._safe_load import parse_json, read_json_file
-from mcpship._untrusted_json import hostile_content
+from mcpship._exceptions import InvalidArtifactError, PublishError
+from mcpship._safe_load import read_json_file
+from mcpship._untrusted_json import hostile_content, loads_untrusted
 from mcpship.channels.mcp_registry_tokens import DEFAULT_REGISTRY, RegistryToken, TokenStore, normalize_registry_url
 
 __all__ = [
@@ -67,6 +66,9 @@ _EXCHANGE_PATHS: dict[LoginMethod, str] = {
 DEFAULT_MAX_RESPONSE_BYTES = 16 << 20
 _BODY_FRAMING = ("content-encoding", "content-length", "transfer-encoding")
 _PREFIXES = ("/v0.1", "/v0")
+_MAX_PAGE_DEPTH = 512
+"""Nesting of a list page whose entries are judged one by one: deep enough that an entry nested past the mirror's
+own bound (64) is skipped alone, shallow enough that the parser never nears Python's recursion limit."""
 _OFFICIAL = "io.modelcontextprotocol.registry/official"
 
 
@@ -377,10 +379,7 @@ class RegistryClient:
 
 def _body_issues(response: httpx.Response) -> list[ValidationIssue]:
     """The ``errors`` of a 422 that locate faults in the request body (``body.packages[0].transport``), as issues."""
-    try:
-        body = response.json()
-    except ValueError:
-        return []
+    body = _response_json(response)
     items = body.get("errors") if isinstance(body, dict) else None
     issues = []
     for item in items if isinstance(items, list) else []:
@@ -433,15 +432,13 @@ def _response_json(response: httpx.Response, *, entries_checked_later: bool = Fa
 
     ``entries_checked_later``: a list page whose entries the caller judges one by one (the mirror skips a hostile
     entry with its reason and keeps the rest; search drops it), so one bad entry does not refuse the page: the page
-    only has to parse (Python's parser, ``NaN`` accepted, too deep is None)."""
-    if entries_checked_later:
-        try:
-            return json.loads(response.content)
-        except (ValueError, RecursionError):  # RecursionError: nested beyond what Python's parser recurses into
-            return None
+    only has to parse, nested at most :data:`_MAX_PAGE_DEPTH` (``NaN`` is read, for ``hostile_content`` to find in
+    its entry)."""
     try:
-        return parse_json(response.content, source=str(response.request.url), error=McpshipError)
-    except McpshipError:
+        if entries_checked_later:
+            return loads_untrusted(response.content, max_depth=_MAX_PAGE_DEPTH, judged_later=True)
+        return loads_untrusted(response.content)
+    except ValueError:
         return None
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from mcpship._exceptions import UsageError
+from mcpship._untrusted_json import loads_untrusted
 from mcpship.channels.mcp_registry import RegistryRequestError
 
 __all__ = [
@@ -160,7 +161,7 @@ def github_device_flow(
 def _github_form(client: httpx.Client, url: str, form: Mapping[str, str], hint: str) -> dict[str, Any]:
     try:
         response = client.post(url, data=dict(form), headers={"Accept": "application/json"})
-        body = response.json()
+        body = loads_untrusted(response.content)
     except (httpx.HTTPError, ValueError) as error:
         raise RegistryRequestError(f"GitHub's device login failed at {url}: {error}", hint=hint) from error
     if response.status_code >= 400 or not isinstance(body, dict):
@@ -186,7 +187,7 @@ def github_actions_oidc_token(environ: Mapping[str, str], client: httpx.Client) 
         raise RegistryRequestError(
             f"could not get an OIDC token from GitHub Actions: {error}", hint="retry the job"
         ) from error
-    value = response.json().get("value") if response.status_code == 200 else None
+    value = _json_field(response, "value") if response.status_code == 200 else None
     if not isinstance(value, str) or not value:
         raise RegistryRequestError(
             f"GitHub Actions did not issue an OIDC token ({response.status_code})",
@@ -194,3 +195,12 @@ def github_actions_oidc_token(environ: Mapping[str, str], client: httpx.Client) 
             status=response.status_code,
         )
     return value
+
+
+def _json_field(response: httpx.Response, name: str) -> object:
+    """``name`` of the JSON object the response holds; None if it holds no such object."""
+    try:
+        body = loads_untrusted(response.content)
+    except ValueError:
+        return None
+    return body.get(name) if isinstance(body, dict) else None

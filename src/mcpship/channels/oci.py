@@ -24,6 +24,7 @@ import httpx
 
 from mcpship._exceptions import BuildError, PublishError, UsageError
 from mcpship._safe_load import read_json_file
+from mcpship._untrusted_json import loads_untrusted
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -168,7 +169,7 @@ def _token_from(response: httpx.Response) -> str:
     if response.status_code in (401, 403):
         raise PublishError(f"the token service at {response.url.host} rejected the credentials", hint=_LOGIN_HINT)
     try:
-        body = response.json()
+        body = loads_untrusted(response.content)
         token = body.get("token") or body.get("access_token")
     except (ValueError, AttributeError):
         token = None
@@ -493,7 +494,7 @@ def _error_for(response: httpx.Response, action: str, reference: ImageReference)
 def _registry_error(response: httpx.Response) -> tuple[str, str]:
     """The first ``{"errors": [{"code", "message"}]}`` entry of a distribution API error body."""
     try:
-        errors = response.json().get("errors") or []
+        errors = loads_untrusted(response.content).get("errors") or []
         first = errors[0] if isinstance(errors[0], dict) else {}
         return str(first.get("code", "")), str(first.get("message", ""))
     except (ValueError, AttributeError, IndexError, httpx.ResponseNotRead):

@@ -14,11 +14,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from httpx import InvalidURL
 
 from mcpship._exceptions import McpshipError, UsageError
 from mcpship._safe_load import read_text_file
 from mcpship.cli._app import app
+from mcpship.cli._registry_options import (
+    McpbHostOption,
+    NpmUrlOption,
+    OciRegistryOption,
+    PypiUrlOption,
+    host_entries,
+    package_sources,
+)
 from mcpship.cli._terminal import terminal_text
 from mcpship.registry.limits import DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_CEILING, MAX_BODY_BYTES_FLOOR
 
@@ -73,18 +80,13 @@ def serve(
         bool,
         typer.Option("--unique-remote-urls", help="Refuse a remote URL that another server name already lists."),
     ] = False,
-    pypi_url: Annotated[str | None, typer.Option("--pypi-url", help="PyPI-compatible index for proofs.")] = None,
-    npm_url: Annotated[str | None, typer.Option("--npm-url", help="npm registry for proofs.")] = None,
-    oci_registry: Annotated[
-        list[str] | None, typer.Option("--oci-registry", help="Allow OCI packages from HOST (repeatable).")
-    ] = None,
+    pypi_url: PypiUrlOption = None,
+    npm_url: NpmUrlOption = None,
+    oci_registry: OciRegistryOption = None,
     oci_insecure: Annotated[
         list[str] | None, typer.Option("--oci-insecure", help="Reach this OCI registry over plain HTTP (repeatable).")
     ] = None,
-    mcpb_host: Annotated[
-        list[str] | None,
-        typer.Option("--mcpb-host", help="Allow MCPB downloads from HOST[:PORT] or http://HOST:PORT (repeatable)."),
-    ] = None,
+    mcpb_host: McpbHostOption = None,
     ownership_fetch_host: Annotated[
         list[str] | None,
         typer.Option(
@@ -183,12 +185,9 @@ def serve(
     defaults = OwnershipSettings()
     ownership = OwnershipSettings(
         enabled=not no_ownership_checks,
-        pypi_url=pypi_url or defaults.pypi_url,
-        npm_url=npm_url or defaults.npm_url,
-        oci_registries=(*defaults.oci_registries, *(oci_registry or ())),
+        **package_sources(pypi_url, npm_url, oci_registry, mcpb_host),
         oci_insecure=tuple(oci_insecure or ()),
-        mcpb_hosts=_host_entries("--mcpb-host", (*defaults.mcpb_hosts, *(mcpb_host or ()))),
-        fetch_hosts=_host_entries("--ownership-fetch-host", (*defaults.fetch_hosts, *(ownership_fetch_host or ()))),
+        fetch_hosts=host_entries("--ownership-fetch-host", (*defaults.fetch_hosts, *(ownership_fetch_host or ()))),
         timeout_seconds=ownership_timeout,
         max_file_bytes=_mib(ownership_max_file_mb),
         max_document_bytes=_mib(ownership_max_document_mb),
@@ -265,19 +264,6 @@ def _open(build_app: Callable[[RegistrySettings], Any], settings: RegistrySettin
 
 def _mib(count: float) -> int:
     return int(count * 1024 * 1024)
-
-
-def _host_entries(flag: str, entries: tuple[str, ...]) -> tuple[str, ...]:
-    from mcpship.registry.ownership._hosts import HostRule
-
-    for entry in entries:
-        try:
-            HostRule.parse(entry)
-        except (ValueError, InvalidURL) as error:
-            raise UsageError(
-                f"{flag} {entry!r} is not a host: {error}", hint="write HOST, HOST:PORT, *.DOMAIN or http://HOST:PORT"
-            ) from error
-    return entries
 
 
 def _say(message: str) -> None:

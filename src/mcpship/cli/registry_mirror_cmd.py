@@ -19,6 +19,13 @@ from mcpship._exceptions import McpshipError
 from mcpship.channels.mcp_registry_tokens import normalize_registry_url
 from mcpship.cli._options import JsonOption
 from mcpship.cli._output import echo, print_json
+from mcpship.cli._registry_options import (
+    McpbHostOption,
+    NpmUrlOption,
+    OciRegistryOption,
+    PypiUrlOption,
+    package_sources,
+)
 from mcpship.cli.registry_cmd import registry_app
 
 if TYPE_CHECKING:
@@ -54,18 +61,10 @@ def mirror(
     max_page_mb: Annotated[
         float, typer.Option("--max-page-mb", min=0.01, help="MiB one answer of the source may take.")
     ] = 16.0,
-    pypi_url: Annotated[
-        str | None, typer.Option("--pypi-url", help="PyPI index this registry accepts (as `serve --pypi-url`).")
-    ] = None,
-    npm_url: Annotated[
-        str | None, typer.Option("--npm-url", help="npm registry this registry accepts (as `serve --npm-url`).")
-    ] = None,
-    oci_registry: Annotated[
-        list[str] | None, typer.Option("--oci-registry", help="Also accept OCI packages from HOST (repeatable).")
-    ] = None,
-    mcpb_host: Annotated[
-        list[str] | None, typer.Option("--mcpb-host", help="Also accept MCPB downloads from HOST (repeatable).")
-    ] = None,
+    pypi_url: PypiUrlOption = None,
+    npm_url: NpmUrlOption = None,
+    oci_registry: OciRegistryOption = None,
+    mcpb_host: McpbHostOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Copy every server version of another MCP registry, with its own dates, status and isLatest.
@@ -80,13 +79,7 @@ def mirror(
         hint = "install the service's dependencies: pip install 'mcpship[registry]'"
         raise McpshipError(f"`mcpship registry mirror` cannot start: {error}", hint=hint) from error
 
-    defaults = OwnershipSettings()
-    policy = OwnershipSettings(
-        pypi_url=pypi_url or defaults.pypi_url,
-        npm_url=npm_url or defaults.npm_url,
-        oci_registries=(*defaults.oci_registries, *(oci_registry or ())),
-        mcpb_hosts=(*defaults.mcpb_hosts, *(mcpb_host or ())),
-    ).package_policy()
+    policy = OwnershipSettings(**package_sources(pypi_url, npm_url, oci_registry, mcpb_host)).package_policy()
     database_url = db or default_database_url()
     checkpoints = MirrorStateFile(state or state_file_for(database_url))
     source = normalize_registry_url(source)

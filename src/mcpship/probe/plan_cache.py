@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mcpship.__about__ import __version__
+from mcpship._untrusted_json import loads_untrusted
 from mcpship.probe.pyenv import cache_dir
 
 __all__ = ["CachedPlan", "DeclaredVar", "load_cached_plan", "store_cached_plan"]
@@ -59,7 +60,7 @@ def _file(root: Path) -> Path:
 
 def load_cached_plan(root: Path) -> CachedPlan | None:
     try:
-        data = json.loads(_file(root).read_text(encoding="utf-8"))
+        data = loads_untrusted(_file(root).read_bytes())  # a cache file: anything odd in it is a miss
         plan = CachedPlan(
             argv=tuple(data["argv"]),
             cwd=data["cwd"],

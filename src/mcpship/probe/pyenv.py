@@ -18,6 +18,7 @@ import platformdirs
 
 from mcpship._exceptions import ToolchainError
 from mcpship._reporter import Reporter
+from mcpship._untrusted_json import loads_untrusted
 
 __all__ = ["cache_dir", "project_environment", "uv_executable"]
 
@@ -48,7 +49,7 @@ def project_environment(root: Path, env: dict[str, str], reporter: Reporter) -> 
     venv = cache_dir() / "envs" / f"{root.name}-{key}"
     marker = venv / "mcpship-env.json"
     fingerprint = _fingerprint(root)
-    if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")).get("fingerprint") == fingerprint:
+    if _recorded_fingerprint(marker) == fingerprint:
         return _bin(venv)
     reporter.step(f"preparing an environment for {root.name} (uv, editable install)")
     uv = uv_executable()
@@ -66,6 +67,15 @@ def _fingerprint(root: Path) -> str:
         if path.is_file():
             digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def _recorded_fingerprint(marker: Path) -> object:
+    """The fingerprint the environment was made for; None if the marker is missing or unreadable (remake it)."""
+    try:
+        recorded = loads_untrusted(marker.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return recorded.get("fingerprint") if isinstance(recorded, dict) else None
 
 
 def _bin(venv: Path) -> Path:

@@ -5,6 +5,10 @@ The limit is applied once, in front of routing (``api/_edge.py``, :func:`limit_b
 it, so no route (publish, edit, status, validate, the ``/auth/*`` exchanges) can be made to hold more. The
 routes then parse with :func:`read_json`, which answers like upstream's huma: 413 for a body over the limit,
 400 for one that is not JSON, 422 (:func:`read_json_object`) for JSON that is not an object.
+
+JSON is RFC 8259 as :mod:`mcpship._strict_json` reads it, nested at most :data:`MAX_JSON_DEPTH` levels, and
+duplicate keys are refused too (the registry serves the document again, to readers that may take the other
+value); each refusal is one huma error with its location (``body._meta.x[1]``).
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope
 
+from mcpship._strict_json import Refusal, StrictJsonError, loads, path_text
+from mcpship.registry.limits import MAX_JSON_DEPTH
 from mcpship.registry.problems import RegistryHTTPError
-from mcpship.registry.strict_json import StrictJsonError, loads_request
 
 __all__ = [
     "body_too_large",
@@ -77,15 +82,29 @@ async def read_json(request: Request) -> Any:
 
 
 def parse_json(body: bytes) -> Any:
-    """``body`` as RFC 8259 JSON within the depth limit (``strict_json``); else huma's 400, naming each place."""
+    """``body`` as strict JSON (UTF-8, RFC 8259, no duplicate keys, within the depth limit); else huma's 400,
+    naming each place."""
     try:
-        return loads_request(body)
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        not_utf8 = {"message": f"the body is not UTF-8 (invalid byte at offset {error.start})", "location": "body"}
+        raise RegistryHTTPError(400, "validation failed", errors=[not_utf8]) from None
+    try:
+        return loads(text, max_depth=MAX_JSON_DEPTH, refuse_duplicate_keys=True)
     except StrictJsonError as error:
-        raise RegistryHTTPError(
-            400,
-            "validation failed",
-            errors=[{"message": refusal.message, "location": refusal.location} for refusal in error.refusals],
-        ) from None
+        errors = [{"message": _message(refusal), "location": _location(refusal.path)} for refusal in error.refusals]
+        raise RegistryHTTPError(400, "validation failed", errors=errors) from None
+
+
+def _message(refusal: Refusal) -> str:
+    if refusal.kind == "syntax":
+        return f"invalid JSON: {refusal.message} at line {refusal.line} column {refusal.column} (char {refusal.offset})"
+    return refusal.message
+
+
+def _location(path: tuple[str | int, ...]) -> str:
+    """huma's spelling: ``body``, ``body._meta.x``, ``body.packages[0]``."""
+    return "body" + path_text(path)
 
 
 async def read_json_object(request: Request) -> dict[str, Any]:

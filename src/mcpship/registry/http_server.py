@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from mcpship._strict_json import dumps
 from mcpship.registry.limits import MAX_REQUEST_HEAD_BYTES
-from mcpship.registry.strict_json import dumps
 
 __all__ = ["BoundedHeadProtocol"]
 

@@ -44,6 +44,7 @@ import httpx
 from mcpship._exceptions import McpshipError, UsageError
 from mcpship._untrusted_json import hostile_content
 from mcpship.channels.mcp_registry import RegistryClient, RegistryRequestError, ResponseTooLargeError
+from mcpship.registry.limits import MAX_JSON_DEPTH
 from mcpship.registry.mirror_state import MirrorCheckpoint, MirrorState, MirrorStateFile, state_file_for
 from mcpship.registry.problems import RegistryHTTPError
 from mcpship.registry.records import OFFICIAL_META_KEY, OfficialMeta, RegistryService, Status, format_timestamp
@@ -73,8 +74,8 @@ DEFAULT_MAX_PAGE_BYTES = 16 << 20
 """The largest answer read (a page of 100 typical servers is a few hundred KiB)."""
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 """How far ahead of this machine's clock a source's timestamps may be before they are clamped."""
-MAX_ENTRY_DEPTH = 64
-"""Nesting of one entry (``{"server": ..., "_meta": ...}``); a real server.json needs about 10 levels."""
+MAX_ENTRY_DEPTH = MAX_JSON_DEPTH
+"""Nesting of one entry (``{"server": ..., "_meta": ...}``), as of a publish body; a real one needs about 10."""
 MAX_VERSIONS = 10_000
 """Versions one name may list (upstream's own cap per name)."""
 _MAX_CURSOR = 4096

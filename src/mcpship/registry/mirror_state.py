@@ -13,6 +13,7 @@ import platformdirs
 
 from mcpship._atomic import write_text_atomic
 from mcpship._exceptions import UsageError
+from mcpship._untrusted_json import loads_untrusted
 
 __all__ = ["MirrorCheckpoint", "MirrorState", "MirrorStateFile", "state_file_for"]
 
@@ -60,7 +61,7 @@ class MirrorStateFile:
 
     def _read(self) -> dict[str, Any]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = loads_untrusted(self.path.read_bytes())
         except FileNotFoundError:
             return {}
         except (OSError, ValueError) as error:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from mcpship.registry.strict_json import dumps, finite_stored_json, loads_stored
+from mcpship._strict_json import dumps
+from mcpship.registry.stored_json import finite_stored_json, loads_stored
 
 __all__ = [
     "OFFICIAL_META_KEY",

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, t
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from mcpship._exceptions import McpshipError, UsageError
+from mcpship._strict_json import dumps, path_text, refusals, strings
 from mcpship.registry.limits import MAX_PUBLISHER_META_BYTES, MAX_STATUS_MESSAGE_LENGTH
 from mcpship.registry.problems import RegistryHTTPError
 from mcpship.registry.records import (
@@ -61,7 +62,6 @@ from mcpship.registry.store.schema import (
 )
 from mcpship.registry.store.search import SearchFilters, search_backend
 from mcpship.registry.store.versioning import precedence_key
-from mcpship.registry.strict_json import dumps, strings
 from mcpship.server_json.rules import publisher_meta_bytes
 
 __all__ = [
@@ -586,8 +586,11 @@ def _prepared(
     try:
         text = dumps(server)
         text.encode()
-    except ValueError as error:  # UnicodeEncodeError is one
-        raise fail(f"server.json is not valid JSON: {_not_json_reason(error)}") from None
+    except ValueError:  # UnicodeEncodeError is one; the strict core's walk says what and where
+        refusal = next(refusals(server), None)
+        where = f" (at {path_text(refusal.path).lstrip('.')})" if refusal is not None and refusal.path else ""
+        reason = refusal.message if refusal is not None else "it cannot be encoded as JSON"
+        raise fail(f"server.json is not valid JSON: {reason}{where}") from None
     document = json.loads(text)
     if any("\x00" in string for string in strings(document)):
         raise fail("server.json holds a NUL character (\\u0000): no name, version or text may contain one")
@@ -607,12 +610,6 @@ def _prepared(
         raise fail(f"_meta.{PUBLISHER_META_KEY} extension exceeds 4KB limit ({size} bytes)")
     document["_meta"] = {PUBLISHER_META_KEY: provided}
     return document
-
-
-def _not_json_reason(error: ValueError) -> str:
-    if isinstance(error, UnicodeEncodeError):
-        return "it holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not a character"
-    return "it holds NaN or Infinity, which JSON numbers cannot be"
 
 
 def _lock_key(name: str) -> int:

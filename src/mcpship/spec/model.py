@@ -22,6 +22,18 @@ NAME_PATTERN = re.compile(rf"^{_NAMESPACE}/{_SERVER}$")
 # Error types of the secret rules: their messages never repeat the value given (it may be a real token).
 SECRET_DEFAULT = "secret_default"
 SECRET_CHOICES = "secret_choices"
+_PUBLISHED_SECRET = {
+    "default": (
+        SECRET_DEFAULT,
+        "{name} is a secret (secret = true), so it has no default: a default is published in clear in server.json,"
+        " the MCPB manifest, smithery.yaml and toolhive.json",
+    ),
+    "choices": (
+        SECRET_CHOICES,
+        "{name} is a secret (secret = true), so it has no choices: they are published in clear, and a value picked"
+        " from a public list is no secret",
+    ),
+}
 ENV_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Targets mcpship knows or will know; a misspelt target is an error, not a silently skipped build.
 TARGET_NAMES = ("pypi", "npm", "mcpb", "oci", "registry", "smithery", "docker-catalog", "toolhive")
@@ -64,28 +76,12 @@ class EnvVar(_Strict):
     # A secret's value is the user's own (a token, a password): every file mcpship writes is published, and a
     # default or a list of choices would put the value itself in server.json, the MCPB manifest, smithery.yaml
     # and toolhive.json for anyone to read.
-    @field_validator("default")
+    @field_validator("default", "choices")
     @classmethod
-    def _secret_has_no_default(cls, value: str | None, info: ValidationInfo) -> str | None:
+    def _secret_has_no_published_value(cls, value: object, info: ValidationInfo) -> object:
         if value is not None and info.data.get("secret") is True:
-            raise PydanticCustomError(
-                SECRET_DEFAULT,
-                "{name} is a secret (secret = true), so it has no default: a default is published in clear in"
-                " server.json, the MCPB manifest, smithery.yaml and toolhive.json",
-                {"name": info.data.get("name", "this variable")},
-            )
-        return value
-
-    @field_validator("choices")
-    @classmethod
-    def _secret_has_no_choices(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
-        if value is not None and info.data.get("secret") is True:
-            raise PydanticCustomError(
-                SECRET_CHOICES,
-                "{name} is a secret (secret = true), so it has no choices: they are published in clear, and a"
-                " value picked from a public list is no secret",
-                {"name": info.data.get("name", "this variable")},
-            )
+            code, message = _PUBLISHED_SECRET[info.field_name or ""]
+            raise PydanticCustomError(code, message, {"name": info.data.get("name", "this variable")})
         return value
 
     @model_validator(mode="after")

@@ -3,7 +3,6 @@ daemon: unpacked with umoci, started with runc, stdin and stdout attached, then 
 
 from __future__ import annotations
 
-import json
 import platform
 import tarfile
 import tempfile
@@ -12,6 +11,8 @@ from pathlib import Path
 
 from mcpship._exceptions import McpshipError
 from mcpship._reporter import Reporter
+from mcpship._safe_load import MAX_FILE_BYTES
+from mcpship._untrusted_json import loads_untrusted
 from mcpship.interface.lock import InterfaceLock
 from mcpship.targets._base import Artifact
 from mcpship.verify.result import VerifyResult
@@ -53,11 +54,13 @@ def _tag(archive: Path) -> str | None:
     try:
         with tarfile.open(archive) as layout:
             member = layout.extractfile("index.json")
-            index = json.loads(member.read()) if member is not None else {}
+            index = loads_untrusted(member.read(MAX_FILE_BYTES)) if member is not None else {}
     except (OSError, KeyError, ValueError, tarfile.TarError):
         return None
-    for manifest in index.get("manifests", []):
-        name = (manifest.get("annotations") or {}).get(_REF_NAME)
+    manifests = index.get("manifests") if isinstance(index, dict) else None
+    for manifest in manifests if isinstance(manifests, list) else []:
+        annotations = manifest.get("annotations") if isinstance(manifest, dict) else None
+        name = annotations.get(_REF_NAME) if isinstance(annotations, dict) else None
         if isinstance(name, str) and name:
             return name
     return None

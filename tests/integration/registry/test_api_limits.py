@@ -15,12 +15,12 @@ import select
 import socket
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from mcpship.registry.limits import DEFAULT_MAX_BODY_BYTES
 from tests.integration.registry.conftest import DatabaseFactory, RegistryServer
+from tests.peak_memory import peak_rss_kib
 
 ATTACK_BYTES = 50 << 20
 MAX_GROWTH_KIB = 32 << 10
@@ -41,10 +41,7 @@ def server(sqlite_databases: DatabaseFactory, tmp_path_factory: pytest.TempPathF
 
 def _peak_rss_kib(registry: RegistryServer) -> int:
     assert registry.process is not None
-    for line in Path(f"/proc/{registry.process.pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmHWM in /proc status")
+    return peak_rss_kib(registry.process.pid)
 
 
 def _attack(registry: RegistryServer, head: bytes, piece: bytes, total: int) -> tuple[bytes, int]:

@@ -5,8 +5,6 @@ with its memory measured, and what it stored can be served."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,20 +17,13 @@ from mcpship.registry.mirror import MirrorStateFile, state_file_for
 from mcpship.registry.records import OFFICIAL_META_KEY
 from mcpship.registry.service import SqlRegistry
 from tests.conftest import mcpship_executable
+from tests.peak_memory import run_measured
 from tests.registry_support.hostile_http import Answer, HostileServer, running_hostile_server, zeros
 
 pytestmark = pytest.mark.timeout(120)
 
 SCHEMA = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
 PEAK_RSS_LIMIT = 300 << 20
-_MEASURED = """
-import resource, subprocess, sys
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=100)
-sys.stdout.write(done.stdout)
-sys.stderr.write(done.stderr)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024, file=sys.stderr)
-sys.exit(done.returncode)
-"""
 
 
 def entry(name: str, updated: str = "2026-01-01T00:00:00Z") -> dict[str, Any]:
@@ -59,9 +50,8 @@ def source() -> Iterator[HostileServer]:
 def run_mirror(source: HostileServer, database: str, *flags: str) -> tuple[int, str, str, int]:
     """The CLI in a child (through a tiny parent that reports the child's peak RSS): code, stdout, stderr, bytes."""
     command = [mcpship_executable(), "registry", "mirror", "--from", source.url, "--db", database, *flags]
-    done = subprocess.run([sys.executable, "-c", _MEASURED, *command], capture_output=True, text=True, timeout=110)
-    *stderr, peak = done.stderr.rstrip("\n").split("\n")
-    return done.returncode, done.stdout, "\n".join(stderr), int(peak)
+    done = run_measured(command, timeout=90)
+    return done.returncode, done.stdout, done.stderr, done.peak_kib * 1024
 
 
 def test_a_source_with_endless_new_cursors_stops_at_the_page_cap(source: HostileServer, tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.integration.registry.conftest import DatabaseFactory, RegistryServer
+from tests.registry_support.fixtures import edited
 from tests.registry_support.official import (
     BUILD_TIMEOUT_SECONDS,
     OfficialBinaries,
@@ -76,12 +77,7 @@ def server(name: str, version: str = "1.0.0", **fields: Any) -> dict[str, Any]:
         "description": f"The {name} server",
         "version": version,
     }
-    for key, value in fields.items():
-        if value is None:
-            document.pop(key, None)
-        else:
-            document[key] = value
-    return document
+    return edited(document, fields)
 
 
 def package(**fields: Any) -> dict[str, Any]:

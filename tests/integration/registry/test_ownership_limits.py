@@ -8,13 +8,13 @@ import hashlib
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.integration.registry.conftest import RegistryServer, server_json
+from tests.peak_memory import peak_rss_kib
 from tests.registry_support.hostile_http import Answer, HostileServer, running_hostile_server, zeros
 
 pytestmark = pytest.mark.timeout(120)
@@ -73,9 +73,7 @@ def messages(response: httpx.Response) -> list[str]:
 
 def peak_rss(registry: RegistryServer) -> int:
     assert registry.process is not None
-    status = Path(f"/proc/{registry.process.pid}/status").read_text()
-    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
-    return int(line.split()[1]) * 1024
+    return peak_rss_kib(registry.process.pid) * 1024
 
 
 def test_a_redirect_to_a_host_off_the_allow_list_is_refused_without_fetching_it_or_echoing_it(

@@ -107,6 +107,14 @@ def test_a_refused_actions_token_request_is_a_clear_error() -> None:
         github_actions_oidc_token(environ, client)
 
 
+@pytest.mark.parametrize("body", [b"<html>maintenance</html>", b"[" * 100_000, b'{"value": NaN}', b'["oidc-jwt"]'])
+def test_an_actions_answer_that_is_no_json_object_is_a_clear_error_not_a_traceback(body: bytes) -> None:
+    environ = {"ACTIONS_ID_TOKEN_REQUEST_TOKEN": "req", "ACTIONS_ID_TOKEN_REQUEST_URL": "https://actions.test/t"}
+    client = httpx.Client(transport=httpx.MockTransport(lambda _: httpx.Response(200, content=body)))
+    with pytest.raises(RegistryRequestError, match="did not issue an OIDC token"):
+        github_actions_oidc_token(environ, client)
+
+
 class FakeClock:
     def __init__(self) -> None:
         self.now = 0.0

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ import pytest
 from mcpship.probe.plan import StdioPlan
 from mcpship.probe.reap import stop_process_tree
 from mcpship.probe.spawn import discard, spawn
-from tests.conftest import SERVERS
+from tests.conftest import SERVERS, alive
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to see which processes live")
 
@@ -36,14 +34,6 @@ _DAEMONIZING_SERVER = (  # writes the daemon's pid only once its parent, the for
 )
 
 
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in (b"Z", b"X")
-
-
 def started(argv: list[str], pidfile: Path) -> tuple[subprocess.Popen[bytes], int]:
     process = spawn(StdioPlan(argv=tuple(argv), env=dict(os.environ), label="test"))
     deadline = time.monotonic() + 30
@@ -51,14 +41,6 @@ def started(argv: list[str], pidfile: Path) -> tuple[subprocess.Popen[bytes], in
         assert time.monotonic() < deadline, "the test server never started its child"
         time.sleep(0.02)
     return process, int(pidfile.read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def pidfile(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "child.pid"
-    yield path
-    if path.exists() and alive(pid := int(path.read_text(encoding="utf-8"))):
-        os.kill(pid, signal.SIGKILL)
 
 
 def test_a_child_that_left_the_session_but_holds_a_pipe_is_killed(pidfile: Path) -> None:

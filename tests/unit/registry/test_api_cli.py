@@ -1,15 +1,21 @@
-"""``mcpship registry serve`` refusals and the light ``import mcpship.cli`` (no service dependencies)."""
+"""``mcpship registry serve`` (and ``mirror``) refusals, flags reaching the settings, and the light
+``import mcpship.cli`` (no service dependencies)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from mcpship.cli import main
+
+if TYPE_CHECKING:
+    from mcpship.registry.config import RegistrySettings
 
 
 def test_importing_the_cli_loads_none_of_the_service_dependencies() -> None:
@@ -49,30 +55,42 @@ def test_serve_rejects_a_jwt_key_that_is_not_32_hex_bytes(tmp_path: Path, capsys
     assert "openssl rand -hex 32" in capsys.readouterr().err
 
 
-def test_deployment_flags_reach_the_settings_the_app_is_built_with(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+Serve = Callable[..., tuple["RegistrySettings", dict[str, Any]]]
+
+
+@pytest.fixture
+def serve(monkeypatch: pytest.MonkeyPatch) -> Serve:
+    """``registry serve FLAGS`` up to the point of serving: the settings the app is built with, uvicorn's options."""
     import uvicorn
 
     import mcpship.registry.app as registry_app
-    from mcpship.registry.config import RegistrySettings
-    from mcpship.registry.http_server import BoundedHeadProtocol
 
     seen: list[RegistrySettings] = []
+    served: list[dict[str, Any]] = []
 
     def build(settings: RegistrySettings) -> object:
         seen.append(settings)
         return object()
 
     monkeypatch.setattr(registry_app, "build_app", build)
-    served: list[dict[str, object]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: served.append(kwargs))
+
+    def run(*flags: str) -> tuple[RegistrySettings, dict[str, Any]]:
+        assert main(["registry", "serve", *flags]) == 0
+        [settings] = seen
+        return settings, served[0]
+
+    return run
+
+
+def test_deployment_flags_reach_the_settings_the_app_is_built_with(tmp_path: Path, serve: Serve) -> None:
+    from mcpship.registry.http_server import BoundedHeadProtocol
+
     flags = ["--mcpb-host", "http://127.0.0.1:9000", "--github-oidc-issuer", "https://ghe.example/_services/token"]
     flags += ["--max-body-bytes", "8192"]
     flags += ["--github-oidc-audience", "corp-registry", "--github-api-url", "https://ghe.example/api/v3"]
     flags += ["--oci-registry", "127.0.0.1:5000", "--db", f"sqlite:///{tmp_path / 'r.db'}", "--read-staleness", "0"]
-    assert main(["registry", "serve", *flags]) == 0
-    [settings] = seen
+    settings, uvicorn_options = serve(*flags)
     assert settings.ownership.mcpb_hosts[-1] == "http://127.0.0.1:9000"
     assert "github.com" in settings.ownership.mcpb_hosts
     assert settings.ownership.oci_registries[-1] == "127.0.0.1:5000"
@@ -83,31 +101,18 @@ def test_deployment_flags_reach_the_settings_the_app_is_built_with(
     assert settings.github_api_url == "https://ghe.example/api/v3"
     assert settings.read_staleness_seconds == 0
     assert settings.max_body_bytes == 8192
-    assert served[0]["http"] is BoundedHeadProtocol  # request heads bounded too (431)
+    assert uvicorn_options["http"] is BoundedHeadProtocol  # request heads bounded too (431)
 
 
-def test_ownership_limit_flags_reach_the_settings_and_survive_the_trip_to_workers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import uvicorn
-
+def test_ownership_limit_flags_reach_the_settings_and_survive_the_trip_to_workers(tmp_path: Path, serve: Serve) -> None:
     import mcpship.registry.app as registry_app
-    from mcpship.registry.config import DEFAULT_FETCH_HOSTS, RegistrySettings
+    from mcpship.registry.config import DEFAULT_FETCH_HOSTS
 
-    seen: list[RegistrySettings] = []
-
-    def build(settings: RegistrySettings) -> object:
-        seen.append(settings)
-        return object()
-
-    monkeypatch.setattr(registry_app, "build_app", build)
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
     flags = ["--ownership-fetch-host", "*.cdn.example", "--ownership-max-file-mb", "50", "--ownership-max-fetches", "9"]
     flags += ["--ownership-max-document-mb", "2", "--ownership-max-publish-mb", "64", "--ownership-max-redirects", "1"]
     flags += ["--ownership-concurrency", "2", "--ownership-process-concurrency", "3", "--ownership-timeout", "4"]
     flags += ["--ownership-budget", "30", "--db", f"sqlite:///{tmp_path / 'r.db'}"]
-    assert main(["registry", "serve", *flags]) == 0
-    [settings] = seen
+    settings, _ = serve(*flags)
     ownership = settings.ownership
     assert ownership.fetch_hosts == (*DEFAULT_FETCH_HOSTS, "*.cdn.example")
     assert (ownership.max_file_bytes, ownership.max_document_bytes, ownership.max_publish_bytes) == (
@@ -125,6 +130,16 @@ def test_ownership_limit_flags_reach_the_settings_and_survive_the_trip_to_worker
 def test_a_host_flag_that_is_not_a_host_is_refused(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["registry", "serve", flag, "ftp://files.example", "--db", "sqlite:///unused.db"]) == 2
     assert f"{flag} 'ftp://files.example' is not a host" in capsys.readouterr().err
+
+
+def test_mirror_refuses_an_mcpb_host_that_is_not_a_host_as_serve_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = f"sqlite:///{tmp_path / 'r.db'}"
+    command = ["registry", "mirror", "--from", "http://127.0.0.1:9", "--db", database]
+    assert main([*command, "--mcpb-host", "ftp://files.example"]) == 2
+    assert "--mcpb-host 'ftp://files.example' is not a host" in capsys.readouterr().err
+    assert not (tmp_path / "r.db").exists()  # refused before anything was opened
 
 
 @pytest.mark.parametrize("size", ["100", str(1 << 30)])

@@ -75,6 +75,17 @@ def github_at(fake: FakeGitHub, token: str = "gho_good", settings: RegistrySetti
         return http.post("/v0/auth/github-at", json={"github_token": token})
 
 
+@pytest.mark.parametrize("body", [b"[" * 100_000, b'{"login": "alice", "id": NaN}'])
+def test_a_github_answer_nested_too_deep_or_holding_nan_is_refused_as_not_json(body: bytes) -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body)
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handle))
+    with TestClient(auth_app(auth_routes(SETTINGS, TokenIssuer(SEED), http_client=client))) as http:
+        response = http.post("/v0/auth/github-at", json={"github_token": "gho_good"})
+    assert refused(response) == "GitHub API answered something other than JSON"
+
+
 def test_a_github_token_grants_the_users_and_their_public_orgs_namespaces() -> None:
     fake = FakeGitHub(orgs=["acme", "Octo-Org"])
 

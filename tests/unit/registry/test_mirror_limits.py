@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mcpship._exceptions import UsageError
 from mcpship.channels.mcp_registry import RegistryRequestError
 from mcpship.registry.mirror import MAX_CLOCK_SKEW, MirrorCheckpoint, MirrorReport, MirrorStateFile, mirror_registry
 from mcpship.registry.records import OFFICIAL_META_KEY
@@ -161,6 +162,35 @@ def test_a_saved_checkpoint_from_the_future_is_dropped_and_everything_read_again
         " reads everything again (only rows that differ are written)"
     ]
     assert state.load(SOURCE).high_water == PAST
+
+
+def nested_page(depth: int) -> str:
+    deep = json.dumps(entry("com.example/deep"))[:-1] + ', "x": ' + "[" * depth + "]" * depth + "}"
+    return '{"servers": [' + json.dumps(entry("com.example/ok")) + ", " + deep + '], "metadata": {}}'
+
+
+def test_an_entry_nested_hundreds_deep_is_skipped_alone(store: SqlRegistry, state: MirrorStateFile) -> None:
+    report = mirror(store, state, lambda params: nested_page(400))
+    assert report.skipped == ["com.example/deep 1.0.0: JSON nested deeper than 64 levels"]
+    assert store.get_version("com.example/ok", "1.0.0") is not None
+
+
+@pytest.mark.parametrize("depth", [600, 100_000])
+def test_a_page_nested_past_512_levels_stops_the_run_without_recursing(
+    store: SqlRegistry, state: MirrorStateFile, depth: int
+) -> None:
+    with pytest.raises(RegistryRequestError, match="not a JSON object"):
+        mirror(store, state, lambda params: nested_page(depth))
+    assert store.get_version("com.example/ok", "1.0.0") is None
+
+
+@pytest.mark.parametrize("content", [b"[" * 100_000, b"{not json", b'{"sources": NaN}'])
+def test_a_damaged_checkpoint_file_is_a_usage_error_with_the_fix(state: MirrorStateFile, content: bytes) -> None:
+    state.path.write_bytes(content)
+    with pytest.raises(UsageError, match="cannot read the mirror state") as caught:
+        state.load(SOURCE)
+    assert caught.value.hint is not None
+    assert "delete it" in caught.value.hint
 
 
 HOSTILE_PAGE = (

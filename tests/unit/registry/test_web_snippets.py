@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-import shlex
 import subprocess
-import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -21,6 +19,7 @@ from mcpship.registry.web.snippets import (
     install_options,
     server_key,
 )
+from tests.registry_support.snippets import parse
 
 CLIENTS = ["Claude Desktop", "Cursor", "VS Code", "Claude Code", "Codex", "Command line"]
 
@@ -85,15 +84,6 @@ def options() -> list[InstallOption]:
 
 def snippets(option: InstallOption) -> dict[str, Snippet]:
     return {snippet.client: snippet for snippet in option.snippets}
-
-
-def parse(snippet: Snippet) -> Any:
-    if snippet.language == "json":
-        return json.loads(snippet.text)
-    if snippet.language == "toml":
-        return tomllib.loads(snippet.text)
-    assert snippet.language == "shell"
-    return shlex.split(snippet.text)
 
 
 def test_every_package_and_remote_becomes_one_option_in_publisher_order() -> None:

@@ -28,6 +28,7 @@ from mcpship.registry.web.snippets import (
     install_options,
     server_key,
 )
+from tests.registry_support.snippets import parse
 
 PROPERTIES = settings(max_examples=300, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NASTY = [
@@ -226,15 +227,6 @@ def remote_expectations(key: str, endpoint: Endpoint) -> dict[str, Any]:
     }
 
 
-def parsed(snippet: Snippet) -> Any:
-    if snippet.language == "json":
-        return json.loads(snippet.text)
-    if snippet.language == "toml":
-        return tomllib.loads(snippet.text)
-    assert snippet.language == "shell"
-    return shlex.split(snippet.text)
-
-
 def check_codex_remote(snippet: Snippet, key: str, endpoint: Endpoint) -> None:
     table = tomllib.loads(snippet.text)["mcp_servers"][key]
     assert table.pop("url") == endpoint.url
@@ -294,7 +286,7 @@ def check_option(option: InstallOption, key: str) -> None:
         if snippet.client == "Codex" and option.endpoint is not None:
             check_codex_remote(snippet, key, option.endpoint)
             continue
-        by_client[snippet.client] = parsed(snippet)
+        by_client[snippet.client] = parse(snippet)
         assert by_client[snippet.client] == expected[snippet.client], snippet.client
     check_links(option, key, by_client)
 

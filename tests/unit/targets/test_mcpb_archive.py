@@ -199,10 +199,12 @@ def test_a_manifest_over_1_mib_is_refused_without_being_read_whole(tmp_path: Pat
     ("raw", "reason"),
     [
         (b'{"a": NaN}', "not valid JSON (NaN is not a JSON number)"),
+        (b'{"a": 1e999}', "not valid JSON (number 1e999 is out of range"),
+        (b'{"a": "\\ud800"}', "not valid JSON (a lone UTF-16 surrogate escape"),
         (b"\xff\xfe{}", "not UTF-8 (byte 0)"),
-        (b"[" * 100_000, "not valid JSON: nested too deeply"),
+        (b"[" * 100_000, "nested more than 64 levels deep"),  # counted before parsing: never a RecursionError
         (b"[" * 70 + b"]" * 70, "nested more than 64 levels deep"),
-        (b"1" * 5000, "not valid JSON (Exceeds the limit"),
+        (b"1" * 5000, "not valid JSON (number 1111111111111111111111111111111111111111… (5000 digits) is out of range"),
     ],
 )
 def test_a_manifest_that_is_not_plain_json_is_a_problem_not_a_crash(tmp_path: Path, raw: bytes, reason: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from mcpship.registry.strict_json import dumps
+from mcpship._strict_json import dumps
 
 __all__ = ["JSON", "encode_json", "json_response"]
 

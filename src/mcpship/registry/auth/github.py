@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import jwt
 
+from mcpship._untrusted_json import loads_untrusted
 from mcpship.registry.auth.permissions import Permission
 
 __all__ = [
@@ -157,7 +158,7 @@ async def _get_json(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
     if response.status_code != 200:
         raise GitHubIdentityError(f"{url} answered HTTP {response.status_code}")
     try:
-        document = response.json()
+        document = loads_untrusted(response.content)
     except ValueError:
         raise GitHubIdentityError(f"{url} did not answer JSON") from None
     if not isinstance(document, dict):
@@ -198,6 +199,6 @@ async def _github_get(client: httpx.AsyncClient, url: str, headers: dict[str, st
     if response.status_code != 200:
         raise GitHubIdentityError(f"GitHub API error (status {response.status_code})")
     try:
-        return response.json()
+        return loads_untrusted(response.content)
     except ValueError:
         raise GitHubIdentityError("GitHub API answered something other than JSON") from None

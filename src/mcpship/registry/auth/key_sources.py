@@ -17,6 +17,7 @@ import dns.exception
 import dns.resolver
 import httpx
 
+from mcpship._bounded_body import apieces
 from mcpship.registry.auth.domain_proof import ProofError
 
 __all__ = [
@@ -128,7 +129,7 @@ class HttpKeyFetcher:
             raise ProofError(f"failed to fetch public key: refusing to connect to private or loopback address ({host})")
 
     async def _fetch(self, client: httpx.AsyncClient, url: str) -> str:
-        headers = {"Accept": "text/plain", "User-Agent": "mcpship-registry"}
+        headers = {"Accept": "text/plain", "Accept-Encoding": "identity", "User-Agent": "mcpship-registry"}
         try:
             async with client.stream(
                 "GET", url, headers=headers, follow_redirects=False, timeout=self._timeout
@@ -136,10 +137,12 @@ class HttpKeyFetcher:
                 if response.status_code != 200:
                     raise ProofError(f"failed to fetch public key: HTTP {response.status_code} from {url}")
                 body = b""
-                async for chunk in response.aiter_bytes():
-                    body += chunk
+                async for piece in apieces(response):  # inflated 64 KiB at a time, should it come compressed
+                    body += piece
                     if len(body) > MAX_KEY_RESPONSE_BYTES:
                         raise ProofError("failed to fetch public key: HTTP auth key response too large")
         except httpx.HTTPError as error:
+            raise ProofError(f"failed to fetch public key: {error}") from None
+        except ValueError as error:  # a Content-Encoding not asked for, or data that is not valid
             raise ProofError(f"failed to fetch public key: {error}") from None
         return body.decode("utf-8", "replace").strip()

@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 from mcpship.__about__ import __version__
-from mcpship._bounded_body import inflater, raw_encoding
+from mcpship._bounded_body import apieces
 from mcpship.registry.config import OwnershipSettings
 from mcpship.registry.ownership._hosts import HostRule
 
@@ -193,24 +193,11 @@ class Fetcher:
             take(piece)
 
         try:
-            inflate = inflater(raw_encoding(response))
-            async for chunk in _raw_chunks(response):
-                for piece in inflate(chunk):
-                    count(piece)
-            for piece in inflate(None):
+            async for piece in apieces(response):
                 count(piece)
         except ValueError as exc:
             raise OwnershipError(f"{what}: {exc}") from exc
         return size
-
-
-async def _raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
-    """The body as sent; a response built with its content already loaded has no stream left, only that."""
-    if response.is_stream_consumed:
-        yield response.content
-        return
-    async for chunk in response.aiter_raw():
-        yield chunk
 
 
 def _join(base: httpx.URL, location: str, what: str, given: str | httpx.URL) -> httpx.URL:

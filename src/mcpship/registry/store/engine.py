@@ -24,7 +24,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
-from mcpship.registry.strict_json import dumps, loads_stored
+from mcpship._strict_json import dumps
+from mcpship.registry.stored_json import loads_stored
 
 __all__ = [
     "MIGRATION_LOCK_KEY",
@@ -53,7 +54,7 @@ def create_registry_engine(database_url: str) -> Engine:
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
             # Stored documents are spliced into responses as they are: keep them compact, and JSON (no NaN).
             json_serializer=dumps,
-            # Rows written before NaN and Infinity were refused read them as null (strict_json.loads_stored).
+            # Rows written before NaN and Infinity were refused read them as null (stored_json.loads_stored).
             json_deserializer=loads_stored,
             # In memory, every connection would be a new empty database: share one (single-threaded demos only).
             **({"poolclass": StaticPool} if in_memory else {"pool_size": 8, "max_overflow": 24}),

@@ -20,8 +20,7 @@ def unpack_bundle(bundle: Path, destination: Path, *, limits: BundleLimits | Non
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         raise InvalidArtifactError(f"{destination}: exists and is not an empty folder", hint="unpack somewhere new")
     with open_bundle(bundle, limits=limits) as archive:
-        if archive.findings:
-            raise archive.findings[0].error(archive.label, doing="refusing to unpack: ", more=len(archive.findings) - 1)
+        archive.require_safe()  # before a folder is made
         destination.parent.mkdir(parents=True, exist_ok=True)
         partial = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
         try:

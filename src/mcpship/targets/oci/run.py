@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpship._exceptions import ToolchainError, VerifyError
+from mcpship._safe_load import read_json_file
 from mcpship.probe.plan import StdioPlan
 from mcpship.targets.oci.layout import extract_layout_tar
 
@@ -43,7 +44,9 @@ def run_image_plan(image: Path, tag: str, work: Path, *, env: Mapping[str, str] 
     bundle = work / "bundle"
     _unpack(layout, tag, bundle)
     config_file = bundle / "config.json"
-    config = json.loads(config_file.read_text(encoding="utf-8"))
+    config = read_json_file(config_file, error=VerifyError)  # umoci writes it from the image's own config
+    if not isinstance(config, dict):
+        raise VerifyError(f"{config_file}: umoci wrote a runtime config that is not a JSON object")
     _prepare_for_stdio(config, env or {})
     config_file.write_text(json.dumps(config, indent=2), encoding="utf-8")
     state = work / "runc-state"
