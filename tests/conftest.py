@@ -16,9 +16,31 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared_data import missing_shared_data, under_shared
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SERVERS = Path(__file__).resolve().parent / "servers"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    try:
+        return (yield)
+    except FileNotFoundError as error:
+        if under_shared(error.filename):
+            missing_shared_data(error.filename)
+        raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    try:
+        return (yield)
+    except FileNotFoundError as error:
+        if under_shared(error.filename):
+            missing_shared_data(error.filename)
+        raise
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -17,8 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tests.conftest import ROOT, assert_clean_error, run_mcpship
+from tests.shared_data import SHARED
 
-SEED = ROOT.parent / "shared" / "conformance" / "registry" / "seed.json"
+SEED = SHARED / "conformance" / "registry" / "seed.json"
 
 
 def ship(project: Path, out: Path, *extra: str) -> dict[str, dict[str, Any]]:

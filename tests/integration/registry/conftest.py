@@ -23,6 +23,7 @@ from mcpship.registry.auth import Permission, TokenIssuer
 from tests.conftest import free_port
 from tests.registry_support.fixtures import postgres_server
 from tests.registry_support.postgres import PostgresServer
+from tests.shared_data import SHARED
 
 __all__ = ["postgres_server"]  # the session's PostgreSQL cluster, as a fixture of this directory
 
@@ -158,7 +159,7 @@ def registry(start_registry: Callable[..., RegistryServer]) -> RegistryServer:
     return start_registry("--enable-anonymous-auth")
 
 
-CONFORMANCE = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "registry"
+CONFORMANCE = SHARED / "conformance" / "registry"
 SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
 
 

@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.conftest import ROOT
+from mcpship.server_json import CURRENT_SCHEMA_URL
 from tests.integration.registry.conftest import RegistryServer, encoded
+from tests.shared_data import SHARED
 
-SEED = json.loads((ROOT.parent / "shared" / "conformance" / "registry" / "seed.json").read_text(encoding="utf-8"))
+SEED_FILE = SHARED / "conformance" / "registry" / "seed.json"
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium-browser", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -33,7 +34,7 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 15_000
 CONSOLE: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionary()
 GONE: dict[str, Any] = {
-    "$schema": SEED[0]["$schema"],
+    "$schema": CURRENT_SCHEMA_URL,
     "name": "io.github.acme/gone",
     "description": "Was here.",
     "version": "1.0.0",
@@ -55,7 +56,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 NOTES: dict[str, Any] = {
-    "$schema": SEED[0]["$schema"],
+    "$schema": CURRENT_SCHEMA_URL,
     "name": "io.github.acme/notes",
     "title": "Notes",
     "description": "Take and search notes from any MCP client.",
@@ -95,7 +96,8 @@ def registry_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.start()
     try:
         with server.client() as api:
-            for document in [*SEED, {**NOTES, "version": "1.0.0", "description": "Take notes."}, NOTES, GONE]:
+            seed = json.loads(SEED_FILE.read_text(encoding="utf-8"))
+            for document in [*seed, {**NOTES, "version": "1.0.0", "description": "Take notes."}, NOTES, GONE]:
                 api.post("/v0.1/publish", json=document).raise_for_status()
             status = {"status": "deprecated", "statusMessage": "Use 2.0.0"}
             api.patch(f"/v0.1/servers/{encoded(NOTES['name'])}/versions/1.0.0/status", json=status).raise_for_status()

@@ -19,12 +19,13 @@ from mcpship.channels.mcp_registry import RegistryClient
 from mcpship.registry.mirror import MirrorProgress, MirrorStateFile, mirror_registry, state_file_for
 from mcpship.registry.records import OFFICIAL_META_KEY, ListQuery
 from mcpship.registry.service import SqlRegistry
-from tests.conftest import ROOT, mcpship_executable
+from tests.conftest import mcpship_executable
 from tests.integration.registry.conftest import RegistryServer
+from tests.shared_data import SHARED
 
 SCHEMA = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
 PAGE = 2  # small pages, so every run crosses several cursors
-SEED = ROOT.parent / "shared" / "conformance" / "registry" / "seed.json"
+SEED = SHARED / "conformance" / "registry" / "seed.json"
 
 
 class Source:

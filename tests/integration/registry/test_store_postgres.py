@@ -18,9 +18,10 @@ from mcpship.registry.records import PUBLISHER_META_KEY, ListQuery, OfficialMeta
 from mcpship.registry.service import SqlRegistry
 from tests.registry_support.fixtures import fresh_database, race_same_version, run_python_concurrently, server_json
 from tests.registry_support.postgres import ROLE, PostgresServer
+from tests.shared_data import SHARED
 
 ROOT = Path(__file__).resolve().parents[3]
-SEED = ROOT.parent / "shared" / "conformance" / "registry" / "seed.json"
+SEED = SHARED / "conformance" / "registry" / "seed.json"
 NAME = "io.github.acme/notes"
 
 

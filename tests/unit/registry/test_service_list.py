@@ -13,8 +13,9 @@ import pytest
 from mcpship.registry.records import ListQuery
 from mcpship.registry.service import SqlRegistry
 from tests.registry_support.fixtures import server_json
+from tests.shared_data import SHARED
 
-SEED = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "registry" / "seed.json"
+SEED = SHARED / "conformance" / "registry" / "seed.json"
 
 
 @pytest.fixture

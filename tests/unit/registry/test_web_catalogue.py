@@ -24,10 +24,12 @@ from mcpship.registry.service import SqlRegistry
 from mcpship.registry.web import web_routes
 from mcpship.registry.web.routes import PAGE_SIZE, _environment
 from mcpship.registry.web.views import MAX_DESCRIPTION, MAX_INSTALL_OPTIONS, MAX_ROWS, MAX_TITLE
+from mcpship.server_json import CURRENT_SCHEMA_URL
+from tests.shared_data import SHARED
 
 ROOT = Path(__file__).resolve().parents[3]
-SEED = json.loads((ROOT.parent / "shared" / "conformance" / "registry" / "seed.json").read_text(encoding="utf-8"))
-SCHEMA = SEED[0]["$schema"]
+SEED_FILE = SHARED / "conformance" / "registry" / "seed.json"
+SCHEMA = CURRENT_SCHEMA_URL
 AIRTABLE = "io.github.domdomegg/airtable-mcp-server"
 HOSTILE = "io.github.o-dd/we.ird_name-1"
 SCRIPT = "<script>alert('x')</script>"
@@ -79,7 +81,7 @@ def extra_entries() -> list[dict[str, Any]]:
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryService]:
     registry = SqlRegistry.open(f"sqlite:///{tmp_path_factory.mktemp('web') / 'registry.db'}")
     try:
-        for server in [*SEED, *extra_entries()]:
+        for server in [*json.loads(SEED_FILE.read_text(encoding="utf-8")), *extra_entries()]:
             registry.publish(copy.deepcopy(server))
         registry.set_status(AIRTABLE, "1.7.2", "deprecated", "Broken token handling; use 1.7.3.")
         yield registry

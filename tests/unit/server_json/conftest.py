@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mcpship.server_json import CURRENT_SCHEMA_URL
+from tests.shared_data import SHARED
 
-CONFORMANCE = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "registry"
+CONFORMANCE = SHARED / "conformance" / "registry"
 SCHEMA_FILE = CONFORMANCE / "server.schema.2025-12-11.json"
 SEED_FILE = CONFORMANCE / "seed.json"
 

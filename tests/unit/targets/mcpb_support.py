@@ -25,10 +25,11 @@ from mcpship._reporter import NullReporter
 from mcpship.interface import read_lock
 from mcpship.spec import load_spec
 from mcpship.targets import BuildContext, BuildOptions
+from tests.shared_data import SHARED, missing_shared_data
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples"
-SCHEMAS = ROOT.parent / "shared" / "conformance" / "mcpb" / "schemas"
+SCHEMAS = SHARED / "conformance" / "mcpb" / "schemas"
 CONFORMANCE_EXAMPLES = SCHEMAS.parent / "examples"
 MCPB_CLI = ROOT / "tests" / "tools" / "node_modules" / ".bin" / "mcpb"
 TOOLS = ROOT / "tests" / "tools"
@@ -68,7 +69,7 @@ def make_context(root: Path, out: Path, **options: Any) -> BuildContext:
 def official_schema(version: str) -> dict[str, Any]:
     path = SCHEMAS / f"mcpb-manifest-v{version}.schema.json"
     if not path.is_file():
-        pytest.fail(f"{path} is missing: the MCPB conformance schemas live in ../shared/conformance/mcpb/schemas")
+        missing_shared_data(path)
     schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return schema
 

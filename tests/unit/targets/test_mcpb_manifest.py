@@ -16,6 +16,7 @@ from mcpship.targets.mcpb.config import McpbConfig
 from mcpship.targets.mcpb.generate import Launch, build_manifest, project_author
 from mcpship.targets.mcpb.manifest import Author, Compatibility, Runtimes
 from mcpship.validate.mcpb import validate_manifest
+from tests.shared_data import missing_shared_data, shared_files
 from tests.unit.targets.mcpb_support import CONFORMANCE_EXAMPLES, official_library, schema_errors
 
 VALID: dict[str, Any] = {
@@ -89,11 +90,13 @@ def test_our_verdicts_match_the_official_library_on_every_case() -> None:
 
 
 def test_the_official_examples_are_there() -> None:
-    # Without this, a missing ../shared would leave the test below with no cases: a silent skip.
+    # Without this, a folder of the shared data holding no examples would leave the test below with one case.
+    if not CONFORMANCE_EXAMPLES.is_dir():
+        missing_shared_data(CONFORMANCE_EXAMPLES)
     assert len(list(CONFORMANCE_EXAMPLES.glob("*.json"))) >= 4, f"no MCPB example manifests in {CONFORMANCE_EXAMPLES}"
 
 
-@pytest.mark.parametrize("example", sorted(CONFORMANCE_EXAMPLES.glob("*.json")), ids=lambda p: p.name)
+@pytest.mark.parametrize("example", shared_files(CONFORMANCE_EXAMPLES, "*.json"), ids=lambda p: p.name)
 def test_the_official_examples_get_the_official_verdict(example: Path) -> None:
     data = json.loads(example.read_text(encoding="utf-8"))
     (official,) = official_library("manifest", [data])

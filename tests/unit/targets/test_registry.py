@@ -21,9 +21,10 @@ from mcpship.server_json import PUBLISHER_META_KEY, validate_server_json
 from mcpship.spec import load_spec
 from mcpship.targets import Artifact, BuildContext, BuildOptions, Target, load_target
 from mcpship.targets.registry import INTERFACE_META_KEY, RegistryTarget
+from tests.shared_data import SHARED
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "notes-py"
-SCHEMA = Path(__file__).resolve().parents[4] / "shared" / "conformance" / "registry" / "server.schema.2025-12-11.json"
+SCHEMA = SHARED / "conformance" / "registry" / "server.schema.2025-12-11.json"
 NAME = "io.github.mcpship/notes-py"
 MCPB_URL = "https://github.com/mcpship/mcpship/releases/download/v{version}/{file}"
 _staging = itertools.count()
