@@ -23,8 +23,8 @@ EXAMPLES = ROOT / "examples"
 SERVERS = Path(__file__).resolve().parent / "servers"
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+def _shared_data_guard(item: pytest.Item) -> Iterator[None]:
+    """A file missing under the shared data skips the test with the reason (fails when CI is set)."""
     try:
         return (yield)
     except FileNotFoundError as error:
@@ -33,14 +33,8 @@ def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
         raise
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    try:
-        return (yield)
-    except FileNotFoundError as error:
-        if under_shared(error.filename):
-            missing_shared_data(error.filename)
-        raise
+pytest_runtest_setup = pytest.hookimpl(wrapper=True)(_shared_data_guard)
+pytest_runtest_call = pytest.hookimpl(wrapper=True)(_shared_data_guard)
 
 
 @pytest.fixture(scope="session", autouse=True)
