@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from mcpship.server_json import CURRENT_SCHEMA_URL, ServerJSON
-from mcpship.server_json._structure import structure_problems
+from mcpship.server_json._structure import _PATTERN_HINTS, structure_problems
 
 from .conftest import valid_server
 from .test_rules import DELETE, changed
@@ -417,6 +417,29 @@ def test_a_valid_document_is_parsed_into_the_model_without_problems() -> None:
     assert problems == []
     assert isinstance(model, ServerJSON)
     assert model.name == "io.github.acme/weather-mcp"
+
+
+def _keys_with_a_pattern(node: object, key: str = "", found: set[str] | None = None) -> set[str]:
+    found = set() if found is None else found
+    if isinstance(node, dict):
+        if isinstance(node.get("pattern"), str):
+            found.add(key)
+        for name, child in node.items():
+            if name == "properties":
+                for inner, schema in child.items():
+                    _keys_with_a_pattern(schema, inner, found)
+            else:
+                _keys_with_a_pattern(child, key, found)
+    elif isinstance(node, list):
+        for child in node:
+            _keys_with_a_pattern(child, key, found)
+    return found
+
+
+def test_every_key_the_schema_constrains_by_a_pattern_has_a_hint_in_its_own_terms() -> None:
+    # A pattern violation's hint says what the value looks like; a key without one would have no fix to show.
+    keys = _keys_with_a_pattern(ServerJSON.model_json_schema(by_alias=True))
+    assert keys == {"name", "url", "fileSha256", "sizes"} == set(_PATTERN_HINTS)
 
 
 @pytest.mark.parametrize(("data", "kind"), [(5, "a number"), ([], "an array"), ("{}", "a string"), (None, "null")])
