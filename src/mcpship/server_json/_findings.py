@@ -49,6 +49,11 @@ def text(node: Node, key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def absent_or_text(node: Node, key: str) -> bool:
+    """Whether ``key`` is absent or a string: a value of another type is the structure pass's to report."""
+    return key not in node or isinstance(node[key], str)
+
+
 def nodes(node: Node, key: str) -> list[tuple[int, Node]]:
     """``(index, object)`` for each object in the array at ``key``; other items are the structure pass's job."""
     items = node.get(key)
@@ -74,5 +79,5 @@ def check_unknown_keys(node: Node, known: frozenset[str], at: Location, findings
 def _closest(key: str, known: frozenset[str]) -> str | None:
     folded = {name.lower(): name for name in known}
     wanted = key.lower().replace("_", "")  # registry_type, websiteURL: the old and the mistyped spellings
-    matches = [wanted] if wanted in folded else get_close_matches(wanted, list(folded), n=1, cutoff=0.8)
+    matches = get_close_matches(wanted, list(folded), n=1, cutoff=0.8)  # the same spelling first, if known
     return folded[matches[0]] if matches else None

@@ -3,7 +3,16 @@ registry.md §2.5 to §2.8)."""
 
 from __future__ import annotations
 
-from mcpship.server_json._findings import Findings, Location, Node, as_node, check_unknown_keys, nodes, text
+from mcpship.server_json._findings import (
+    Findings,
+    Location,
+    Node,
+    absent_or_text,
+    as_node,
+    check_unknown_keys,
+    nodes,
+    text,
+)
 from mcpship.server_json._registry_types import check_registry_type
 from mcpship.server_json._urls import is_valid_templated_url, template_variables
 from mcpship.server_json._versions import check_version
@@ -39,7 +48,7 @@ def check_package(package: Node, at: Location, findings: Findings) -> None:
 
 
 def _check_named_argument(argument: Node, at: Location, findings: Findings) -> None:
-    if text(argument, "type") != "named":
+    if text(argument, "type") != "named" or not absent_or_text(argument, "name"):
         return
     name = text(argument, "name")
     if not name:

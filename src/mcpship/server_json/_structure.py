@@ -33,6 +33,14 @@ _MISSING_HINTS = {
     "source": 'add "source": "github" or "gitlab"',
     "src": 'add "src": the https URL of the icon',
 }
+# The same key inside another object names another thing.
+_NESTED_MISSING_HINTS = {
+    ("environmentVariables", "name"): 'add "name": the variable\'s name, e.g. "API_KEY"',
+    ("headers", "name"): 'add "name": the header\'s name, e.g. "Authorization"',
+    ("runtimeArguments", "name"): 'add "name": the flag, e.g. "--port"',
+    ("packageArguments", "name"): 'add "name": the flag, e.g. "--port"',
+    ("repository", "url"): 'add "url": the repository\'s address, e.g. "https://github.com/OWNER/REPO"',
+}
 _PATTERN_HINTS = {
     "fileSha256": "use the SHA-256 of the file as 64 lowercase hex characters (sha256sum FILE)",
     "url": 'use an absolute http(s) URL, e.g. "https://api.example.com/mcp"',
@@ -82,7 +90,8 @@ def _problem(error: ErrorDetails, source: str) -> Problem:
 
 
 def _missing(key: str, error: ErrorDetails, parts: list[int | str]) -> tuple[str, str]:
-    return f'required key "{key}" is missing', _MISSING_HINTS.get(key, f'add "{key}" (see {CURRENT_SCHEMA_URL})')
+    hint = _NESTED_MISSING_HINTS.get((_key(parts[:-1]), key)) or _MISSING_HINTS.get(key)
+    return f'required key "{key}" is missing', hint or f'add "{key}" (see {CURRENT_SCHEMA_URL})'
 
 
 def _null(key: str, error: ErrorDetails, parts: list[int | str]) -> tuple[str, str]:
@@ -91,19 +100,24 @@ def _null(key: str, error: ErrorDetails, parts: list[int | str]) -> tuple[str, s
 
 def _too_long(key: str, error: ErrorDetails, parts: list[int | str]) -> tuple[str, str]:
     limit = _context(error).get("max_length")
-    value = error.get("input")
-    size = f"{len(value)} characters" if isinstance(value, str) else "too"
-    return f'"{key}" is {size} long; the limit is {limit}', f"shorten it to {limit} characters or fewer"
+    return (
+        f'"{key}" is {len(error["input"])} characters long; the limit is {limit}',
+        f"shorten it to {limit} characters or fewer",
+    )
 
 
 def _too_short(key: str, error: ErrorDetails, parts: list[int | str]) -> tuple[str, str]:
-    return f'"{key}" must not be empty', f'give "{key}" a value, or leave the key out if it is optional'
+    least = _context(error).get("min_length")
+    if least == 1:
+        return f'"{key}" must not be empty', f'give "{key}" a value, or leave the key out if it is optional'
+    size = len(error["input"])
+    return f'"{key}" is {size} characters long; it needs at least {least}', f"make it {least} characters or longer"
 
 
 def _pattern(key: str, error: ErrorDetails, parts: list[int | str]) -> tuple[str, str]:
     pattern = _context(error).get("pattern")
     message = f'"{error.get("input")}" is not a valid value for "{key}" (pattern {pattern})'
-    return message, _PATTERN_HINTS.get(key, f"match the pattern {pattern}")
+    return message, _PATTERN_HINTS[key]  # every pattern of the model has its hint (a test walks the schema)
 
 
 def _literal(key: str, error: ErrorDetails, parts: list[int | str]) -> tuple[str, str]:
@@ -112,18 +126,17 @@ def _literal(key: str, error: ErrorDetails, parts: list[int | str]) -> tuple[str
 
 def _unknown_type(key: str, error: ErrorDetails, parts: list[int | str]) -> tuple[str, str]:
     holder = _key(parts[:-1])
-    context = _context(error)
-    choices = _TYPE_CHOICES.get(holder, str(context.get("expected_tags")))
-    return f'unsupported {holder} type "{context.get("tag")}"', f'set "type" to {choices}'
+    return f'unsupported {holder} type "{_context(error).get("tag")}"', f'set "type" to {_TYPE_CHOICES[holder]}'
 
 
 def _no_type(key: str, error: ErrorDetails, parts: list[int | str]) -> tuple[str, str]:
-    if isinstance(error.get("input"), dict):
+    value = error.get("input")
+    if isinstance(value, dict):
         holder = _key(parts[:-1])
-        return f'{holder} has no "type"', f'add "type": {_TYPE_CHOICES.get(holder, "a documented type")}'
-    choices = _TYPE_CHOICES.get(key, "a documented type")
-    what = f'each entry of "{key}"' if isinstance(parts[-1], int) else f'"{key}"'
-    return f"{what} must be an object", f'write an object with "type": {choices}'
+        if "type" in value:
+            return f'{holder} "type" must be a string', f'set "type" to {_TYPE_CHOICES[holder]}'
+        return f'{holder} has no "type"', f'add "type": {_TYPE_CHOICES[holder]}'
+    return f"{_what(key, parts)} must be an object", f'write an object with "type": {_TYPE_CHOICES[key]}'
 
 
 def _positional(key: str, error: ErrorDetails, parts: list[int | str]) -> tuple[str, str]:
@@ -132,7 +145,8 @@ def _positional(key: str, error: ErrorDetails, parts: list[int | str]) -> tuple[
 
 def _wrong_type(key: str, error: ErrorDetails, parts: list[int | str]) -> tuple[str, str]:
     expected = _JSON_TYPES[error["type"]]
-    return f'"{key}" must be {expected}, not {_json_type(error.get("input"))}', f'change "{key}" to {expected}'
+    what = _what(key, parts)
+    return f"{what} must be {expected}, not {_json_type(error.get('input'))}", f"change {what} to {expected}"
 
 
 def _generic(key: str, error: ErrorDetails, parts: list[int | str]) -> tuple[str, str]:
@@ -155,6 +169,11 @@ _DESCRIBERS: dict[str, Callable[[str, ErrorDetails, list[int | str]], tuple[str,
 
 def _context(error: ErrorDetails) -> dict[str, Any]:
     return error.get("ctx") or {}
+
+
+def _what(key: str, parts: list[int | str]) -> str:
+    """``"key"``, or ``each entry of "key"`` when the fault is an item of the array at ``key``."""
+    return f'each entry of "{key}"' if parts and isinstance(parts[-1], int) else f'"{key}"'
 
 
 def _key(parts: list[int | str]) -> str:

@@ -9,7 +9,6 @@ from urllib.parse import SplitResult, urlsplit
 
 __all__ = [
     "REPOSITORY_SOURCES",
-    "is_https_absolute",
     "is_valid_remote_url",
     "is_valid_repository_url",
     "is_valid_subfolder",
@@ -24,9 +23,10 @@ REPOSITORY_SOURCES = {
 }
 _SUBFOLDER_CHARS = re.compile(r"^[a-zA-Z0-9\-_./]+$")
 _TEMPLATE_VARIABLE = re.compile(r"\{([^}]+)\}")
-# Upstream swaps placeholders for sample values before parsing, so "http://{host}:{port}/mcp" parses.
-_SAMPLE_VALUES = {"{host}": "example.com", "{port}": "8080", "{path}": "api", "{protocol}": "http", "{scheme}": "http"}
-_PORT_VARIABLE = re.compile(r":(\{[^}]+\})(/|$)")
+# Upstream swaps placeholders for sample values before parsing, so "{scheme}://{host}:{port}/mcp" parses. Only
+# the scheme's sample matters here: any other placeholder (a host, a port, a path) may read as any word, since
+# only the scheme and the host's name are checked, and urlsplit reads a port only when asked for it.
+_SCHEME_SAMPLES = {"{protocol}": "http", "{scheme}": "http"}
 _LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
@@ -35,11 +35,6 @@ def parse_url(url: str) -> SplitResult | None:
         return urlsplit(url)
     except ValueError:  # e.g. an unbalanced "[" in the host
         return None
-
-
-def is_https_absolute(url: str) -> bool:
-    parsed = parse_url(url)
-    return parsed is not None and parsed.scheme == "https" and bool(parsed.netloc)
 
 
 def is_valid_repository_url(source: str, url: str) -> bool:
@@ -59,9 +54,8 @@ def template_variables(url: str) -> list[str]:
 
 
 def _with_sample_values(url: str) -> str:
-    for placeholder, sample in _SAMPLE_VALUES.items():
+    for placeholder, sample in _SCHEME_SAMPLES.items():
         url = url.replace(placeholder, sample)
-    url = _PORT_VARIABLE.sub(r":8080\2", url)
     return _TEMPLATE_VARIABLE.sub("placeholder", url)
 
 
@@ -76,11 +70,9 @@ def is_valid_templated_url(url: str, available: Collection[str]) -> bool:
 
 
 def is_valid_remote_url(url: str) -> bool:
-    """Remotes are public endpoints: https only, never localhost."""
-    if not _is_http_url(url):
-        return False
+    """Remotes are public endpoints: https only, with a host, never localhost."""
     parsed = parse_url(_with_sample_values(url))
     if parsed is None or parsed.scheme != "https":
         return False
     host = parsed.hostname or ""
-    return host not in _LOCAL_HOSTS and not host.endswith(".localhost")
+    return bool(host) and host not in _LOCAL_HOSTS and not host.endswith(".localhost")

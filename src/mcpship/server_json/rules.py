@@ -16,7 +16,16 @@ from collections.abc import Mapping, Sequence
 
 from mcpship._problems import Problem
 from mcpship.server_json._characters import check_characters
-from mcpship.server_json._findings import Findings, Location, Node, as_node, check_unknown_keys, nodes, text
+from mcpship.server_json._findings import (
+    Findings,
+    Location,
+    Node,
+    absent_or_text,
+    as_node,
+    check_unknown_keys,
+    nodes,
+    text,
+)
 from mcpship.server_json._package_rules import check_package
 from mcpship.server_json._structure import structure_problems
 from mcpship.server_json._urls import (
@@ -163,7 +172,8 @@ def _check_repository(document: Node, findings: Findings) -> None:
         return
     at: Location = ("repository",)
     url, source, subfolder = text(repository, "url"), text(repository, "source"), text(repository, "subfolder")
-    if url or source:
+    typed = absent_or_text(repository, "url") and absent_or_text(repository, "source")
+    if typed and (url or source):
         if source not in REPOSITORY_SOURCES:
             findings.error(
                 (*at, "source"),
@@ -300,8 +310,12 @@ def publisher_meta_bytes(document: Mapping[str, object]) -> int | None:
 
 
 def _go_json_size(value: object) -> int:
-    """Bytes of Go's ``json.Marshal`` output, which escapes <, > and & (and U+2028/9) as \\uXXXX."""
+    """Bytes of Go's ``json.Marshal`` output, which escapes <, > and & (and U+2028/9) as \\uXXXX.
+
+    A lone surrogate (refused by ``_characters.py``, but a document built in code may hold one) counts 3 bytes,
+    as the U+FFFD Go decodes it to.
+    """
     encoded = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
     escaped = sum(encoded.count(character) for character in "<>&")
     separators = sum(encoded.count(character) for character in "\u2028\u2029")
-    return len(encoded.encode()) + 5 * escaped + 3 * separators
+    return len(encoded.encode(errors="surrogatepass")) + 5 * escaped + 3 * separators

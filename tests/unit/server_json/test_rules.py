@@ -13,9 +13,12 @@ from typing import Any
 import jsonschema
 import pytest
 
-from mcpship.server_json import PUBLISHER_META_KEY, validate_server_json
+from mcpship._problems import json_path
+from mcpship.server_json import CURRENT_SCHEMA_URL, PUBLISHER_META_KEY, validate_server_json
+from mcpship.server_json._structure import structure_problems
 from mcpship.server_json._versions import looks_like_version_range
 from mcpship.server_json.model import schema_url
+from mcpship.server_json.rules import PUBLISHER_META_LIMIT, publisher_meta_bytes
 
 from .conftest import valid_server
 
@@ -276,3 +279,468 @@ def test_publisher_metadata_over_4kb_is_refused() -> None:
 def test_a_document_that_is_not_an_object_is_one_problem(data: object) -> None:
     (problem,) = validate_server_json(data, source=SOURCE)
     assert (problem.path, problem.severity) == ("$", "error")
+
+
+# -- each rule's exact words: the message says what is wrong, the hint how to fix it -------------------------------
+
+Found = tuple[str, str, str, str | None]
+NAME_HINT = (
+    'use a reverse-DNS namespace you can prove you own, one slash, then the server name: "io.github.USER/SERVER"'
+    ' (GitHub login) or "com.example/SERVER" (your domain)'
+)
+SET_SCHEMA = f'set "$schema": "{CURRENT_SCHEMA_URL}"'
+REMOTE_HINT = "use the https:// address clients reach the server at (http, localhost and 127.0.0.1 are refused)"
+WEBSITE_HINT = "use the https:// address of the server's home page or docs"
+ICON_HINT = "host the icon and use its https:// URL"
+SOURCE_HINT = 'set "source" to "github" or "gitlab" (other forges are not accepted)'
+UNKNOWN_KEY_HINT = f'remove it, or move custom data into "_meta" / "{PUBLISHER_META_KEY}"'
+
+
+def found(document: object, **options: Any) -> list[Found]:
+    problems = validate_server_json(document, source=SOURCE, **options)
+    assert all(problem.file == SOURCE for problem in problems)
+    return [(problem.path, problem.severity, problem.message, problem.hint) for problem in problems]
+
+
+def error(path: str, message: str, hint: str) -> Found:
+    return (path, "error", message, hint)
+
+
+def warning(path: str, message: str, hint: str) -> Found:
+    return (path, "warning", message, hint)
+
+
+@dataclass(frozen=True)
+class Said:
+    id: str
+    change: str
+    value: object
+    message: str
+    hint: str
+    at: str | None = None
+    severity: str = "error"
+
+
+SAID = [
+    # $schema
+    Said(
+        "schema-missing",
+        "$.$schema",
+        DELETE,
+        "$schema is missing: the registry needs it to know which server.json version this is",
+        SET_SCHEMA,
+    ),
+    Said(
+        "schema-empty",
+        "$.$schema",
+        "",
+        "$schema is missing: the registry needs it to know which server.json version this is",
+        SET_SCHEMA,
+    ),
+    Said(
+        "schema-not-a-string",
+        "$.$schema",
+        5,
+        '"$schema" must be a string, not a number',
+        'change "$schema" to a string',
+    ),
+    Said(
+        "schema-not-a-schema-url",
+        "$.$schema",
+        "https://example.com/schema.json",
+        '"https://example.com/schema.json" is not a server.json schema URL (…/schemas/VERSION/server.schema.json)',
+        SET_SCHEMA,
+    ),
+    Said(
+        "schema-unknown-version",
+        "$.$schema",
+        schema_url("2025-01-27"),
+        'schema version "2025-01-27" is not one the registry knows'
+        " (2025-07-09, 2025-09-16, 2025-09-29, 2025-10-11, 2025-10-17, 2025-12-11)",
+        SET_SCHEMA,
+    ),
+    Said(
+        "schema-first-version",
+        "$.$schema",
+        schema_url("2025-07-09"),
+        "schema version 2025-07-09 is not the current version (2025-12-11);"
+        " that version spelled keys in snake_case, the current one in camelCase",
+        SET_SCHEMA,
+        severity="warning",
+    ),
+    Said(
+        "schema-older-version",
+        "$.$schema",
+        schema_url("2025-10-17"),
+        "schema version 2025-10-17 is not the current version (2025-12-11)",
+        SET_SCHEMA,
+        severity="warning",
+    ),
+    # name
+    Said("name-empty", "$.name", "", "server name is empty", NAME_HINT),
+    Said(
+        "name-without-namespace",
+        "$.name",
+        "weather",
+        'server name "weather" has no namespace: it must be "dns-namespace/name"',
+        NAME_HINT,
+    ),
+    Said("name-with-two-slashes", "$.name", "a/b/c", 'server name "a/b/c" has more than one "/"', NAME_HINT),
+    Said(
+        "name-without-namespace-before-slash",
+        "$.name",
+        "/weather",
+        'server name "/weather" needs a namespace and a name on both sides of "/"',
+        NAME_HINT,
+    ),
+    Said(
+        "name-without-name-after-slash",
+        "$.name",
+        "io.acme/",
+        'server name "io.acme/" needs a namespace and a name on both sides of "/"',
+        NAME_HINT,
+    ),
+    Said(
+        "namespace-ending-in-dot",
+        "$.name",
+        "io.acme./w",
+        'namespace "io.acme." must start and end with a letter or digit (dots and hyphens only inside)',
+        NAME_HINT,
+    ),
+    Said(
+        "name-ending-in-dash",
+        "$.name",
+        "io.acme/w-",
+        'name "w-" must start and end with a letter or digit (dots, underscores, hyphens only inside)',
+        NAME_HINT,
+    ),
+    # repository
+    Said(
+        "repository-without-source",
+        "$.repository",
+        {"url": "https://github.com/a/b"},
+        "source is missing",
+        SOURCE_HINT,
+        at="$.repository.source",
+    ),
+    Said(
+        "repository-without-url",
+        "$.repository",
+        {"source": "github"},
+        "url is missing",
+        'use "https://github.com/OWNER/REPO" (no deeper path; put a monorepo folder in "subfolder")',
+        at="$.repository.url",
+    ),
+    Said(
+        "repository-url-of-another-forge",
+        "$.repository",
+        {"source": "gitlab", "url": "https://github.com/a/b"},
+        'repository url "https://github.com/a/b" is not a gitlab repository URL',
+        'use "https://gitlab.com/OWNER/REPO" (no deeper path; put a monorepo folder in "subfolder")',
+        at="$.repository.url",
+    ),
+    Said(
+        "repository-source-unsupported",
+        "$.repository.source",
+        "bitbucket",
+        'repository source "bitbucket" is not supported by the registry',
+        SOURCE_HINT,
+    ),
+    Said(
+        "subfolder-with-parent",
+        "$.repository.subfolder",
+        "a/../b",
+        'subfolder "a/../b" is not a clean relative path',
+        'write it like "servers/weather": no leading or trailing "/", no "." or ".." segments',
+    ),
+    Said(
+        "repository-unknown-key",
+        "$.repository.branch",
+        "main",
+        'unknown key "branch": the official registry drops it',
+        UNKNOWN_KEY_HINT,
+        severity="warning",
+    ),
+    # websiteUrl, title, icons
+    Said(
+        "website-unparseable",
+        "$.websiteUrl",
+        "https://[acme",
+        'websiteUrl "https://[acme" is not a valid URL',
+        WEBSITE_HINT,
+    ),
+    Said("website-relative", "$.websiteUrl", "/w", 'websiteUrl "/w" must be an absolute URL', WEBSITE_HINT),
+    Said(
+        "website-ftp",
+        "$.websiteUrl",
+        "ftp://acme.dev",
+        'websiteUrl "ftp://acme.dev" must use https, not ftp',
+        WEBSITE_HINT,
+    ),
+    Said("website-empty", "$.websiteUrl", "", "websiteUrl is empty", WEBSITE_HINT),
+    Said(
+        "title-blank",
+        "$.title",
+        " \t",
+        "title is only whitespace",
+        'give a display name such as "Weather", or remove it',
+    ),
+    Said(
+        "icon-unparseable", "$.icons[0].src", "https://[acme", 'icon src "https://[acme" is not a valid URL', ICON_HINT
+    ),
+    Said("icon-relative", "$.icons[0].src", "/i.png", 'icon src "/i.png" must be an absolute URL', ICON_HINT),
+    Said(
+        "icon-http",
+        "$.icons[0].src",
+        "http://acme.dev/i.png",
+        'icon src "http://acme.dev/i.png" must use https, not http',
+        ICON_HINT,
+    ),
+    Said("icon-empty", "$.icons[0].src", "", "icon src is empty", ICON_HINT),
+    Said(
+        "icon-unknown-key",
+        "$.icons[0].color",
+        "red",
+        'unknown key "color": the official registry drops it',
+        UNKNOWN_KEY_HINT,
+        severity="warning",
+    ),
+    # remotes
+    Said(
+        "remote-websocket",
+        "$.remotes[1].type",
+        "websocket",
+        'remotes cannot use transport "websocket"',
+        'use "streamable-http" (or "sse"); stdio servers go in "packages"',
+    ),
+    Said(
+        "remote-http",
+        "$.remotes[1].url",
+        "http://sse.acme.dev/events",
+        'remote url "http://sse.acme.dev/events" must be a public https URL',
+        REMOTE_HINT,
+    ),
+    Said(
+        "remote-undeclared-variables",
+        "$.remotes[0].url",
+        "https://{a}.{tenant}.acme.dev/{b}",
+        'remote url "https://{a}.{tenant}.acme.dev/{b}" uses {a}, {b}, not declared in variables',
+        'declare it: "variables": {"a": {"description": "...", "isRequired": true}}',
+    ),
+    Said(
+        "remote-listed-twice",
+        "$.remotes[0].url",
+        "https://sse.acme.dev/events",
+        'remote url "https://sse.acme.dev/events" is listed twice (also remotes[0])',
+        "remove one",
+        at="$.remotes[1].url",
+        severity="warning",
+    ),
+    Said(
+        "remote-unknown-key",
+        "$.remotes[1].extra",
+        1,
+        'unknown key "extra": the official registry drops it',
+        UNKNOWN_KEY_HINT,
+        severity="warning",
+    ),
+    # _meta
+    Said(
+        "foreign-meta-key",
+        "$._meta.com/extra",
+        1,
+        f'the registry keeps only "_meta"."{PUBLISHER_META_KEY}" and drops "com/extra"',
+        f'move this data under "{PUBLISHER_META_KEY}"',
+        severity="warning",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", SAID, ids=lambda case: case.id)
+def test_each_rule_says_what_is_wrong_and_how_to_fix_it(case: Said) -> None:
+    expected = (case.at or case.change, case.severity, case.message, case.hint)
+    assert found(changed(case.change, case.value)) == [expected]
+
+
+def test_a_document_that_is_not_an_object_says_so_with_the_fix() -> None:
+    assert found(["server"]) == [error("$", "server.json must be a JSON object", "wrap it in {...}")]
+
+
+@pytest.mark.parametrize(
+    "url", ["https://mcp.localhost/mcp", "https://a.b.localhost:8443/mcp", "https://{tenant}.localhost/mcp"]
+)
+def test_a_remote_url_on_a_localhost_subdomain_is_refused(url: str) -> None:
+    document = changed("$.remotes[0].url", url)
+    assert found(document) == [error("$.remotes[0].url", f'remote url "{url}" must be a public https URL', REMOTE_HINT)]
+
+
+@pytest.mark.parametrize("url", ["https://localhost/mcp", "https://LocalHost:8443/mcp", "https://127.0.0.1/mcp"])
+def test_a_remote_url_on_localhost_or_its_address_is_refused(url: str) -> None:
+    document = changed("$.remotes[1].url", url)
+    assert found(document) == [error("$.remotes[1].url", f'remote url "{url}" must be a public https URL', REMOTE_HINT)]
+
+
+def test_a_remote_url_without_a_host_is_refused() -> None:
+    document = changed("$.remotes[1].url", "https://:443/mcp")
+    message = 'remote url "https://:443/mcp" must be a public https URL'
+    assert found(document) == [error("$.remotes[1].url", message, REMOTE_HINT)]
+
+
+def test_a_remote_url_whose_name_merely_contains_localhost_is_accepted() -> None:
+    assert found(changed("$.remotes[1].url", "https://localhost.acme.dev/mcp")) == []
+
+
+def test_a_remote_of_an_unknown_transport_does_not_stop_the_checks_of_the_next_remote() -> None:
+    document = changed("$.remotes[0].type", "websocket")
+    document["remotes"][1]["url"] = "http://sse.acme.dev/events"
+    assert [(path, severity) for path, severity, _, _ in found(document)] == [
+        ("$.remotes[0].type", "error"),
+        ("$.remotes[1].url", "error"),
+    ]
+
+
+def test_a_url_listed_three_times_names_its_first_listing_each_time() -> None:
+    document = valid_server()
+    document["remotes"] = [{"type": "sse", "url": "https://acme.dev/sse"} for _ in range(3)]
+    message = 'remote url "https://acme.dev/sse" is listed twice (also remotes[0])'
+    assert found(document) == [warning(f"$.remotes[{index}].url", message, "remove one") for index in (1, 2)]
+
+
+def test_a_remote_url_whose_variables_are_all_declared_is_accepted() -> None:
+    document = changed("$.remotes[0].url", "https://{tenant}.acme.dev/{region}")
+    document["remotes"][0]["variables"]["region"] = {"description": "Region"}
+    assert found(document) == []
+
+
+def test_a_remote_with_an_http_url_is_not_also_asked_to_declare_its_variables() -> None:
+    document = changed("$.remotes[0].url", "http://{tenant}.acme.dev/mcp")
+    document["remotes"][0]["variables"] = {}
+    assert [path for path, *_ in found(document)] == ["$.remotes[0].url"]
+
+
+def test_a_blank_title_is_refused_but_an_absent_one_is_not() -> None:
+    assert found(changed("$.title", DELETE)) == []
+    assert found(changed("$.title", "Weather ")) == []
+
+
+def test_an_icon_without_a_string_src_leaves_the_report_to_the_structure_pass() -> None:
+    (problem,) = found(changed("$.icons[0].src", 5))
+    assert problem == error("$.icons[0].src", '"src" must be a string, not a number', 'change "src" to a string')
+
+
+def test_a_non_string_name_or_website_leaves_the_report_to_the_structure_pass() -> None:
+    assert [path for path, *_ in found(changed("$.name", 5))] == ["$.name"]
+    assert [path for path, *_ in found(changed("$.websiteUrl", 5))] == ["$.websiteUrl"]
+
+
+def test_a_repository_with_only_a_subfolder_needs_its_source_and_url() -> None:
+    paths = [path for path, *_ in found(changed("$.repository", {"subfolder": "servers/weather"}))]
+    assert paths == ["$.repository.source", "$.repository.url"]
+
+
+def test_a_warning_at_a_path_does_not_hide_the_structure_pass_error_there() -> None:
+    # The schema's pattern refuses a space in a URL; the semantic pass only warns that it is listed twice.
+    document = valid_server()
+    document["remotes"] = [{"type": "sse", "url": "https://acme dev/sse"} for _ in range(2)]
+    assert [(path, severity) for path, severity, *_ in found(document)] == [
+        ("$.remotes[0].url", "error"),
+        ("$.remotes[1].url", "error"),
+        ("$.remotes[1].url", "warning"),
+    ]
+
+
+def test_a_semantic_error_replaces_the_structure_pass_error_at_its_path() -> None:
+    # The schema's pattern refuses the name too; only the semantic rule's clearer message is kept.
+    assert found(changed("$.name", "weather")) == [
+        error("$.name", 'server name "weather" has no namespace: it must be "dns-namespace/name"', NAME_HINT)
+    ]
+
+
+# -- the publisher's _meta: 4096 bytes as Go's json.Marshal writes it -----------------------------------------------
+
+
+def with_publisher_meta(value: object) -> dict[str, Any]:
+    document = valid_server()
+    document["_meta"] = {PUBLISHER_META_KEY: value}
+    return document
+
+
+def test_a_meta_of_exactly_4096_bytes_is_accepted() -> None:
+    document = with_publisher_meta({"blob": "x" * (4096 - len('{"blob":""}'))})
+    assert publisher_meta_bytes(document) == PUBLISHER_META_LIMIT == 4096
+    assert found(document) == []
+
+
+def test_a_meta_of_4097_bytes_is_refused_with_its_size_and_the_limit() -> None:
+    document = with_publisher_meta({"blob": "x" * (4097 - len('{"blob":""}'))})
+    assert publisher_meta_bytes(document) == 4097
+    assert found(document) == [
+        error(
+            f"$._meta.{PUBLISHER_META_KEY}",
+            "publisher-provided metadata is 4097 bytes as JSON; the limit is 4096",
+            "keep only what downstream registries need (build info, links); host the rest elsewhere",
+        )
+    ]
+
+
+def test_the_meta_limit_can_be_left_to_publish_time() -> None:
+    document = with_publisher_meta({"blob": "x" * 5000})
+    assert found(document, publisher_meta_limit=False) == []
+    assert [path for path, *_ in found(document)] == [f"$._meta.{PUBLISHER_META_KEY}"]
+
+
+@pytest.mark.parametrize(
+    ("value", "size"),
+    [
+        ({}, 2),
+        ({"b": 1, "a": [1, 2]}, len('{"a":[1,2],"b":1}')),
+        ({"b": "<>&"}, len('{"b":"\\u003c\\u003e\\u0026"}')),  # Go escapes HTML characters
+        ({"b": "é"}, len('{"b":""}') + 2),  # other non-ASCII text is written as UTF-8
+        ({"b": "\u2028\u2029"}, len('{"b":"\\u2028\\u2029"}')),  # but the JavaScript line separators are escaped
+        ({"b": chr(0xDC00)}, len('{"b":""}') + 3),  # a lone surrogate: the U+FFFD Go decodes it to
+        ("text", len('"text"')),
+    ],
+)
+def test_the_meta_is_measured_as_go_writes_it(value: object, size: int) -> None:
+    assert publisher_meta_bytes(with_publisher_meta(value)) == size
+
+
+@pytest.mark.parametrize("meta", [None, "text", {}, {PUBLISHER_META_KEY: None}, {"com.example/x": {"a": 1}}])
+def test_without_publisher_metadata_there_is_no_size(meta: object) -> None:
+    document = valid_server()
+    document["_meta"] = meta
+    assert publisher_meta_bytes(document) is None
+    del document["_meta"]
+    assert publisher_meta_bytes(document) is None
+
+
+# -- a value of the wrong type is the structure pass's to report ----------------------------------------------------
+
+
+def leaf_paths(value: object, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += leaf_paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += leaf_paths(child, (*prefix, index))
+    return found
+
+
+# Taking these away leaves a {variable} in a URL undefined, which the semantic pass reports too.
+DEFINE_VARIABLES = (("packages", 2, "packageArguments"), ("remotes", 0, "variables"))
+TYPED_PATHS = [path for path in leaf_paths(valid_server())[1:] if path[:3] not in DEFINE_VARIABLES]
+NOT_TEXT: list[object] = [5, True, [], {}]
+
+
+@pytest.mark.parametrize("path", TYPED_PATHS, ids=lambda path: json_path(*path))
+def test_a_value_of_the_wrong_type_is_reported_by_the_structure_pass_alone(path: tuple[str | int, ...]) -> None:
+    for value in NOT_TEXT:
+        document = valid_server()
+        parent: Any = document
+        for part in path[:-1]:
+            parent = parent[part]
+        parent[path[-1]] = value
+        _, structural = structure_problems(document, source=SOURCE)
+        assert validate_server_json(document, source=SOURCE) == sorted(structural, key=lambda p: p.path), value
