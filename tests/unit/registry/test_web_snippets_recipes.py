@@ -3,12 +3,15 @@ carries (and the warning for each one left out), each refusal's reason, and wher
 
 from __future__ import annotations
 
+import base64
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import pytest
 
 from mcpship.registry.web import snippets as snippets_module
 from mcpship.registry.web.snippets import (
+    DeepLink,
     Endpoint,
     EnvVar,
     InstallOption,
@@ -16,6 +19,7 @@ from mcpship.registry.web.snippets import (
     Snippet,
     install_option_count,
     install_options,
+    server_key,
 )
 from tests.registry_support.snippets import parse
 
@@ -62,6 +66,7 @@ def endpoint(remote: dict[str, Any]) -> Endpoint:
         (npm(version=""), ["npx", "-y", "pkg"]),
         (npm(registryBaseUrl="https://registry.npmjs.org/"), ["npx", "-y", "pkg@1.0.0"]),
         (npm(registryBaseUrl="https://npm.example/"), ["npx", "-y", "--registry", "https://npm.example", "pkg@1.0.0"]),
+        (npm(registryBaseUrl="https://h.example/X//"), ["npx", "-y", "--registry", "https://h.example/X", "pkg@1.0.0"]),
         ({"registryType": "pypi", "identifier": "p", "version": "2"}, ["uvx", "p==2"]),
         ({"registryType": "pypi", "identifier": "p"}, ["uvx", "p"]),
         (
@@ -98,12 +103,21 @@ def endpoint(remote: dict[str, Any]) -> Endpoint:
             {"registryType": "oci", "identifier": "localhost:5000/b", "version": "1"},
             ["docker", "run", "-i", "--rm", "localhost:5000/b:1"],
         ),
+        (
+            {"registryType": "oci", "identifier": "h/b@digest", "version": "1"},
+            ["docker", "run", "-i", "--rm", "h/b@digest"],
+        ),
+        (
+            {"registryType": "oci", "identifier": "h/ns:x/b", "version": "1"},
+            ["docker", "run", "-i", "--rm", "h/ns:x/b:1"],
+        ),
     ],
     ids=[
         "npm pinned",
         "npm unversioned",
         "npm default registry",
         "npm own registry",
+        "npm own registry with slashes",
         "pypi pinned",
         "pypi unversioned",
         "pypi default index",
@@ -116,6 +130,8 @@ def endpoint(remote: dict[str, Any]) -> Endpoint:
         "oci tag kept",
         "oci digest kept",
         "oci registry port is not a tag",
+        "oci digest mark kept",
+        "oci only the last segment holds a tag",
     ],
 )
 def test_each_package_type_starts_with_its_own_runner_pinned_to_the_version(
@@ -159,6 +175,7 @@ def test_runtime_arguments_go_to_the_runner_and_package_arguments_to_the_package
         ({"type": "named", "name": "--dir", "isRequired": True}, ["--dir", "<dir>"]),
         ({"type": "positional", "isRequired": True}, ["<value>"]),
         ({"type": "positional", "valueHint": "", "name": "-x", "isRequired": True}, ["<x>"]),
+        ({"type": "named", "name": "-Xmx", "isRequired": True}, ["-Xmx", "<Xmx>"]),
         ({"type": "named", "name": "--key", "value": "s3cret", "isSecret": True}, ["--key", "<key>"]),
         (
             {"type": "named", "name": "--key", "value": "s3cret", "valueHint": "api_key", "isSecret": True},
@@ -176,6 +193,14 @@ def test_fixed_and_required_arguments_are_passed_and_optional_blank_ones_left_ou
     argument: dict[str, Any], words: list[str]
 ) -> None:
     assert launch(npm(packageArguments=[argument])).args == ["-y", "pkg@1.0.0", *words]
+
+
+def test_arguments_after_a_boolean_flag_are_still_passed() -> None:
+    arguments = [
+        {"type": "named", "name": "--debug", "format": "boolean", "value": True},
+        {"type": "positional", "value": "serve"},
+    ]
+    assert launch(npm(packageArguments=arguments)).args == ["-y", "pkg@1.0.0", "--debug", "serve"]
 
 
 def test_arguments_that_are_not_objects_or_not_a_list_are_ignored() -> None:
@@ -277,6 +302,12 @@ def test_a_remote_label_shows_the_filled_url_or_the_stored_one_when_refused() ->
     assert refused.note == "No snippet: the URL 'ftp://h.example/<t>' is not an http(s) URL."
 
 
+def test_a_remote_without_a_url_is_refused_with_an_empty_url() -> None:
+    option = only(remote={"type": "sse"})
+    assert option.label == "remote · "
+    assert option.note == "No snippet: the URL '' is not an http(s) URL."
+
+
 @pytest.mark.parametrize(
     "url",
     ["http://h.example/mcp", "https://h.example", "HTTPS://h.example/mcp"],
@@ -348,6 +379,7 @@ def test_a_header_name_that_is_not_a_token_is_left_out_with_a_warning_naming_it(
 def test_a_package_serving_http_gets_its_command_line_then_every_client_connecting_to_it() -> None:
     package = npm(transport={"type": "streamable-http", "url": "http://127.0.0.1:{port}/mcp"})
     option = only(package)
+    assert option.label == "npm · pkg"
     assert option.note == "Start it with the command line below; clients then connect to http://127.0.0.1:<port>/mcp."
     assert [snippet.client for snippet in option.snippets] == [
         "Command line", "Claude Desktop", "Cursor", "VS Code", "Claude Code", "Codex", "Command line",
@@ -379,6 +411,27 @@ def test_an_identifier_that_is_not_one_word_is_refused_with_the_reason(identifie
     )
     assert option.snippets == []
     assert option.launch is None
+
+
+def test_a_package_without_an_identifier_is_refused_under_an_empty_label() -> None:
+    option = only({"registryType": "npm", "version": "1.0.0"})
+    assert option.label == "npm · "
+    assert option.note is not None
+    assert option.note.startswith("No snippet: the identifier '' is not a package name")
+
+
+def test_a_refused_package_or_remote_still_names_what_was_left_out() -> None:
+    package = npm(registryBaseUrl="file:///etc", environmentVariables=[{"name": "A B", "value": "x"}])
+    assert only(package).warnings == [
+        "Left out the environment variable 'A B': a name must match [A-Za-z_][A-Za-z0-9_]*, so no client could set it."
+    ]
+    headers = [{"name": "X Y", "value": "1"}, {"name": "X-A", "value": "a\udc00"}]
+    refused = only(remote={"type": "sse", "url": "https://h.example/mcp", "headers": headers})
+    assert refused.note is not None
+    assert refused.note.startswith("No snippet: this entry holds a NUL character")
+    assert refused.warnings == [
+        "Left out the header 'X Y': a header name is a token (RFC 9110), with no space, colon or control character."
+    ]
 
 
 def test_a_registry_base_url_that_is_not_http_is_refused_with_the_reason() -> None:
@@ -425,6 +478,7 @@ def test_an_option_of_exactly_the_size_limit_is_shown_and_one_character_more_poi
     assert only(npm()) == shown
     monkeypatch.setattr(snippets_module, "MAX_OPTION_CHARS", size - 1)
     refused = only(npm(environmentVariables=[{"name": "A B", "value": "x"}]))
+    assert refused.label == "npm · pkg"
     assert refused.snippets == []
     assert refused.links == []
     assert refused.launch is None
@@ -536,6 +590,20 @@ def test_claude_desktop_bridges_remotes_through_mcp_remote_with_sse_named() -> N
     assert parse(http.snippets[2])["servers"]["notes"] == {"type": "http", "url": "https://h.example/mcp"}
 
 
+def test_one_click_links_carry_compact_json_fully_percent_encoded() -> None:
+    option = only(npm(identifier="@acme/pkg", environmentVariables=[{"name": "T", "isSecret": True}]))
+    cursor, vscode = option.links
+    inner = '{"command":"npx","args":["-y","@acme/pkg@1.0.0"],"env":{"T":"<T>"}}'
+    config = quote_plus(base64.b64encode(inner.encode()).decode())
+    assert cursor == DeepLink("Cursor", f"cursor://anysphere.cursor-deeplink/mcp/install?name=notes&config={config}")
+    document = (
+        '{"name":"notes","type":"stdio","command":"npx","args":["-y","@acme/pkg@1.0.0"],"env":{"T":"${input:T}"},'
+        '"inputs":[{"type":"promptString","id":"T","description":"T","password":true}]}'
+    )
+    assert vscode == DeepLink("VS Code", "vscode:mcp/install?" + quote(document, safe=""))
+    assert "%22%40acme%2Fpkg%401.0.0%22" in vscode.url
+
+
 # --- the entry's shape ------------------------------------------------------------------------------------------------
 
 
@@ -555,3 +623,10 @@ def test_without_a_limit_every_option_is_rendered() -> None:
 def test_a_server_without_a_name_is_keyed_server() -> None:
     [option] = install_options({"packages": [npm()]})
     assert "server" in parse(option.snippets[0])["mcpServers"]
+
+
+def test_the_server_key_is_the_last_name_segment_keeping_case_and_inner_dashes() -> None:
+    assert server_key("io.github.acme/Notes") == "Notes"
+    assert server_key("io.github.acme/X-Ray") == "X-Ray"
+    assert server_key("a/b/c") == "c"
+    assert server_key("acme/-Xnotes-") == "Xnotes"
