@@ -389,6 +389,15 @@ def test_a_package_serving_http_gets_its_command_line_then_every_client_connecti
     assert option.launch == Launch("npx", ["-y", "pkg@1.0.0"])
 
 
+def test_a_package_serving_http_names_the_headers_it_left_out_and_sends_the_others() -> None:
+    headers = [{"name": "X Y", "value": "1"}, {"name": "X-A", "value": "a"}]
+    option = only(npm(transport={"type": "sse", "url": "http://127.0.0.1:8080/sse", "headers": headers}))
+    assert option.warnings == [
+        "Left out the header 'X Y': a header name is a token (RFC 9110), with no space, colon or control character."
+    ]
+    assert option.endpoint == Endpoint("sse", "http://127.0.0.1:8080/sse", [EnvVar("X-A", "a")])
+
+
 @pytest.mark.parametrize("transport", [{"type": "streamable-http"}, {"type": "websocket", "url": "https://h/x"}, "sse"])
 def test_a_package_without_an_http_transport_and_url_is_a_stdio_server(transport: object) -> None:
     option = only(npm(transport=transport))
