@@ -86,3 +86,49 @@ def test_a_rich_table_cell_is_neither_markup_nor_escape_sequence() -> None:
     Console(file=out, width=200, force_terminal=False).print(table)
     assert "[bold red]x[/] [/]\\x1b]0;pwned\\x07" in out.getvalue()
     assert "\x1b" not in out.getvalue()
+
+
+def test_each_character_class_is_escaped_exactly_up_to_its_bounds_and_not_beyond() -> None:
+    escaped = [
+        ("\x00", "\\x00"),
+        ("\x08", "\\x08"),
+        ("\x0b", "\\x0b"),
+        ("\x1b", "\\x1b"),
+        ("\x1f", "\\x1f"),
+        ("\x7f", "\\x7f"),
+        ("\x80", "\\x80"),
+        ("\x9f", "\\x9f"),
+        ("\u202a", "\\u202a"),
+        ("\u202e", "\\u202e"),
+        ("\u2066", "\\u2066"),
+        ("\u2069", "\\u2069"),
+        ("\ud800", "\\ud800"),
+        ("\udfff", "\\udfff"),
+    ]
+    for character, shown in escaped:
+        assert terminal_text(f"a{character}b") == f"a{shown}b", repr(character)
+        assert terminal_text(f"a{character}b", multiline=True) == f"a{shown}b", repr(character)
+    kept = [" ", "~", "\xa0", "\xff", "\u0100", "\u200e", "\u200f", "\u2029", "\u202f", "\u2065", "\u206a", "\ud7ff"]
+    for character in [*kept, "\ue000", "\U0001f600"]:
+        assert terminal_text(f"a{character}b") == f"a{character}b", repr(character)
+        assert terminal_text(f"a{character}b", multiline=True) == f"a{character}b", repr(character)
+
+
+def test_tab_newline_and_carriage_return_are_shown_by_their_names() -> None:
+    assert terminal_text("\t\n\r") == "\\t\\n\\r"
+    assert terminal_text("\t\n\r", multiline=True) == "\t\n\\r"
+
+
+def test_json_for_terminal_escapes_c1_bidi_and_surrogates_as_json_and_keeps_other_text() -> None:
+    value = {"b": "\x9b31m\u202eé\ud800\x1b", "a": ["\x7f", "\xa0"]}
+    assert json_for_terminal(value) == (
+        '{\n  "b": "\\u009b31m\\u202eé\\ud800\\u001b",\n  "a": [\n    "\\u007f",\n    "\xa0"\n  ]\n}'
+    )
+
+
+def test_a_cell_is_the_escaped_text_of_any_value_with_the_given_style() -> None:
+    assert cell("a\nb\x1b").plain == "a\\nb\\x1b"
+    assert cell("a\nb\x1b", multiline=True).plain == "a\nb\\x1b"
+    assert cell(3).plain == "3"
+    assert cell("x").style == ""
+    assert cell("x", style="bold").style == "bold"
