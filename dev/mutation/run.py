@@ -14,13 +14,16 @@ Modes:
 - ``dev/mutate [MODULE...]``: run (incrementally: mutmut keeps verdicts of unchanged functions) and print the table;
 - ``--survivors``: also print every surviving mutant's diff, to write the test that kills it;
 - ``--record``: fresh runs of the modules, written to ``dev/mutation/record.json`` and ``benchmarks/MUTATION.md``;
-- ``--ci``: what CI runs: a module whose files changed since its record is run whole and must reach its
-  threshold; an unchanged one re-runs a fixed sample of its recorded kills, which must still be killed.
+- ``--ci``: what CI runs, in minutes: per module, a fixed sample of its recorded kills (they must still be killed)
+  and every mutant of the functions that changed since its record (by mutmut's own hash of each function), whose
+  verdicts with the recorded ones of the unchanged functions must reach the module's threshold. A module without a
+  record is run whole.
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import hashlib
 import json
 import os
@@ -37,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
+from mutmut.mutation.file_mutation import compute_function_hashes
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = ROOT / "dev" / "mutation"
@@ -70,6 +74,15 @@ class Module:
     @property
     def prefixes(self) -> tuple[str, ...]:
         return tuple(path.removeprefix("src/").removesuffix(".py").replace("/", ".") + "." for path in self.files)
+
+    def functions(self) -> dict[str, str]:
+        """Each function of the module's files by the name its mutants start with (``pkg.mod.x_function``), with
+        mutmut's hash of its code: the unit whose verdicts a record keeps."""
+        hashes = {}
+        for path, prefix in zip(self.files, self.prefixes, strict=True):
+            source = (ROOT / path).read_text(encoding="utf-8")
+            hashes.update({prefix + key: value for key, value in compute_function_hashes(source).items()})
+        return hashes
 
     def digest(self) -> str:
         """The files' contents: a record holds for as long as this stays the same."""
@@ -221,18 +234,28 @@ def added_lines(text: str) -> list[str]:
     return [line[1:].strip() for line in text.splitlines() if line.startswith("+") and not line.startswith("+++")]
 
 
+def function_of(mutant: str) -> str:
+    """``pkg.mod.x_function__mutmut_3`` -> ``pkg.mod.x_function``."""
+    return mutant.rsplit("__mutmut_", 1)[0]
+
+
 def run(module: Module, *, fresh: bool, jobs: int, names: Sequence[str] = ()) -> tuple[Path, dict[str, str], float]:
-    """Run mutmut over ``module`` (or only the mutants ``names``); the verdicts of this module's mutants."""
+    """Run mutmut over ``module`` (or only the mutants ``names``: names or fnmatch patterns); the verdicts of this
+    module's mutants (of those chosen)."""
     workdir = prepare(module, fresh=fresh)
     started = time.monotonic()
     _mutmut(workdir, "run", "--max-children", str(jobs), *names, log=workdir / "mutmut.log")
     found = {name: status for name, status in statuses(workdir).items() if module.owns(name)}
     if names:
-        found = {name: status for name, status in found.items() if name in names}
+        found = {name: status for name, status in found.items() if matches_any(name, names)}
     unknown = sorted(set(found.values()) - KILLED - NOT_KILLED)
     if unknown:
         raise MutationError(f"{module.name}: mutmut left mutants {unknown[0]!r}; rerun, or see {workdir}/mutmut.log")
     return workdir, found, time.monotonic() - started
+
+
+def matches_any(name: str, names: Sequence[str]) -> bool:
+    return any(name == pattern or fnmatch.fnmatchcase(name, pattern) for pattern in names)
 
 
 def judge(
@@ -259,6 +282,23 @@ def judge(
 def sample(found: Mapping[str, str]) -> list[str]:
     killed = [name for name, status in found.items() if status in KILLED]
     return sorted(killed, key=lambda name: hashlib.sha256(name.encode()).hexdigest())[:SAMPLE_SIZE]
+
+
+def function_verdicts(score: Score) -> dict[str, dict[str, Any]]:
+    """Per function of the module: mutmut's hash of its code and its counted (non-equivalent) and killed mutants,
+    so CI can re-run only the functions that change and still judge the whole module."""
+    table: dict[str, dict[str, Any]] = {
+        name: {"hash": value, "counted": 0, "killed": 0} for name, value in score.module.functions().items()
+    }
+    for mutant, status in score.statuses.items():
+        if mutant in score.equivalent:
+            continue
+        row = table.get(function_of(mutant))
+        if row is None:
+            raise MutationError(f"{mutant}: no function of {score.module.name} has this name; is mutmut's pin changed?")
+        row["counted"] += 1
+        row["killed"] += status in KILLED
+    return table
 
 
 def read_record() -> dict[str, Any]:
@@ -288,6 +328,7 @@ def record_entry(score: Score, workdir: Path) -> dict[str, Any]:
         "seconds": round(score.seconds),
         "survivors": score.survivors,
         "sample": sample(score.statuses),
+        "functions": function_verdicts(score),
         "commit": _commit(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
     }
@@ -337,12 +378,20 @@ def _line(score: Score) -> str:
     )
 
 
-def full(modules: Iterable[Module], *, fresh: bool, jobs: int, show_survivors: bool) -> list[tuple[Score, Path]]:
+def full(
+    modules: Iterable[Module], *, fresh: bool, jobs: int, show_survivors: bool, retry: bool = False
+) -> list[tuple[Score, Path]]:
     equivalents = load_equivalents()
     scores = []
     for module in modules:
         print(f"mutating {module.name}: {module.title} ({len(module.files)} files) ...", flush=True)
         workdir, found, seconds = run(module, fresh=fresh, jobs=jobs)
+        again = sorted(name for name, status in found.items() if status in NOT_KILLED and name not in equivalents)
+        if retry and again:
+            # mutmut keeps a verdict until the function changes: a test added since must be given the survivors.
+            print(f"retrying {len(again)} surviving mutants against the tests as they are now ...", flush=True)
+            workdir, retried, more = run(module, fresh=False, jobs=jobs, names=again)
+            found, seconds = {**found, **retried}, seconds + more
         score = Score(module, dict(found), judge(module, workdir, found, equivalents), seconds)
         print(_line(score), flush=True)
         if show_survivors:
@@ -355,39 +404,91 @@ def full(modules: Iterable[Module], *, fresh: bool, jobs: int, show_survivors: b
 def ci(modules: Iterable[Module], *, jobs: int) -> bool:
     record = read_record()
     equivalents = load_equivalents()
-    ok = True
+    results = []
     for module in modules:
         entry = record.get(module.name)
-        if entry is None or entry["sources"] != module.digest():
-            print(f"{module.name}: changed since its record: every mutant is run", flush=True)
-            workdir, found, seconds = run(module, fresh=True, jobs=jobs)
-            score = Score(module, dict(found), judge(module, workdir, found, equivalents), seconds)
-            print(_line(score), flush=True)
-            if not score.passes:
-                ok = False
-                print(
-                    f"error: {module.name} kills {score.rate:.1%} of its mutants, below {module.threshold:.0%}\n"
-                    f"hint: `dev/mutate {module.name} --survivors` shows each surviving mutant; add the test that"
-                    " kills it (or list it in dev/mutation/equivalent.toml with the reason), then"
-                    f" `dev/mutate --record {module.name}`",
-                    flush=True,
-                )
-            else:
-                stale = f"benchmarks/MUTATION.md is stale for {module.name}"
-                print(f"warning: {stale}: run `dev/mutate --record {module.name}`")
-            continue
-        names = list(entry["sample"])
-        workdir, found, seconds = run(module, fresh=True, jobs=jobs, names=names)
-        lost = sorted(name for name in names if found.get(name) not in KILLED)
-        print(f"{module.name}: {len(names) - len(lost)}/{len(names)} recorded kills still killed ({seconds:.0f} s)")
-        if lost:
-            ok = False
-            print(
-                f"error: {module.name}: the tests no longer kill {', '.join(lost)}\n"
-                f"hint: `dev/mutate {module.name} --survivors` shows them; a test that covered them was removed or"
-                " weakened",
-                flush=True,
-            )
+        if entry is None or "functions" not in entry:
+            results.append(_ci_whole(module, jobs=jobs, equivalents=equivalents))
+        else:
+            results.append(_ci_changes(module, entry, jobs=jobs, equivalents=equivalents))
+    return all(results)
+
+
+def changed_functions(recorded: Mapping[str, Mapping[str, Any]], current: Mapping[str, str]) -> set[str]:
+    """Functions new or changed since the record (removed ones simply leave the count)."""
+    return {name for name, value in current.items() if recorded.get(name, {}).get("hash") != value}
+
+
+def combined_rate(
+    recorded: Mapping[str, Mapping[str, Any]], current: Iterable[str], changed: set[str], score: Score
+) -> float:
+    """The module's kill rate: ``score`` (the changed functions, run now) plus the record of every unchanged one."""
+    kept = [recorded[name] for name in current if name not in changed]
+    counted = score.counted + sum(int(row["counted"]) for row in kept)
+    killed = score.killed + sum(int(row["killed"]) for row in kept)
+    return killed / counted if counted else 1.0
+
+
+def _below_threshold(module: Module, rate: float, survivors: Sequence[str]) -> None:
+    shown = ", ".join(survivors[:10]) + (f" and {len(survivors) - 10} more" if len(survivors) > 10 else "")
+    print(
+        f"error: {module.name} kills {rate:.1%} of its mutants, below {module.threshold:.0%}"
+        + (f"; surviving: {shown}" if survivors else "")
+        + f"\nhint: `dev/mutate {module.name} --survivors` shows each surviving mutant; add the test that kills it"
+        " (or list it in dev/mutation/equivalent.toml with the reason), then"
+        f" `dev/mutate --record {module.name}`",
+        flush=True,
+    )
+
+
+def _ci_whole(module: Module, *, jobs: int, equivalents: Mapping[str, Equivalent]) -> bool:
+    print(f"{module.name}: no record yet: every mutant is run", flush=True)
+    workdir, found, seconds = run(module, fresh=True, jobs=jobs)
+    score = Score(module, dict(found), judge(module, workdir, found, equivalents), seconds)
+    print(_line(score), flush=True)
+    if not score.passes:
+        _below_threshold(module, score.rate, score.survivors)
+        return False
+    print(f"warning: benchmarks/MUTATION.md has no row for {module.name}: run `dev/mutate --record {module.name}`")
+    return True
+
+
+def _ci_changes(module: Module, entry: Mapping[str, Any], *, jobs: int, equivalents: Mapping[str, Equivalent]) -> bool:
+    """Re-check the recorded sample of kills and run the functions changed since the record; the module's rate is
+    their fresh verdicts plus the recorded ones of every unchanged function."""
+    recorded: Mapping[str, Mapping[str, Any]] = entry["functions"]
+    current = module.functions()
+    changed = changed_functions(recorded, current)
+    checks = [name for name in entry["sample"] if function_of(name) in current and function_of(name) not in changed]
+    patterns = [f"{name}__mutmut_*" for name in sorted(changed)]
+    workdir, found, seconds = run(module, fresh=True, jobs=jobs, names=[*checks, *patterns])
+    lost = sorted(name for name in checks if found.get(name) not in KILLED)
+    print(f"{module.name}: {len(checks) - len(lost)}/{len(checks)} recorded kills still killed ({seconds:.0f} s)")
+    ok = True
+    if lost:
+        ok = False
+        print(
+            f"error: {module.name}: the tests no longer kill {', '.join(lost)}\n"
+            f"hint: `dev/mutate {module.name} --survivors` shows them; a test that covered them was removed or"
+            " weakened",
+            flush=True,
+        )
+    if not changed:
+        return ok
+    fresh = {name: status for name, status in found.items() if function_of(name) in changed}
+    mine = {name: item for name, item in equivalents.items() if function_of(name) in changed}
+    score = Score(module, fresh, judge(module, workdir, fresh, mine), seconds)
+    rate = combined_rate(recorded, current, changed, score)
+    print(
+        f"{module.name}: {len(changed)} functions changed since its record: {score.killed} of their"
+        f" {score.counted} mutants killed; with the recorded verdicts of the others {rate:.1%}"
+        f" (threshold {module.threshold:.0%})",
+        flush=True,
+    )
+    if rate < module.threshold:
+        _below_threshold(module, rate, score.survivors)
+        return False
+    print(f"warning: benchmarks/MUTATION.md is stale for {module.name}: run `dev/mutate --record {module.name}`")
     return ok
 
 
@@ -407,6 +508,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     mode.add_argument("--list", action="store_true", help="list the modules and exit")
     parser.add_argument("--survivors", action="store_true", help="print every surviving mutant's diff")
     parser.add_argument("--fresh", action="store_true", help="forget earlier verdicts (--record and --ci always do)")
+    parser.add_argument(
+        "--retry", action="store_true", help="run the survivors again (earlier verdicts hold until a function changes)"
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="mutants tested at once")
     options = parser.parse_args(argv)
     try:
@@ -422,7 +526,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.ci:
             return 0 if ci(chosen, jobs=options.jobs) else 1
         scores = full(
-            chosen, fresh=options.fresh or options.record, jobs=options.jobs, show_survivors=options.survivors
+            chosen,
+            fresh=options.fresh or options.record,
+            jobs=options.jobs,
+            show_survivors=options.survivors,
+            retry=options.retry,
         )
         if options.record:
             record = read_record()
