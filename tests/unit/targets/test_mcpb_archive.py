@@ -3,8 +3,10 @@ without reading more than the limits allow."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,8 @@ from mcpship._exceptions import InvalidArtifactError
 from mcpship._reporter import NullReporter
 from mcpship.interface.lock import InterfaceLock
 from mcpship.targets._base import Artifact
-from mcpship.targets.mcpb.archive import BundleLimits, UnsafeBundleError, open_bundle
+from mcpship.targets.mcpb._bundle_errors import UNSAFE_HINT
+from mcpship.targets.mcpb.archive import BundleError, BundleLimits, UnsafeBundleError, open_bundle, parse_manifest
 from mcpship.targets.mcpb.signing import MAX_SIGNATURE_BYTES, signature_block
 from mcpship.targets.mcpb.unpack import unpack_bundle
 from mcpship.validate import validate_paths
@@ -23,6 +26,7 @@ from mcpship.validate.mcpb import validate_bundle
 from mcpship.verify.mcpb import verify_bundle
 from mcpship.verify.result import VerifyResult
 from tests.unit.targets.mcpb_zips import (
+    FILE,
     LINK,
     MANIFEST,
     MiB,
@@ -35,6 +39,7 @@ from tests.unit.targets.mcpb_zips import (
 )
 
 INDEX = stored("server/index.js", b"console.log('hi')\n")
+DIR = stat.S_IFDIR | 0o755
 
 
 def messages(path: Path, **options: Any) -> list[str]:
@@ -85,6 +90,33 @@ def test_chained_symlinks_that_escape_are_refused_by_validate_unpack_and_verify_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.mcpb"]  # nothing unpacked, nothing left over
 
 
+def test_a_symlink_resolving_to_exactly_dotdot_is_refused_by_validate_unpack_and_verify_alike(tmp_path: Path) -> None:
+    # "up -> .." at the root names the folder the bundle is unpacked into's parent: one level out, no further.
+    path = write_zip(tmp_path / "up.mcpb", [manifest(), INDEX, stored("up", b"..", LINK)])
+    reason = "'up' is a symlink to '..', which leads outside the bundle"
+    assert messages(path) == [reason]
+    refusal = f"{path}: refusing to unpack: {reason}"
+    with pytest.raises(UnsafeBundleError) as raised:
+        unpack_bundle(path, tmp_path / "out")
+    assert raised.value.message == refusal
+    assert (raised.value.file, raised.value.entry, raised.value.exit_code) == (str(path), "up", 9)
+    assert raised.value.hint == UNSAFE_HINT
+    result = verified(path)
+    assert (result.status, result.detail) == ("failed", refusal)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["up.mcpb"]
+
+
+def test_a_symlink_to_dotdot_from_a_subfolder_leads_to_the_root_and_is_accepted(tmp_path: Path) -> None:
+    path = write_zip(tmp_path / "root.mcpb", [manifest(), INDEX, stored("server/top", b"..", LINK)])
+    assert messages(path) == []
+    with open_bundle(path) as archive:
+        assert archive.exists("server/top")
+        assert archive.exists("server/top/server/index.js")
+        assert archive.head("server/top/manifest.json", 1) == b"{"
+    out = unpack_bundle(path, tmp_path / "out")
+    assert (out / "server/top").resolve() == out.resolve()
+
+
 def test_links_that_stay_inside_are_followed_the_same_way_when_validating(tmp_path: Path) -> None:
     # icon.png -> assets/current -> v2/icon.png: validate finds the PNG through both links, as a host would.
     png = b"\x89PNG\r\n\x1a\n" + bytes(16)
@@ -110,11 +142,14 @@ def test_links_that_stay_inside_are_followed_the_same_way_when_validating(tmp_pa
     [
         (
             [stored("a", b"b", LINK), stored("b", b"a", LINK)],
-            "'a' is a symlink to 'b', which is in a loop of symlinks or a chain of more than 40",
+            "'a' is a symlink to 'b', which is in a loop of symlinks or a chain of more than 40 through 'b' -> 'a'",
         ),
         ([stored("a", b"a/x", LINK)], "'a' is a symlink to 'a/x', which is in a loop of symlinks"),
         ([stored("a", b"/etc/passwd", LINK)], "'a' is a symlink to the absolute path '/etc/passwd'"),
         ([stored("a", b"C:/Windows", LINK)], "'a' is a symlink to the absolute path 'C:/Windows'"),
+        ([stored("a", b"..\\evil", LINK)], "'a' is a symlink to the absolute path '..\\\\evil'"),
+        ([stored("a", b"", LINK)], "'a' is a symlink with an empty target or a NUL byte"),
+        ([stored("a", b"server\x00x", LINK)], "'a' is a symlink with an empty target or a NUL byte"),
         ([stored("a", b"x" * 1025, LINK)], "'a' is a symlink whose target is longer than 1 KiB"),
         ([stored("a", b"\xff", LINK)], "'a' is a symlink whose target is not UTF-8"),
         ([Raw("a", repeated("a", 1024, fill=b"a").payload, 0, 1000, mode=LINK)], "'a' is damaged: Bad CRC-32"),
@@ -139,6 +174,7 @@ def test_unsafe_symlinks_are_refused(tmp_path: Path, entries: list[Raw], reason:
         (["a" * 1025], "has a name longer than 1024 bytes"),
         (["x\x00y"], "'x\\x00y' has an empty name or a NUL byte"),
         (["server\\..\\..\\evil.js"], "'server\\\\..\\\\..\\\\evil.js' uses backslashes"),
+        (["server/index.js"], "'server/index.js' appears twice; which copy wins would depend on the unpacker"),
     ],
 )
 def test_names_that_would_collide_or_cannot_be_created_are_refused(
@@ -148,6 +184,17 @@ def test_names_that_would_collide_or_cannot_be_created_are_refused(
     assert any(reason in message for message in messages(path)), messages(path)
     with pytest.raises(UnsafeBundleError, match="refusing to unpack"):
         unpack_bundle(path, tmp_path / "out")
+
+
+def test_a_folder_listed_twice_is_harmless_but_a_file_and_a_folder_of_one_name_collide(tmp_path: Path) -> None:
+    folder = stored("server/", b"", DIR)
+    twice = write_zip(tmp_path / "twice.mcpb", [manifest(), folder, INDEX, folder])
+    assert messages(twice) == []
+    collide = " both unpack to the same path (on macOS and Windows at least, which compare names without case), so"
+    for first, second in (("server/", "Server"), ("Server", "server/")):
+        entries = [stored(name, b"", DIR if name.endswith("/") else FILE) for name in (first, second)]
+        path = write_zip(tmp_path / "both.mcpb", [manifest(), INDEX, *entries])
+        assert messages(path)[0] == f"{second!r} collides with {first!r}:{collide} one would overwrite the other"
 
 
 def test_an_entry_over_the_size_limits_is_refused_from_its_header_without_being_read(
@@ -320,3 +367,165 @@ def test_verify_applies_the_limits_it_is_given(tmp_path: Path) -> None:
     path = write_zip(tmp_path / "ok.mcpb", [manifest(), INDEX, stored("a.txt", b"a"), stored("b.txt", b"b")])
     result = verified(path, BundleLimits(max_entries=3))
     assert (result.status, result.detail) == ("failed", f"{path}: has 4 entries, more than the 3 allowed")
+
+
+def test_paths_are_found_as_a_host_sees_the_bundle_unpacked(tmp_path: Path) -> None:
+    damaged = stored("damaged.bin", b"0123" + bytes(64 * 1024))  # larger than zipfile reads at once
+    path = write_zip(
+        tmp_path / "look.mcpb",
+        [
+            manifest(),
+            INDEX,
+            stored("assets/", b"", DIR),
+            stored("main.js", b"server/index.js", LINK),
+            Raw(damaged.name, damaged.payload, damaged.crc ^ 1, damaged.size, damaged.method),
+        ],
+    )
+    with open_bundle(path) as archive:
+        assert [archive.exists(name) for name in ("server", "server/", "assets", "main.js", "manifest.json")] == [
+            True
+        ] * 5
+        assert [archive.exists(name) for name in ("serv", "server/x", "zzz", "missing.js", "../server")] == [False] * 5
+        assert archive.head("server/index.js") == b"console.log('hi'"  # 16 bytes unless asked otherwise
+        assert archive.head("main.js", 7) == b"console"
+        assert archive.head("damaged.bin", 4) == b"0123"  # only the start is read: the CRC is not checked yet
+        assert [archive.head(name) for name in ("server", "assets", "missing.js", "../server")] == [b""] * 4
+
+
+def test_a_manifest_of_exactly_the_limit_is_read_and_one_byte_more_is_refused(tmp_path: Path) -> None:
+    text = json.dumps(MANIFEST).encode()
+    limits = BundleLimits(max_manifest_bytes=len(text))
+    path = write_zip(tmp_path / "ok.mcpb", [stored("./manifest.json", text), INDEX])
+    with open_bundle(path, limits=limits) as archive:
+        assert archive.read_manifest() == text
+    fat = write_zip(tmp_path / "fat.mcpb", [stored("manifest.json", text + b" "), INDEX])
+    with open_bundle(fat, limits=limits) as archive, pytest.raises(UnsafeBundleError) as raised:
+        archive.read_manifest()
+    reason = f"is {len(text) + 1} bytes; a manifest may have at most {len(text)} bytes"
+    assert (raised.value.file, raised.value.entry, raised.value.reason) == (str(fat), "manifest.json", reason)
+    assert raised.value.hint == "a manifest describes the server; keep data files out of it"
+
+
+def test_a_manifest_not_at_the_root_by_its_exact_name_is_not_the_manifest(tmp_path: Path) -> None:
+    for name in ("Manifest.json", "server/manifest.json"):
+        path = write_zip(tmp_path / "odd.mcpb", [stored(name, json.dumps(MANIFEST).encode()), INDEX])
+        assert messages(path) == ["no manifest.json at the root of the bundle"]
+
+
+def test_a_file_that_cannot_be_read_or_is_no_zip_is_a_bundle_error(tmp_path: Path) -> None:
+    with pytest.raises(BundleError) as raised:
+        open_bundle(tmp_path / "missing.mcpb")
+    assert raised.value.message == f"{tmp_path / 'missing.mcpb'}: cannot read it: No such file or directory"
+    text = tmp_path / "text.mcpb"
+    text.write_bytes(b"not a zip")
+    with pytest.raises(BundleError) as raised:
+        open_bundle(text)
+    assert (raised.value.message, raised.value.hint, raised.value.part) == (
+        f"{text}: not a zip archive (File is not a zip file)",
+        "a .mcpb bundle is a zip file",
+        "$",
+    )
+
+
+def test_the_content_digest_covers_the_zip_without_its_signature_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unsigned = write_zip(tmp_path / "unsigned.mcpb", [manifest(), INDEX])
+    content = unsigned.read_bytes()
+    signed = write_zip(tmp_path / "signed.mcpb", [manifest(), INDEX], trailer=signature_block(b"\x30\x00"))
+    expected = hashlib.sha256(content).digest()
+    # Read in chunks: one byte short of the content, so the last chunk is a single byte.
+    monkeypatch.setattr("mcpship.targets.mcpb.archive._CHUNK", len(content) - 1)
+    for path in (unsigned, signed):
+        with open_bundle(path) as archive:
+            assert archive.content_length == len(content)
+            archive.head("server/index.js")  # the reader's position is elsewhere: the digest reads from the start
+            assert archive.content_digest("sha256") == expected
+            assert archive.content_digest("sha512") == hashlib.sha512(content).digest()
+
+
+def test_a_manifest_with_a_syntax_error_says_where(tmp_path: Path) -> None:
+    with pytest.raises(BundleError) as raised:
+        parse_manifest(b'{"name": }', source="b.mcpb!manifest.json")
+    assert raised.value.message == "b.mcpb!manifest.json: not valid JSON (line 1, column 10: Expecting value)"
+    assert raised.value.hint == "write manifest.json as plain UTF-8 JSON"
+
+
+def test_entries_are_read_in_chunks_of_at_most_1_mib_and_only_as_far_as_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = bytes(range(256)) * (3 * MiB // 256)
+    path = write_zip(tmp_path / "big.mcpb", [manifest(), INDEX, stored("big.bin", data)])
+    asked: list[int | None] = []
+    read = zipfile.ZipExtFile.read
+
+    def spy(self: zipfile.ZipExtFile, n: int | None = -1) -> bytes:
+        asked.append(n)
+        return read(self, n)
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", spy)
+    with open_bundle(path) as archive:
+        assert archive.head("big.bin", MiB + 10) == data[: MiB + 10]
+        assert asked == [MiB, 10, 0]
+        asked.clear()
+        archive.scan()
+    assert max(n for n in asked if n is not None) == MiB
+    assert None not in asked
+    assert messages(path) == []
+
+
+def test_a_manifest_that_is_a_symlink_is_refused_as_hosts_would_read_the_links_text(tmp_path: Path) -> None:
+    path = write_zip(tmp_path / "link.mcpb", [stored("real.json", b"{}"), stored("manifest.json", b"real.json", LINK)])
+    with open_bundle(path) as archive, pytest.raises(UnsafeBundleError) as raised:
+        archive.read_manifest()
+    assert (raised.value.file, raised.value.entry) == (str(path), "manifest.json")
+    assert raised.value.reason == "is not a regular file; hosts that unpack without links would read the link's text"
+    assert raised.value.hint == "store manifest.json itself at the root of the bundle"
+    assert messages(path) == [f"'manifest.json' {raised.value.reason}"]
+
+
+def test_an_unsafe_entry_does_not_hide_the_manifests_problems_but_an_unsafe_manifest_is_not_read(
+    tmp_path: Path,
+) -> None:
+    path = write_zip(tmp_path / "both.mcpb", [manifest(), stored("up", b"..", LINK)])
+    assert messages(path) == [
+        "'up' is a symlink to '..', which leads outside the bundle",
+        "the entry point 'server/index.js' is not in the bundle",
+        "'${__dirname}/server/index.js' names 'server/index.js', which is not in the bundle",
+    ]
+    twice = write_zip(tmp_path / "twice.mcpb", [stored("Manifest.json", b"{}"), manifest(), INDEX])
+    with open_bundle(twice) as archive:
+        assert archive.refused("manifest.json")
+        assert archive.refused("./MANIFEST.json")
+        assert not archive.refused("server/index.js")
+    assert messages(twice) == [
+        "'manifest.json' collides with 'Manifest.json': both unpack to the same path (on macOS and Windows at least,"
+        " which compare names without case), so one would overwrite the other"
+    ]
+
+
+def test_a_bundle_of_exactly_the_entry_limit_opens_and_one_with_a_trailer_zipfile_skips_is_still_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = [manifest(), INDEX, *(stored(f"f/{i}", b"") for i in range(8))]
+    assert messages(write_zip(tmp_path / "ten.mcpb", entries), limits=BundleLimits(max_entries=10)) == []
+    # zipfile finds the end record up to 65536 bytes before the end of the file: so does the count.
+    padded = write_zip(tmp_path / "padded.mcpb", [*entries, stored("f/8", b"")], trailer=bytes(1 << 16))
+
+    def never(*_: object, **__: object) -> None:
+        raise AssertionError("zipfile must not parse a directory over the limit")
+
+    monkeypatch.setattr(zipfile, "ZipFile", never)
+    with pytest.raises(UnsafeBundleError, match=r": has 11 entries, more than the 10 allowed$"):
+        open_bundle(padded, limits=BundleLimits(max_entries=10))
+
+
+def test_entries_past_the_limit_are_refused_even_if_the_count_before_zipfile_missed_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_zip(tmp_path / "many.mcpb", [manifest(), INDEX, *(stored(f"f/{i}", b"") for i in range(9))])
+    monkeypatch.setattr("mcpship.targets.mcpb.archive.directory_excess", lambda *_: None)
+    with pytest.raises(UnsafeBundleError) as raised:
+        open_bundle(path, limits=BundleLimits(max_entries=10))
+    assert raised.value.message == f"{path}: has 11 entries, more than the 10 allowed"
+    assert raised.value.hint == "if you trust this bundle, raise the limit with --max-entries"
