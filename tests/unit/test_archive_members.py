@@ -3,6 +3,8 @@ costs bounded memory: a small file that inflates to a gigabyte is refused, not r
 
 from __future__ import annotations
 
+import gzip
+import io
 import re
 import struct
 import sys
@@ -10,6 +12,7 @@ import tarfile
 import zipfile
 import zlib
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -158,3 +161,11 @@ def test_a_tarball_that_unpacks_to_exactly_the_scan_limit_is_read_and_one_byte_m
     monkeypatch.setattr(_archive_members, "MAX_SCANNED_BYTES", 2047)
     with pytest.raises(ValueError, match=r"^demo-1.0.tar.gz unpacks to more than 0 MiB$"):
         read_tar_member(sdist, lambda member: True)
+
+
+def test_a_capped_tarball_stream_reads_like_any_readable_stream(tmp_path: Path) -> None:
+    packed = tmp_path / "data.gz"
+    packed.write_bytes(gzip.compress(b"abc" * 1000))
+    with gzip.open(packed, "rb") as raw:
+        stream = io.BufferedReader(cast(io.RawIOBase, _archive_members._capped(raw, "data.gz")))
+        assert stream.read() == b"abc" * 1000

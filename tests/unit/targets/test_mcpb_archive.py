@@ -4,12 +4,15 @@ without reading more than the limits allow."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
 import re
 import stat
 import zipfile
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -17,8 +20,15 @@ from mcpship._exceptions import InvalidArtifactError
 from mcpship._reporter import NullReporter
 from mcpship.interface.lock import InterfaceLock
 from mcpship.targets._base import Artifact
-from mcpship.targets.mcpb._bundle_errors import UNSAFE_HINT
-from mcpship.targets.mcpb.archive import BundleError, BundleLimits, UnsafeBundleError, open_bundle, parse_manifest
+from mcpship.targets.mcpb._bundle_errors import DAMAGED_HINT, UNSAFE_HINT
+from mcpship.targets.mcpb.archive import (
+    BundleError,
+    BundleLimits,
+    UnsafeBundleError,
+    _Prefix,
+    open_bundle,
+    parse_manifest,
+)
 from mcpship.targets.mcpb.signing import MAX_SIGNATURE_BYTES, signature_block
 from mcpship.targets.mcpb.unpack import unpack_bundle
 from mcpship.validate import validate_paths
@@ -29,6 +39,7 @@ from tests.unit.targets.mcpb_zips import (
     FILE,
     LINK,
     MANIFEST,
+    STORED,
     MiB,
     Raw,
     deflated,
@@ -529,3 +540,184 @@ def test_entries_past_the_limit_are_refused_even_if_the_count_before_zipfile_mis
         open_bundle(path, limits=BundleLimits(max_entries=10))
     assert raised.value.message == f"{path}: has 11 entries, more than the 10 allowed"
     assert raised.value.hint == "if you trust this bundle, raise the limit with --max-entries"
+
+
+def findings(path: Path, limits: BundleLimits | None = None) -> list[str]:
+    """What the listing and the links say, before any entry but the links is read."""
+    with open_bundle(path, limits=limits) as archive:
+        return [
+            f"{finding.entry!r} {finding.reason}" if finding.entry else finding.reason for finding in archive.findings
+        ]
+
+
+def test_only_a_folder_may_name_the_bundle_root(tmp_path: Path) -> None:
+    root = write_zip(tmp_path / "root.mcpb", [stored("./", b"", DIR), manifest(), INDEX])
+    assert messages(root) == []
+    assert (unpack_bundle(root, tmp_path / "out") / "manifest.json").is_file()
+    dot = write_zip(tmp_path / "dot.mcpb", [manifest(), INDEX, stored(".", b"x")])
+    assert findings(dot) == ["'.' has an empty name or a NUL byte"]
+
+
+def test_a_bundle_that_unpacks_to_exactly_the_limit_is_accepted_and_one_byte_more_is_refused(tmp_path: Path) -> None:
+    path = write_zip(tmp_path / "ok.mcpb", [manifest(), INDEX, stored("a.txt", b"abc")])
+    with zipfile.ZipFile(path) as archive:
+        total = sum(info.file_size for info in archive.infolist())
+    assert findings(path, BundleLimits(max_unpacked_bytes=total)) == []
+    with pytest.raises(UnsafeBundleError) as raised:
+        unpack_bundle(path, tmp_path / "out", limits=BundleLimits(max_unpacked_bytes=total - 1))
+    assert raised.value.reason == f"unpacks to {total} bytes, more than the {total - 1} bytes allowed"
+    assert raised.value.hint == "if you trust this bundle, raise the limit with --max-unpacked-mib"
+
+
+def test_an_entry_of_exactly_the_entry_limit_is_accepted_and_one_byte_more_is_refused(tmp_path: Path) -> None:
+    data = b"x" * 4000  # larger than the manifest and the index
+    path = write_zip(tmp_path / "ok.mcpb", [manifest(), INDEX, stored("data.bin", data)])
+    assert findings(path, BundleLimits(max_entry_bytes=4000)) == []
+    assert findings(path, BundleLimits(max_entry_bytes=3999)) == [
+        "'data.bin' unpacks to 4000 bytes, more than the 3999 bytes allowed"
+    ]
+
+
+def test_the_ratio_is_checked_only_past_1_mib_and_a_ratio_of_exactly_the_limit_is_accepted(tmp_path: Path) -> None:
+    # 1 MiB of zeros deflates to about a kilobyte: far over 200:1, but small files may compress any amount.
+    grace = repeated("zeros.bin", 1)
+    assert findings(write_zip(tmp_path / "grace.mcpb", [manifest(), INDEX, grace])) == []
+    # The declared sizes are what the listing judges: 2 MiB from 2 KiB is exactly 1024:1.
+    exact = Raw("big.bin", b"", 0, 2 * MiB, compressed=2048)
+    path = write_zip(tmp_path / "exact.mcpb", [manifest(), INDEX, exact])
+    assert findings(path, BundleLimits(max_ratio=1024)) == []
+    assert findings(path, BundleLimits(max_ratio=1023)) == [
+        "'big.bin' expands 1024:1 (2048 bytes to 2097152), more than the 1023:1 allowed: a zip bomb"
+    ]
+
+
+def test_an_entry_of_one_compressed_byte_has_its_ratio_counted_from_that_byte(tmp_path: Path) -> None:
+    one = Raw("one.bin", b"", 0, MiB + 1, compressed=1)
+    path = write_zip(tmp_path / "one.mcpb", [manifest(), INDEX, one])
+    assert findings(path, BundleLimits(max_ratio=MiB)) == [
+        f"'one.bin' expands {MiB + 1}:1 (1 bytes to {MiB + 1}), more than the {MiB}:1 allowed: a zip bomb"
+    ]
+    none = Raw("none.bin", b"", 0, MiB + 1, compressed=0)
+    path = write_zip(tmp_path / "none.mcpb", [manifest(), INDEX, none])
+    assert findings(path, BundleLimits(max_ratio=MiB)) == [
+        f"'none.bin' expands {MiB + 1}:1 (0 bytes to {MiB + 1}), more than the {MiB}:1 allowed: a zip bomb"
+    ]
+
+
+def test_an_entry_with_permission_bits_but_no_file_type_is_a_file(tmp_path: Path) -> None:
+    # The official CLI and Python's writestr store 0o644 without S_IFREG.
+    path = write_zip(tmp_path / "bare.mcpb", [manifest(), INDEX, stored("server/data.txt", b"data", 0o644)])
+    assert messages(path) == []
+    assert (unpack_bundle(path, tmp_path / "out") / "server/data.txt").read_bytes() == b"data"
+
+
+def test_an_encrypted_entry_is_refused_and_only_the_encryption_bit_means_encrypted(tmp_path: Path) -> None:
+    # A name in the legacy code page (no UTF-8 flag): its length in the file is one byte a letter.
+    locked = Raw("\u00e9t\u00e9.txt", b"", 0, 0, 0, flags=0x1)
+    path = write_zip(tmp_path / "locked.mcpb", [manifest(), locked, INDEX])
+    assert findings(path) == ["'\u00e9t\u00e9.txt' is encrypted; hosts cannot unpack it"]
+    # 0x2 and 0x4 only tune deflate; 0x8 (sizes in a data descriptor) is not set here.
+    tuned = Raw("a.txt", b"a", zlib.crc32(b"a"), 1, STORED, flags=0x806)
+    assert messages(write_zip(tmp_path / "tuned.mcpb", [manifest(), INDEX, tuned])) == []
+
+
+def test_data_that_runs_one_byte_into_the_next_entry_is_an_overlap(tmp_path: Path) -> None:
+    # The end of an entry's data is its header (30 bytes), its name as written (2 bytes for "é" in UTF-8), its data.
+    for name in ("\u00e9.txt", "a.txt"):
+        exact = Raw(name, b"abc", zlib.crc32(b"abc"), 3, STORED)
+        assert findings(write_zip(tmp_path / "exact.mcpb", [manifest(), exact, INDEX])) == []
+        over = Raw(name, b"abc", zlib.crc32(b"abc"), 3, STORED, compressed=4)
+        assert findings(write_zip(tmp_path / "over.mcpb", [manifest(), over, INDEX])) == [
+            f"{name!r} overlaps 'server/index.js' in the file (a zip bomb technique)"
+        ]
+
+
+def test_a_name_in_the_legacy_code_page_is_measured_in_its_own_bytes(tmp_path: Path) -> None:
+    # "été" is 3 bytes in cp437 and 5 in UTF-8: measured as UTF-8, the entry would seem to run into the next one.
+    legacy = Raw("\u00e9t\u00e9.txt", b"abc", zlib.crc32(b"abc"), 3, STORED, flags=0)
+    path = write_zip(tmp_path / "legacy.mcpb", [manifest(), legacy, INDEX])
+    assert findings(path) == []
+    with open_bundle(path) as archive:
+        assert archive.head("\u00e9t\u00e9.txt") == b"abc"
+
+
+def test_every_entry_under_a_file_is_refused_whatever_comes_before_it(tmp_path: Path) -> None:
+    entries = [
+        stored("assets/", b"", DIR),
+        manifest(),
+        INDEX,
+        stored("a", b"x"),
+        stored("a/b", b""),
+        stored("a/c", b""),
+    ]
+    path = write_zip(tmp_path / "under.mcpb", entries)
+    assert findings(path) == [
+        "'a/b' lies under 'a', which is a file: unpacking would write through it",
+        "'a/c' lies under 'a', which is a file: unpacking would write through it",
+    ]
+
+
+def test_every_unsafe_link_is_reported_and_the_safe_ones_after_them_still_resolve(tmp_path: Path) -> None:
+    links = [
+        stored("big", b"x" * 1025, LINK),
+        stored("bad", b"\xff", LINK),
+        stored("abs", b"/etc/passwd", LINK),
+        stored("up", b"..", LINK),
+        stored("ok", b"server/index.js", LINK),
+    ]
+    path = write_zip(tmp_path / "links.mcpb", [manifest(), INDEX, *links])
+    assert findings(path) == [
+        "'big' is a symlink whose target is longer than 1 KiB",
+        "'bad' is a symlink whose target is not UTF-8",
+        "'abs' is a symlink to the absolute path '/etc/passwd'",
+        "'up' is a symlink to '..', which leads outside the bundle",
+    ]
+    with open_bundle(path) as archive:
+        assert archive.head("ok") == b"console.log('hi'"
+
+
+def test_a_link_target_of_exactly_1_kib_is_accepted_and_all_targets_together_may_hold_1_mib(tmp_path: Path) -> None:
+    # 1024 targets of 1 KiB each fill the budget exactly; any byte more is refused, whatever link it is in.
+    links = [stored(f"l/{i}", b"t" * 1024, LINK) for i in range(1024)]
+    path = write_zip(tmp_path / "full.mcpb", [manifest(), INDEX, *links])
+    assert findings(path) == []
+    path = write_zip(tmp_path / "over.mcpb", [manifest(), INDEX, *links, stored("l/x", b"t", LINK)])
+    assert findings(path) == ["'l/x' is a symlink whose target is longer than 1 MiB for all links together"]
+    path = write_zip(tmp_path / "kib.mcpb", [manifest(), INDEX, *links, stored("l/y", b"t" * 1024, LINK)])
+    assert findings(path) == ["'l/y' is a symlink whose target is longer than 1 MiB for all links together"]
+
+
+def test_a_manifest_read_in_several_chunks_comes_back_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = json.dumps(MANIFEST).encode()
+    monkeypatch.setattr("mcpship.targets.mcpb.archive._CHUNK", 7)
+    with open_bundle(write_zip(tmp_path / "ok.mcpb", [deflated("manifest.json", text), INDEX])) as archive:
+        assert archive.read_manifest() == text
+
+
+def test_a_damaged_entry_names_the_bundle_the_entry_and_what_to_do(tmp_path: Path) -> None:
+    good = stored("server/data.bin", b"data")
+    damaged = Raw(good.name, good.payload, good.crc ^ 1, good.size, good.method)
+    path = write_zip(tmp_path / "damaged.mcpb", [manifest(), INDEX, damaged])
+    with pytest.raises(BundleError) as raised:
+        unpack_bundle(path, tmp_path / "out")
+    assert (raised.value.file, raised.value.entry) == (str(path), "server/data.bin")
+    assert raised.value.reason == "is damaged: Bad CRC-32 for file 'server/data.bin'"
+    assert raised.value.hint == DAMAGED_HINT
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_signed_content_is_a_seekable_stream_that_ends_where_the_signature_begins(tmp_path: Path) -> None:
+    file = tmp_path / "signed.bin"
+    file.write_bytes(b"0123456789")
+    with file.open("rb") as raw:
+        content = io.BufferedReader(cast(io.RawIOBase, _Prefix(raw, 6)))  # buffered: only readable streams
+        assert content.read() == b"012345"
+        assert content.seek(-2, os.SEEK_END) == 4
+        assert content.read(10) == b"45"
+        assert content.seek(1) == 1
+        assert content.read(2) == b"12"
+        assert content.seek(2, os.SEEK_CUR) == 5
+        assert content.read() == b"5"
+        with pytest.raises(OSError) as raised:
+            content.seek(-7, os.SEEK_END)
+        assert (raised.value.errno, raised.value.strerror) == (22, "negative seek position")

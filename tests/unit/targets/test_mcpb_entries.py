@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mcpship.targets.mcpb._entries import MAX_LINK_HOPS, LinkError, LinkResolver
+from mcpship.targets.mcpb._entries import MAX_LINK_HOPS, LinkError, LinkResolver, link_target_problem, name_problem
 
 
 def chain(length: int, end: str) -> dict[str, str]:
@@ -77,3 +77,47 @@ def test_each_link_is_walked_once_however_often_paths_pass_through_it(monkeypatc
     assert resolver.resolve_link("l12") == "d"
     assert resolver.resolve("l12/l1/x") == "d/l1/x"  # d/l1 is no link: a plain name from there on
     assert len(walks) == 13
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("", "has an empty name or a NUL byte"),
+        ("a\x00b", "has an empty name or a NUL byte"),
+        ("./", "has an empty name or a NUL byte"),  # the root, named by a file
+        ("server\\index.js", "uses backslashes, which are folder separators on Windows"),
+        ("/etc/passwd", "is an absolute path"),
+        ("C:/Windows", "is an absolute path"),
+        ("../evil.js", "climbs out with '..' (zip slip)"),
+        ("server/../../evil.js", "climbs out with '..' (zip slip)"),
+        ("a" * 1025, "has a name longer than 1024 bytes, more than hosts can create"),
+        ("\u00e9" * 513, "has a name longer than 1024 bytes, more than hosts can create"),  # 1026 bytes in UTF-8
+        ("a" * 1024, None),
+        ("server/..x/index.js", None),
+        ("./server/index.js", None),
+    ],
+)
+def test_an_entry_name_must_stay_inside_and_be_creatable(name: str, reason: str | None) -> None:
+    assert name_problem(name, folder=False) == reason
+
+
+def test_only_a_folder_may_name_the_root() -> None:
+    assert name_problem("./", folder=True) is None
+    assert name_problem(".", folder=True) is None
+    assert name_problem("", folder=True) == "has an empty name or a NUL byte"
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("", "is a symlink with an empty target or a NUL byte"),
+        ("a\x00b", "is a symlink with an empty target or a NUL byte"),
+        ("/etc/passwd", "is a symlink to the absolute path '/etc/passwd'"),
+        ("c:evil", "is a symlink to the absolute path 'c:evil'"),
+        ("..\\evil", "is a symlink to the absolute path '..\\\\evil'"),
+        ("../x", None),  # where it leads is the resolver's question
+        ("ab:c/d", None),  # a colon after more than one letter is no drive
+    ],
+)
+def test_a_link_target_must_be_relative_and_plain(target: str, reason: str | None) -> None:
+    assert link_target_problem(target) == reason

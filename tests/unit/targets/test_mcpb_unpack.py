@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 import warnings
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -242,3 +245,33 @@ def test_extracting_never_writes_through_a_symlink_already_in_the_way(tmp_path: 
     with open_bundle(path) as archive, pytest.raises(FileExistsError):
         archive.extract(root)
     assert outside.read_text(encoding="utf-8") == "keep"
+
+
+def test_a_folder_entry_unpacks_with_the_folders_above_it(tmp_path: Path) -> None:
+    path = bundle(tmp_path / "deep.mcpb", ("a/b/c/", b"", DIR), MANIFEST)
+    out = unpack_bundle(path, tmp_path / "out")
+    assert (out / "a/b/c").is_dir()
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == ["a", "a/b", "a/b/c", "manifest.json"]
+
+
+def test_a_file_is_created_with_its_final_mode_not_opened_wider_while_it_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = bundle(tmp_path / "modes.mcpb", MANIFEST, ("run", b"#!/bin/sh\n", stat.S_IFREG | 0o755))
+    root = tmp_path / "root"
+    root.mkdir()
+    seen: dict[str, int] = {}
+    stream = BundleArchive._stream
+
+    def spy(self: BundleArchive, info: zipfile.ZipInfo, **options: Any) -> Iterator[bytes]:
+        seen[info.filename] = stat.S_IMODE((root / info.filename).stat().st_mode)  # created, nothing written yet
+        yield from stream(self, info, **options)
+
+    with open_bundle(path) as archive:
+        monkeypatch.setattr(BundleArchive, "_stream", spy)
+        umask = os.umask(0)  # nothing narrows the mode given at creation
+        try:
+            archive.extract(root)
+        finally:
+            os.umask(umask)
+    assert seen == {"manifest.json": 0o644, "run": 0o755}
