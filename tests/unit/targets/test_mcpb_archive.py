@@ -721,3 +721,30 @@ def test_the_signed_content_is_a_seekable_stream_that_ends_where_the_signature_b
         with pytest.raises(OSError) as raised:
             content.seek(-7, os.SEEK_END)
         assert (raised.value.errno, raised.value.strerror) == (22, "negative seek position")
+
+
+def test_a_table_of_contents_too_large_for_the_entry_limit_is_refused_by_its_size(tmp_path: Path) -> None:
+    long = [stored("n" * 1000 + str(i), b"") for i in range(3)]
+    path = write_zip(tmp_path / "long.mcpb", [manifest(), INDEX, *long])
+    size = sum(46 + len(entry.name) for entry in [manifest(), INDEX, *long])
+    with pytest.raises(UnsafeBundleError) as raised:
+        open_bundle(path, limits=BundleLimits(max_entries=5))
+    assert (raised.value.file, raised.value.entry, raised.value.hint) == (str(path), None, UNSAFE_HINT)
+    assert raised.value.reason == f"its table of contents is {size} bytes, more than the 1600 bytes allowed"
+
+
+def test_a_damaged_signature_block_is_a_bundle_error_about_the_signature(tmp_path: Path) -> None:
+    huge = signature_block(b"\x30" + bytes(MAX_SIGNATURE_BYTES))
+    path = write_zip(tmp_path / "signed.mcpb", [manifest(), INDEX], trailer=huge)
+    with pytest.raises(BundleError) as raised:
+        open_bundle(path)
+    assert (raised.value.file, raised.value.entry, raised.value.part) == (str(path), None, "signature")
+    assert raised.value.hint == "the signature block is damaged: rebuild the bundle, or strip it with `mcpb unsign`"
+
+
+def test_a_link_target_read_in_several_chunks_comes_back_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("mcpship.targets.mcpb.archive._CHUNK", 4)
+    path = write_zip(tmp_path / "link.mcpb", [manifest(), INDEX, stored("main.js", b"server/index.js", LINK)])
+    with open_bundle(path) as archive:
+        assert (archive.path, archive.findings) == (path, [])
+        assert archive.head("main.js") == b"console.log('hi'"

@@ -83,17 +83,19 @@ class BundleArchive:
     """An open bundle. ``findings`` lists every reason not to unpack it; :meth:`scan` and :meth:`extract` refuse
     to run while there is one."""
 
+    # Set by _open: an archive that fails to open is never returned, so these need no placeholder values.
+    findings: list[Finding]
+    content_length: int
+    """Bytes of zip before the signature block: the signed content."""
+    signature: bytes | None
+    _listing: Listing
+    _links: LinkResolver
+
     def __init__(self, path: Path, limits: BundleLimits) -> None:
         self.path = path
         self.limits = limits
         self.label = str(path)
-        self.findings: list[Finding] = []
-        self.content_length = 0
-        """Bytes of zip before the signature block: the signed content."""
-        self.signature: bytes | None = None
         self._zip: zipfile.ZipFile | None = None
-        self._listing = Listing()
-        self._links = LinkResolver({})
         try:
             self._handle: BinaryIO = path.open("rb")
         except OSError as exc:
