@@ -65,7 +65,8 @@ def read_tar_member(
             if not (member.isfile() and wanted(member)):
                 continue
             handle = archive.extractfile(member)
-            data = handle.read(limit + 1) if handle is not None else b""
+            assert handle is not None  # a regular member always has a file object
+            data = handle.read(limit + 1)
             if len(data) > limit:
                 raise ValueError(f"{path.name}!{member.name} is larger than {limit >> 20} MiB")
             return member.name, data

@@ -34,7 +34,8 @@ _EOCD64 = struct.Struct("<4sQ2H2L4Q")  # signature, size, versions, disks, entri
 _EOCD64_SIGNATURE = b"PK\x06\x06"
 _RECORD = struct.Struct("<4s24x3H12x")  # central directory record: signature ... name, extra, comment lengths
 _RECORD_SIGNATURE = b"PK\x01\x02"
-_MAX_COMMENT = 0xFFFF
+_SEARCHED = 1 << 16
+"""How far before the last possible end record zipfile searches for one: one byte more than the longest comment."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def _end_record(handle: BinaryIO, length: int) -> tuple[int, tuple[bytes, int, i
     last = handle.read(_EOCD.size)
     if last.startswith(_EOCD_SIGNATURE) and last.endswith(b"\x00\x00"):
         return length - _EOCD.size, _EOCD.unpack(last)
-    window_start = max(length - _MAX_COMMENT - _EOCD.size, 0)
+    window_start = max(length - _SEARCHED - _EOCD.size, 0)
     handle.seek(window_start)
     window = handle.read(length - window_start)
     start = window.rfind(_EOCD_SIGNATURE)

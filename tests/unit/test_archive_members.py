@@ -3,15 +3,20 @@ costs bounded memory: a small file that inflates to a gigabyte is refused, not r
 
 from __future__ import annotations
 
+import gzip
+import io
 import re
 import struct
 import sys
 import tarfile
+import zipfile
 import zlib
 from pathlib import Path
+from typing import cast
 
 import pytest
 
+from mcpship import _archive_members
 from mcpship._archive_members import MAX_SCANNED_BYTES, open_zip, read_tar_member, read_zip_member
 from mcpship._exceptions import UsageError
 from mcpship.probe.targets import resolve_target
@@ -88,3 +93,79 @@ def test_tarballs_are_read_as_bounded_streams(tmp_path: Path) -> None:
     padded = gzipped_tar(tmp_path / "pad-1.0.tar.gz", [("pad-1.0/blob", b"\x00", 300), ("pad-1.0/PKG-INFO", b"x", 0)])
     with pytest.raises(ValueError, match=f"unpacks to more than {MAX_SCANNED_BYTES >> 20} MiB"):
         read_tar_member(padded, wanted)
+
+
+def test_a_zip_member_of_exactly_the_limit_is_read_and_one_byte_more_is_refused_reading_no_further(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wheel = write_zip(tmp_path / "w.whl", [stored("exact", bytes(MiB)), stored("over", bytes(MiB + 1))])
+    asked: list[int | None] = []
+    read = zipfile.ZipExtFile.read
+
+    def spy(self: zipfile.ZipExtFile, n: int | None = -1) -> bytes:
+        asked.append(n)
+        return read(self, n)
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", spy)
+    with open_zip(wheel) as archive:
+        assert read_zip_member(archive, "exact", limit=MiB) == bytes(MiB)
+        with pytest.raises(ValueError, match=r"^over is larger than 1 MiB$"):
+            read_zip_member(archive, "over", limit=MiB)
+    assert asked == [MiB + 1, MiB + 1]
+
+
+def test_a_tar_member_of_exactly_the_limit_is_read_and_one_byte_more_is_refused_reading_no_further(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[int | None] = []
+    read = tarfile.ExFileObject.read
+
+    def spy(self: tarfile.ExFileObject, n: int | None = -1) -> bytes:
+        asked.append(n)
+        return read(self, n)
+
+    monkeypatch.setattr(tarfile.ExFileObject, "read", spy)
+    exact = gzipped_tar(tmp_path / "exact-1.0.tar.gz", [("exact-1.0/PKG-INFO", b"a", 1)])
+    assert read_tar_member(exact, lambda member: True, limit=MiB) == ("exact-1.0/PKG-INFO", b"a" * MiB)
+    over = gzipped_tar(tmp_path / "over-1.0.tar.gz", [("over-1.0/PKG-INFO", b"a" * (MiB + 1), 0)])
+    with pytest.raises(ValueError, match=r"^over-1.0.tar.gz!over-1.0/PKG-INFO is larger than 1 MiB$"):
+        read_tar_member(over, lambda member: True, limit=MiB)
+    assert asked == [MiB + 1, MiB + 1]
+
+
+def test_only_regular_tar_members_are_read_and_none_is_returned_when_none_is_wanted(tmp_path: Path) -> None:
+    sdist = gzipped_tar(tmp_path / "demo-1.0.tar.gz", [("demo-1.0/a", b"A", 0), ("demo-1.0/b", b"B", 0)])
+    assert read_tar_member(sdist, lambda member: member.name.endswith("/b")) == ("demo-1.0/b", b"B")
+    assert read_tar_member(sdist, lambda member: False) is None
+
+
+def test_a_tarball_of_exactly_the_member_limit_is_read_and_one_member_more_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_archive_members, "MAX_MEMBERS", 3)
+    members = [(f"demo-1.0/{i}", b"x", 0) for i in range(4)]
+    three = gzipped_tar(tmp_path / "three.tar.gz", members[:3])
+    assert read_tar_member(three, lambda member: member.name.endswith("/2")) == ("demo-1.0/2", b"x")
+    four = gzipped_tar(tmp_path / "four.tar.gz", members)
+    with pytest.raises(ValueError, match=r"^four.tar.gz has more than 3 members$"):
+        read_tar_member(four, lambda member: member.name.endswith("/3"))
+
+
+def test_a_tarball_that_unpacks_to_exactly_the_scan_limit_is_read_and_one_byte_more_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One 512-byte header, one padded data block and the 1024-byte end: 2048 bytes decompressed.
+    sdist = gzipped_tar(tmp_path / "demo-1.0.tar.gz", [("demo-1.0/PKG-INFO", b"Name: demo\n", 0)])
+    monkeypatch.setattr(_archive_members, "MAX_SCANNED_BYTES", 2048)
+    assert read_tar_member(sdist, lambda member: True) == ("demo-1.0/PKG-INFO", b"Name: demo\n")
+    monkeypatch.setattr(_archive_members, "MAX_SCANNED_BYTES", 2047)
+    with pytest.raises(ValueError, match=r"^demo-1.0.tar.gz unpacks to more than 0 MiB$"):
+        read_tar_member(sdist, lambda member: True)
+
+
+def test_a_capped_tarball_stream_reads_like_any_readable_stream(tmp_path: Path) -> None:
+    packed = tmp_path / "data.gz"
+    packed.write_bytes(gzip.compress(b"abc" * 1000))
+    with gzip.open(packed, "rb") as raw:
+        stream = io.BufferedReader(cast(io.RawIOBase, _archive_members._capped(raw, "data.gz")))
+        assert stream.read() == b"abc" * 1000

@@ -52,6 +52,10 @@ class Raw:
     mode: int = FILE
     offset_of: str | None = None
     """Write no data of its own: point the directory record at this earlier entry's local header."""
+    flags: int = 0x800
+    """The general purpose bits: 0x800 says the name is UTF-8 (without it, the name is written in cp437)."""
+    compressed: int | None = None
+    """The compressed size the directory declares, if not the payload's length."""
 
 
 def stored(name: str, data: bytes, mode: int = FILE) -> Raw:
@@ -101,11 +105,21 @@ def write_zip(
     offsets: dict[str, int] = {}
     directory = bytearray()
     for entry in entries:
-        name = entry.name.encode("utf-8")
+        name = entry.name.encode("utf-8" if entry.flags & 0x800 else "cp437")
         if entry.offset_of is None:
             offsets[entry.name] = len(out)
             out += _LOCAL.pack(
-                b"PK\x03\x04", 20, 0x800, entry.method, 0, 0x21, entry.crc, len(entry.payload), entry.size, len(name), 0
+                b"PK\x03\x04",
+                20,
+                entry.flags,
+                entry.method,
+                0,
+                0x21,
+                entry.crc,
+                len(entry.payload),
+                entry.size,
+                len(name),
+                0,
             )
             out += name + entry.payload
         offset = offsets[entry.offset_of or entry.name]
@@ -113,12 +127,12 @@ def write_zip(
             b"PK\x01\x02",
             (3 << 8) | 20,
             20,
-            0x800,
+            entry.flags,
             entry.method,
             0,
             0x21,
             entry.crc,
-            len(entry.payload),
+            len(entry.payload) if entry.compressed is None else entry.compressed,
             entry.size,
             len(name),
             0,

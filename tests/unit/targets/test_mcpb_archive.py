@@ -3,11 +3,16 @@ without reading more than the limits allow."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import os
 import re
+import stat
 import zipfile
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -15,7 +20,15 @@ from mcpship._exceptions import InvalidArtifactError
 from mcpship._reporter import NullReporter
 from mcpship.interface.lock import InterfaceLock
 from mcpship.targets._base import Artifact
-from mcpship.targets.mcpb.archive import BundleLimits, UnsafeBundleError, open_bundle
+from mcpship.targets.mcpb._bundle_errors import DAMAGED_HINT, UNSAFE_HINT
+from mcpship.targets.mcpb.archive import (
+    BundleError,
+    BundleLimits,
+    UnsafeBundleError,
+    _Prefix,
+    open_bundle,
+    parse_manifest,
+)
 from mcpship.targets.mcpb.signing import MAX_SIGNATURE_BYTES, signature_block
 from mcpship.targets.mcpb.unpack import unpack_bundle
 from mcpship.validate import validate_paths
@@ -23,8 +36,10 @@ from mcpship.validate.mcpb import validate_bundle
 from mcpship.verify.mcpb import verify_bundle
 from mcpship.verify.result import VerifyResult
 from tests.unit.targets.mcpb_zips import (
+    FILE,
     LINK,
     MANIFEST,
+    STORED,
     MiB,
     Raw,
     deflated,
@@ -35,6 +50,7 @@ from tests.unit.targets.mcpb_zips import (
 )
 
 INDEX = stored("server/index.js", b"console.log('hi')\n")
+DIR = stat.S_IFDIR | 0o755
 
 
 def messages(path: Path, **options: Any) -> list[str]:
@@ -85,6 +101,33 @@ def test_chained_symlinks_that_escape_are_refused_by_validate_unpack_and_verify_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chain.mcpb"]  # nothing unpacked, nothing left over
 
 
+def test_a_symlink_resolving_to_exactly_dotdot_is_refused_by_validate_unpack_and_verify_alike(tmp_path: Path) -> None:
+    # "up -> .." at the root names the folder the bundle is unpacked into's parent: one level out, no further.
+    path = write_zip(tmp_path / "up.mcpb", [manifest(), INDEX, stored("up", b"..", LINK)])
+    reason = "'up' is a symlink to '..', which leads outside the bundle"
+    assert messages(path) == [reason]
+    refusal = f"{path}: refusing to unpack: {reason}"
+    with pytest.raises(UnsafeBundleError) as raised:
+        unpack_bundle(path, tmp_path / "out")
+    assert raised.value.message == refusal
+    assert (raised.value.file, raised.value.entry, raised.value.exit_code) == (str(path), "up", 9)
+    assert raised.value.hint == UNSAFE_HINT
+    result = verified(path)
+    assert (result.status, result.detail) == ("failed", refusal)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["up.mcpb"]
+
+
+def test_a_symlink_to_dotdot_from_a_subfolder_leads_to_the_root_and_is_accepted(tmp_path: Path) -> None:
+    path = write_zip(tmp_path / "root.mcpb", [manifest(), INDEX, stored("server/top", b"..", LINK)])
+    assert messages(path) == []
+    with open_bundle(path) as archive:
+        assert archive.exists("server/top")
+        assert archive.exists("server/top/server/index.js")
+        assert archive.head("server/top/manifest.json", 1) == b"{"
+    out = unpack_bundle(path, tmp_path / "out")
+    assert (out / "server/top").resolve() == out.resolve()
+
+
 def test_links_that_stay_inside_are_followed_the_same_way_when_validating(tmp_path: Path) -> None:
     # icon.png -> assets/current -> v2/icon.png: validate finds the PNG through both links, as a host would.
     png = b"\x89PNG\r\n\x1a\n" + bytes(16)
@@ -110,11 +153,14 @@ def test_links_that_stay_inside_are_followed_the_same_way_when_validating(tmp_pa
     [
         (
             [stored("a", b"b", LINK), stored("b", b"a", LINK)],
-            "'a' is a symlink to 'b', which is in a loop of symlinks or a chain of more than 40",
+            "'a' is a symlink to 'b', which is in a loop of symlinks or a chain of more than 40 through 'b' -> 'a'",
         ),
         ([stored("a", b"a/x", LINK)], "'a' is a symlink to 'a/x', which is in a loop of symlinks"),
         ([stored("a", b"/etc/passwd", LINK)], "'a' is a symlink to the absolute path '/etc/passwd'"),
         ([stored("a", b"C:/Windows", LINK)], "'a' is a symlink to the absolute path 'C:/Windows'"),
+        ([stored("a", b"..\\evil", LINK)], "'a' is a symlink to the absolute path '..\\\\evil'"),
+        ([stored("a", b"", LINK)], "'a' is a symlink with an empty target or a NUL byte"),
+        ([stored("a", b"server\x00x", LINK)], "'a' is a symlink with an empty target or a NUL byte"),
         ([stored("a", b"x" * 1025, LINK)], "'a' is a symlink whose target is longer than 1 KiB"),
         ([stored("a", b"\xff", LINK)], "'a' is a symlink whose target is not UTF-8"),
         ([Raw("a", repeated("a", 1024, fill=b"a").payload, 0, 1000, mode=LINK)], "'a' is damaged: Bad CRC-32"),
@@ -139,6 +185,7 @@ def test_unsafe_symlinks_are_refused(tmp_path: Path, entries: list[Raw], reason:
         (["a" * 1025], "has a name longer than 1024 bytes"),
         (["x\x00y"], "'x\\x00y' has an empty name or a NUL byte"),
         (["server\\..\\..\\evil.js"], "'server\\\\..\\\\..\\\\evil.js' uses backslashes"),
+        (["server/index.js"], "'server/index.js' appears twice; which copy wins would depend on the unpacker"),
     ],
 )
 def test_names_that_would_collide_or_cannot_be_created_are_refused(
@@ -148,6 +195,17 @@ def test_names_that_would_collide_or_cannot_be_created_are_refused(
     assert any(reason in message for message in messages(path)), messages(path)
     with pytest.raises(UnsafeBundleError, match="refusing to unpack"):
         unpack_bundle(path, tmp_path / "out")
+
+
+def test_a_folder_listed_twice_is_harmless_but_a_file_and_a_folder_of_one_name_collide(tmp_path: Path) -> None:
+    folder = stored("server/", b"", DIR)
+    twice = write_zip(tmp_path / "twice.mcpb", [manifest(), folder, INDEX, folder])
+    assert messages(twice) == []
+    collide = " both unpack to the same path (on macOS and Windows at least, which compare names without case), so"
+    for first, second in (("server/", "Server"), ("Server", "server/")):
+        entries = [stored(name, b"", DIR if name.endswith("/") else FILE) for name in (first, second)]
+        path = write_zip(tmp_path / "both.mcpb", [manifest(), INDEX, *entries])
+        assert messages(path)[0] == f"{second!r} collides with {first!r}:{collide} one would overwrite the other"
 
 
 def test_an_entry_over_the_size_limits_is_refused_from_its_header_without_being_read(
@@ -320,3 +378,373 @@ def test_verify_applies_the_limits_it_is_given(tmp_path: Path) -> None:
     path = write_zip(tmp_path / "ok.mcpb", [manifest(), INDEX, stored("a.txt", b"a"), stored("b.txt", b"b")])
     result = verified(path, BundleLimits(max_entries=3))
     assert (result.status, result.detail) == ("failed", f"{path}: has 4 entries, more than the 3 allowed")
+
+
+def test_paths_are_found_as_a_host_sees_the_bundle_unpacked(tmp_path: Path) -> None:
+    damaged = stored("damaged.bin", b"0123" + bytes(64 * 1024))  # larger than zipfile reads at once
+    path = write_zip(
+        tmp_path / "look.mcpb",
+        [
+            manifest(),
+            INDEX,
+            stored("assets/", b"", DIR),
+            stored("main.js", b"server/index.js", LINK),
+            Raw(damaged.name, damaged.payload, damaged.crc ^ 1, damaged.size, damaged.method),
+        ],
+    )
+    with open_bundle(path) as archive:
+        assert [archive.exists(name) for name in ("server", "server/", "assets", "main.js", "manifest.json")] == [
+            True
+        ] * 5
+        assert [archive.exists(name) for name in ("serv", "server/x", "zzz", "missing.js", "../server")] == [False] * 5
+        assert archive.head("server/index.js") == b"console.log('hi'"  # 16 bytes unless asked otherwise
+        assert archive.head("main.js", 7) == b"console"
+        assert archive.head("damaged.bin", 4) == b"0123"  # only the start is read: the CRC is not checked yet
+        assert [archive.head(name) for name in ("server", "assets", "missing.js", "../server")] == [b""] * 4
+
+
+def test_a_manifest_of_exactly_the_limit_is_read_and_one_byte_more_is_refused(tmp_path: Path) -> None:
+    text = json.dumps(MANIFEST).encode()
+    limits = BundleLimits(max_manifest_bytes=len(text))
+    path = write_zip(tmp_path / "ok.mcpb", [stored("./manifest.json", text), INDEX])
+    with open_bundle(path, limits=limits) as archive:
+        assert archive.read_manifest() == text
+    fat = write_zip(tmp_path / "fat.mcpb", [stored("manifest.json", text + b" "), INDEX])
+    with open_bundle(fat, limits=limits) as archive, pytest.raises(UnsafeBundleError) as raised:
+        archive.read_manifest()
+    reason = f"is {len(text) + 1} bytes; a manifest may have at most {len(text)} bytes"
+    assert (raised.value.file, raised.value.entry, raised.value.reason) == (str(fat), "manifest.json", reason)
+    assert raised.value.hint == "a manifest describes the server; keep data files out of it"
+
+
+def test_a_manifest_not_at_the_root_by_its_exact_name_is_not_the_manifest(tmp_path: Path) -> None:
+    for name in ("Manifest.json", "server/manifest.json"):
+        path = write_zip(tmp_path / "odd.mcpb", [stored(name, json.dumps(MANIFEST).encode()), INDEX])
+        assert messages(path) == ["no manifest.json at the root of the bundle"]
+
+
+def test_a_file_that_cannot_be_read_or_is_no_zip_is_a_bundle_error(tmp_path: Path) -> None:
+    with pytest.raises(BundleError) as raised:
+        open_bundle(tmp_path / "missing.mcpb")
+    assert raised.value.message == f"{tmp_path / 'missing.mcpb'}: cannot read it: No such file or directory"
+    text = tmp_path / "text.mcpb"
+    text.write_bytes(b"not a zip")
+    with pytest.raises(BundleError) as raised:
+        open_bundle(text)
+    assert (raised.value.message, raised.value.hint, raised.value.part) == (
+        f"{text}: not a zip archive (File is not a zip file)",
+        "a .mcpb bundle is a zip file",
+        "$",
+    )
+
+
+def test_the_content_digest_covers_the_zip_without_its_signature_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unsigned = write_zip(tmp_path / "unsigned.mcpb", [manifest(), INDEX])
+    content = unsigned.read_bytes()
+    signed = write_zip(tmp_path / "signed.mcpb", [manifest(), INDEX], trailer=signature_block(b"\x30\x00"))
+    expected = hashlib.sha256(content).digest()
+    # Read in chunks: one byte short of the content, so the last chunk is a single byte.
+    monkeypatch.setattr("mcpship.targets.mcpb.archive._CHUNK", len(content) - 1)
+    for path in (unsigned, signed):
+        with open_bundle(path) as archive:
+            assert archive.content_length == len(content)
+            archive.head("server/index.js")  # the reader's position is elsewhere: the digest reads from the start
+            assert archive.content_digest("sha256") == expected
+            assert archive.content_digest("sha512") == hashlib.sha512(content).digest()
+
+
+def test_a_manifest_with_a_syntax_error_says_where(tmp_path: Path) -> None:
+    with pytest.raises(BundleError) as raised:
+        parse_manifest(b'{"name": }', source="b.mcpb!manifest.json")
+    assert raised.value.message == "b.mcpb!manifest.json: not valid JSON (line 1, column 10: Expecting value)"
+    assert raised.value.hint == "write manifest.json as plain UTF-8 JSON"
+
+
+def test_entries_are_read_in_chunks_of_at_most_1_mib_and_only_as_far_as_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = bytes(range(256)) * (3 * MiB // 256)
+    path = write_zip(tmp_path / "big.mcpb", [manifest(), INDEX, stored("big.bin", data)])
+    asked: list[int | None] = []
+    read = zipfile.ZipExtFile.read
+
+    def spy(self: zipfile.ZipExtFile, n: int | None = -1) -> bytes:
+        asked.append(n)
+        return read(self, n)
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", spy)
+    with open_bundle(path) as archive:
+        assert archive.head("big.bin", MiB + 10) == data[: MiB + 10]
+        assert asked == [MiB, 10, 0]
+        asked.clear()
+        archive.scan()
+    assert max(n for n in asked if n is not None) == MiB
+    assert None not in asked
+    assert messages(path) == []
+
+
+def test_a_manifest_that_is_a_symlink_is_refused_as_hosts_would_read_the_links_text(tmp_path: Path) -> None:
+    path = write_zip(tmp_path / "link.mcpb", [stored("real.json", b"{}"), stored("manifest.json", b"real.json", LINK)])
+    with open_bundle(path) as archive, pytest.raises(UnsafeBundleError) as raised:
+        archive.read_manifest()
+    assert (raised.value.file, raised.value.entry) == (str(path), "manifest.json")
+    assert raised.value.reason == "is not a regular file; hosts that unpack without links would read the link's text"
+    assert raised.value.hint == "store manifest.json itself at the root of the bundle"
+    assert messages(path) == [f"'manifest.json' {raised.value.reason}"]
+
+
+def test_an_unsafe_entry_does_not_hide_the_manifests_problems_but_an_unsafe_manifest_is_not_read(
+    tmp_path: Path,
+) -> None:
+    path = write_zip(tmp_path / "both.mcpb", [manifest(), stored("up", b"..", LINK)])
+    assert messages(path) == [
+        "'up' is a symlink to '..', which leads outside the bundle",
+        "the entry point 'server/index.js' is not in the bundle",
+        "'${__dirname}/server/index.js' names 'server/index.js', which is not in the bundle",
+    ]
+    twice = write_zip(tmp_path / "twice.mcpb", [stored("Manifest.json", b"{}"), manifest(), INDEX])
+    with open_bundle(twice) as archive:
+        assert archive.refused("manifest.json")
+        assert archive.refused("./MANIFEST.json")
+        assert not archive.refused("server/index.js")
+    assert messages(twice) == [
+        "'manifest.json' collides with 'Manifest.json': both unpack to the same path (on macOS and Windows at least,"
+        " which compare names without case), so one would overwrite the other"
+    ]
+
+
+def test_a_bundle_of_exactly_the_entry_limit_opens_and_one_with_a_trailer_zipfile_skips_is_still_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = [manifest(), INDEX, *(stored(f"f/{i}", b"") for i in range(8))]
+    assert messages(write_zip(tmp_path / "ten.mcpb", entries), limits=BundleLimits(max_entries=10)) == []
+    # zipfile finds the end record up to 65536 bytes before the end of the file: so does the count.
+    padded = write_zip(tmp_path / "padded.mcpb", [*entries, stored("f/8", b"")], trailer=bytes(1 << 16))
+
+    def never(*_: object, **__: object) -> None:
+        raise AssertionError("zipfile must not parse a directory over the limit")
+
+    monkeypatch.setattr(zipfile, "ZipFile", never)
+    with pytest.raises(UnsafeBundleError, match=r": has 11 entries, more than the 10 allowed$"):
+        open_bundle(padded, limits=BundleLimits(max_entries=10))
+
+
+def test_entries_past_the_limit_are_refused_even_if_the_count_before_zipfile_missed_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_zip(tmp_path / "many.mcpb", [manifest(), INDEX, *(stored(f"f/{i}", b"") for i in range(9))])
+    monkeypatch.setattr("mcpship.targets.mcpb.archive.directory_excess", lambda *_: None)
+    with pytest.raises(UnsafeBundleError) as raised:
+        open_bundle(path, limits=BundleLimits(max_entries=10))
+    assert raised.value.message == f"{path}: has 11 entries, more than the 10 allowed"
+    assert raised.value.hint == "if you trust this bundle, raise the limit with --max-entries"
+
+
+def findings(path: Path, limits: BundleLimits | None = None) -> list[str]:
+    """What the listing and the links say, before any entry but the links is read."""
+    with open_bundle(path, limits=limits) as archive:
+        return [
+            f"{finding.entry!r} {finding.reason}" if finding.entry else finding.reason for finding in archive.findings
+        ]
+
+
+def test_only_a_folder_may_name_the_bundle_root(tmp_path: Path) -> None:
+    root = write_zip(tmp_path / "root.mcpb", [stored("./", b"", DIR), manifest(), INDEX])
+    assert messages(root) == []
+    assert (unpack_bundle(root, tmp_path / "out") / "manifest.json").is_file()
+    dot = write_zip(tmp_path / "dot.mcpb", [manifest(), INDEX, stored(".", b"x")])
+    assert findings(dot) == ["'.' has an empty name or a NUL byte"]
+
+
+def test_a_bundle_that_unpacks_to_exactly_the_limit_is_accepted_and_one_byte_more_is_refused(tmp_path: Path) -> None:
+    path = write_zip(tmp_path / "ok.mcpb", [manifest(), INDEX, stored("a.txt", b"abc")])
+    with zipfile.ZipFile(path) as archive:
+        total = sum(info.file_size for info in archive.infolist())
+    assert findings(path, BundleLimits(max_unpacked_bytes=total)) == []
+    with pytest.raises(UnsafeBundleError) as raised:
+        unpack_bundle(path, tmp_path / "out", limits=BundleLimits(max_unpacked_bytes=total - 1))
+    assert raised.value.reason == f"unpacks to {total} bytes, more than the {total - 1} bytes allowed"
+    assert raised.value.hint == "if you trust this bundle, raise the limit with --max-unpacked-mib"
+
+
+def test_an_entry_of_exactly_the_entry_limit_is_accepted_and_one_byte_more_is_refused(tmp_path: Path) -> None:
+    data = b"x" * 4000  # larger than the manifest and the index
+    path = write_zip(tmp_path / "ok.mcpb", [manifest(), INDEX, stored("data.bin", data)])
+    assert findings(path, BundleLimits(max_entry_bytes=4000)) == []
+    assert findings(path, BundleLimits(max_entry_bytes=3999)) == [
+        "'data.bin' unpacks to 4000 bytes, more than the 3999 bytes allowed"
+    ]
+
+
+def test_the_ratio_is_checked_only_past_1_mib_and_a_ratio_of_exactly_the_limit_is_accepted(tmp_path: Path) -> None:
+    # 1 MiB of zeros deflates to about a kilobyte: far over 200:1, but small files may compress any amount.
+    grace = repeated("zeros.bin", 1)
+    assert findings(write_zip(tmp_path / "grace.mcpb", [manifest(), INDEX, grace])) == []
+    # The declared sizes are what the listing judges: 2 MiB from 2 KiB is exactly 1024:1.
+    exact = Raw("big.bin", b"", 0, 2 * MiB, compressed=2048)
+    path = write_zip(tmp_path / "exact.mcpb", [manifest(), INDEX, exact])
+    assert findings(path, BundleLimits(max_ratio=1024)) == []
+    assert findings(path, BundleLimits(max_ratio=1023)) == [
+        "'big.bin' expands 1024:1 (2048 bytes to 2097152), more than the 1023:1 allowed: a zip bomb"
+    ]
+
+
+def test_an_entry_of_one_compressed_byte_has_its_ratio_counted_from_that_byte(tmp_path: Path) -> None:
+    one = Raw("one.bin", b"", 0, MiB + 1, compressed=1)
+    path = write_zip(tmp_path / "one.mcpb", [manifest(), INDEX, one])
+    assert findings(path, BundleLimits(max_ratio=MiB)) == [
+        f"'one.bin' expands {MiB + 1}:1 (1 bytes to {MiB + 1}), more than the {MiB}:1 allowed: a zip bomb"
+    ]
+    none = Raw("none.bin", b"", 0, MiB + 1, compressed=0)
+    path = write_zip(tmp_path / "none.mcpb", [manifest(), INDEX, none])
+    assert findings(path, BundleLimits(max_ratio=MiB)) == [
+        f"'none.bin' expands {MiB + 1}:1 (0 bytes to {MiB + 1}), more than the {MiB}:1 allowed: a zip bomb"
+    ]
+
+
+def test_an_entry_with_permission_bits_but_no_file_type_is_a_file(tmp_path: Path) -> None:
+    # The official CLI and Python's writestr store 0o644 without S_IFREG.
+    path = write_zip(tmp_path / "bare.mcpb", [manifest(), INDEX, stored("server/data.txt", b"data", 0o644)])
+    assert messages(path) == []
+    assert (unpack_bundle(path, tmp_path / "out") / "server/data.txt").read_bytes() == b"data"
+
+
+def test_an_encrypted_entry_is_refused_and_only_the_encryption_bit_means_encrypted(tmp_path: Path) -> None:
+    # A name in the legacy code page (no UTF-8 flag): its length in the file is one byte a letter.
+    locked = Raw("\u00e9t\u00e9.txt", b"", 0, 0, 0, flags=0x1)
+    path = write_zip(tmp_path / "locked.mcpb", [manifest(), locked, INDEX])
+    assert findings(path) == ["'\u00e9t\u00e9.txt' is encrypted; hosts cannot unpack it"]
+    # 0x2 and 0x4 only tune deflate; 0x8 (sizes in a data descriptor) is not set here.
+    tuned = Raw("a.txt", b"a", zlib.crc32(b"a"), 1, STORED, flags=0x806)
+    assert messages(write_zip(tmp_path / "tuned.mcpb", [manifest(), INDEX, tuned])) == []
+
+
+def test_data_that_runs_one_byte_into_the_next_entry_is_an_overlap(tmp_path: Path) -> None:
+    # The end of an entry's data is its header (30 bytes), its name as written (2 bytes for "é" in UTF-8), its data.
+    for name in ("\u00e9.txt", "a.txt"):
+        exact = Raw(name, b"abc", zlib.crc32(b"abc"), 3, STORED)
+        assert findings(write_zip(tmp_path / "exact.mcpb", [manifest(), exact, INDEX])) == []
+        over = Raw(name, b"abc", zlib.crc32(b"abc"), 3, STORED, compressed=4)
+        assert findings(write_zip(tmp_path / "over.mcpb", [manifest(), over, INDEX])) == [
+            f"{name!r} overlaps 'server/index.js' in the file (a zip bomb technique)"
+        ]
+
+
+def test_a_name_in_the_legacy_code_page_is_measured_in_its_own_bytes(tmp_path: Path) -> None:
+    # "été" is 3 bytes in cp437 and 5 in UTF-8: measured as UTF-8, the entry would seem to run into the next one.
+    legacy = Raw("\u00e9t\u00e9.txt", b"abc", zlib.crc32(b"abc"), 3, STORED, flags=0)
+    path = write_zip(tmp_path / "legacy.mcpb", [manifest(), legacy, INDEX])
+    assert findings(path) == []
+    with open_bundle(path) as archive:
+        assert archive.head("\u00e9t\u00e9.txt") == b"abc"
+
+
+def test_every_entry_under_a_file_is_refused_whatever_comes_before_it(tmp_path: Path) -> None:
+    entries = [
+        stored("assets/", b"", DIR),
+        manifest(),
+        INDEX,
+        stored("a", b"x"),
+        stored("a/b", b""),
+        stored("a/c", b""),
+    ]
+    path = write_zip(tmp_path / "under.mcpb", entries)
+    assert findings(path) == [
+        "'a/b' lies under 'a', which is a file: unpacking would write through it",
+        "'a/c' lies under 'a', which is a file: unpacking would write through it",
+    ]
+
+
+def test_every_unsafe_link_is_reported_and_the_safe_ones_after_them_still_resolve(tmp_path: Path) -> None:
+    links = [
+        stored("big", b"x" * 1025, LINK),
+        stored("bad", b"\xff", LINK),
+        stored("abs", b"/etc/passwd", LINK),
+        stored("up", b"..", LINK),
+        stored("ok", b"server/index.js", LINK),
+    ]
+    path = write_zip(tmp_path / "links.mcpb", [manifest(), INDEX, *links])
+    assert findings(path) == [
+        "'big' is a symlink whose target is longer than 1 KiB",
+        "'bad' is a symlink whose target is not UTF-8",
+        "'abs' is a symlink to the absolute path '/etc/passwd'",
+        "'up' is a symlink to '..', which leads outside the bundle",
+    ]
+    with open_bundle(path) as archive:
+        assert archive.head("ok") == b"console.log('hi'"
+
+
+def test_a_link_target_of_exactly_1_kib_is_accepted_and_all_targets_together_may_hold_1_mib(tmp_path: Path) -> None:
+    # 1024 targets of 1 KiB each fill the budget exactly; any byte more is refused, whatever link it is in.
+    links = [stored(f"l/{i}", b"t" * 1024, LINK) for i in range(1024)]
+    path = write_zip(tmp_path / "full.mcpb", [manifest(), INDEX, *links])
+    assert findings(path) == []
+    path = write_zip(tmp_path / "over.mcpb", [manifest(), INDEX, *links, stored("l/x", b"t", LINK)])
+    assert findings(path) == ["'l/x' is a symlink whose target is longer than 1 MiB for all links together"]
+    path = write_zip(tmp_path / "kib.mcpb", [manifest(), INDEX, *links, stored("l/y", b"t" * 1024, LINK)])
+    assert findings(path) == ["'l/y' is a symlink whose target is longer than 1 MiB for all links together"]
+
+
+def test_a_manifest_read_in_several_chunks_comes_back_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = json.dumps(MANIFEST).encode()
+    monkeypatch.setattr("mcpship.targets.mcpb.archive._CHUNK", 7)
+    with open_bundle(write_zip(tmp_path / "ok.mcpb", [deflated("manifest.json", text), INDEX])) as archive:
+        assert archive.read_manifest() == text
+
+
+def test_a_damaged_entry_names_the_bundle_the_entry_and_what_to_do(tmp_path: Path) -> None:
+    good = stored("server/data.bin", b"data")
+    damaged = Raw(good.name, good.payload, good.crc ^ 1, good.size, good.method)
+    path = write_zip(tmp_path / "damaged.mcpb", [manifest(), INDEX, damaged])
+    with pytest.raises(BundleError) as raised:
+        unpack_bundle(path, tmp_path / "out")
+    assert (raised.value.file, raised.value.entry) == (str(path), "server/data.bin")
+    assert raised.value.reason == "is damaged: Bad CRC-32 for file 'server/data.bin'"
+    assert raised.value.hint == DAMAGED_HINT
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_signed_content_is_a_seekable_stream_that_ends_where_the_signature_begins(tmp_path: Path) -> None:
+    file = tmp_path / "signed.bin"
+    file.write_bytes(b"0123456789")
+    with file.open("rb") as raw:
+        content = io.BufferedReader(cast(io.RawIOBase, _Prefix(raw, 6)))  # buffered: only readable streams
+        assert content.read() == b"012345"
+        assert content.seek(-2, os.SEEK_END) == 4
+        assert content.read(10) == b"45"
+        assert content.seek(1) == 1
+        assert content.read(2) == b"12"
+        assert content.seek(2, os.SEEK_CUR) == 5
+        assert content.read() == b"5"
+        with pytest.raises(OSError) as raised:
+            content.seek(-7, os.SEEK_END)
+        assert (raised.value.errno, raised.value.strerror) == (22, "negative seek position")
+
+
+def test_a_table_of_contents_too_large_for_the_entry_limit_is_refused_by_its_size(tmp_path: Path) -> None:
+    long = [stored("n" * 1000 + str(i), b"") for i in range(3)]
+    path = write_zip(tmp_path / "long.mcpb", [manifest(), INDEX, *long])
+    size = sum(46 + len(entry.name) for entry in [manifest(), INDEX, *long])
+    with pytest.raises(UnsafeBundleError) as raised:
+        open_bundle(path, limits=BundleLimits(max_entries=5))
+    assert (raised.value.file, raised.value.entry, raised.value.hint) == (str(path), None, UNSAFE_HINT)
+    assert raised.value.reason == f"its table of contents is {size} bytes, more than the 1600 bytes allowed"
+
+
+def test_a_damaged_signature_block_is_a_bundle_error_about_the_signature(tmp_path: Path) -> None:
+    huge = signature_block(b"\x30" + bytes(MAX_SIGNATURE_BYTES))
+    path = write_zip(tmp_path / "signed.mcpb", [manifest(), INDEX], trailer=huge)
+    with pytest.raises(BundleError) as raised:
+        open_bundle(path)
+    assert (raised.value.file, raised.value.entry, raised.value.part) == (str(path), None, "signature")
+    assert raised.value.hint == "the signature block is damaged: rebuild the bundle, or strip it with `mcpb unsign`"
+
+
+def test_a_link_target_read_in_several_chunks_comes_back_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("mcpship.targets.mcpb.archive._CHUNK", 4)
+    path = write_zip(tmp_path / "link.mcpb", [manifest(), INDEX, stored("main.js", b"server/index.js", LINK)])
+    with open_bundle(path) as archive:
+        assert (archive.path, archive.findings) == (path, [])
+        assert archive.head("main.js") == b"console.log('hi'"
