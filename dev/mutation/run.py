@@ -180,7 +180,14 @@ def prepare(module: Module, *, fresh: bool) -> Path:
     settings["also_copy"] = ["examples"]
     settings["only_mutate"] = list(module.files)
     settings["pytest_add_cli_args_test_selection"] = list(module.tests)
-    settings["pytest_add_cli_args"] = ["-p", "no:cacheprovider"]
+    # pytest's own tmp_path cleanup can drop a scandir iterator half read when pytest processes race over
+    # /tmp/pytest-of-USER (mutmut's workers do), and the suite's "error" filter turns that into a failed run.
+    settings["pytest_add_cli_args"] = [
+        "-p",
+        "no:cacheprovider",
+        "-W",
+        "ignore:Exception ignored in.*ScandirIterator:pytest.PytestUnraisableExceptionWarning",
+    ]
     settings["use_git_change_detection"] = False
     project.setdefault("tool", tomlkit.table())["mutmut"] = settings
     text = tomlkit.dumps(project)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -96,3 +98,40 @@ def test_a_mutant_of_no_known_function_stops_the_record(tool: ModuleType) -> Non
     score = tool.Score(module, {"mcpship.interface.lock.x_gone__mutmut_1": "killed"}, {}, 1.0)
     with pytest.raises(tool.MutationError, match="no function of interface has this name"):
         tool.function_verdicts(score)
+
+
+_COLLECT_TWICE = """
+import json, sys
+import pytest
+
+class Ids:
+    def __init__(self):
+        self.ids = []
+
+    def pytest_collection_modifyitems(self, items):
+        self.ids = [item.nodeid for item in items]
+
+first, second = Ids(), Ids()
+options = ["-q", "--collect-only", "-p", "no:cacheprovider"]
+codes = [pytest.main([*options, *sys.argv[1:]], plugins=[first])]
+codes.append(pytest.main([*options, *first.ids], plugins=[second]))
+print(json.dumps({"codes": codes, "lost": sorted(set(first.ids) - set(second.ids)), "count": len(first.ids)}))
+"""
+
+
+def test_every_test_of_a_module_can_be_chosen_again_by_its_id_in_the_same_process(tool: ModuleType) -> None:
+    # mutmut collects the tests, then runs those that reach a mutant by node id in the same process; an id that
+    # reads differently the second time (ids=repr did) makes every run by name fail with "not found".
+    files = sorted({path for module in tool.load_modules().values() for path in module.tests})
+    done = subprocess.run(
+        [sys.executable, "-c", _COLLECT_TWICE, *files],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["lost"] == []
+    assert result["codes"] == [0, 0]
+    assert result["count"] > 1000
