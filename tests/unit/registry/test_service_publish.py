@@ -68,7 +68,12 @@ def test_the_version_limit_counts_deleted_versions(registry: SqlRegistry) -> Non
         registry.publish(server_json(version=f"1.0.{patch}"))
     registry.set_status("io.github.acme/notes", None, "deleted", None)
     error = publish_error(registry, server_json(version="2.0.0"))
-    assert error.errors[0]["message"].startswith("maximum number of versions for this server reached (5)")
+    assert error.errors == [
+        {
+            "message": "maximum number of versions for this server reached (5): "
+            "ask the registry's operator to raise the limit"
+        }
+    ]
     registry.publish(server_json(name="io.github.acme/other", version="2.0.0"))
 
 
