@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from mcpship.registry.records import ListQuery
-from mcpship.registry.service import SqlRegistry
+from mcpship.registry.service import SqlRegistry, _orders_by_code_point
 from tests.registry_support.fixtures import server_json
 from tests.shared_data import SHARED
 
 SEED = SHARED / "conformance" / "registry" / "seed.json"
+A, B, C = "io.github.acme/a", "io.github.acme/b", "io.github.acme/c"
 
 
 @pytest.fixture
@@ -185,3 +188,49 @@ def test_list_versions_is_newest_publish_first_and_empty_for_an_unknown_name(reg
     assert [r.version for r in registry.list_versions("io.github.acme/notes")] == ["3.0.0-rc.1", "1.0.0", "2.0.0"]
     assert registry.list_versions("io.github.acme/unknown") == []
     assert registry.get_version("io.github.acme/unknown", "latest") is None
+
+
+def test_latest_records_gives_each_named_servers_latest_live_version(registry: SqlRegistry) -> None:
+    for name, version in [(A, "1.0.0"), (A, "2.0.0"), (B, "1.0.0"), (B, "1.1.0"), (C, "0.1.0")]:
+        registry.publish(server_json(name=name, version=version))
+    registry.set_status(B, "1.1.0", "deleted", None)  # B's flag moves back to 1.0.0
+    registry.set_status(C, None, "deleted", None)  # C has no live version
+    found = registry.latest_records([A, B, C, "io.github.acme/missing"])
+    assert {name: record.version for name, record in found.items()} == {A: "2.0.0", B: "1.0.0"}
+    assert found[A] == registry.get_version(A, "2.0.0")
+    assert registry.latest_records([B]) == {B: registry.get_version(B, "1.0.0")}
+    assert registry.latest_records([]) == {}
+
+
+class _Collation:
+    """A PostgreSQL engine, as far as reading its database's collation goes."""
+
+    def __init__(self, collation: str) -> None:
+        self.dialect = SimpleNamespace(name="postgresql")
+        self.collation = collation
+        self.asked: list[str] = []
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        def execute(statement: Any) -> Any:
+            self.asked.append(str(statement))
+            return SimpleNamespace(scalar_one=lambda: self.collation)
+
+        yield SimpleNamespace(execute=execute)
+
+
+@pytest.mark.parametrize(
+    ("collation", "by_code_point"), [("C", True), ("POSIX", True), ("en_US.UTF-8", False), ("c", False)]
+)
+def test_postgresql_orders_names_by_code_point_only_under_the_c_or_posix_collation(
+    collation: str, by_code_point: bool
+) -> None:
+    engine = _Collation(collation)
+    assert _orders_by_code_point(engine) is by_code_point  # type: ignore[arg-type]
+    assert engine.asked == ["SELECT datcollate FROM pg_database WHERE datname = current_database()"]
+
+
+def test_sqlite_orders_names_by_code_point(registry: SqlRegistry) -> None:
+    assert _orders_by_code_point(registry.engine) is True
+    assert registry.orders_names_by_code_point is True
+    assert registry.quick_point_reads is True
