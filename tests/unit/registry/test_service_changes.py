@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
+from mcpship._exceptions import McpshipError
 from mcpship.registry.problems import RegistryHTTPError
 from mcpship.registry.records import Changes
 from mcpship.registry.service import CHANGE_LOG_KEEP, MAX_NAMED_CHANGES, SqlRegistry
@@ -225,3 +226,12 @@ def test_an_imported_latest_logs_only_the_version_it_took_the_flag_from(registry
         "1.1.0",
     }
     assert [r.version for r in registry.list_versions(A) if r.official.is_latest] == ["2.0.0"]
+
+
+def test_a_database_without_its_change_counter_row_is_a_clear_error(registry: SqlRegistry) -> None:
+    with write_transaction(registry.engine) as connection:
+        connection.execute(text("DELETE FROM registry_state"))
+    for read in (registry.change_counter, lambda: registry.changes_since(0)):
+        with pytest.raises(McpshipError) as caught:
+            read()
+        assert str(caught.value) == "the registry database has no change counter row: was it migrated?"

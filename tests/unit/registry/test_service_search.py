@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -127,3 +128,34 @@ def test_the_total_is_counted_up_to_the_cap_and_past_it_is_a_lower_bound(
     assert registry.search("filler", limit=2).facts == {"total": 4, "total_is_lower_bound": True}
     monkeypatch.setattr(service, "SEARCH_TOTAL_CAP", 6)
     assert registry.search("filler", limit=2).facts == {"total": 6}
+
+
+def test_a_page_reads_one_row_past_its_limit_and_counts_only_when_it_cannot_tell_the_total(
+    registry: SqlRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = registry._search
+    asked: list[tuple[str, int]] = []
+    query, count = backend.query, backend.count
+
+    def querying(connection: Any, text: str, *, limit: int, offset: int, filters: Any) -> Any:
+        asked.append(("query", limit))
+        return query(connection, text, limit=limit, offset=offset, filters=filters)
+
+    def counting(connection: Any, text: str, *, filters: Any, cap: int) -> int:
+        asked.append(("count", cap))
+        return count(connection, text, filters=filters, cap=cap)
+
+    monkeypatch.setattr(backend, "query", querying)
+    monkeypatch.setattr(backend, "count", counting)
+    assert registry.search("filler", limit=6).facts == {"total": 6}  # exactly the six fillers: the last page
+    assert registry.search("filler", limit=3, offset=3).facts == {"total": 6}  # a later last page
+    assert asked == [("query", 7), ("query", 4)]
+    asked.clear()
+    assert registry.search("filler", limit=5).facts == {"total": 6}  # more follow: counted, to one past the cap
+    assert registry.search("filler", limit=3, offset=9).facts == {"total": 6}  # past the end: counted
+    assert asked == [
+        ("query", 6),
+        ("count", service.SEARCH_TOTAL_CAP + 1),
+        ("query", 4),
+        ("count", service.SEARCH_TOTAL_CAP + 1),
+    ]
