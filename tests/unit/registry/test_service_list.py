@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,8 +12,11 @@ from typing import Any
 
 import pytest
 
-from mcpship.registry.records import ListQuery
-from mcpship.registry.service import SqlRegistry, _orders_by_code_point
+from mcpship.registry import service
+from mcpship.registry.records import ListQuery, ServerPage
+from mcpship.registry.service import LIST_SEARCH_PROBE, SqlRegistry, _orders_by_code_point
+from mcpship.registry.store.direct import DirectSQL
+from mcpship.registry.store.listing import list_page_sql, substring_page_sql
 from tests.registry_support.fixtures import server_json
 from tests.shared_data import SHARED
 
@@ -234,3 +237,95 @@ def test_sqlite_orders_names_by_code_point(registry: SqlRegistry) -> None:
     assert _orders_by_code_point(registry.engine) is True
     assert registry.orders_names_by_code_point is True
     assert registry.quick_point_reads is True
+
+
+class _Cursor:
+    """A DBAPI cursor that hands out prepared results and keeps what it was asked."""
+
+    def __init__(self, results: list[list[tuple[Any, ...]]]) -> None:
+        self.results = results
+        self.executed: list[tuple[str, tuple[Any, ...]]] = []
+
+    def execute(self, statement: str, parameters: tuple[Any, ...]) -> None:
+        self.executed.append((statement, parameters))
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self.results.pop(0)
+
+
+@pytest.fixture
+def as_postgresql(registry: SqlRegistry, monkeypatch: pytest.MonkeyPatch) -> Callable[[list[list[Any]]], _Cursor]:
+    """Makes the registry read as on PostgreSQL, its rows coming from the given results in turn."""
+
+    def reading(results: list[list[Any]]) -> _Cursor:
+        cursor = _Cursor(results)
+        monkeypatch.setattr(registry, "_sql", DirectSQL("postgresql"))
+        monkeypatch.setattr(registry, "_direct", SimpleNamespace(run=lambda work: work(cursor)))
+        return cursor
+
+    return reading
+
+
+def _stored_rows(registry: SqlRegistry) -> list[tuple[Any, ...]]:
+    sql = registry._sql
+
+    def select(cursor: Any) -> list[tuple[Any, ...]]:
+        cursor.execute(f"SELECT {sql.columns} FROM servers ORDER BY name, version", ())
+        return list(cursor.fetchall())
+
+    return registry._direct.run(select)
+
+
+@pytest.mark.parametrize("probed", [1, LIST_SEARCH_PROBE - 1])
+def test_on_postgresql_a_substring_list_with_few_matches_is_the_trigram_probe(
+    registry: SqlRegistry, as_postgresql: Callable[[list[list[Any]]], _Cursor], probed: int
+) -> None:
+    registry.publish(server_json(name=A))
+    rows = _stored_rows(registry)
+    cursor = as_postgresql([[(*row, probed) for row in rows]])
+    query = ListQuery(search="acme", limit=5)
+    page = registry.list_servers(query)
+    assert [(r.name, r.version) for r in page.servers] == [(A, "1.0.0")]
+    assert cursor.executed == [substring_page_sql("postgresql", registry._sql.columns, query, LIST_SEARCH_PROBE)]
+
+
+def test_on_postgresql_a_substring_nothing_matches_is_an_empty_page_at_once(
+    registry: SqlRegistry, as_postgresql: Callable[[list[list[Any]]], _Cursor]
+) -> None:
+    cursor = as_postgresql([[]])
+    assert registry.list_servers(ListQuery(search="nothing")) == ServerPage([], None)
+    assert len(cursor.executed) == 1
+
+
+def test_on_postgresql_a_common_substring_walks_the_name_order(
+    registry: SqlRegistry, as_postgresql: Callable[[list[list[Any]]], _Cursor]
+) -> None:
+    for name in [A, B]:
+        registry.publish(server_json(name=name))
+    rows = _stored_rows(registry)
+    cursor = as_postgresql([[(*rows[0], LIST_SEARCH_PROBE)], rows])
+    query = ListQuery(search="acme", limit=5)
+    assert [r.name for r in registry.list_servers(query).servers] == [A, B]
+    columns = registry._sql.columns
+    assert cursor.executed == [
+        substring_page_sql("postgresql", columns, query, LIST_SEARCH_PROBE),
+        list_page_sql("postgresql", columns, query),
+    ]
+
+
+def test_on_postgresql_a_list_without_search_walks_the_name_order(
+    registry: SqlRegistry, as_postgresql: Callable[[list[list[Any]]], _Cursor]
+) -> None:
+    registry.publish(server_json(name=A))
+    cursor = as_postgresql([_stored_rows(registry)])
+    query = ListQuery(limit=5)
+    assert [r.name for r in registry.list_servers(query).servers] == [A]
+    assert cursor.executed == [list_page_sql("postgresql", registry._sql.columns, query)]
+
+
+def test_on_sqlite_a_substring_list_walks_the_name_order(
+    registry: SqlRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry.publish(server_json(name=A))
+    monkeypatch.setattr(service, "substring_page_sql", None)  # PostgreSQL's probe only
+    assert [r.name for r in registry.list_servers(ListQuery(search="acme")).servers] == [A]
