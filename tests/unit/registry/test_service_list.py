@@ -85,6 +85,11 @@ def test_next_cursor_appears_only_on_a_full_page(registry: SqlRegistry) -> None:
     assert last.servers == []
     assert last.next_cursor is None
     assert registry.list_servers(ListQuery(limit=3, cursor=second.next_cursor)).next_cursor is None
+    partial = registry.list_servers(ListQuery(limit=3, cursor=first.next_cursor))  # two of three: the end
+    assert ([r.name for r in partial.servers], partial.next_cursor) == (
+        ["io.github.acme/s2", "io.github.acme/s3"],
+        None,
+    )
 
 
 def test_a_cursor_without_a_colon_means_names_after_it(registry: SqlRegistry) -> None:
