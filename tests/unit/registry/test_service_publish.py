@@ -194,3 +194,28 @@ def test_every_publish_bumps_the_change_counter_and_a_refused_one_does_not(regis
 def test_sql_registry_is_a_registry_service(registry: SqlRegistry) -> None:
     service: RegistryService = registry  # checked by mypy: the Protocol every layer codes against
     assert service.change_counter() == 0
+
+
+NOT_FINITE = "a number is not finite (NaN or Infinity is not JSON)"
+SURROGATE_KEY = "a key holds a lone UTF-16 surrogate escape (\\ud800-\\udfff)"
+
+
+@pytest.mark.parametrize(
+    ("server", "reason"),
+    [
+        (server_json(description=float("nan")), f"{NOT_FINITE} (at description)"),
+        (server_json(packages=[{"x": float("inf")}]), f"{NOT_FINITE} (at packages[0].x)"),
+        (
+            server_json(description="a\udc80b"),
+            "a lone UTF-16 surrogate escape (\\ud800-\\udfff) is not a character (at description)",
+        ),
+        ({**server_json(), "\udc80": 1}, SURROGATE_KEY),  # the top level: no place to name
+        ({**server_json(), "extra": {"\udc80": 1}}, f"{SURROGATE_KEY} (at extra)"),
+    ],
+)
+def test_a_document_that_is_not_json_is_refused_with_what_and_where(
+    registry: SqlRegistry, server: dict[str, Any], reason: str
+) -> None:
+    error = publish_error(registry, server)
+    assert (error.status, error.detail) == (400, "Failed to publish server")
+    assert error.errors == [{"message": f"server.json is not valid JSON: {reason}"}]
