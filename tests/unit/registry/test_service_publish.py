@@ -211,6 +211,7 @@ SURROGATE_KEY = "a key holds a lone UTF-16 surrogate escape (\\ud800-\\udfff)"
         ),
         ({**server_json(), "\udc80": 1}, SURROGATE_KEY),  # the top level: no place to name
         ({**server_json(), "extra": {"\udc80": 1}}, f"{SURROGATE_KEY} (at extra)"),
+        (server_json(description=10**5000), "it cannot be encoded as JSON"),  # past Python's int digit limit
     ],
 )
 def test_a_document_that_is_not_json_is_refused_with_what_and_where(
