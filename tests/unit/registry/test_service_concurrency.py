@@ -89,7 +89,8 @@ class _RecordingConnection:
 
     def execute(self, statement: Any, parameters: Mapping[str, Any]) -> None:
         bound = statement.bindparams(**parameters)
-        self.sent.append(str(bound.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})))
+        dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+        self.sent.append(str(bound.compile(dialect=dialect, compile_kwargs={"literal_binds": True})))
 
 
 def test_on_postgresql_a_writer_takes_the_transaction_advisory_lock_of_its_name(registry: SqlRegistry) -> None:

@@ -41,7 +41,7 @@ def owner_of(registry: SqlRegistry, url: str) -> str | None:
     try:
         registry.publish(probe)
     except RegistryHTTPError as error:
-        [message] = [item["message"] for item in error.errors]
+        [message] = [str(item["message"]) for item in error.errors]
         prefix = f"remote URL {url} is already used by server "
         assert message.startswith(prefix), message
         return message.removeprefix(prefix)
