@@ -220,3 +220,20 @@ def test_a_document_that_is_not_json_is_refused_with_what_and_where(
     error = publish_error(registry, server)
     assert (error.status, error.detail) == (400, "Failed to publish server")
     assert error.errors == [{"message": f"server.json is not valid JSON: {reason}"}]
+
+
+@pytest.mark.parametrize(
+    ("server", "message"),
+    [
+        ([server_json()], "server.json must be a JSON object"),
+        ("io.github.acme/notes", "server.json must be a JSON object"),
+        (None, "server.json must be a JSON object"),
+        ({**server_json(), "name": 5}, "server.json has no name"),
+        (server_json(version=""), "server.json has no version"),
+    ],
+)
+def test_a_library_caller_s_document_that_is_no_server_is_refused(
+    registry: SqlRegistry, server: Any, message: str
+) -> None:
+    error = publish_error(registry, server)
+    assert (error.status, error.detail, error.errors) == (400, "Failed to publish server", [{"message": message}])
