@@ -205,6 +205,7 @@ SURROGATE_KEY = "a key holds a lone UTF-16 surrogate escape (\\ud800-\\udfff)"
     [
         (server_json(description=float("nan")), f"{NOT_FINITE} (at description)"),
         (server_json(packages=[{"x": float("inf")}]), f"{NOT_FINITE} (at packages[0].x)"),
+        ({**server_json(), "X.y": float("-inf")}, f"{NOT_FINITE} (at X.y)"),  # only the path's leading dot goes
         (
             server_json(description="a\udc80b"),
             "a lone UTF-16 surrogate escape (\\ud800-\\udfff) is not a character (at description)",
