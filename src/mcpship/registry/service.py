@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, get_args
@@ -458,7 +459,7 @@ class SqlRegistry:
             connection.execute(insert(server_remotes), [{"name": name, "version": version, "url": url} for url in urls])
 
     def _status_targets(self, connection: Connection, name: str, version: str | None) -> list[AnyRow]:
-        statement = select(_C.version, _C.status, _C.status_message, _C.value).where(_C.name == name)
+        statement = select(_C.status, _C.status_message, _C.value).where(_C.name == name)
         if version is not None:
             statement = statement.where(_C.version == version)
         rows = list(connection.execute(statement).all())
@@ -620,17 +621,15 @@ def _lock_key(name: str) -> int:
     return digest & 0x7FFFFFFFFFFFFFFF
 
 
-def _failure(detail: str) -> Callable[[str], RegistryHTTPError]:
-    def make(message: str) -> RegistryHTTPError:
-        return RegistryHTTPError(400, detail, errors=[{"message": message}])
-
-    return make
+def _failed(detail: str, message: str) -> RegistryHTTPError:
+    return RegistryHTTPError(400, detail, errors=[{"message": message}])
 
 
-_publish_error = _failure("Failed to publish server")
-_edit_error = _failure("Failed to edit server")
-_status_error = _failure("Failed to update server status")
-_import_error = _failure("Failed to import server")
+# Partials, not closures made at import: the error is built when a write fails (and dev/mutate can mutate it).
+_publish_error: Callable[[str], RegistryHTTPError] = partial(_failed, "Failed to publish server")
+_edit_error: Callable[[str], RegistryHTTPError] = partial(_failed, "Failed to edit server")
+_status_error: Callable[[str], RegistryHTTPError] = partial(_failed, "Failed to update server status")
+_import_error: Callable[[str], RegistryHTTPError] = partial(_failed, "Failed to import server")
 
 
 def _versions_by_name(rows: Sequence[tuple[Any, ...]]) -> dict[str, frozenset[str] | None]:

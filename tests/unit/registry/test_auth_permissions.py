@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mcpship.registry.auth import Claims, Permission, resource_matches
+from mcpship.registry.auth.permissions import covers_any, permissions_from_wire
 from mcpship.registry.problems import RegistryHTTPError
 
 
@@ -68,16 +69,54 @@ def test_require_passes_silently_when_allowed() -> None:
     claims(Permission("edit", "*")).require("edit", "com.example/anything")
 
 
+def test_patterns_lists_the_publish_patterns_by_default() -> None:
+    token = claims(Permission("publish", "io.github.alice/*"), Permission("edit", "io.github.acme/*"))
+
+    assert token.patterns() == ["io.github.alice/*"]
+    assert token.patterns("edit") == ["io.github.acme/*"]
+
+
+def test_covers_any_needs_the_action_and_the_pattern_on_one_grant() -> None:
+    grants = [Permission("edit", "io.github.alice/*"), Permission("publish", "io.github.acme/*")]
+
+    assert covers_any(grants, "publish", "io.github.acme/test")
+    assert not covers_any(grants, "publish", "io.github.alice/test")
+    assert not covers_any(grants, "publish", "io.github.bob/test")
+    assert covers_any(grants, "edit", "io.github.alice/test")
+
+
 @pytest.mark.parametrize(
-    "item",
+    ("item", "message"),
     [
-        {"action": "delete", "resource": "*"},
-        {"action": "publish"},
-        {"action": "publish", "resource": ""},
-        {"action": "publish", "resource": 5},
-        ["publish", "*"],
+        ({"action": "delete", "resource": "*"}, "unknown permission action 'delete'"),
+        ({"resource": "*"}, "unknown permission action None"),
+        ({"action": "publish"}, "permission resource must be a non-empty string"),
+        ({"action": "publish", "resource": ""}, "permission resource must be a non-empty string"),
+        ({"action": "publish", "resource": 5}, "permission resource must be a non-empty string"),
+        (["publish", "*"], "permission is not an object"),
     ],
 )
-def test_permission_from_wire_rejects_anything_but_the_documented_shape(item: object) -> None:
-    with pytest.raises(ValueError):
+def test_permission_from_wire_rejects_anything_but_the_documented_shape(item: object, message: str) -> None:
+    with pytest.raises(ValueError) as raised:
         Permission.from_wire(item)
+    assert str(raised.value) == message
+
+
+def test_permission_from_wire_reads_the_documented_shape() -> None:
+    assert Permission.from_wire({"action": "edit", "resource": "io.github.alice/*"}) == Permission(
+        "edit", "io.github.alice/*"
+    )
+
+
+@pytest.mark.parametrize("items", [None, {"action": "publish", "resource": "*"}, "publish:*"])
+def test_permissions_from_wire_refuses_anything_but_a_list(items: object) -> None:
+    with pytest.raises(ValueError) as raised:
+        permissions_from_wire(items)
+    assert str(raised.value) == "permissions must be a list"
+
+
+def test_permissions_from_wire_reads_every_item_in_order() -> None:
+    items = [{"action": "publish", "resource": "b/*"}, {"action": "edit", "resource": "a/*"}]
+
+    assert permissions_from_wire(items) == (Permission("publish", "b/*"), Permission("edit", "a/*"))
+    assert permissions_from_wire([]) == ()

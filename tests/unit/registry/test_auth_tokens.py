@@ -106,12 +106,56 @@ def test_a_token_is_valid_until_its_lifetime_runs_out() -> None:
     clock.now = NOW + 299
     assert issuer(clock).verify(token).auth_method == "none"
     clock.now = NOW + 300
-    assert "expired" in assert_rejected(token, clock).errors[0]["message"]
+    assert assert_rejected(token, clock).errors == [{"message": "failed to parse token: token has expired"}]
 
 
 def test_a_token_used_before_its_nbf_is_rejected() -> None:
     error = assert_rejected(signed_with_our_key(valid_payload(nbf=int(NOW) + 60)))
-    assert "not valid yet" in error.errors[0]["message"]
+    assert error.errors == [{"message": "failed to parse token: token is not valid yet"}]
+
+
+@pytest.mark.parametrize("now", [1_000_000_000.0, 4_000_000_000.0], ids=["2001", "2096"])
+def test_the_issuers_clock_not_the_wall_clock_decides_validity(now: float) -> None:
+    clock = Clock(now)
+    token = issuer(clock).issue(auth_method="none", subject="anonymous", permissions=GRANT).registry_token
+
+    assert issuer(clock).verify(token).issued_at == int(now)
+    clock.now = now + 300
+    assert_rejected(token, clock)
+
+
+@pytest.mark.parametrize("lifetime", [0, -1])
+def test_the_issuer_refuses_a_lifetime_that_is_not_positive(lifetime: int) -> None:
+    with pytest.raises(ValueError) as raised:
+        TokenIssuer(SEED, lifetime_seconds=lifetime)
+    assert str(raised.value) == "the token lifetime must be positive"
+
+
+def test_a_one_second_lifetime_is_valid_for_exactly_one_second() -> None:
+    clock = Clock()
+    one_second = TokenIssuer(SEED, lifetime_seconds=1, clock=clock)
+    token = one_second.issue(auth_method="none", subject="anonymous", permissions=GRANT)
+
+    assert token.expires_at == int(NOW) + 1
+    assert one_second.verify(token.registry_token).expires_at == int(NOW) + 1
+    clock.now = NOW + 1
+    assert_rejected(token.registry_token, clock)
+
+
+@pytest.mark.parametrize("claim", ["exp", "nbf", "iat"])
+@pytest.mark.parametrize("value", ["1800000300", 1_800_000_300.5, True], ids=["string", "float", "bool"])
+def test_a_time_claim_that_is_not_an_integer_is_rejected(claim: str, value: object) -> None:
+    error = assert_rejected(signed_with_our_key(valid_payload(**{claim: value})))
+    assert error.errors == [{"message": f"failed to parse token: the {claim} claim must be an integer"}]
+
+
+@pytest.mark.parametrize("claim", ["auth_method", "auth_method_sub"])
+@pytest.mark.parametrize("value", [None, 5])
+def test_a_token_whose_auth_method_or_subject_is_not_a_string_is_rejected(claim: str, value: object) -> None:
+    payload = valid_payload()
+    payload[claim] = value
+    error = assert_rejected(signed_with_our_key(payload))
+    assert error.errors == [{"message": "failed to parse token: auth_method and auth_method_sub must be strings"}]
 
 
 def test_a_token_signed_by_another_key_is_rejected() -> None:
@@ -150,13 +194,19 @@ def test_a_token_from_another_issuer_is_rejected() -> None:
 
 
 @pytest.mark.parametrize(
-    "permissions",
-    [None, "publish:*", [{"action": "delete", "resource": "*"}], [{"action": "publish"}]],
+    ("permissions", "reason"),
+    [
+        (None, "permissions must be a list"),
+        ("publish:*", "permissions must be a list"),
+        ([{"action": "delete", "resource": "*"}], "unknown permission action 'delete'"),
+        ([{"action": "publish"}], "permission resource must be a non-empty string"),
+    ],
 )
-def test_a_token_with_malformed_permissions_is_rejected(permissions: object) -> None:
+def test_a_token_with_malformed_permissions_is_rejected(permissions: object, reason: str) -> None:
     payload = valid_payload()
     payload["permissions"] = permissions
-    assert_rejected(signed_with_our_key(payload))
+    error = assert_rejected(signed_with_our_key(payload))
+    assert error.errors == [{"message": f"failed to parse token: {reason}"}]
 
 
 def test_a_tampered_payload_is_rejected() -> None:

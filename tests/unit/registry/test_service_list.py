@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from mcpship.registry.records import ListQuery
-from mcpship.registry.service import SqlRegistry
+from mcpship.registry import service
+from mcpship.registry.records import ListQuery, ServerPage
+from mcpship.registry.service import LIST_SEARCH_PROBE, SqlRegistry, _orders_by_code_point
+from mcpship.registry.store.direct import DirectSQL
+from mcpship.registry.store.listing import list_page_sql, substring_page_sql
 from tests.registry_support.fixtures import server_json
 from tests.shared_data import SHARED
 
 SEED = SHARED / "conformance" / "registry" / "seed.json"
+A, B, C = "io.github.acme/a", "io.github.acme/b", "io.github.acme/c"
 
 
 @pytest.fixture
@@ -79,6 +85,11 @@ def test_next_cursor_appears_only_on_a_full_page(registry: SqlRegistry) -> None:
     assert last.servers == []
     assert last.next_cursor is None
     assert registry.list_servers(ListQuery(limit=3, cursor=second.next_cursor)).next_cursor is None
+    partial = registry.list_servers(ListQuery(limit=3, cursor=first.next_cursor))  # two of three: the end
+    assert ([r.name for r in partial.servers], partial.next_cursor) == (
+        ["io.github.acme/s2", "io.github.acme/s3"],
+        None,
+    )
 
 
 def test_a_cursor_without_a_colon_means_names_after_it(registry: SqlRegistry) -> None:
@@ -185,3 +196,141 @@ def test_list_versions_is_newest_publish_first_and_empty_for_an_unknown_name(reg
     assert [r.version for r in registry.list_versions("io.github.acme/notes")] == ["3.0.0-rc.1", "1.0.0", "2.0.0"]
     assert registry.list_versions("io.github.acme/unknown") == []
     assert registry.get_version("io.github.acme/unknown", "latest") is None
+
+
+def test_latest_records_gives_each_named_servers_latest_live_version(registry: SqlRegistry) -> None:
+    for name, version in [(A, "1.0.0"), (A, "2.0.0"), (B, "1.0.0"), (B, "1.1.0"), (C, "0.1.0")]:
+        registry.publish(server_json(name=name, version=version))
+    registry.set_status(B, "1.1.0", "deleted", None)  # B's flag moves back to 1.0.0
+    registry.set_status(C, None, "deleted", None)  # C has no live version
+    found = registry.latest_records([A, B, C, "io.github.acme/missing"])
+    assert {name: record.version for name, record in found.items()} == {A: "2.0.0", B: "1.0.0"}
+    assert found[A] == registry.get_version(A, "2.0.0")
+    assert registry.latest_records([B]) == {B: registry.get_version(B, "1.0.0")}
+    assert registry.latest_records([]) == {}
+
+
+class _Collation:
+    """A PostgreSQL engine, as far as reading its database's collation goes."""
+
+    def __init__(self, collation: str) -> None:
+        self.dialect = SimpleNamespace(name="postgresql")
+        self.collation = collation
+        self.asked: list[str] = []
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        def execute(statement: Any) -> Any:
+            self.asked.append(str(statement))
+            return SimpleNamespace(scalar_one=lambda: self.collation)
+
+        yield SimpleNamespace(execute=execute)
+
+
+@pytest.mark.parametrize(
+    ("collation", "by_code_point"), [("C", True), ("POSIX", True), ("en_US.UTF-8", False), ("c", False)]
+)
+def test_postgresql_orders_names_by_code_point_only_under_the_c_or_posix_collation(
+    collation: str, by_code_point: bool
+) -> None:
+    engine = _Collation(collation)
+    assert _orders_by_code_point(engine) is by_code_point  # type: ignore[arg-type]
+    assert engine.asked == ["SELECT datcollate FROM pg_database WHERE datname = current_database()"]
+
+
+def test_sqlite_orders_names_by_code_point(registry: SqlRegistry) -> None:
+    assert _orders_by_code_point(registry.engine) is True
+    assert registry.orders_names_by_code_point is True
+    assert registry.quick_point_reads is True
+
+
+class _Cursor:
+    """A DBAPI cursor that hands out prepared results and keeps what it was asked."""
+
+    def __init__(self, results: list[list[tuple[Any, ...]]]) -> None:
+        self.results = results
+        self.executed: list[tuple[str, tuple[Any, ...]]] = []
+
+    def execute(self, statement: str, parameters: tuple[Any, ...]) -> None:
+        self.executed.append((statement, parameters))
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self.results.pop(0)
+
+
+@pytest.fixture
+def as_postgresql(registry: SqlRegistry, monkeypatch: pytest.MonkeyPatch) -> Callable[[list[list[Any]]], _Cursor]:
+    """Makes the registry read as on PostgreSQL, its rows coming from the given results in turn."""
+
+    def reading(results: list[list[Any]]) -> _Cursor:
+        cursor = _Cursor(results)
+        monkeypatch.setattr(registry, "_sql", DirectSQL("postgresql"))
+        monkeypatch.setattr(registry, "_direct", SimpleNamespace(run=lambda work: work(cursor)))
+        return cursor
+
+    return reading
+
+
+def _stored_rows(registry: SqlRegistry) -> list[tuple[Any, ...]]:
+    sql = registry._sql
+
+    def select(cursor: Any) -> list[tuple[Any, ...]]:
+        cursor.execute(f"SELECT {sql.columns} FROM servers ORDER BY name, version", ())
+        return list(cursor.fetchall())
+
+    return registry._direct.run(select)
+
+
+@pytest.mark.parametrize("probed", [1, LIST_SEARCH_PROBE - 1])
+def test_on_postgresql_a_substring_list_with_few_matches_is_the_trigram_probe(
+    registry: SqlRegistry, as_postgresql: Callable[[list[list[Any]]], _Cursor], probed: int
+) -> None:
+    registry.publish(server_json(name=A))
+    rows = _stored_rows(registry)
+    cursor = as_postgresql([[(*row, probed) for row in rows]])
+    query = ListQuery(search="acme", limit=5)
+    page = registry.list_servers(query)
+    assert [(r.name, r.version) for r in page.servers] == [(A, "1.0.0")]
+    assert cursor.executed == [substring_page_sql("postgresql", registry._sql.columns, query, LIST_SEARCH_PROBE)]
+
+
+def test_on_postgresql_a_substring_nothing_matches_is_an_empty_page_at_once(
+    registry: SqlRegistry, as_postgresql: Callable[[list[list[Any]]], _Cursor]
+) -> None:
+    cursor = as_postgresql([[]])
+    assert registry.list_servers(ListQuery(search="nothing")) == ServerPage([], None)
+    assert len(cursor.executed) == 1
+
+
+def test_on_postgresql_a_common_substring_walks_the_name_order(
+    registry: SqlRegistry, as_postgresql: Callable[[list[list[Any]]], _Cursor]
+) -> None:
+    for name in [A, B]:
+        registry.publish(server_json(name=name))
+    rows = _stored_rows(registry)
+    cursor = as_postgresql([[(*rows[0], LIST_SEARCH_PROBE)], rows])
+    query = ListQuery(search="acme", limit=5)
+    assert [r.name for r in registry.list_servers(query).servers] == [A, B]
+    columns = registry._sql.columns
+    assert cursor.executed == [
+        substring_page_sql("postgresql", columns, query, LIST_SEARCH_PROBE),
+        list_page_sql("postgresql", columns, query),
+    ]
+
+
+def test_on_postgresql_a_list_without_search_walks_the_name_order(
+    registry: SqlRegistry, as_postgresql: Callable[[list[list[Any]]], _Cursor]
+) -> None:
+    registry.publish(server_json(name=A))
+    cursor = as_postgresql([_stored_rows(registry)])
+    query = ListQuery(limit=5)
+    assert [r.name for r in registry.list_servers(query).servers] == [A]
+    assert cursor.executed == [list_page_sql("postgresql", registry._sql.columns, query)]
+
+
+def test_on_sqlite_a_substring_list_walks_the_name_order(
+    registry: SqlRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry.publish(server_json(name=A))
+    monkeypatch.setattr(service, "substring_page_sql", None)  # PostgreSQL's probe only
+    assert [r.name for r in registry.list_servers(ListQuery(search="acme")).servers] == [A]

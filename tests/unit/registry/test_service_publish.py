@@ -68,7 +68,12 @@ def test_the_version_limit_counts_deleted_versions(registry: SqlRegistry) -> Non
         registry.publish(server_json(version=f"1.0.{patch}"))
     registry.set_status("io.github.acme/notes", None, "deleted", None)
     error = publish_error(registry, server_json(version="2.0.0"))
-    assert error.errors[0]["message"].startswith("maximum number of versions for this server reached (5)")
+    assert error.errors == [
+        {
+            "message": "maximum number of versions for this server reached (5): "
+            "ask the registry's operator to raise the limit"
+        }
+    ]
     registry.publish(server_json(name="io.github.acme/other", version="2.0.0"))
 
 
@@ -189,3 +194,47 @@ def test_every_publish_bumps_the_change_counter_and_a_refused_one_does_not(regis
 def test_sql_registry_is_a_registry_service(registry: SqlRegistry) -> None:
     service: RegistryService = registry  # checked by mypy: the Protocol every layer codes against
     assert service.change_counter() == 0
+
+
+NOT_FINITE = "a number is not finite (NaN or Infinity is not JSON)"
+SURROGATE_KEY = "a key holds a lone UTF-16 surrogate escape (\\ud800-\\udfff)"
+
+
+@pytest.mark.parametrize(
+    ("server", "reason"),
+    [
+        (server_json(description=float("nan")), f"{NOT_FINITE} (at description)"),
+        (server_json(packages=[{"x": float("inf")}]), f"{NOT_FINITE} (at packages[0].x)"),
+        ({**server_json(), "X.y": float("-inf")}, f"{NOT_FINITE} (at X.y)"),  # only the path's leading dot goes
+        (
+            server_json(description="a\udc80b"),
+            "a lone UTF-16 surrogate escape (\\ud800-\\udfff) is not a character (at description)",
+        ),
+        ({**server_json(), "\udc80": 1}, SURROGATE_KEY),  # the top level: no place to name
+        ({**server_json(), "extra": {"\udc80": 1}}, f"{SURROGATE_KEY} (at extra)"),
+        (server_json(description=10**5000), "it cannot be encoded as JSON"),  # past Python's int digit limit
+    ],
+)
+def test_a_document_that_is_not_json_is_refused_with_what_and_where(
+    registry: SqlRegistry, server: dict[str, Any], reason: str
+) -> None:
+    error = publish_error(registry, server)
+    assert (error.status, error.detail) == (400, "Failed to publish server")
+    assert error.errors == [{"message": f"server.json is not valid JSON: {reason}"}]
+
+
+@pytest.mark.parametrize(
+    ("server", "message"),
+    [
+        ([server_json()], "server.json must be a JSON object"),
+        ("io.github.acme/notes", "server.json must be a JSON object"),
+        (None, "server.json must be a JSON object"),
+        ({**server_json(), "name": 5}, "server.json has no name"),
+        (server_json(version=""), "server.json has no version"),
+    ],
+)
+def test_a_library_caller_s_document_that_is_no_server_is_refused(
+    registry: SqlRegistry, server: Any, message: str
+) -> None:
+    error = publish_error(registry, server)
+    assert (error.status, error.detail, error.errors) == (400, "Failed to publish server", [{"message": message}])

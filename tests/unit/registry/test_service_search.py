@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from mcpship.registry import service
 from mcpship.registry.records import PUBLISHER_META_KEY
 from mcpship.registry.service import SqlRegistry
 from tests.registry_support.fixtures import server_json
@@ -105,3 +107,55 @@ def test_an_empty_query_lists_every_latest_server_by_name(registry: SqlRegistry)
     names = found(registry, "", limit=100)
     assert names == sorted(names)
     assert len(names) == 10
+
+
+def test_a_page_holding_exactly_the_remaining_hits_is_the_last(registry: SqlRegistry) -> None:
+    page = registry.search("notes", limit=2)
+    assert (page.next_offset, page.facts) == (None, {"total": 2})
+
+
+def test_a_search_pages_30_hits_by_default(registry: SqlRegistry) -> None:
+    for index in range(6, 31):
+        registry.publish(server_json(name=f"io.github.filler/f{index}", description=f"Filler number {index}."))
+    page = registry.search("filler")
+    assert (len(page.hits), page.next_offset, page.facts) == (30, 30, {"total": 31})
+
+
+def test_the_total_is_counted_up_to_the_cap_and_past_it_is_a_lower_bound(
+    registry: SqlRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "SEARCH_TOTAL_CAP", 4)  # six fillers match
+    assert registry.search("filler", limit=2).facts == {"total": 4, "total_is_lower_bound": True}
+    monkeypatch.setattr(service, "SEARCH_TOTAL_CAP", 6)
+    assert registry.search("filler", limit=2).facts == {"total": 6}
+
+
+def test_a_page_reads_one_row_past_its_limit_and_counts_only_when_it_cannot_tell_the_total(
+    registry: SqlRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = registry._search
+    asked: list[tuple[str, int]] = []
+    query, count = backend.query, backend.count
+
+    def querying(connection: Any, text: str, *, limit: int, offset: int, filters: Any) -> Any:
+        asked.append(("query", limit))
+        return query(connection, text, limit=limit, offset=offset, filters=filters)
+
+    def counting(connection: Any, text: str, *, filters: Any, cap: int) -> int:
+        asked.append(("count", cap))
+        return count(connection, text, filters=filters, cap=cap)
+
+    monkeypatch.setattr(backend, "query", querying)
+    monkeypatch.setattr(backend, "count", counting)
+    assert registry.search("filler", limit=6).facts == {"total": 6}  # exactly the six fillers: the last page
+    assert registry.search("filler", limit=3, offset=3).facts == {"total": 6}  # a later last page
+    assert asked == [("query", 7), ("query", 4)]
+    asked.clear()
+    assert registry.search("filler", limit=5).facts == {"total": 6}  # more follow: counted, to one past the cap
+    assert registry.search("filler", limit=3, offset=9).facts == {"total": 6}  # past the end: counted
+    assert asked == [
+        ("query", 6),
+        ("count", service.SEARCH_TOTAL_CAP + 1),
+        ("query", 4),
+        ("count", service.SEARCH_TOTAL_CAP + 1),
+    ]

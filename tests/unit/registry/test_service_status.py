@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mcpship.registry.problems import RegistryHTTPError
-from mcpship.registry.records import OfficialMeta, ServerRecord
+from mcpship.registry.records import PUBLISHER_META_KEY, ListQuery, OfficialMeta, ServerRecord
 from mcpship.registry.service import SqlRegistry
 from tests.registry_support.fixtures import server_json
 
@@ -69,7 +69,14 @@ def test_a_message_with_active_is_refused(registry: SqlRegistry) -> None:
 def test_a_message_over_500_characters_is_refused(registry: SqlRegistry) -> None:
     registry.publish(server_json())
     registry.set_status(NAME, "1.0.0", "deprecated", "x" * 500)
-    assert status_error(registry, "1.0.0", "deprecated", "y" * 501).status == 422
+    error = status_error(registry, "1.0.0", "deprecated", "y" * 501)
+    assert (error.status, error.detail) == (422, "statusMessage is 501 characters long; the limit is 500")
+
+
+def test_an_unknown_status_is_refused(registry: SqlRegistry) -> None:
+    registry.publish(server_json())
+    error = status_error(registry, "1.0.0", "retired", None)
+    assert (error.status, error.detail) == (400, "Invalid status: retired. Must be one of: active, deprecated, deleted")
 
 
 def test_a_no_op_status_change_is_refused_and_writes_nothing(registry: SqlRegistry) -> None:
@@ -105,6 +112,16 @@ def test_bulk_status_changes_every_version_and_returns_them_all(registry: SqlReg
         ("1.0.0", "deprecated", "all old"),
     ]
     assert len({r.official.updated_at for r in records}) == 1
+
+
+def test_bulk_status_returns_the_newest_publish_first_then_the_highest_version(registry: SqlRegistry) -> None:
+    for version in ["2.0.0", "1.0.0"]:  # a backport published last
+        registry.publish(server_json(version=version))
+    moment = datetime(2025, 3, 4, tzinfo=UTC)
+    for version in ["0.1.0", "0.3.0", "0.2.0"]:  # mirrored with one publish time
+        registry.import_record(server_json(version=version), official(moment, latest=False))
+    records = registry.set_status(NAME, None, "deprecated", "all old")
+    assert [r.version for r in records] == ["1.0.0", "2.0.0", "0.3.0", "0.2.0", "0.1.0"]
 
 
 def test_deleting_the_latest_moves_the_flag_and_bumps_both_rows(registry: SqlRegistry) -> None:
@@ -180,6 +197,9 @@ def test_edit_refuses_renames_and_version_changes(registry: SqlRegistry, body: d
 
 def test_edit_of_a_missing_or_deleted_version_is_404(registry: SqlRegistry) -> None:
     registry.publish(server_json())
+    with pytest.raises(RegistryHTTPError) as caught:
+        registry.edit(NAME, "1.5.0", server_json(version="1.5.0"))
+    assert (caught.value.status, caught.value.detail) == (404, "Server not found")
     registry.set_status(NAME, "1.0.0", "deleted", None)
     for version in ["1.0.0", "2.0.0"]:
         with pytest.raises(RegistryHTTPError) as caught:
@@ -215,6 +235,53 @@ def test_import_copies_the_source_metadata_faithfully(registry: SqlRegistry) -> 
     assert stored(registry, "1.0.0") == ServerRecord(server_json(), meta)
 
 
+def test_an_edit_that_breaks_a_rule_is_refused_with_the_reason(registry: SqlRegistry) -> None:
+    registry.publish(server_json())
+    with pytest.raises(RegistryHTTPError) as caught:
+        registry.edit(NAME, "1.0.0", server_json(description="Bad \x00 byte."))
+    assert (caught.value.status, caught.value.detail) == (400, "Failed to edit server")
+    assert caught.value.errors == [
+        {"message": "server.json holds a NUL character (\\u0000): no name, version or text may contain one"}
+    ]
+
+
+def test_an_edit_changes_what_the_list_filters_see(registry: SqlRegistry) -> None:
+    registry.publish(server_json())
+    npm = [{"registryType": "npm", "identifier": "notes", "version": "1.0.0", "transport": {"type": "sse"}}]
+    registry.edit(NAME, "1.0.0", server_json(packages=npm))
+    assert [r.name for r in registry.list_servers(ListQuery(registry_type="npm")).servers] == [NAME]
+    assert registry.list_servers(ListQuery(registry_type="pypi")).servers == []
+    assert [r.name for r in registry.list_servers(ListQuery(transport="sse")).servers] == [NAME]
+    assert registry.list_servers(ListQuery(transport="stdio")).servers == []
+
+
+def test_an_import_keeps_the_whole_meta_and_skips_the_publish_size_limit(registry: SqlRegistry) -> None:
+    meta = {PUBLISHER_META_KEY: {"k": "x" * 5000}, "io.example/other": {"kept": True}}
+    moment = datetime(2025, 3, 4, tzinfo=UTC)
+    assert registry.import_record(server_json(_meta=meta), official(moment, latest=True))
+    assert stored(registry, "1.0.0").server["_meta"] == meta
+
+
+def test_an_import_that_breaks_a_rule_is_refused_with_the_reason(registry: SqlRegistry) -> None:
+    moment = datetime(2025, 3, 4, tzinfo=UTC)
+    unversioned = {key: value for key, value in server_json().items() if key != "version"}
+    with pytest.raises(RegistryHTTPError) as caught:
+        registry.import_record(unversioned, official(moment, latest=True))
+    assert (caught.value.status, caught.value.detail, caught.value.errors) == (
+        400,
+        "Failed to import server",
+        [{"message": "server.json has no version"}],
+    )
+
+
+def test_an_import_with_the_same_updated_at_and_a_moved_latest_flag_is_news(registry: SqlRegistry) -> None:
+    moment = datetime(2025, 3, 4, tzinfo=UTC)
+    assert registry.import_record(server_json(), official(moment, latest=True))
+    assert registry.import_record(server_json(), official(moment, latest=False))
+    assert not stored(registry, "1.0.0").official.is_latest
+    assert not registry.import_record(server_json(), official(moment, latest=False))
+
+
 def test_import_only_replaces_with_a_newer_source_copy(registry: SqlRegistry) -> None:
     moment = datetime(2025, 3, 4, tzinfo=UTC)
     assert registry.import_record(server_json(), official(moment, latest=True))
@@ -234,3 +301,34 @@ def test_an_imported_latest_takes_the_flag_from_the_others(registry: SqlRegistry
     assert stored(registry, "1.0.0").official.updated_at == moment  # still the source's own value
     registry.import_record(server_json(version="0.9.0"), official(moment - timedelta(1), latest=False))
     assert registry.get_version(NAME, "latest") == stored(registry, "2.0.0")
+
+
+def latest_of(registry: SqlRegistry) -> list[str]:
+    return [r.version for r in registry.list_versions(NAME, include_deleted=True) if r.official.is_latest]
+
+
+def test_a_status_change_recomputes_latest_by_publish_time_among_non_semantic_versions(registry: SqlRegistry) -> None:
+    for version in ["nightly-b", "nightly-a", "nightly-c"]:
+        registry.publish(server_json(version=version))
+    assert latest_of(registry) == ["nightly-c"]
+    registry.set_status(NAME, "nightly-c", "deleted", None)
+    assert latest_of(registry) == ["nightly-a"]
+    registry.set_status(NAME, "nightly-c", "active", None)
+    assert latest_of(registry) == ["nightly-c"]
+
+
+def test_of_versions_with_equal_precedence_the_earliest_published_stays_latest(registry: SqlRegistry) -> None:
+    for version in ["1.0.0+build.2", "1.0.0+build.1", "0.9.0"]:
+        registry.publish(server_json(version=version))
+    registry.set_status(NAME, "0.9.0", "deprecated", "old")
+    assert latest_of(registry) == ["1.0.0+build.2"]
+    registry.set_status(NAME, None, "deleted", None)
+    assert latest_of(registry) == ["1.0.0+build.2"]
+
+
+def test_of_versions_with_equal_precedence_and_publish_time_the_lowest_string_is_latest(registry: SqlRegistry) -> None:
+    moment = datetime(2025, 3, 4, tzinfo=UTC)
+    for version in ["1.0.0+b", "1.0.0+c", "1.0.0+a"]:
+        registry.import_record(server_json(version=version), official(moment, latest=False))
+    registry.set_status(NAME, "1.0.0+c", "deprecated", "old")
+    assert latest_of(registry) == ["1.0.0+a"]

@@ -13,7 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from mcpship._exceptions import McpshipError, UsageError
 from mcpship.registry.service import SqlRegistry, default_database_url
 from mcpship.registry.store import create_registry_engine, upgrade_to_head
+from mcpship.registry.store.search import search_backend
 from tests.registry_support.fixtures import server_json
+
+SUPPORTED_FORMS = "use sqlite:///path/to/registry.db or postgresql+psycopg://user:password@host:5432/dbname"
 
 
 def test_migrating_twice_is_a_no_op_and_keeps_the_data(tmp_path: Path) -> None:
@@ -90,8 +93,8 @@ def test_an_in_memory_database_keeps_its_data_across_calls() -> None:
 def test_opening_an_unsupported_url_is_a_usage_error_with_the_supported_forms(url: str) -> None:
     with pytest.raises(UsageError) as caught:
         SqlRegistry.open(url)
-    assert caught.value.hint is not None
-    assert "postgresql+psycopg://" in caught.value.hint
+    assert caught.value.message.startswith(f"{url!r} is not a registry database URL: ")
+    assert caught.value.hint == SUPPORTED_FORMS
 
 
 def test_an_unreachable_database_is_a_clear_error_that_hides_the_password() -> None:
@@ -104,3 +107,24 @@ def test_an_unreachable_database_is_a_clear_error_that_hides_the_password() -> N
         f"cannot open the registry database postgresql+psycopg://user:***@127.0.0.1:{closed_port}/registry"
     )
     assert "s3cret" not in caught.value.message
+    assert caught.value.hint == (
+        "check that the database server runs and that the URL, user, password and database are right"
+    )
+
+
+def test_a_registry_allows_10_000_versions_a_name_and_shared_remote_urls_by_default(tmp_path: Path) -> None:
+    with SqlRegistry.open(f"sqlite:///{tmp_path / 'registry.db'}") as opened:
+        assert (opened.max_versions_per_name, opened.unique_remote_urls) == (10_000, False)
+        made = SqlRegistry(opened.engine)
+        assert (made.max_versions_per_name, made.unique_remote_urls) == (10_000, False)
+
+
+def test_a_registry_on_postgresql_searches_and_reads_the_postgresql_way() -> None:
+    engine = create_registry_engine("postgresql+psycopg://user:secret@127.0.0.1:1/registry")  # never connected
+    registry = SqlRegistry(engine)
+    try:
+        assert type(registry._search) is type(search_backend("postgresql"))
+        assert type(registry._search) is not type(search_backend("sqlite"))
+        assert not registry.quick_point_reads
+    finally:
+        registry.close()

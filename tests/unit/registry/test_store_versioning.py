@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -41,8 +42,9 @@ def test_semantic_versions_follow_semver_precedence_whatever_the_publish_time() 
         "2.0.0-rc.1",
         "2.0.0",
     ]
-    keys = [precedence_key(version, LATE if index % 2 else EARLY) for index, version in enumerate(reversed(ordered))]
-    assert keys == sorted(keys, reverse=True)
+    times = {version: LATE if index % 2 else EARLY for index, version in enumerate(ordered)}
+    for lower, higher in pairwise(ordered):
+        assert precedence_key(higher, times[higher]) > precedence_key(lower, times[lower]), (higher, lower)
 
 
 def test_build_metadata_and_the_v_prefix_do_not_change_precedence() -> None:

@@ -67,7 +67,13 @@ class TokenIssuer:
             issued_at=now,
             expires_at=now + self._lifetime,
         )
-        payload = {"iss": ISSUER, "iat": now, "nbf": now, "exp": claims.expires_at, **claims.to_wire()}
+        payload = {
+            "iss": ISSUER,
+            "iat": claims.issued_at,
+            "nbf": claims.issued_at,
+            "exp": claims.expires_at,
+            **claims.to_wire(),
+        }
         return IssuedToken(jwt.encode(payload, self._private_key, algorithm="EdDSA"), claims.expires_at)
 
     def verify(self, token: str) -> Claims:

@@ -20,7 +20,7 @@ _SEMVER = re.compile(
     r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
 )
 
-_SemverKey = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
+_SemverKey = tuple[int, int, int, int, tuple[tuple[int, int] | tuple[int, str], ...]]
 
 
 def _semver_key(version: str) -> _SemverKey | None:
@@ -31,7 +31,7 @@ def _semver_key(version: str) -> _SemverKey | None:
     # A release sorts after all of its prereleases; prerelease identifiers compare numerically when numeric,
     # numeric before alphanumeric, and a shorter list first when one is a prefix of the other (tuple order).
     parts = pre.split(".") if pre else []
-    identifiers = tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in parts)
+    identifiers = tuple((0, int(part)) if part.isdigit() else (1, part) for part in parts)
     return int(match["major"]), int(match["minor"]), int(match["patch"]), 0 if pre else 1, identifiers
 
 
