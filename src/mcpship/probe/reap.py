@@ -7,8 +7,10 @@ both ids). Stopping it, on every path (answered, timed out, failed, interrupted)
 2. find what is left: the process group and the session, every descendant of the leader or of those, and
    every process holding one of the server's pipes. The last catches what a process group cannot: a
    grandchild that called ``setsid()`` and kept stdout open, which would keep a reader waiting forever;
-3. SIGTERM all of it, wait up to ``grace`` seconds; find what is left again (a SIGTERM handler may fork),
-   SIGKILL it, wait up to ``grace`` seconds more. Worst case: three grace periods (6 s by default).
+3. SIGTERM all of it, wait up to ``grace`` seconds; SIGKILL what SIGTERM did not stop and what a new search
+   finds (a SIGTERM handler may fork), wait up to ``grace`` seconds more. Worst case: three grace periods (6 s
+   by default). What SIGTERM did not stop is kept, not searched again: a child in a session of its own is found
+   as the leader's descendant, and is nobody's once SIGTERM stopped the leader.
 
 Processes are signalled through pidfds where the platform has them, so a pid reused in the meantime is never
 hit. The search (step 2) reads ``/proc`` and is Linux-only; elsewhere only the process group is signalled,
@@ -94,9 +96,12 @@ def stop_process_tree(
         with suppress(subprocess.TimeoutExpired):
             process.wait(grace)
     signalled = False
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        targets = _open(_tree(process.pid, pipes))
-        try:
+    survivors: list[_Target] = []
+    try:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            held = {target.pid for target in survivors}
+            targets = survivors + _open({pid: at for pid, at in _tree(process.pid, pipes).items() if pid not in held})
+            survivors = targets
             group_alive = _signal_group(process.pid, sig)
             # With /proc the targets include every living group member; only zombies can be left in the group.
             if not targets and (_HAVE_PROC or not group_alive):
@@ -106,11 +111,12 @@ def stop_process_tree(
             for target in targets:
                 target.send(sig)
             _wait_gone(process, targets, grace)
-        finally:
-            for target in targets:
-                target.close()
+            survivors = _still_alive(targets)
+    finally:
+        for target in survivors:
+            target.close()
     process.poll()
-    if signalled and _tree(process.pid, pipes):
+    if signalled and (survivors or _tree(process.pid, pipes)):
         say("some of the server's processes survived SIGKILL (another user's, or stuck in the kernel)")
     _stopped.add(process)
     return process.returncode
@@ -241,6 +247,17 @@ def _open(found: dict[int, int]) -> list[_Target]:
             continue
         targets.append(_Target(pid, pidfd))
     return targets
+
+
+def _still_alive(targets: Iterable[_Target]) -> list[_Target]:
+    """The targets whose process still runs; the others' pidfds are closed."""
+    alive: list[_Target] = []
+    for target in targets:
+        if target.gone():
+            target.close()
+        else:
+            alive.append(target)
+    return alive
 
 
 def _wait_gone(process: subprocess.Popen[bytes], targets: Iterable[_Target], seconds: float) -> None:

@@ -1,17 +1,27 @@
-"""Stopping a server's whole process tree, with real processes (no MCP involved)."""
+"""Stopping a server's whole process tree, with real processes (no MCP involved).
+
+Most servers here come from ``tests/servers/process_tree.py``: it leaves a helper that ignores SIGTERM wherever a
+real server's child can end up (its process group, its session, a session of its own, holding its stdout), so
+each test shows which tie the stop follows. Grace periods are short (``GRACE``): a test waits for them only
+where a process ignores SIGTERM.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from mcpship.probe import reap
 from mcpship.probe.plan import StdioPlan
-from mcpship.probe.reap import stop_process_tree
+from mcpship.probe.reap import GRACE_SECONDS, ServerPipes, server_pipes, stop_process_tree
 from mcpship.probe.spawn import discard, spawn
 from tests.conftest import SERVERS, alive
 
@@ -68,3 +78,309 @@ def test_a_daemon_that_left_the_session_and_holds_no_pipe_is_not_touched(pidfile
     discard(process)
     assert not alive(process.pid)
     assert alive(daemon)  # mcpship never kills what is not the server's
+
+
+GRACE = 0.2
+# Generous for a loaded 2-core machine, and still far below the waits a lost SIGKILL or grace would cost.
+SLACK = 1.5
+SIGTERM_SENT = "sending SIGTERM to the server's process group and {} process(es) of its tree"
+SIGKILL_SENT = "sending SIGKILL to the server's process group and {} process(es) of its tree"
+SURVIVED = "some of the server's processes survived SIGKILL (another user's, or stuck in the kernel)"
+
+
+def tree(pidfile: Path, *flags: str) -> list[str]:
+    return [sys.executable, str(SERVERS / "process_tree.py"), str(pidfile), *flags]
+
+
+@pytest.fixture
+def server(pidfile: Path) -> Iterator[Callable[..., tuple[subprocess.Popen[bytes], int]]]:
+    """Start ``process_tree.py`` with the given flags; return the process and the pid it wrote (once ready)."""
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(*flags: str) -> tuple[subprocess.Popen[bytes], int]:
+        process, pid = started(tree(pidfile, *flags), pidfile)
+        processes.append(process)
+        return process, pid
+
+    yield start
+    for process in processes:
+        discard(process)
+
+
+def stop(process: subprocess.Popen[bytes], **options: Any) -> tuple[int | None, list[str], float]:
+    """Stop the tree with a short grace; its exit code, what it said with -v, and how long it took."""
+    said: list[str] = []
+    began = time.monotonic()
+    code = stop_process_tree(process, debug=said.append, **{"grace": GRACE, **options})
+    return code, said, time.monotonic() - began
+
+
+def start_time(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_bytes().rpartition(b")")[2].split()[19])
+
+
+def open_fds() -> set[str]:
+    return {entry.name for entry in Path("/proc/self/fd").iterdir()}
+
+
+# -- the kill sequence ----------------------------------------------------------------------------------------------
+
+
+def test_the_grace_period_is_two_seconds_by_default() -> None:
+    assert GRACE_SECONDS == 2.0
+
+
+def test_a_server_that_ignores_sigterm_and_stdin_eof_is_killed_with_sigkill(server: Any) -> None:
+    process, pid = server("--ignore-term")
+    assert pid == process.pid
+    code, said, took = stop(process)
+    assert code == -signal.SIGKILL
+    assert not alive(process.pid)
+    assert said == [SIGTERM_SENT.format(1), SIGKILL_SENT.format(1)]
+    assert took < 3 * GRACE + SLACK  # the polite wait, the SIGTERM wait, then SIGKILL ends it at once
+
+
+def test_a_server_that_exits_on_stdin_eof_is_given_the_grace_to_exit_cleanly(server: Any) -> None:
+    process, _ = server("--linger", "0.3")  # its clean shutdown takes a moment after stdin's end
+    code, said, took = stop(process, grace=30)
+    assert code == 0
+    assert said == []  # no signal was needed
+    assert took < 0.3 + SLACK  # the grace ends as soon as the server exits
+
+
+def test_a_stop_after_a_failure_signals_at_once_without_waiting_for_a_clean_exit(server: Any) -> None:
+    process, _ = server("--linger", "30")
+    code, said, took = stop(process, polite=False, grace=30)
+    assert code == -signal.SIGTERM
+    assert said == [SIGTERM_SENT.format(1)]
+    assert took < 1.0  # no polite wait; the SIGTERM wait ends as soon as the server is gone
+
+
+def test_a_server_that_already_exited_gets_no_signal(server: Any) -> None:
+    process, _ = server("--exit")
+    process.wait(30)
+    code, said, _ = stop(process, polite=False)
+    assert code == 0
+    assert said == []
+
+
+def test_stopping_returns_the_exit_code_again_without_signalling_again(server: Any) -> None:
+    process, _ = server("--ignore-term")
+    assert stop(process)[0] == -signal.SIGKILL
+    code, said, took = stop(process, grace=30)
+    assert code == -signal.SIGKILL
+    assert said == []
+    assert took < 0.5
+
+
+def test_a_zombie_child_of_the_server_is_not_a_process_to_signal(server: Any) -> None:
+    process, _ = server("--child", "zombie")
+    _, said, _ = stop(process, polite=False)
+    assert said == [SIGTERM_SENT.format(1)]  # the server alone: its zombie child runs nothing
+
+
+def test_a_process_that_survives_sigkill_is_reported_and_the_stop_still_ends(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    process, helper = server("--child", "group")
+    unkillable = {helper}  # as if it were another user's, or stuck in the kernel
+
+    def refusing(send: Callable[..., None], pid_of: Callable[[int], list[int]]) -> Callable[..., None]:
+        def guarded(what: int, sig: int, *args: Any) -> None:
+            if sig == signal.SIGKILL and unkillable & set(pid_of(what)):
+                raise PermissionError(1, "Operation not permitted")
+            send(what, sig, *args)
+
+        return guarded
+
+    group = lambda pgid: [pid for pid in (helper, process.pid) if os.getpgid(pid) == pgid]  # noqa: E731
+    monkeypatch.setattr(signal, "pidfd_send_signal", refusing(signal.pidfd_send_signal, pidfd_pids))
+    monkeypatch.setattr(os, "killpg", refusing(os.killpg, group))
+    kill = os.kill
+    try:
+        code, said, took = stop(process, polite=False)
+        assert code == -signal.SIGTERM
+        assert alive(helper)
+        assert said == [SIGTERM_SENT.format(2), SIGKILL_SENT.format(1), SURVIVED]
+        assert took < 3 * GRACE + SLACK
+    finally:
+        kill(helper, signal.SIGKILL)
+
+
+def pidfd_pids(pidfd: int) -> list[int]:
+    for line in Path(f"/proc/self/fdinfo/{pidfd}").read_text(encoding="utf-8").splitlines():
+        if line.startswith("Pid:"):
+            return [int(line.split()[1])]
+    return []
+
+
+def test_stopping_a_tree_leaves_no_file_descriptor_open(server: Any) -> None:
+    before = open_fds()
+    process, _ = server("--child", "group", "--ignore-term")
+    stop(process)
+    discard(process)  # closes our pipe ends
+    assert open_fds() <= before
+
+
+# -- which processes are the server's --------------------------------------------------------------------------------
+
+
+def test_a_child_left_in_the_servers_process_group_is_stopped_with_it(server: Any) -> None:
+    process, child = server("--child", "group")
+    code, said, _ = stop(process, polite=False)
+    assert code == -signal.SIGTERM
+    assert not alive(child)  # it ignores SIGTERM: SIGKILL reached it
+    assert said == [SIGTERM_SENT.format(2), SIGKILL_SENT.format(1)]
+
+
+@pytest.mark.parametrize("how", ["orphan", "new-group"], ids=["its-group", "its-session"])
+def test_a_process_whose_parent_exited_is_still_found_through_the_servers_group_or_session(
+    server: Any, how: str
+) -> None:
+    process, helper = server("--child", how)
+    stop(process, polite=False)
+    assert not alive(helper)
+
+
+def test_a_child_in_a_session_of_its_own_is_killed_even_once_sigterm_stopped_its_parent(server: Any) -> None:
+    process, child = server("--child", "own-session")  # found as the server's child; the server dies of SIGTERM
+    _, said, _ = stop(process, polite=False)
+    assert not alive(child)
+    assert said == [SIGTERM_SENT.format(2), SIGKILL_SENT.format(1)]
+
+
+@pytest.mark.parametrize("when", ["while-it-ran", "after-it-exited"])
+def test_a_process_keeping_the_servers_stdout_after_it_exited_is_killed(server: Any, when: str) -> None:
+    process, child = server("--child", "holds-stdout", "--exit")
+    pipes = server_pipes(process) if when == "while-it-ran" else None
+    process.wait(30)
+    stop(process, pipes=pipes)
+    assert not alive(child)  # in a session of its own, nobody's child: only our pipe gives it away
+
+
+def test_a_process_started_in_the_same_clock_tick_as_the_server_is_searched_for_its_pipes(server: Any) -> None:
+    process, child = server("--child", "holds-stdout", "--exit")
+    pipes = server_pipes(process)
+    assert pipes.since == start_time(process.pid)
+    process.wait(30)
+    stop(process, pipes=ServerPipes(pipes.inodes, since=start_time(child)))
+    assert not alive(child)
+
+
+def test_a_process_started_before_the_server_is_not_searched_for_its_pipes(server: Any) -> None:
+    process, child = server("--child", "holds-stdout", "--exit")
+    pipes = server_pipes(process)
+    process.wait(30)
+    stop(process, pipes=ServerPipes(pipes.inodes, since=start_time(child) + 1))
+    assert alive(child)  # it could not have inherited the server's pipes, so its descriptors are not read
+    os.kill(child, signal.SIGKILL)
+
+
+def test_a_process_holding_none_of_the_servers_pipes_is_not_touched(server: Any) -> None:
+    process, child = server("--child", "holds-stdout", "--exit")
+    process.wait(30)
+    stop(process, pipes=ServerPipes(frozenset({1}), since=None))
+    assert alive(child)
+    os.kill(child, signal.SIGKILL)
+
+
+def test_a_server_whose_command_name_holds_parentheses_and_spaces_is_still_found(pidfile: Path, tmp_path: Path) -> None:
+    strange = tmp_path / "x) y (z"
+    strange.symlink_to(os.path.realpath(sys.executable))
+    process, _ = started([str(strange), *tree(pidfile, "--ignore-term")[1:]], pidfile)
+    try:
+        assert b"x) y (z" in Path(f"/proc/{process.pid}/stat").read_bytes()
+        code, _, _ = stop(process)
+        assert code == -signal.SIGKILL
+    finally:
+        discard(process)
+
+
+def test_the_pipes_of_a_server_are_its_three_pipes_and_its_start_time(server: Any) -> None:
+    process, _ = server()
+    pipes = server_pipes(process)
+    assert pipes.inodes == {os.fstat(pipe.fileno()).st_ino for pipe in (process.stdin, process.stdout, process.stderr)}
+    assert pipes.since == start_time(process.pid)
+    assert process.stdin is not None
+    process.stdin.close()
+    process.wait(30)
+    after = server_pipes(process)
+    assert after.inodes == {os.fstat(pipe.fileno()).st_ino for pipe in (process.stdout, process.stderr)}
+    assert after.since is None  # gone: anything could have inherited the pipes before, search them all
+
+
+# -- without pidfds, without /proc ------------------------------------------------------------------------------------
+
+
+def test_a_pid_reused_since_the_search_is_not_signalled(server: Any) -> None:
+    process, _ = server()
+    before = open_fds()
+    assert reap._open({process.pid: start_time(process.pid) + 1}) == []  # another process now has that pid
+    assert open_fds() <= before
+
+
+def test_a_process_gone_since_the_search_is_skipped_and_the_others_kept(server: Any) -> None:
+    process, _ = server()
+    gone = subprocess.Popen([sys.executable, "-c", ""])
+    gone.wait(30)
+    targets = reap._open({gone.pid: 0, process.pid: start_time(process.pid)})
+    try:
+        assert [target.pid for target in targets] == [process.pid]
+        assert targets[0].pidfd is not None
+    finally:
+        for target in targets:
+            target.close()
+
+
+@pytest.mark.parametrize("how", ["missing", "failing"])
+def test_without_pidfds_the_tree_is_stopped_by_pid(server: Any, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    if how == "missing":
+        monkeypatch.delattr(os, "pidfd_open")
+    else:
+
+        def pidfd_open(pid: int, flags: int = 0) -> int:
+            raise OSError(38, "Function not implemented")  # an old kernel, or a seccomp filter
+
+        monkeypatch.setattr(os, "pidfd_open", pidfd_open)
+    process, child = server("--child", "group", "--ignore-term")
+    code, said, took = stop(process)
+    assert code == -signal.SIGKILL
+    assert not alive(child)
+    assert said == [SIGTERM_SENT.format(2), SIGKILL_SENT.format(2)]
+    assert took < 3 * GRACE + SLACK
+
+
+@pytest.fixture
+def no_proc(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """As on a platform without /proc (macOS, the BSDs): only the process group can be signalled."""
+    monkeypatch.setattr(reap, "_PROC", tmp_path / "no-proc")
+    monkeypatch.setattr(reap, "_HAVE_PROC", False)
+
+
+@pytest.mark.usefixtures("no_proc")
+def test_without_proc_the_servers_process_group_is_still_killed(server: Any) -> None:
+    process, child = server("--child", "group")
+    assert server_pipes(process).since is None
+    code, said, took = stop(process, polite=False)
+    assert code == -signal.SIGTERM
+    assert not alive(child)
+    assert said == [SIGTERM_SENT.format(0), SIGKILL_SENT.format(0)]
+    assert took < 3 * GRACE + SLACK
+
+
+@pytest.mark.usefixtures("no_proc")
+def test_without_proc_the_stop_ends_as_soon_as_the_group_is_gone(server: Any) -> None:
+    process, _ = server("--linger", "30")
+    code, said, took = stop(process, polite=False, grace=30)
+    assert code == -signal.SIGTERM
+    assert said == [SIGTERM_SENT.format(0)]
+    assert took < 1.0
+
+
+@pytest.mark.usefixtures("no_proc")
+def test_without_proc_a_server_that_already_exited_gets_no_signal(server: Any) -> None:
+    process, _ = server("--exit")
+    process.wait(30)
+    code, said, _ = stop(process, polite=False)
+    assert code == 0
+    assert said == []
