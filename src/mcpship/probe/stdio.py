@@ -51,7 +51,13 @@ class ServerProcess:
     """A running server: MCP streams for the SDK client, plus what went wrong if anything did."""
 
     def __init__(
-        self, plan: StdioPlan, process: subprocess.Popen[bytes], reporter: Reporter, limits: ProbeLimits
+        self,
+        plan: StdioPlan,
+        process: subprocess.Popen[bytes],
+        reporter: Reporter,
+        limits: ProbeLimits,
+        *,
+        grace: float = GRACE_SECONDS,
     ) -> None:
         self.plan = plan
         self.process = process
@@ -59,6 +65,7 @@ class ServerProcess:
         self.error: ProbeError | None = None
         self.budget = ReadBudget(limits, plan.label)
         self._limits = limits
+        self._grace = grace
         self._reporter = reporter
         self._pipes = server_pipes(process)  # taken now: stop() must find whoever else holds them
         self._stdin = _pipe(process.stdin)
@@ -149,7 +156,7 @@ class ServerProcess:
         """stdout closed: unless we are shutting it down, the server died. Say how."""
         if self._closing:
             return
-        code = await self._wait_exit(GRACE_SECONDS)
+        code = await self._wait_exit(self._grace)
         with anyio.move_on_after(1.0):
             await self._stderr_done.wait()  # the last stderr lines usually explain the exit
         tail = self.stderr_tail()
@@ -220,7 +227,14 @@ class ServerProcess:
         with suppress(OSError, ValueError):
             anyio.notify_closing(self._stdin)
             self._stdin.close()
-        stop = partial(stop_process_tree, self.process, pipes=self._pipes, polite=polite, debug=self._reporter.debug)
+        stop = partial(
+            stop_process_tree,
+            self.process,
+            pipes=self._pipes,
+            polite=polite,
+            grace=self._grace,
+            debug=self._reporter.debug,
+        )
         code = await anyio.to_thread.run_sync(stop)  # bounded: at most three grace periods
         self._reporter.debug(f"server stopped (exit code {code})")
 
@@ -233,10 +247,19 @@ class ServerProcess:
 
 @asynccontextmanager
 async def attach(
-    plan: StdioPlan, process: subprocess.Popen[bytes], reporter: Reporter, limits: ProbeLimits | None = None
+    plan: StdioPlan,
+    process: subprocess.Popen[bytes],
+    reporter: Reporter,
+    limits: ProbeLimits | None = None,
+    *,
+    grace: float = GRACE_SECONDS,
 ) -> AsyncIterator[ServerProcess]:
-    """Serve a spawned server's pipes as MCP streams; stop its whole process tree on exit, whatever happened."""
-    server = ServerProcess(plan, process, reporter, limits or ProbeLimits())
+    """Serve a spawned server's pipes as MCP streams; stop its whole process tree on exit, whatever happened.
+
+    ``grace``: how long the server gets to exit after its stdin closes, and after SIGTERM (see
+    :func:`mcpship.probe.reap.stop_process_tree`); also how long a server whose stdout closed gets to exit
+    before the error says so."""
+    server = ServerProcess(plan, process, reporter, limits or ProbeLimits(), grace=grace)
     try:
         async with unwrapped_groups(), anyio.create_task_group() as group:
             await server._start_pipes(group)

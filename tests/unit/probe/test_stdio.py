@@ -1,0 +1,371 @@
+"""The stdio transport in process: a spawned server's pipes served as MCP streams, read on the event loop with
+bounds, and the server's whole tree stopped when the session ends.
+
+The servers are ``tests/servers/scripted.py`` (it writes exactly the bytes a test asks for) and
+``tests/servers/process_tree.py`` (it leaves processes behind). Grace periods are short (``GRACE``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp.shared.message import SessionMessage
+from mcp_types import JSONRPCNotification, JSONRPCRequest, JSONRPCResponse
+
+from mcpship._exceptions import ProbeError, ProtocolViolationError, ServerExitedError
+from mcpship.probe.limits import ProbeLimits
+from mcpship.probe.plan import StdioPlan
+from mcpship.probe.spawn import discard, spawn
+from mcpship.probe.stdio import ServerProcess, attach
+from tests.conftest import SERVERS, alive
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to see which processes live")
+
+GRACE = 0.2
+SLACK = 1.5
+LABEL = "test-server"
+STOPPING = "stopping the server (closing its stdin)"
+
+
+class Recorder:
+    """A reporter that keeps what would be shown with -v."""
+
+    def __init__(self) -> None:
+        self.debugs: list[str] = []
+
+    def step(self, message: str) -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        pass
+
+    def debug(self, message: str) -> None:
+        self.debugs.append(message)
+
+
+def scripted(*steps: str) -> StdioPlan:
+    return StdioPlan(argv=(sys.executable, str(SERVERS / "scripted.py"), *steps), env=dict(os.environ), label=LABEL)
+
+
+def out(data: bytes) -> str:
+    return f"out:{data!r}"
+
+
+def message(size: int = 0, method: str = "notifications/message") -> bytes:
+    """A JSON-RPC notification of exactly ``size`` bytes (or as short as it gets)."""
+    head = b'{"jsonrpc":"2.0","method":"' + method.encode() + b'","params":{"pad":"'
+    return head + b"x" * max(0, size - len(head) - 3) + b'"}}'
+
+
+@dataclass
+class Session:
+    server: ServerProcess
+    process: subprocess.Popen[bytes]
+    received: list[SessionMessage | Exception] = field(default_factory=list)
+    reporter: Recorder = field(default_factory=Recorder)
+    seconds: float = 0.0
+
+    @property
+    def error(self) -> ProbeError | None:
+        return self.server.error
+
+
+def converse(
+    plan: StdioPlan,
+    send: Sequence[Any] = (),
+    *,
+    expect: int = 1_000,
+    wait: float = 30.0,
+    limits: ProbeLimits | None = None,
+    grace: float = GRACE,
+    fail_inside: BaseException | None = None,
+) -> Session:
+    """Spawn the server, send ``send``, read until ``expect`` messages came, the stream ended or ``wait`` passed,
+    then leave the session (raising ``fail_inside`` in it, if given)."""
+    reporter = Recorder()
+    process = spawn(plan)
+    session: Session | None = None
+
+    async def main() -> None:
+        nonlocal session
+        began = time.monotonic()
+        try:
+            async with attach(plan, process, reporter, limits, grace=grace) as server:
+                session = Session(server, process, reporter=reporter)
+                async with server as (read, write), read, write:  # closed by the SDK's client, as here
+                    for item in send:
+                        await write.send(SessionMessage(item))
+                    with anyio.move_on_after(wait):
+                        async for received in read:
+                            session.received.append(received)
+                            if len(session.received) >= expect:
+                                break
+                    if fail_inside is not None:
+                        raise fail_inside
+        finally:
+            if session is not None:
+                session.seconds = time.monotonic() - began
+
+    try:
+        anyio.run(main)
+    finally:
+        discard(process)
+    assert session is not None
+    return session
+
+
+def payloads(session: Session) -> list[Any]:
+    return [item.message if isinstance(item, SessionMessage) else item for item in session.received]
+
+
+def ping(request_id: int = 1) -> JSONRPCRequest:
+    return JSONRPCRequest(jsonrpc="2.0", id=request_id, method="ping")
+
+
+# -- messages both ways --------------------------------------------------------------------------------------------
+
+
+def test_each_message_is_written_to_the_server_as_one_compact_json_line() -> None:
+    sent = [ping(1), JSONRPCNotification(jsonrpc="2.0", method="notifications/initialized", params={"a": [1]})]
+    session = converse(scripted("mirror:"), sent, expect=2)
+    assert session.error is None
+    lines = [answer.result["line"] for answer in payloads(session) if isinstance(answer, JSONRPCResponse)]
+    assert lines == [
+        '{"jsonrpc":"2.0","id":1,"method":"ping"}\n',  # no "params": null for what was never set
+        '{"jsonrpc":"2.0","method":"notifications/initialized","params":{"a":[1]}}\n',
+    ]
+
+
+def test_a_message_larger_than_the_pipe_buffer_is_written_and_read_whole() -> None:
+    big = "é" * 300_000  # 600 kB: many times a pipe's 64 KiB, both ways
+    request = JSONRPCRequest(jsonrpc="2.0", id=7, method="tools/call", params={"text": big})
+    session = converse(scripted("mirror:"), [request], expect=1)
+    assert session.error is None
+    [answer] = payloads(session)
+    assert isinstance(answer, JSONRPCResponse)
+    assert answer.id == 7
+    assert json.loads(answer.result["line"])["params"]["text"] == big
+
+
+def test_lines_are_messages_whatever_the_chunks_and_blank_lines_between_them() -> None:
+    first, second, third = message(method="a"), message(method="b"), message(method="c")
+    steps = [
+        out(b"\n\r\n   " + first + b"  \r\n" + second[:10]),  # two lines and the start of a third in one write
+        "sleep:0.1",
+        out(second[10:] + b"\n\n" + third[:5]),
+        "sleep:0.1",
+        out(third[5:] + b"\n"),
+    ]
+    session = converse(scripted(*steps), expect=3)
+    assert session.error is None
+    assert [item.method for item in payloads(session)] == ["a", "b", "c"]
+    assert all(isinstance(item, SessionMessage) for item in session.received)
+
+
+# -- bounds --------------------------------------------------------------------------------------------------------
+
+LIMIT = 512
+LIMITS = ProbeLimits(max_message_bytes=LIMIT)
+TOO_LONG = (
+    f"the server ({LABEL}) wrote a line on stdout longer than {LIMIT} bytes, the limit for one MCP message; "
+    "mcpship stopped reading it"
+)
+
+
+def test_a_line_of_exactly_the_message_limit_is_read() -> None:
+    line = message(LIMIT)
+    assert len(line) == LIMIT
+    session = converse(scripted(out(line[:-1]), "sleep:0.1", out(line[-1:] + b"\r\n")), expect=1, limits=LIMITS)
+    assert session.error is None
+    assert len(session.received) == 1
+
+
+def test_a_line_one_byte_over_the_message_limit_is_refused() -> None:
+    session = converse(scripted(out(message(LIMIT + 1) + b"\n"), out(message() + b"\n")), limits=LIMITS)
+    assert isinstance(session.error, ProtocolViolationError)
+    assert session.error.message == TOO_LONG
+    assert session.received == []  # and nothing after it is read
+
+
+def test_a_line_growing_past_the_message_limit_is_refused_before_it_ends() -> None:
+    session = converse(scripted(out(b"x" * (LIMIT + 1))), limits=LIMITS)  # and then nothing: no newline, ever
+    assert isinstance(session.error, ProtocolViolationError)
+    assert session.error.message == TOO_LONG
+    assert session.seconds < 30
+
+
+def test_a_line_waiting_for_its_end_at_exactly_the_limit_is_not_refused_yet() -> None:
+    line = message(LIMIT)
+    session = converse(scripted(out(line), "sleep:0.2", out(b"\n")), expect=1, limits=LIMITS)
+    assert session.error is None
+    assert len(session.received) == 1
+
+
+def test_the_session_stops_reading_once_the_server_sent_more_than_its_byte_budget() -> None:
+    lines = [out(message(LIMIT) + b"\n") for _ in range(9)]  # 8 messages of the limit fill the session's budget
+    session = converse(scripted(*lines), limits=LIMITS)
+    assert isinstance(session.error, ProtocolViolationError)
+    assert session.error.message == (
+        f"the server ({LABEL}) sent more than 4,096 bytes in one inspection; mcpship stopped reading"
+    )
+    assert len(session.received) == 8
+
+
+# -- lines that are not MCP ----------------------------------------------------------------------------------------
+
+NOT_MCP = f"the server ({LABEL}) wrote a line on stdout that is not an MCP JSON-RPC message: "
+NOT_MCP_HINT = "stdout is reserved for MCP messages over stdio; send logs and banners to stderr"
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        (b"Welcome to banner-server v1.0!", "Welcome to banner-server v1.0!"),
+        (b"{}", "{}"),
+        (b"x" * 200, "x" * 200),
+        (b"x" * 201, "x" * 200 + "…"),
+        ("é".encode() * 201, "é" * 200),  # its first 400 bytes: 200 characters
+    ],
+    ids=["banner", "not-json-rpc", "200-characters", "201-characters", "400-bytes"],
+)
+def test_a_line_that_is_not_mcp_is_refused_and_shown_cut(line: bytes, shown: str) -> None:
+    session = converse(scripted(out(line + b"\n"), out(message() + b"\n")))
+    assert isinstance(session.error, ProtocolViolationError)
+    assert session.error.message == NOT_MCP + repr(shown)
+    assert session.error.hint == NOT_MCP_HINT
+    assert session.received == []  # and nothing after it is read
+
+
+# -- a server that exits -------------------------------------------------------------------------------------------
+
+
+def test_a_server_that_dies_at_start_up_is_explained_by_its_exit_code_and_stderr() -> None:
+    plan = StdioPlan(argv=(sys.executable, str(SERVERS / "exits_at_once.py")), env=dict(os.environ), label=LABEL)
+    session = converse(plan)
+    error = session.error
+    assert isinstance(error, ServerExitedError)
+    fatal = "fatal: NOTES_DB_URL is not set; cannot open the notes database"
+    assert (
+        error.message == f"the server ({LABEL}) exited with code 3 before answering; its stderr ends with:\n  | {fatal}"
+    )
+    assert error.hint == f"run it by hand to see why: {sys.executable} {SERVERS / 'exits_at_once.py'}"
+    assert error.returncode == 3
+    assert error.stderr_tail == fatal
+    assert session.server.exit_code() == 3
+
+
+def test_a_server_that_exits_silently_is_said_to_have_written_nothing_to_stderr() -> None:
+    session = converse(scripted("exit:4"))
+    assert isinstance(session.error, ServerExitedError)
+    assert (
+        session.error.message == f"the server ({LABEL}) exited with code 4 before answering and wrote nothing to stderr"
+    )
+    assert session.error.stderr_tail == ""
+
+
+def test_a_server_that_closes_its_stdout_and_keeps_running_is_said_to_have_closed_it() -> None:
+    session = converse(scripted("close:1", "linger:30"))
+    assert isinstance(session.error, ServerExitedError)
+    assert session.error.message == (
+        f"the server ({LABEL}) closed its stdout before answering and wrote nothing to stderr"
+    )
+    assert session.error.returncode is None
+    assert session.seconds < 3 * GRACE + SLACK  # waited one grace period for an exit, then stopped it
+
+
+def test_only_the_last_20_lines_of_stderr_are_shown() -> None:
+    lines = [f"line {number:02d}" for number in range(30)]
+    session = converse(scripted("err:" + repr("".join(f"{line}\n" for line in lines).encode()), "exit:1"))
+    assert isinstance(session.error, ServerExitedError)
+    assert session.error.stderr_tail == "\n".join(lines[-20:])
+    assert session.error.message.endswith("".join(f"\n  | {line}" for line in lines[-20:]))
+    assert session.server.stderr_tail(2) == "line 28\nline 29"
+
+
+def test_only_the_last_stderr_tail_bytes_of_stderr_are_kept() -> None:
+    lines = [f"line {number:02d}" for number in range(30)]  # 8 bytes a line
+    text = "".join(f"{line}\n" for line in lines).encode()
+    session = converse(scripted("err:" + repr(text), "exit:1"), limits=ProbeLimits(stderr_tail_bytes=64))
+    assert isinstance(session.error, ServerExitedError)
+    assert session.error.stderr_tail == "\n".join(lines[-8:])
+
+
+def test_each_stderr_line_is_shown_with_verbose_cut_at_4096_bytes() -> None:
+    long = b"y" * 70_000  # more than one read of the pipe
+    session = converse(scripted("err:" + repr(b"first  \r\n" + long + b"\nlast\n"), "exit:0"))
+    shown = [line for line in session.reporter.debugs if line.startswith("server stderr: ")]
+    assert shown == ["server stderr: first", "server stderr: " + "y" * 4096, "server stderr: last"]
+
+
+# -- stopping ------------------------------------------------------------------------------------------------------
+
+
+def test_a_session_that_ended_normally_lets_the_server_exit_cleanly() -> None:
+    session = converse(scripted("linger:0.3"), wait=0.1, grace=30)
+    assert session.error is None
+    assert session.process.returncode == 0  # stdin closed, and the grace to exit
+    assert session.reporter.debugs.count(STOPPING) == 1  # stopped once, though asked twice
+    assert session.reporter.debugs[-1] == "server stopped (exit code 0)"
+
+
+def test_a_session_that_failed_stops_the_server_at_once() -> None:
+    session = converse(scripted(out(b"banner\n"), "linger:30"), grace=30)
+    assert isinstance(session.error, ProtocolViolationError)
+    assert session.process.returncode == -signal.SIGTERM
+    assert session.seconds < SLACK
+
+
+def test_an_exception_in_the_session_stops_the_server_at_once() -> None:
+    with pytest.raises(KeyError):
+        converse(scripted("linger:30"), wait=0.1, grace=30, fail_inside=KeyError("boom"))
+
+
+def test_a_server_that_ignores_sigterm_and_stdin_eof_is_killed_within_the_sessions_grace(pidfile: Path) -> None:
+    plan = StdioPlan(
+        argv=(sys.executable, str(SERVERS / "process_tree.py"), str(pidfile), "--ignore-term"),
+        env=dict(os.environ),
+        label=LABEL,
+    )
+    session = converse(plan, wait=0.3)
+    assert session.process.returncode == -signal.SIGKILL
+    assert session.seconds < 0.3 + 3 * GRACE + SLACK
+
+
+def test_a_grandchild_keeping_our_stdout_holds_neither_the_deadline_nor_the_stop(pidfile: Path) -> None:
+    plan = StdioPlan(
+        argv=(sys.executable, str(SERVERS / "process_tree.py"), str(pidfile), "--child", "holds-stdout", "--exit"),
+        env=dict(os.environ),
+        label=LABEL,
+    )
+    session = converse(plan, wait=1.0)  # stdout never ends: the helper holds it, and ignores SIGTERM
+    assert session.error is None
+    assert session.server.exit_code() == 0
+    assert not alive(int(pidfile.read_text(encoding="utf-8")))
+    assert session.seconds < 1.0 + 3 * GRACE + SLACK
+
+
+def test_writing_to_a_server_that_closed_its_stdin_ends_quietly() -> None:
+    session = converse(scripted("close:0", out(message() + b"\n"), "linger:30"), [ping(), ping(2)], expect=1)
+    assert session.error is None
+    assert len(session.received) == 1  # reading went on
+
+
+def test_a_process_without_pipes_is_refused() -> None:
+    plan = scripted()
+    process = subprocess.Popen([sys.executable, "-c", ""], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        with pytest.raises(RuntimeError, match=r"^server process was started without pipes$"):
+            ServerProcess(plan, process, Recorder(), ProbeLimits())
+    finally:
+        discard(process)
