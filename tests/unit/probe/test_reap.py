@@ -27,6 +27,10 @@ from tests.conftest import SERVERS, alive
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to see which processes live")
 
+GRACE = 0.2
+# Generous for a loaded 2-core machine, and still far below the waits a lost SIGKILL or grace would cost.
+SLACK = 1.5
+
 # A proper daemon: double-forked (its parent exits, so it is nobody's descendant), in a session of its own, its
 # stdio pointed elsewhere. Nothing ties it to the server any more; it is not mcpship's to kill.
 _SLEEPER = "import time; time.sleep(120)"
@@ -57,18 +61,18 @@ def test_a_child_that_left_the_session_but_holds_a_pipe_is_killed(pidfile: Path)
     server = [sys.executable, str(SERVERS / "lingering_grandchild.py"), str(pidfile), "--own-session"]
     process, child = started(server, pidfile)
     began = time.monotonic()
-    stop_process_tree(process, polite=False, grace=1.0)
+    stop_process_tree(process, polite=False, grace=GRACE)
     assert not alive(child)  # it ignores SIGTERM, is in no group of the server's: only its pipe gave it away
     assert not alive(process.pid)
-    assert time.monotonic() - began < 3 * 1.0 + 2  # three grace periods at most, plus the /proc scans
+    assert time.monotonic() - began < 3 * GRACE + SLACK  # three grace periods at most, plus the /proc scans
     discard(process)
 
 
 def test_stopping_again_does_nothing(pidfile: Path) -> None:
     process, _ = started([sys.executable, str(SERVERS / "lingering_grandchild.py"), str(pidfile)], pidfile)
-    code = stop_process_tree(process, grace=1.0)
+    code = stop_process_tree(process, grace=GRACE)
     began = time.monotonic()
-    assert stop_process_tree(process, grace=1.0) == code
+    assert stop_process_tree(process, grace=GRACE) == code
     assert time.monotonic() - began < 0.5
     discard(process)
 
@@ -80,9 +84,6 @@ def test_a_daemon_that_left_the_session_and_holds_no_pipe_is_not_touched(pidfile
     assert alive(daemon)  # mcpship never kills what is not the server's
 
 
-GRACE = 0.2
-# Generous for a loaded 2-core machine, and still far below the waits a lost SIGKILL or grace would cost.
-SLACK = 1.5
 SIGTERM_SENT = "sending SIGTERM to the server's process group and {} process(es) of its tree"
 SIGKILL_SENT = "sending SIGKILL to the server's process group and {} process(es) of its tree"
 SURVIVED = "some of the server's processes survived SIGKILL (another user's, or stuck in the kernel)"
