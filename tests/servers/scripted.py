@@ -10,7 +10,8 @@ Each STEP is ``WHAT:ARGUMENT``:
 - ``close:FD``: close file descriptor FD (0: stdin, 1: stdout);
 - ``mirror:``: answer each line read on stdin with ``{"jsonrpc": "2.0", "id": ID, "result": {"line": LINE}}``,
   LINE being the line exactly as read, until stdin ends;
-- ``linger:SECONDS``: once stdin ended, wait that long before exiting (a clean shutdown that takes a moment).
+- ``linger:SECONDS``: once stdin ended, wait that long before exiting (a clean shutdown that takes a moment);
+- ``eof:EXPR``: once stdin ended, write the bytes EXPR gives to stdout.
 
 After the steps the server reads stdin until it ends, lingers, and exits with code 0.
 """
@@ -22,6 +23,7 @@ import sys
 import time
 
 linger = 0.0
+farewell = b""
 for step in sys.argv[1:]:
     what, _, argument = step.partition(":")
     if what in ("out", "err"):
@@ -42,8 +44,13 @@ for step in sys.argv[1:]:
             sys.stdout.buffer.flush()
     elif what == "linger":
         linger = float(argument)
+    elif what == "eof":
+        farewell = eval(argument)
     else:
         raise SystemExit(f"scripted.py: unknown step {step!r}")
 with contextlib.suppress(OSError):  # stdin may have been closed by a step
     sys.stdin.buffer.read()
+if farewell:
+    sys.stdout.buffer.write(farewell)
+    sys.stdout.buffer.flush()
 time.sleep(linger)

@@ -4,9 +4,9 @@
 both ids). Stopping it, on every path (answered, timed out, failed, interrupted):
 
 1. close its stdin; on a normal end, give the leader ``grace`` seconds to exit (the MCP spec's stdio shutdown);
-2. find what is left: the process group and the session, every descendant of the leader or of those, and
-   every process holding one of the server's pipes. The last catches what a process group cannot: a
-   grandchild that called ``setsid()`` and kept stdout open, which would keep a reader waiting forever;
+2. find what is left: the session (which holds the process group), every descendant of the leader or of
+   those, and every process holding one of the server's pipes. The last catches what a process group cannot:
+   a grandchild that called ``setsid()`` and kept stdout open, which would keep a reader waiting forever;
 3. SIGTERM all of it, wait up to ``grace`` seconds; SIGKILL what SIGTERM did not stop and what a new search
    finds (a SIGTERM handler may fork), wait up to ``grace`` seconds more. Worst case: three grace periods (6 s
    by default). What SIGTERM did not stop is kept, not searched again: a child in a session of its own is found
@@ -43,7 +43,6 @@ _stopped: weakref.WeakSet[subprocess.Popen[bytes]] = weakref.WeakSet()
 @dataclass(frozen=True)
 class _Stat:
     ppid: int
-    pgrp: int
     session: int
     start_time: int
     zombie: bool
@@ -95,7 +94,6 @@ def stop_process_tree(
     if polite:
         with suppress(subprocess.TimeoutExpired):
             process.wait(grace)
-    signalled = False
     survivors: list[_Target] = []
     try:
         for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -106,7 +104,6 @@ def stop_process_tree(
             # With /proc the targets include every living group member; only zombies can be left in the group.
             if not targets and (_HAVE_PROC or not group_alive):
                 break
-            signalled = True
             say(f"sending {sig.name} to the server's process group and {len(targets)} process(es) of its tree")
             for target in targets:
                 target.send(sig)
@@ -116,7 +113,7 @@ def stop_process_tree(
         for target in survivors:
             target.close()
     process.poll()
-    if signalled and (survivors or _tree(process.pid, pipes)):
+    if survivors:
         say("some of the server's processes survived SIGKILL (another user's, or stuck in the kernel)")
     _stopped.add(process)
     return process.returncode
@@ -134,17 +131,18 @@ def _signal_group(pgid: int, sig: int) -> bool:
 
 
 def _tree(leader: int, pipes: ServerPipes) -> dict[int, int]:
-    """Live processes of the server, as pid -> start time: its group and session, their descendants, and
-    whoever holds one of its pipes. Empty where there is no ``/proc``."""
+    """Live processes of the server, as pid -> start time: its session (a process group never spans sessions, so
+    that holds its group), their descendants, and whoever holds one of its pipes. Empty where there is no
+    ``/proc``."""
     table = _processes()
     me = os.getpid()
-    chosen = {pid for pid, stat in table.items() if leader in (pid, stat.pgrp, stat.session)}
+    chosen = {pid for pid, stat in table.items() if leader in (pid, stat.session)}
     if pipes.inodes:
         chosen |= {
             pid
             for pid, stat in table.items()
             if pid not in chosen
-            and pid != me
+            and pid != me  # we hold the pipes too
             and (pipes.since is None or stat.start_time >= pipes.since)
             and _holds_pipe(pid, pipes.inodes)
         }
@@ -157,8 +155,7 @@ def _tree(leader: int, pipes: ServerPipes) -> dict[int, int]:
             if child not in chosen:
                 chosen.add(child)
                 frontier.append(child)
-    chosen.discard(me)
-    return {pid: table[pid].start_time for pid in chosen if pid in table and not table[pid].zombie}
+    return {pid: table[pid].start_time for pid in chosen if not table[pid].zombie}
 
 
 def _processes() -> dict[int, _Stat]:
@@ -179,7 +176,6 @@ def _stat(pid: int) -> _Stat | None:
     try:
         return _Stat(
             ppid=int(fields[1]),
-            pgrp=int(fields[2]),
             session=int(fields[3]),
             start_time=int(fields[19]),
             zombie=fields[0] in (b"Z", b"X"),

@@ -174,30 +174,54 @@ def test_stopping_returns_the_exit_code_again_without_signalling_again(server: A
     assert took < 0.5
 
 
-def test_a_zombie_child_of_the_server_is_not_a_process_to_signal(server: Any) -> None:
-    process, _ = server("--child", "zombie")
-    _, said, _ = stop(process, polite=False)
+def test_a_zombie_child_of_the_server_is_neither_signalled_nor_waited_for(server: Any) -> None:
+    process, _ = server("--child", "zombie", "--linger", "30")
+    code, said, took = stop(process, polite=False, grace=30)
+    assert code == -signal.SIGTERM
     assert said == [SIGTERM_SENT.format(1)]  # the server alone: its zombie child runs nothing
+    assert took < 1.0  # and the zombie left in its group (nobody reaps it) is not waited for
+
+
+def test_a_server_that_exited_but_is_not_reaped_yet_gets_no_signal(server: Any) -> None:
+    process, _ = server("--exit")
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{process.pid}/stat").read_bytes().rpartition(b")")[2].split()[0] != b"Z":
+        assert time.monotonic() < deadline, "the test server never exited"
+        time.sleep(0.01)
+    code, said, _ = stop(process, polite=False)
+    assert code == 0
+    assert said == []
+
+
+def test_a_server_that_exits_on_sigterm_after_a_moment_is_not_killed(server: Any) -> None:
+    process, _ = server("--on-term", "0.2", "--linger", "30")
+    code, said, _ = stop(process, polite=False, grace=30)
+    assert code == 0  # its clean shutdown on SIGTERM got the grace it needed
+    assert said == [SIGTERM_SENT.format(1)]
+
+
+def test_stopping_a_server_that_died_with_data_buffered_for_its_stdin_does_not_fail(server: Any) -> None:
+    process, _ = server("--exit")
+    process.wait(30)
+    assert process.stdin is not None
+    process.stdin.write(b"a request nobody will read\n")  # buffered: flushed, and refused, when stdin closes
+    code, said, _ = stop(process)
+    assert code == 0
+    assert said == []
 
 
 def test_a_process_that_survives_sigkill_is_reported_and_the_stop_still_ends(
     server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    process, helper = server("--child", "group")
-    unkillable = {helper}  # as if it were another user's, or stuck in the kernel
+    process, helper = server("--child", "own-session", "--linger", "30")  # nobody's child once SIGTERM stopped it
+    send_signal = signal.pidfd_send_signal
 
-    def refusing(send: Callable[..., None], pid_of: Callable[[int], list[int]]) -> Callable[..., None]:
-        def guarded(what: int, sig: int, *args: Any) -> None:
-            if sig == signal.SIGKILL and unkillable & set(pid_of(what)):
-                raise PermissionError(1, "Operation not permitted")
-            send(what, sig, *args)
+    def refusing(pidfd: int, sig: int, *args: Any) -> None:
+        if sig == signal.SIGKILL and pidfd_pids(pidfd) == [helper]:  # as if another user's, or stuck in the kernel
+            raise PermissionError(1, "Operation not permitted")
+        send_signal(pidfd, sig, *args)
 
-        return guarded
-
-    group = lambda pgid: [pid for pid in (helper, process.pid) if os.getpgid(pid) == pgid]  # noqa: E731
-    monkeypatch.setattr(signal, "pidfd_send_signal", refusing(signal.pidfd_send_signal, pidfd_pids))
-    monkeypatch.setattr(os, "killpg", refusing(os.killpg, group))
-    kill = os.kill
+    monkeypatch.setattr(signal, "pidfd_send_signal", refusing)
     try:
         code, said, took = stop(process, polite=False)
         assert code == -signal.SIGTERM
@@ -205,7 +229,7 @@ def test_a_process_that_survives_sigkill_is_reported_and_the_stop_still_ends(
         assert said == [SIGTERM_SENT.format(2), SIGKILL_SENT.format(1), SURVIVED]
         assert took < 3 * GRACE + SLACK
     finally:
-        kill(helper, signal.SIGKILL)
+        os.kill(helper, signal.SIGKILL)
 
 
 def pidfd_pids(pidfd: int) -> list[int]:
@@ -227,7 +251,7 @@ def test_stopping_a_tree_leaves_no_file_descriptor_open(server: Any) -> None:
 
 
 def test_a_child_left_in_the_servers_process_group_is_stopped_with_it(server: Any) -> None:
-    process, child = server("--child", "group")
+    process, child = server("--child", "group", "--linger", "30")
     code, said, _ = stop(process, polite=False)
     assert code == -signal.SIGTERM
     assert not alive(child)  # it ignores SIGTERM: SIGKILL reached it
@@ -244,7 +268,7 @@ def test_a_process_whose_parent_exited_is_still_found_through_the_servers_group_
 
 
 def test_a_child_in_a_session_of_its_own_is_killed_even_once_sigterm_stopped_its_parent(server: Any) -> None:
-    process, child = server("--child", "own-session")  # found as the server's child; the server dies of SIGTERM
+    process, child = server("--child", "own-session", "--linger", "30")  # found as its child; it dies of SIGTERM
     _, said, _ = stop(process, polite=False)
     assert not alive(child)
     assert said == [SIGTERM_SENT.format(2), SIGKILL_SENT.format(1)]
@@ -360,10 +384,10 @@ def no_proc(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("no_proc")
 def test_without_proc_the_servers_process_group_is_still_killed(server: Any) -> None:
-    process, child = server("--child", "group")
+    process, child = server("--child", "group", "--ignore-term")
     assert server_pipes(process).since is None
     code, said, took = stop(process, polite=False)
-    assert code == -signal.SIGTERM
+    assert code == -signal.SIGKILL
     assert not alive(child)
     assert said == [SIGTERM_SENT.format(0), SIGKILL_SENT.format(0)]
     assert took < 3 * GRACE + SLACK
@@ -385,3 +409,11 @@ def test_without_proc_a_server_that_already_exited_gets_no_signal(server: Any) -
     code, said, _ = stop(process, polite=False)
     assert code == 0
     assert said == []
+
+
+@pytest.mark.usefixtures("no_proc")
+def test_without_proc_a_server_that_exits_on_sigterm_after_a_moment_is_not_killed(server: Any) -> None:
+    process, _ = server("--on-term", "0.2", "--linger", "30")
+    code, said, _ = stop(process, polite=False, grace=30)
+    assert code == 0
+    assert said == [SIGTERM_SENT.format(0)]

@@ -75,6 +75,11 @@ class Session:
     received: list[SessionMessage | Exception] = field(default_factory=list)
     reporter: Recorder = field(default_factory=Recorder)
     seconds: float = 0.0
+    returncode: int | None = None
+    """The server's, once the session ended (before the test's own clean-up stops whatever is left)."""
+    pipes_closed: bool = False
+    """Our ends of its stdout and stderr, once the session ended."""
+    raised: BaseException | None = None
 
     @property
     def error(self) -> ProbeError | None:
@@ -89,39 +94,61 @@ def converse(
     wait: float = 30.0,
     limits: ProbeLimits | None = None,
     grace: float = GRACE,
-    fail_inside: BaseException | None = None,
+    fail_inside: Exception | None = None,
+    stop_reading: float = 0.0,
+    watch_after: float = 0.0,
+    cancel_after: float | None = None,
 ) -> Session:
     """Spawn the server, send ``send``, read until ``expect`` messages came, the stream ended or ``wait`` passed,
-    then leave the session (raising ``fail_inside`` in it, if given)."""
+    then leave the session. On the way out: ``fail_inside`` is raised in the session; ``stop_reading``: the
+    client closes its read stream and watches that long for a failure the transport reports; ``watch_after``:
+    the same once the client closed the transport; ``cancel_after``: the whole session is cancelled then."""
     reporter = Recorder()
     process = spawn(plan)
     session: Session | None = None
 
-    async def main() -> None:
+    async def talk() -> None:
         nonlocal session
+        async with attach(plan, process, reporter, limits, grace=grace) as server:
+            session = Session(server, process, reporter=reporter)
+            async with server as (read, write), read, write:  # closed by the SDK's client, as here
+                for item in send:
+                    await write.send(SessionMessage(item))
+                with anyio.move_on_after(wait):
+                    async for received in read:
+                        session.received.append(received)
+                        if len(session.received) >= expect:
+                            break
+                if stop_reading:
+                    await read.aclose()
+                    with anyio.move_on_after(stop_reading):
+                        await server.failed.wait()
+                if fail_inside is not None:
+                    raise fail_inside
+            if watch_after:
+                with anyio.move_on_after(watch_after):
+                    await server.failed.wait()
+
+    async def main() -> None:
         began = time.monotonic()
         try:
-            async with attach(plan, process, reporter, limits, grace=grace) as server:
-                session = Session(server, process, reporter=reporter)
-                async with server as (read, write), read, write:  # closed by the SDK's client, as here
-                    for item in send:
-                        await write.send(SessionMessage(item))
-                    with anyio.move_on_after(wait):
-                        async for received in read:
-                            session.received.append(received)
-                            if len(session.received) >= expect:
-                                break
-                    if fail_inside is not None:
-                        raise fail_inside
+            with anyio.move_on_after(cancel_after):
+                await talk()
+        except Exception as exc:
+            if session is None or exc is not fail_inside:
+                raise
+            session.raised = exc
         finally:
             if session is not None:
                 session.seconds = time.monotonic() - began
 
     try:
         anyio.run(main)
+        assert session is not None
+        session.returncode = process.poll()
+        session.pipes_closed = all(pipe is not None and pipe.closed for pipe in (process.stdout, process.stderr))
     finally:
         discard(process)
-    assert session is not None
     return session
 
 
@@ -236,8 +263,9 @@ NOT_MCP_HINT = "stdout is reserved for MCP messages over stdio; send logs and ba
         (b"x" * 200, "x" * 200),
         (b"x" * 201, "x" * 200 + "…"),
         ("é".encode() * 201, "é" * 200),  # its first 400 bytes: 200 characters
+        (b"\xff banner", "\ufffd banner"),
     ],
-    ids=["banner", "not-json-rpc", "200-characters", "201-characters", "400-bytes"],
+    ids=["banner", "not-json-rpc", "200-characters", "201-characters", "400-bytes", "not-utf-8"],
 )
 def test_a_line_that_is_not_mcp_is_refused_and_shown_cut(line: bytes, shown: str) -> None:
     session = converse(scripted(out(line + b"\n"), out(message() + b"\n")))
@@ -303,9 +331,15 @@ def test_only_the_last_stderr_tail_bytes_of_stderr_are_kept() -> None:
 
 def test_each_stderr_line_is_shown_with_verbose_cut_at_4096_bytes() -> None:
     long = b"y" * 70_000  # more than one read of the pipe
-    session = converse(scripted("err:" + repr(b"first  \r\n" + long + b"\nlast\n"), "exit:0"))
+    session = converse(scripted("err:" + repr(b"first  \r\n" + long + b"\nbad \xff\n"), "exit:0"))
     shown = [line for line in session.reporter.debugs if line.startswith("server stderr: ")]
-    assert shown == ["server stderr: first", "server stderr: " + "y" * 4096, "server stderr: last"]
+    assert shown == ["server stderr: first", "server stderr: " + "y" * 4096, "server stderr: bad \ufffd"]
+
+
+def test_stderr_that_is_not_utf_8_is_shown_with_replacement_characters() -> None:
+    session = converse(scripted("err:" + repr(b"bad \xff byte\n"), "exit:1"))
+    assert isinstance(session.error, ServerExitedError)
+    assert session.error.stderr_tail == "bad \ufffd byte"
 
 
 # -- stopping ------------------------------------------------------------------------------------------------------
@@ -314,21 +348,50 @@ def test_each_stderr_line_is_shown_with_verbose_cut_at_4096_bytes() -> None:
 def test_a_session_that_ended_normally_lets_the_server_exit_cleanly() -> None:
     session = converse(scripted("linger:0.3"), wait=0.1, grace=30)
     assert session.error is None
-    assert session.process.returncode == 0  # stdin closed, and the grace to exit
+    assert session.returncode == 0  # stdin closed, and the grace to exit
     assert session.reporter.debugs.count(STOPPING) == 1  # stopped once, though asked twice
     assert session.reporter.debugs[-1] == "server stopped (exit code 0)"
+    assert session.pipes_closed
 
 
 def test_a_session_that_failed_stops_the_server_at_once() -> None:
     session = converse(scripted(out(b"banner\n"), "linger:30"), grace=30)
     assert isinstance(session.error, ProtocolViolationError)
-    assert session.process.returncode == -signal.SIGTERM
+    assert session.returncode == -signal.SIGTERM
     assert session.seconds < SLACK
 
 
 def test_an_exception_in_the_session_stops_the_server_at_once() -> None:
-    with pytest.raises(KeyError):
-        converse(scripted("linger:30"), wait=0.1, grace=30, fail_inside=KeyError("boom"))
+    boom = KeyError("boom")
+    session = converse(scripted("linger:30"), wait=0.1, grace=30, fail_inside=boom)
+    assert session.raised is boom
+    assert session.returncode == -signal.SIGTERM
+    assert session.seconds < SLACK
+
+
+def test_a_session_cancelled_from_outside_still_stops_the_server() -> None:
+    session = converse(scripted("linger:30"), grace=30, cancel_after=0.3)
+    assert session.returncode == -signal.SIGTERM
+    assert session.seconds < 0.3 + SLACK
+
+
+def test_what_a_server_writes_while_it_is_stopped_is_no_failure() -> None:
+    session = converse(scripted("eof:b'goodbye\\n'", "linger:0.2"), wait=0.1, grace=30)
+    assert session.error is None
+    assert session.returncode == 0
+
+
+def test_a_server_that_exits_after_the_client_closed_the_transport_is_no_failure() -> None:
+    session = converse(scripted("sleep:0.2", "exit:5"), wait=0, watch_after=1.0)
+    assert session.error is None
+
+
+def test_a_client_that_stops_reading_early_leaves_the_transport_working() -> None:
+    steps = [out(message() + b"\n"), "sleep:0.3", out(message() + b"\n"), "exit:5"]
+    session = converse(scripted(*steps), expect=1, stop_reading=10)
+    assert session.raised is None
+    assert isinstance(session.error, ServerExitedError)  # it read on to the end, and saw the exit
+    assert session.error.returncode == 5
 
 
 def test_a_server_that_ignores_sigterm_and_stdin_eof_is_killed_within_the_sessions_grace(pidfile: Path) -> None:
@@ -338,8 +401,21 @@ def test_a_server_that_ignores_sigterm_and_stdin_eof_is_killed_within_the_sessio
         label=LABEL,
     )
     session = converse(plan, wait=0.3)
-    assert session.process.returncode == -signal.SIGKILL
+    assert session.returncode == -signal.SIGKILL
     assert session.seconds < 0.3 + 3 * GRACE + SLACK
+    assert "sending SIGKILL to the server's process group and 1 process(es) of its tree" in session.reporter.debugs
+
+
+def test_a_process_keeping_the_servers_stdin_is_stopped_with_it(pidfile: Path) -> None:
+    plan = StdioPlan(
+        argv=(sys.executable, str(SERVERS / "process_tree.py"), str(pidfile), "--child", "holds-stdin", "--exit"),
+        env=dict(os.environ),
+        label=LABEL,
+    )
+    session = converse(plan)
+    assert isinstance(session.error, ServerExitedError)
+    assert session.error.returncode == 0
+    assert not alive(int(pidfile.read_text(encoding="utf-8")))  # only the stdin it holds ties it to the server
 
 
 def test_a_grandchild_keeping_our_stdout_holds_neither_the_deadline_nor_the_stop(pidfile: Path) -> None:
