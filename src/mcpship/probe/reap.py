@@ -64,8 +64,7 @@ def server_pipes(process: subprocess.Popen[bytes]) -> ServerPipes:
     inodes: set[int] = set()
     for pipe in (process.stdin, process.stdout, process.stderr):
         if pipe is not None and not pipe.closed:
-            with suppress(OSError, ValueError):
-                inodes.add(os.fstat(pipe.fileno()).st_ino)
+            inodes.add(os.fstat(pipe.fileno()).st_ino)
     stat = _stat(process.pid) if process.returncode is None else None
     return ServerPipes(frozenset(inodes), stat.start_time if stat is not None else None)
 
@@ -89,7 +88,7 @@ def stop_process_tree(
     say = debug or (lambda _message: None)
     pipes = server_pipes(process) if pipes is None else pipes
     if process.stdin is not None:
-        with suppress(OSError, ValueError):
+        with suppress(OSError):  # BrokenPipeError: data left in its buffer, and the server gone
             process.stdin.close()
     if polite:
         with suppress(subprocess.TimeoutExpired):
@@ -220,8 +219,7 @@ class _Target:
 
     def close(self) -> None:
         if self.pidfd is not None:
-            with suppress(OSError):
-                os.close(self.pidfd)
+            os.close(self.pidfd)
             self.pidfd = None
 
 

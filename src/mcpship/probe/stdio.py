@@ -99,7 +99,7 @@ class ServerProcess:
         self._closing = True
 
     def stderr_tail(self, lines: int = _TAIL_LINES) -> str:
-        text = bytes(self._stderr_tail).decode("utf-8", errors="replace")
+        text = bytes(self._stderr_tail).decode(errors="replace")
         return "\n".join(text.rstrip().splitlines()[-lines:])
 
     def exit_code(self) -> int | None:
@@ -148,7 +148,7 @@ class ServerProcess:
         except ValueError:
             self._fail(_not_mcp(self.plan, line))
             return False
-        with suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
+        with suppress(anyio.BrokenResourceError):  # the client stopped reading; read on, to see how it ends
             await self._incoming_send.send(message_class(message))
         return True
 
@@ -195,7 +195,7 @@ class ServerProcess:
                 for index, piece in enumerate(pieces):
                     line += piece[: max(0, _DEBUG_LINE_BYTES - len(line))]
                     if index < len(pieces) - 1:
-                        self._reporter.debug(f"server stderr: {line.decode('utf-8', errors='replace').rstrip()}")
+                        self._reporter.debug(f"server stderr: {line.decode(errors='replace').rstrip()}")
                         line.clear()
         finally:
             self._stderr_done.set()
@@ -224,9 +224,8 @@ class ServerProcess:
         self._writer_scope.cancel()  # the writer may be waiting for the pipe; it must stop before it closes
         with anyio.move_on_after(_WRITER_STOP_SECONDS):
             await self._writer_done.wait()
-        with suppress(OSError, ValueError):
-            anyio.notify_closing(self._stdin)
-            self._stdin.close()
+        anyio.notify_closing(self._stdin)
+        self._stdin.close()
         stop = partial(
             stop_process_tree,
             self.process,
@@ -241,8 +240,7 @@ class ServerProcess:
     def _close_pipes(self) -> None:
         """Close our ends of stdout and stderr; the readers are gone by now, whoever still holds the others."""
         for pipe in (self._stdout, self._stderr):
-            with suppress(OSError, ValueError):
-                pipe.close()
+            pipe.close()
 
 
 @asynccontextmanager
@@ -284,8 +282,6 @@ async def _read(pipe: IO[bytes]) -> bytes:
             return os.read(pipe.fileno(), _CHUNK)
         except BlockingIOError:
             await anyio.wait_readable(pipe)
-        except (OSError, ValueError):  # ValueError: our end was closed
-            return b""
 
 
 async def _write(pipe: IO[bytes], data: bytes) -> bool:
@@ -310,7 +306,7 @@ def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
 
 
 def _not_mcp(plan: StdioPlan, line: bytes) -> ProtocolViolationError:
-    shown = line[:400].decode("utf-8", errors="replace")
+    shown = line[:400].decode(errors="replace")
     shown = shown if len(shown) <= 200 else shown[:200] + "…"
     return ProtocolViolationError(
         f"the server ({plan.label}) wrote a line on stdout that is not an MCP JSON-RPC message: {shown!r}",

@@ -337,11 +337,18 @@ def test_the_pipes_of_a_server_are_its_three_pipes_and_its_start_time(server: An
 # -- without pidfds, without /proc ------------------------------------------------------------------------------------
 
 
-def test_a_pid_reused_since_the_search_is_not_signalled(server: Any) -> None:
-    process, _ = server()
-    before = open_fds()
-    assert reap._open({process.pid: start_time(process.pid) + 1}) == []  # another process now has that pid
-    assert open_fds() <= before
+def test_a_pid_reused_since_the_search_is_not_signalled(server: Any, tmp_path: Path) -> None:
+    reused, _ = server()
+    other, _ = started(tree(tmp_path / "other.pid"), tmp_path / "other.pid")
+    try:
+        before = open_fds()
+        targets = reap._open({reused.pid: start_time(reused.pid) + 1, other.pid: start_time(other.pid)})
+        assert [target.pid for target in targets] == [other.pid]  # another process now has the first pid
+        for target in targets:
+            target.close()
+        assert open_fds() <= before
+    finally:
+        discard(other)
 
 
 def test_a_process_gone_since_the_search_is_skipped_and_the_others_kept(server: Any) -> None:
@@ -417,3 +424,40 @@ def test_without_proc_a_server_that_exits_on_sigterm_after_a_moment_is_not_kille
     code, said, _ = stop(process, polite=False, grace=30)
     assert code == 0
     assert said == [SIGTERM_SENT.format(0)]
+
+
+def test_a_descriptor_closed_while_the_search_reads_it_is_skipped(server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    process, child = server("--child", "holds-stdout", "--exit")
+    process.wait(30)
+    readlink = Path.readlink
+    vanished: list[Path] = []
+
+    def racing(path: Path) -> Path:
+        if path.parent.parent.name == str(child) and not vanished:  # the first descriptor of the child's
+            vanished.append(path)
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        return readlink(path)
+
+    monkeypatch.setattr(Path, "readlink", racing)
+    stop(process)
+    assert vanished
+    assert not alive(child)  # found through its other descriptors
+
+
+def test_a_process_that_exits_between_the_search_and_its_signal_is_no_error(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    process, _ = server("--ignore-term")
+    send_signal = signal.pidfd_send_signal
+    missed: list[int] = []
+
+    def racing(pidfd: int, sig: int, *args: Any) -> None:
+        if sig == signal.SIGTERM:
+            missed.append(sig)
+            raise ProcessLookupError(3, "No such process")  # as if it had exited (it has not)
+        send_signal(pidfd, sig, *args)
+
+    monkeypatch.setattr(signal, "pidfd_send_signal", racing)
+    code, _, _ = stop(process)
+    assert missed
+    assert code == -signal.SIGKILL

@@ -177,7 +177,7 @@ def test_each_message_is_written_to_the_server_as_one_compact_json_line() -> Non
 def test_a_message_larger_than_the_pipe_buffer_is_written_and_read_whole() -> None:
     big = "é" * 300_000  # 600 kB: many times a pipe's 64 KiB, both ways
     request = JSONRPCRequest(jsonrpc="2.0", id=7, method="tools/call", params={"text": big})
-    session = converse(scripted("mirror:"), [request], expect=1)
+    session = converse(scripted("mirror:"), [request], expect=1, wait=10)
     assert session.error is None
     [answer] = payloads(session)
     assert isinstance(answer, JSONRPCResponse)
@@ -219,17 +219,19 @@ def test_a_line_of_exactly_the_message_limit_is_read() -> None:
 
 
 def test_a_line_one_byte_over_the_message_limit_is_refused() -> None:
-    session = converse(scripted(out(message(LIMIT + 1) + b"\n"), out(message() + b"\n")), limits=LIMITS)
+    steps = [out(message(LIMIT + 1) + b"\n"), out(message() + b"\n")]
+    session = converse(scripted(*steps), limits=LIMITS, grace=3.0)
     assert isinstance(session.error, ProtocolViolationError)
     assert session.error.message == TOO_LONG
     assert session.received == []  # and nothing after it is read
+    assert session.seconds < 2.5  # the stream ended at once: no wait for the server's exit
 
 
 def test_a_line_growing_past_the_message_limit_is_refused_before_it_ends() -> None:
-    session = converse(scripted(out(b"x" * (LIMIT + 1))), limits=LIMITS)  # and then nothing: no newline, ever
+    session = converse(scripted(out(b"x" * (LIMIT + 1))), limits=LIMITS, grace=3.0)  # and no newline, ever
     assert isinstance(session.error, ProtocolViolationError)
     assert session.error.message == TOO_LONG
-    assert session.seconds < 30
+    assert session.seconds < 2.5  # the stream ended at once: no wait for the server's exit
 
 
 def test_a_line_waiting_for_its_end_at_exactly_the_limit_is_not_refused_yet() -> None:
@@ -303,7 +305,8 @@ def test_a_server_that_exits_silently_is_said_to_have_written_nothing_to_stderr(
 
 
 def test_a_server_that_closes_its_stdout_and_keeps_running_is_said_to_have_closed_it() -> None:
-    session = converse(scripted("close:1", "linger:30"))
+    # What it writes on stderr 1.6 s later comes too late: the report waits a second for stderr to end.
+    session = converse(scripted("close:1", "sleep:1.6", "err:b'late\\n'", "linger:30"))
     assert isinstance(session.error, ServerExitedError)
     assert session.error.message == (
         f"the server ({LABEL}) closed its stdout before answering and wrote nothing to stderr"
@@ -336,10 +339,10 @@ def test_each_stderr_line_is_shown_with_verbose_cut_at_4096_bytes() -> None:
     assert shown == ["server stderr: first", "server stderr: " + "y" * 4096, "server stderr: bad \ufffd"]
 
 
-def test_stderr_that_is_not_utf_8_is_shown_with_replacement_characters() -> None:
-    session = converse(scripted("err:" + repr(b"bad \xff byte\n"), "exit:1"))
+def test_stderr_is_shown_as_written_with_replacement_characters_for_what_is_not_utf_8() -> None:
+    session = converse(scripted("err:" + repr(b"  bad \xff byte\n\n\n"), "exit:1"))
     assert isinstance(session.error, ServerExitedError)
-    assert session.error.stderr_tail == "bad \ufffd byte"
+    assert session.error.stderr_tail == "  bad \ufffd byte"  # its indentation kept, trailing blank lines not
 
 
 # -- stopping ------------------------------------------------------------------------------------------------------
