@@ -60,6 +60,8 @@ parser.add_argument("--exit", action="store_true")
 parser.add_argument("--linger", type=float, default=0.0)
 options = parser.parse_args()
 
+# A hang-up ends it, as it ends a real server (a test runner may ignore SIGHUP, and its children inherit that).
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
 if options.ignore_term:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 elif options.on_term is not None:

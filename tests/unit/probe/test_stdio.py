@@ -186,17 +186,17 @@ def test_a_message_larger_than_the_pipe_buffer_is_written_and_read_whole() -> No
 
 
 def test_lines_are_messages_whatever_the_chunks_and_blank_lines_between_them() -> None:
-    first, second, third = message(method="a"), message(method="b"), message(method="c")
+    first, second, third, fourth, fifth = (message(method=method) for method in "abcde")
     steps = [
         out(b"\n\r\n   " + first + b"  \r\n" + second[:10]),  # two lines and the start of a third in one write
         "sleep:0.1",
         out(second[10:] + b"\n\n" + third[:5]),
         "sleep:0.1",
-        out(third[5:] + b"\n"),
+        out(third[5:] + b"\n" + fourth + b"\n" + fifth + b"\n"),  # the end of one line and two whole ones
     ]
-    session = converse(scripted(*steps), expect=3)
+    session = converse(scripted(*steps), expect=5)
     assert session.error is None
-    assert [item.method for item in payloads(session)] == ["a", "b", "c"]
+    assert [item.method for item in payloads(session)] == ["a", "b", "c", "d", "e"]
     assert all(isinstance(item, SessionMessage) for item in session.received)
 
 
@@ -293,6 +293,13 @@ def test_a_server_that_dies_at_start_up_is_explained_by_its_exit_code_and_stderr
     assert error.returncode == 3
     assert error.stderr_tail == fatal
     assert session.server.exit_code() == 3
+
+
+def test_a_server_that_exited_is_explained_at_once_without_waiting_for_the_grace() -> None:
+    session = converse(scripted("exit:4"), grace=10)
+    assert isinstance(session.error, ServerExitedError)
+    assert session.error.returncode == 4
+    assert session.seconds < 5  # its exit was seen at once: the grace is for a server that may still exit
 
 
 def test_a_server_that_exits_silently_is_said_to_have_written_nothing_to_stderr() -> None:
@@ -438,6 +445,55 @@ def test_writing_to_a_server_that_closed_its_stdin_ends_quietly() -> None:
     session = converse(scripted("close:0", out(message() + b"\n"), "linger:30"), [ping(), ping(2)], expect=1)
     assert session.error is None
     assert len(session.received) == 1  # reading went on
+
+
+def test_once_the_servers_stdin_is_found_closed_the_transport_takes_no_more_messages() -> None:
+    plan = scripted("close:0", out(message() + b"\n"), "linger:30")
+    process = spawn(plan)
+    errors: list[ProbeError | None] = []
+
+    async def main() -> None:
+        async with attach(plan, process, Recorder(), grace=GRACE) as server, server as (read, write), read, write:
+            with anyio.fail_after(10):
+                await read.receive()  # written after it closed its stdin
+                while True:  # until the writer takes in the refused write, and stops
+                    try:
+                        await write.send(SessionMessage(ping()))
+                    except anyio.BrokenResourceError:
+                        break
+                    await anyio.sleep(0.01)
+            errors.append(server.error)
+
+    try:
+        anyio.run(main)
+    finally:
+        discard(process)
+    assert errors == [None]  # the stdout reader reports what happened to the server, if anything
+
+
+def test_stopping_a_server_whose_pipes_were_never_served_waits_for_no_writer() -> None:
+    plan = scripted("linger:30")
+    process = spawn(plan)
+    reporter = Recorder()
+
+    async def main() -> None:
+        server = ServerProcess(plan, process, reporter, ProbeLimits(), grace=GRACE)
+        try:
+            with anyio.fail_after(10):
+                await server.stop(polite=False)
+        finally:  # the streams no task ever served
+            for stream in (server._incoming, server._incoming_send, server._outgoing, server._outgoing_receive):
+                stream.close()
+            server._close_pipes()
+
+    try:
+        began = time.monotonic()
+        anyio.run(main)
+        assert time.monotonic() - began < 0.5 + SLACK  # the writer's stop is waited for half a second at most
+        assert process.returncode == -signal.SIGTERM
+        assert reporter.debugs[-1] == f"server stopped (exit code {-signal.SIGTERM})"
+    finally:
+        discard(process)
 
 
 def test_a_process_without_pipes_is_refused() -> None:
