@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,6 +199,51 @@ def test_lines_are_messages_whatever_the_chunks_and_blank_lines_between_them() -
     assert session.error is None
     assert [item.method for item in payloads(session)] == ["a", "b", "c", "d", "e"]
     assert all(isinstance(item, SessionMessage) for item in session.received)
+
+
+def test_at_most_64_messages_wait_for_a_client_that_does_not_read_them() -> None:
+    plan = scripted(out((message() + b"\n") * 100), "linger:30")
+    process = spawn(plan)
+    waiting: list[int] = []
+
+    async def main() -> None:
+        async with attach(plan, process, Recorder(), grace=GRACE) as server, server as (read, write), read, write:
+            with anyio.fail_after(10):
+                while not read.statistics().tasks_waiting_send:  # until the reader waits for room
+                    await anyio.sleep(0.01)
+            waiting.append(read.statistics().current_buffer_used)
+
+    try:
+        anyio.run(main)
+    finally:
+        discard(process)
+    assert waiting == [64]
+
+
+def test_at_most_64_messages_wait_for_a_server_that_does_not_read_them() -> None:
+    plan = scripted("sleep:30")  # reads nothing for 30 s
+    process = spawn(plan)
+    big = JSONRPCRequest(jsonrpc="2.0", id=0, method="tools/call", params={"text": "x" * 100_000})  # > a pipe's
+    queued: list[int] = []
+
+    async def main() -> None:
+        async with attach(plan, process, Recorder(), grace=GRACE) as server, server as (read, write), read, write:
+            with anyio.fail_after(10):
+                await write.send(SessionMessage(big))
+                while write.statistics().current_buffer_used or write.statistics().tasks_waiting_receive:
+                    await anyio.sleep(0.01)  # until the writer took it: it waits for the pipe from now on
+            sent = 0
+            with suppress(anyio.WouldBlock):
+                while sent < 1_000:
+                    write.send_nowait(SessionMessage(ping(sent + 1)))
+                    sent += 1
+            queued.append(sent)
+
+    try:
+        anyio.run(main)
+    finally:
+        discard(process)
+    assert queued == [64]
 
 
 # -- bounds --------------------------------------------------------------------------------------------------------
