@@ -334,6 +334,20 @@ def test_the_pipes_of_a_server_are_its_three_pipes_and_its_start_time(server: An
     assert after.since is None  # gone: anything could have inherited the pipes before, search them all
 
 
+def test_a_server_that_exited_gives_no_start_time_even_once_its_pid_is_reused(server: Any) -> None:
+    process, _ = server("--exit")
+    process.wait(30)
+    other = subprocess.Popen([sys.executable, "-c", _SLEEPER])
+    pid = process.pid
+    process.pid = other.pid  # as if the kernel had given its pid to another process since
+    try:
+        assert server_pipes(process).since is None  # that process's start time says nothing of the server's
+    finally:
+        process.pid = pid
+        other.kill()
+        other.wait(30)
+
+
 # -- without pidfds, without /proc ------------------------------------------------------------------------------------
 
 
