@@ -13,6 +13,8 @@ the pid knows SIGTERM alone cannot stop it). HOW says where the helper sits:
   it to the server);
 - ``own-session``: a child that called setsid(), its stdio pointed elsewhere: only being the server's child
   ties it to the server, and only while the server lives;
+- ``own-session-grandchild``: the child of such a child (which stays, and stops on SIGTERM): only descent, through
+  its parent, ties it to the server;
 - ``holds-stdout`` / ``holds-stdin``: a child that called setsid() and keeps the server's stdout / stdin (only
   that pipe ties it to the server once the server exited);
 - ``zombie``: a child that exited at once and that the server never reaps (the server writes its own pid once the
@@ -48,11 +50,28 @@ MIDDLE = (
     "subprocess.Popen([sys.executable, '-c', sys.argv[1], sys.argv[2]], process_group=0 if sys.argv[3] == 'new-group'"
     " else None, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
 )
+# Starts the helper and stays (SIGTERM stops it).
+PARENT = (
+    "import subprocess, sys, time\n"
+    "subprocess.Popen([sys.executable, '-c', sys.argv[1], sys.argv[2]], stdin=subprocess.DEVNULL,"
+    " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "time.sleep(120)\n"
+)
 
 parser = argparse.ArgumentParser()
 parser.add_argument("pidfile")
 parser.add_argument(
-    "--child", choices=["group", "orphan", "new-group", "own-session", "holds-stdout", "holds-stdin", "zombie"]
+    "--child",
+    choices=[
+        "group",
+        "orphan",
+        "new-group",
+        "own-session",
+        "own-session-grandchild",
+        "holds-stdout",
+        "holds-stdin",
+        "zombie",
+    ],
 )
 parser.add_argument("--ignore-term", action="store_true")
 parser.add_argument("--on-term", type=float)
@@ -77,6 +96,8 @@ if options.child in ("orphan", "new-group"):
 elif options.child in ("holds-stdout", "holds-stdin"):
     held = {"stdin": None} if options.child == "holds-stdin" else {"stdout": None}
     subprocess.Popen([sys.executable, "-c", HELPER, options.pidfile], start_new_session=True, **{**elsewhere, **held})
+elif options.child == "own-session-grandchild":
+    subprocess.Popen([sys.executable, "-c", PARENT, HELPER, options.pidfile], start_new_session=True, **elsewhere)
 elif options.child == "zombie":
     zombie = subprocess.Popen([sys.executable, "-c", ""], **elsewhere)
     os.waitid(os.P_PID, zombie.pid, os.WEXITED | os.WNOWAIT)  # exited, not reaped

@@ -274,6 +274,13 @@ def test_a_child_in_a_session_of_its_own_is_killed_even_once_sigterm_stopped_its
     assert said == [SIGTERM_SENT.format(2), SIGKILL_SENT.format(1)]
 
 
+def test_a_grandchild_under_a_child_in_a_session_of_its_own_is_found_through_its_parent(server: Any) -> None:
+    process, grandchild = server("--child", "own-session-grandchild", "--linger", "30")
+    _, said, _ = stop(process, polite=False)
+    assert not alive(grandchild)  # in neither the server's group nor its session, and holding no pipe of its
+    assert said == [SIGTERM_SENT.format(3), SIGKILL_SENT.format(1)]
+
+
 @pytest.mark.parametrize("when", ["while-it-ran", "after-it-exited"])
 def test_a_process_keeping_the_servers_stdout_after_it_exited_is_killed(server: Any, when: str) -> None:
     process, child = server("--child", "holds-stdout", "--exit")
