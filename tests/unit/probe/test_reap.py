@@ -328,6 +328,18 @@ def test_a_server_whose_command_name_holds_parentheses_and_spaces_is_still_found
         discard(process)
 
 
+@pytest.mark.parametrize(("state", "gone"), [(b"S", False), (b"R", False), (b"Z", True), (b"X", True)])
+def test_a_zombie_or_a_dead_process_being_reaped_runs_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state: bytes, gone: bool
+) -> None:
+    (tmp_path / "4242").mkdir()
+    fields = [state, b"1", b"4242", b"4242", *[b"0"] * 15, b"777", *[b"0"] * 10]  # ppid, group, session, start time
+    (tmp_path / "4242" / "stat").write_bytes(b"4242 (a) b (c) " + b" ".join(fields) + b"\n")
+    monkeypatch.setattr(reap, "_PROC", tmp_path)
+    assert reap._stat(4242) == reap._Stat(ppid=1, session=4242, start_time=777, zombie=gone)
+    assert reap._Target(4242, None).gone() is gone
+
+
 def test_the_pipes_of_a_server_are_its_three_pipes_and_its_start_time(server: Any) -> None:
     process, _ = server()
     pipes = server_pipes(process)
