@@ -195,7 +195,7 @@ def test_lines_are_messages_whatever_the_chunks_and_blank_lines_between_them() -
         "sleep:0.1",
         out(third[5:] + b"\n" + fourth + b"\n" + fifth + b"\n"),  # the end of one line and two whole ones
     ]
-    session = converse(scripted(*steps), expect=5)
+    session = converse(scripted(*steps), expect=5, wait=10)
     assert session.error is None
     assert [item.method for item in payloads(session)] == ["a", "b", "c", "d", "e"]
     assert all(isinstance(item, SessionMessage) for item in session.received)
