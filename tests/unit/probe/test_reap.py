@@ -25,7 +25,12 @@ from mcpship.probe.reap import GRACE_SECONDS, ServerPipes, server_pipes, stop_pr
 from mcpship.probe.spawn import discard, spawn
 from tests.conftest import SERVERS, alive
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to see which processes live")
+pytestmark = [
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to see which processes live"),
+    # Each test takes about a second. A slip (or a mutant) that makes a wait unbounded fails it here, not after the
+    # suite's 180 s or a helper's 120 s.
+    pytest.mark.timeout(20),
+]
 
 GRACE = 0.2
 # Generous for a loaded 2-core machine, and still far below the waits a lost SIGKILL or grace would cost.

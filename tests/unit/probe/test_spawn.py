@@ -17,7 +17,12 @@ from mcpship.probe.reap import GRACE_SECONDS
 from mcpship.probe.spawn import discard, owned, spawn
 from tests.conftest import SERVERS
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to see which processes live")
+pytestmark = [
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to see which processes live"),
+    # Each test takes about a second. A slip (or a mutant) that makes a wait unbounded fails it here, not after the
+    # suite's 180 s or a helper's 120 s.
+    pytest.mark.timeout(20),
+]
 
 SHOWS = (
     "import json, os, sys\n"

@@ -31,7 +31,12 @@ from mcpship.probe.spawn import discard, spawn
 from mcpship.probe.stdio import ServerProcess, attach
 from tests.conftest import SERVERS, alive
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to see which processes live")
+pytestmark = [
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to see which processes live"),
+    # Each test takes about a second. A slip (or a mutant) that makes a wait unbounded fails it here, not after the
+    # suite's 180 s or a helper's 120 s.
+    pytest.mark.timeout(20),
+]
 
 GRACE = 0.2
 SLACK = 1.5
