@@ -4,11 +4,13 @@
 both ids). Stopping it, on every path (answered, timed out, failed, interrupted):
 
 1. close its stdin; on a normal end, give the leader ``grace`` seconds to exit (the MCP spec's stdio shutdown);
-2. find what is left: the process group and the session, every descendant of the leader or of those, and
-   every process holding one of the server's pipes. The last catches what a process group cannot: a
-   grandchild that called ``setsid()`` and kept stdout open, which would keep a reader waiting forever;
-3. SIGTERM all of it, wait up to ``grace`` seconds; find what is left again (a SIGTERM handler may fork),
-   SIGKILL it, wait up to ``grace`` seconds more. Worst case: three grace periods (6 s by default).
+2. find what is left: the session (which holds the process group), every descendant of the leader or of
+   those, and every process holding one of the server's pipes. The last catches what a process group cannot:
+   a grandchild that called ``setsid()`` and kept stdout open, which would keep a reader waiting forever;
+3. SIGTERM all of it, wait up to ``grace`` seconds; SIGKILL what SIGTERM did not stop and what a new search
+   finds (a SIGTERM handler may fork), wait up to ``grace`` seconds more. Worst case: three grace periods (6 s
+   by default). What SIGTERM did not stop is kept, not searched again: a child in a session of its own is found
+   as the leader's descendant, and is nobody's once SIGTERM stopped the leader.
 
 Processes are signalled through pidfds where the platform has them, so a pid reused in the meantime is never
 hit. The search (step 2) reads ``/proc`` and is Linux-only; elsewhere only the process group is signalled,
@@ -41,7 +43,6 @@ _stopped: weakref.WeakSet[subprocess.Popen[bytes]] = weakref.WeakSet()
 @dataclass(frozen=True)
 class _Stat:
     ppid: int
-    pgrp: int
     session: int
     start_time: int
     zombie: bool
@@ -63,8 +64,7 @@ def server_pipes(process: subprocess.Popen[bytes]) -> ServerPipes:
     inodes: set[int] = set()
     for pipe in (process.stdin, process.stdout, process.stderr):
         if pipe is not None and not pipe.closed:
-            with suppress(OSError, ValueError):
-                inodes.add(os.fstat(pipe.fileno()).st_ino)
+            inodes.add(os.fstat(pipe.fileno()).st_ino)
     stat = _stat(process.pid) if process.returncode is None else None
     return ServerPipes(frozenset(inodes), stat.start_time if stat is not None else None)
 
@@ -88,29 +88,31 @@ def stop_process_tree(
     say = debug or (lambda _message: None)
     pipes = server_pipes(process) if pipes is None else pipes
     if process.stdin is not None:
-        with suppress(OSError, ValueError):
+        with suppress(OSError):  # BrokenPipeError: data left in its buffer, and the server gone
             process.stdin.close()
     if polite:
         with suppress(subprocess.TimeoutExpired):
             process.wait(grace)
-    signalled = False
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        targets = _open(_tree(process.pid, pipes))
-        try:
+    survivors: list[_Target] = []
+    try:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            held = {target.pid for target in survivors}
+            targets = survivors + _open({pid: at for pid, at in _tree(process.pid, pipes).items() if pid not in held})
+            survivors = targets
             group_alive = _signal_group(process.pid, sig)
             # With /proc the targets include every living group member; only zombies can be left in the group.
             if not targets and (_HAVE_PROC or not group_alive):
                 break
-            signalled = True
             say(f"sending {sig.name} to the server's process group and {len(targets)} process(es) of its tree")
             for target in targets:
                 target.send(sig)
             _wait_gone(process, targets, grace)
-        finally:
-            for target in targets:
-                target.close()
+            survivors = _still_alive(targets)
+    finally:
+        for target in survivors:
+            target.close()
     process.poll()
-    if signalled and _tree(process.pid, pipes):
+    if survivors:
         say("some of the server's processes survived SIGKILL (another user's, or stuck in the kernel)")
     _stopped.add(process)
     return process.returncode
@@ -128,17 +130,18 @@ def _signal_group(pgid: int, sig: int) -> bool:
 
 
 def _tree(leader: int, pipes: ServerPipes) -> dict[int, int]:
-    """Live processes of the server, as pid -> start time: its group and session, their descendants, and
-    whoever holds one of its pipes. Empty where there is no ``/proc``."""
+    """Live processes of the server, as pid -> start time: its session (a process group never spans sessions, so
+    that holds its group), their descendants, and whoever holds one of its pipes. Empty where there is no
+    ``/proc``."""
     table = _processes()
     me = os.getpid()
-    chosen = {pid for pid, stat in table.items() if leader in (pid, stat.pgrp, stat.session)}
+    chosen = {pid for pid, stat in table.items() if leader in (pid, stat.session)}
     if pipes.inodes:
         chosen |= {
             pid
             for pid, stat in table.items()
             if pid not in chosen
-            and pid != me
+            and pid != me  # we hold the pipes too
             and (pipes.since is None or stat.start_time >= pipes.since)
             and _holds_pipe(pid, pipes.inodes)
         }
@@ -151,8 +154,7 @@ def _tree(leader: int, pipes: ServerPipes) -> dict[int, int]:
             if child not in chosen:
                 chosen.add(child)
                 frontier.append(child)
-    chosen.discard(me)
-    return {pid: table[pid].start_time for pid in chosen if pid in table and not table[pid].zombie}
+    return {pid: table[pid].start_time for pid in chosen if not table[pid].zombie}
 
 
 def _processes() -> dict[int, _Stat]:
@@ -173,7 +175,6 @@ def _stat(pid: int) -> _Stat | None:
     try:
         return _Stat(
             ppid=int(fields[1]),
-            pgrp=int(fields[2]),
             session=int(fields[3]),
             start_time=int(fields[19]),
             zombie=fields[0] in (b"Z", b"X"),
@@ -218,8 +219,7 @@ class _Target:
 
     def close(self) -> None:
         if self.pidfd is not None:
-            with suppress(OSError):
-                os.close(self.pidfd)
+            os.close(self.pidfd)
             self.pidfd = None
 
 
@@ -241,6 +241,17 @@ def _open(found: dict[int, int]) -> list[_Target]:
             continue
         targets.append(_Target(pid, pidfd))
     return targets
+
+
+def _still_alive(targets: Iterable[_Target]) -> list[_Target]:
+    """The targets whose process still runs; the others' pidfds are closed."""
+    alive: list[_Target] = []
+    for target in targets:
+        if target.gone():
+            target.close()
+        else:
+            alive.append(target)
+    return alive
 
 
 def _wait_gone(process: subprocess.Popen[bytes], targets: Iterable[_Target], seconds: float) -> None:

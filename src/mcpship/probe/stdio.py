@@ -51,7 +51,13 @@ class ServerProcess:
     """A running server: MCP streams for the SDK client, plus what went wrong if anything did."""
 
     def __init__(
-        self, plan: StdioPlan, process: subprocess.Popen[bytes], reporter: Reporter, limits: ProbeLimits
+        self,
+        plan: StdioPlan,
+        process: subprocess.Popen[bytes],
+        reporter: Reporter,
+        limits: ProbeLimits,
+        *,
+        grace: float = GRACE_SECONDS,
     ) -> None:
         self.plan = plan
         self.process = process
@@ -59,6 +65,7 @@ class ServerProcess:
         self.error: ProbeError | None = None
         self.budget = ReadBudget(limits, plan.label)
         self._limits = limits
+        self._grace = grace
         self._reporter = reporter
         self._pipes = server_pipes(process)  # taken now: stop() must find whoever else holds them
         self._stdin = _pipe(process.stdin)
@@ -92,7 +99,7 @@ class ServerProcess:
         self._closing = True
 
     def stderr_tail(self, lines: int = _TAIL_LINES) -> str:
-        text = bytes(self._stderr_tail).decode("utf-8", errors="replace")
+        text = bytes(self._stderr_tail).decode(errors="replace")
         return "\n".join(text.rstrip().splitlines()[-lines:])
 
     def exit_code(self) -> int | None:
@@ -141,7 +148,7 @@ class ServerProcess:
         except ValueError:
             self._fail(_not_mcp(self.plan, line))
             return False
-        with suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
+        with suppress(anyio.BrokenResourceError):  # the client stopped reading; read on, to see how it ends
             await self._incoming_send.send(message_class(message))
         return True
 
@@ -149,7 +156,7 @@ class ServerProcess:
         """stdout closed: unless we are shutting it down, the server died. Say how."""
         if self._closing:
             return
-        code = await self._wait_exit(GRACE_SECONDS)
+        code = await self._wait_exit(self._grace)
         with anyio.move_on_after(1.0):
             await self._stderr_done.wait()  # the last stderr lines usually explain the exit
         tail = self.stderr_tail()
@@ -188,7 +195,7 @@ class ServerProcess:
                 for index, piece in enumerate(pieces):
                     line += piece[: max(0, _DEBUG_LINE_BYTES - len(line))]
                     if index < len(pieces) - 1:
-                        self._reporter.debug(f"server stderr: {line.decode('utf-8', errors='replace').rstrip()}")
+                        self._reporter.debug(f"server stderr: {line.decode(errors='replace').rstrip()}")
                         line.clear()
         finally:
             self._stderr_done.set()
@@ -217,26 +224,40 @@ class ServerProcess:
         self._writer_scope.cancel()  # the writer may be waiting for the pipe; it must stop before it closes
         with anyio.move_on_after(_WRITER_STOP_SECONDS):
             await self._writer_done.wait()
-        with suppress(OSError, ValueError):
-            anyio.notify_closing(self._stdin)
-            self._stdin.close()
-        stop = partial(stop_process_tree, self.process, pipes=self._pipes, polite=polite, debug=self._reporter.debug)
+        anyio.notify_closing(self._stdin)
+        self._stdin.close()
+        stop = partial(
+            stop_process_tree,
+            self.process,
+            pipes=self._pipes,
+            polite=polite,
+            grace=self._grace,
+            debug=self._reporter.debug,
+        )
         code = await anyio.to_thread.run_sync(stop)  # bounded: at most three grace periods
         self._reporter.debug(f"server stopped (exit code {code})")
 
     def _close_pipes(self) -> None:
         """Close our ends of stdout and stderr; the readers are gone by now, whoever still holds the others."""
         for pipe in (self._stdout, self._stderr):
-            with suppress(OSError, ValueError):
-                pipe.close()
+            pipe.close()
 
 
 @asynccontextmanager
 async def attach(
-    plan: StdioPlan, process: subprocess.Popen[bytes], reporter: Reporter, limits: ProbeLimits | None = None
+    plan: StdioPlan,
+    process: subprocess.Popen[bytes],
+    reporter: Reporter,
+    limits: ProbeLimits | None = None,
+    *,
+    grace: float = GRACE_SECONDS,
 ) -> AsyncIterator[ServerProcess]:
-    """Serve a spawned server's pipes as MCP streams; stop its whole process tree on exit, whatever happened."""
-    server = ServerProcess(plan, process, reporter, limits or ProbeLimits())
+    """Serve a spawned server's pipes as MCP streams; stop its whole process tree on exit, whatever happened.
+
+    ``grace``: how long the server gets to exit after its stdin closes, and after SIGTERM (see
+    :func:`mcpship.probe.reap.stop_process_tree`); also how long a server whose stdout closed gets to exit
+    before the error says so."""
+    server = ServerProcess(plan, process, reporter, limits or ProbeLimits(), grace=grace)
     try:
         async with unwrapped_groups(), anyio.create_task_group() as group:
             await server._start_pipes(group)
@@ -261,8 +282,6 @@ async def _read(pipe: IO[bytes]) -> bytes:
             return os.read(pipe.fileno(), _CHUNK)
         except BlockingIOError:
             await anyio.wait_readable(pipe)
-        except (OSError, ValueError):  # ValueError: our end was closed
-            return b""
 
 
 async def _write(pipe: IO[bytes], data: bytes) -> bool:
@@ -287,7 +306,7 @@ def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
 
 
 def _not_mcp(plan: StdioPlan, line: bytes) -> ProtocolViolationError:
-    shown = line[:400].decode("utf-8", errors="replace")
+    shown = line[:400].decode(errors="replace")
     shown = shown if len(shown) <= 200 else shown[:200] + "…"
     return ProtocolViolationError(
         f"the server ({plan.label}) wrote a line on stdout that is not an MCP JSON-RPC message: {shown!r}",
