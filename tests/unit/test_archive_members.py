@@ -9,7 +9,6 @@ import re
 import struct
 import sys
 import tarfile
-import zipfile
 import zlib
 from pathlib import Path
 from typing import cast
@@ -21,7 +20,7 @@ from mcpship._archive_members import MAX_SCANNED_BYTES, open_zip, read_tar_membe
 from mcpship._exceptions import UsageError
 from mcpship.probe.targets import resolve_target
 from tests.peak_memory import run_measured
-from tests.unit.targets.mcpb_zips import MiB, repeated, stored, write_zip
+from tests.unit.targets.mcpb_zips import MiB, repeated, spy_on_zip_reads, stored, write_zip
 
 ENTRY_POINTS = b"[console_scripts]\ndemo = demo:main\n"
 
@@ -99,14 +98,7 @@ def test_a_zip_member_of_exactly_the_limit_is_read_and_one_byte_more_is_refused_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wheel = write_zip(tmp_path / "w.whl", [stored("exact", bytes(MiB)), stored("over", bytes(MiB + 1))])
-    asked: list[int | None] = []
-    read = zipfile.ZipExtFile.read
-
-    def spy(self: zipfile.ZipExtFile, n: int | None = -1) -> bytes:
-        asked.append(n)
-        return read(self, n)
-
-    monkeypatch.setattr(zipfile.ZipExtFile, "read", spy)
+    asked = spy_on_zip_reads(monkeypatch)
     with open_zip(wheel) as archive:
         assert read_zip_member(archive, "exact", limit=MiB) == bytes(MiB)
         with pytest.raises(ValueError, match=r"^over is larger than 1 MiB$"):

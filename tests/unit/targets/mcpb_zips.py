@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import stat
 import struct
+import zipfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 MiB = 1 << 20
 FILE = stat.S_IFREG | 0o644
@@ -155,3 +158,16 @@ def write_zip(
         out += _EOCD.pack(b"PK\x05\x06", 0, 0, count, count, len(directory), start, 0)
     path.write_bytes(bytes(out) + trailer)
     return path
+
+
+def spy_on_zip_reads(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    """The sizes asked of every zip entry read from now on (``ZipExtFile.read``), in order."""
+    asked: list[int | None] = []
+    read = zipfile.ZipExtFile.read
+
+    def spy(self: zipfile.ZipExtFile, n: int | None = -1) -> bytes:
+        asked.append(n)
+        return read(self, n)
+
+    monkeypatch.setattr(zipfile.ZipExtFile, "read", spy)
+    return asked

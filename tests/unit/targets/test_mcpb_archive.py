@@ -45,6 +45,7 @@ from tests.unit.targets.mcpb_zips import (
     deflated,
     manifest,
     repeated,
+    spy_on_zip_reads,
     stored,
     write_zip,
 )
@@ -467,14 +468,7 @@ def test_entries_are_read_in_chunks_of_at_most_1_mib_and_only_as_far_as_asked(
 ) -> None:
     data = bytes(range(256)) * (3 * MiB // 256)
     path = write_zip(tmp_path / "big.mcpb", [manifest(), INDEX, stored("big.bin", data)])
-    asked: list[int | None] = []
-    read = zipfile.ZipExtFile.read
-
-    def spy(self: zipfile.ZipExtFile, n: int | None = -1) -> bytes:
-        asked.append(n)
-        return read(self, n)
-
-    monkeypatch.setattr(zipfile.ZipExtFile, "read", spy)
+    asked = spy_on_zip_reads(monkeypatch)
     with open_bundle(path) as archive:
         assert archive.head("big.bin", MiB + 10) == data[: MiB + 10]
         assert asked == [MiB, 10, 0]
