@@ -26,6 +26,7 @@ import argparse
 import fnmatch
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -355,6 +356,11 @@ def record_entry(score: Score, workdir: Path) -> dict[str, Any]:
     }
 
 
+def percent(rate: float) -> str:
+    """A rate rounded down to 0.1%, so one survivor in 2,000 never reads as 100.0%."""
+    return f"{math.floor(round(rate * 1000, 6)) / 10:.1f}%"
+
+
 def write_record(record: Mapping[str, Any]) -> None:
     _replace(RECORD, json.dumps(record, indent=2, sort_keys=True) + "\n")
     rows = [
@@ -367,7 +373,8 @@ def write_record(record: Mapping[str, Any]) -> None:
         mark = "✓" if entry["kill_rate"] >= entry["threshold"] else "✗"
         rows.append(
             f"| {entry['title']} (`{name}`) | {files} | {entry['mutants']} | {entry['equivalent']}"
-            f" | {entry['killed']} | {entry['survived']} | {entry['kill_rate']:.1%} {mark} | {entry['threshold']:.0%}"
+            f" | {entry['killed']} | {entry['survived']} | {percent(entry['kill_rate'])} {mark}"
+            f" | {entry['threshold']:.0%}"
             f" | {entry['seconds']} s | {entry['date']} ({entry['commit']}) |"
         )
     text = (
@@ -394,7 +401,7 @@ def _line(score: Score) -> str:
     mark = "✓" if score.passes else "✗"
     return (
         f"{score.module.name:<18} {len(score.statuses):>5} mutants  {score.killed:>5} killed  "
-        f"{len(score.survivors):>4} survived  {len(score.equivalent):>3} equivalent  {score.rate:7.1%} {mark}"
+        f"{len(score.survivors):>4} survived  {len(score.equivalent):>3} equivalent  {percent(score.rate):>7} {mark}"
         f"  (threshold {score.module.threshold:.0%}, {score.seconds:.0f} s)"
     )
 
@@ -461,7 +468,7 @@ def combined_rate(
 def _below_threshold(module: Module, rate: float, survivors: Sequence[str]) -> None:
     shown = ", ".join(survivors[:10]) + (f" and {len(survivors) - 10} more" if len(survivors) > 10 else "")
     print(
-        f"error: {module.name} kills {rate:.1%} of its mutants, below {module.threshold:.0%}"
+        f"error: {module.name} kills {percent(rate)} of its mutants, below {module.threshold:.0%}"
         + (f"; surviving: {shown}" if survivors else "")
         + f"\nhint: `dev/mutate {module.name} --survivors` shows each surviving mutant; add the test that kills it"
         " (or list it in dev/mutation/equivalent.toml with the reason), then"
@@ -510,7 +517,7 @@ def _ci_changes(module: Module, entry: Mapping[str, Any], *, jobs: int, equivale
     rate = combined_rate(recorded, current, changed, score)
     print(
         f"{module.name}: {len(changed)} functions changed since its record: {score.killed} of their"
-        f" {score.counted} mutants killed; with the recorded verdicts of the others {rate:.1%}"
+        f" {score.counted} mutants killed; with the recorded verdicts of the others {percent(rate)}"
         f" (threshold {module.threshold:.0%})",
         flush=True,
     )

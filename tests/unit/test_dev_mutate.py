@@ -135,3 +135,10 @@ def test_every_test_of_a_module_can_be_chosen_again_by_its_id_in_the_same_proces
     assert result["lost"] == []
     assert result["codes"] == [0, 0]
     assert result["count"] > 1000
+
+
+def test_a_rate_is_shown_rounded_down_so_a_survivor_never_reads_as_100_percent(tool: ModuleType) -> None:
+    assert tool.percent(2014 / 2015) == "99.9%"
+    assert tool.percent(1.0) == "100.0%"
+    assert tool.percent(0.9) == "90.0%"
+    assert tool.percent(0.29) == "29.0%"
