@@ -23,6 +23,13 @@ the CLI renders ``error:`` and ``hint:`` lines.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: importing them here would load the build and verify code with every error
+    from mcpship.build.driver import BuildReport
+    from mcpship.verify import VerifyResult
+
 __all__ = [
     "BuildError",
     "InterfaceDriftError",
@@ -104,7 +111,7 @@ class InterfaceDriftError(McpshipError):
 class BuildError(McpshipError):
     exit_code = 8
 
-    def __init__(self, message: str, *, hint: str | None = None, report: object | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, report: BuildReport | None = None) -> None:
         super().__init__(message, hint=hint)
         self.report = report
         """The :class:`mcpship.build.BuildReport` when some targets were built before others failed."""
@@ -117,9 +124,9 @@ class InvalidArtifactError(McpshipError):
 class VerifyError(McpshipError):
     exit_code = 10
 
-    def __init__(self, message: str, *, hint: str | None = None, results: list[object] | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, results: Sequence[VerifyResult] | None = None) -> None:
         super().__init__(message, hint=hint)
-        self.results = results or []
+        self.results: list[VerifyResult] = list(results or [])
         """Every :class:`mcpship.verify.VerifyResult`, passed and failed, for the report table."""
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mcpship import VerifyError, VerifyResult, build_project, verify_dist
+from mcpship import VerifyError, build_project, verify_dist
 from tests.conftest import run_mcpship
 
 
@@ -52,7 +52,7 @@ def test_a_wheel_built_from_changed_source_fails_verification_naming_the_tool(no
     with pytest.raises(VerifyError) as caught:
         verify_dist(notes_copy / "dist")
     assert "tool search_notes" in caught.value.message
-    failed = [r for r in caught.value.results if isinstance(r, VerifyResult) and r.status == "failed"]
+    failed = [r for r in caught.value.results if r.status == "failed"]
     assert [r.artifact.kind for r in failed] == ["wheel"]
     assert failed[0].matches is False
 
@@ -79,6 +79,6 @@ def test_an_sdist_missing_a_module_fails_verification_naming_it(notes_copy: Path
     build_project(notes_copy, targets=["pypi"])
     with pytest.raises(VerifyError) as caught:
         verify_dist(notes_copy / "dist")
-    failed = {r.artifact.kind: r for r in caught.value.results if isinstance(r, VerifyResult) and r.status == "failed"}
+    failed = {r.artifact.kind: r for r in caught.value.results if r.status == "failed"}
     assert list(failed) == ["sdist"]
     assert "notes_mcp/store.py" in failed["sdist"].detail

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mcpship._reporter import NullReporter, Reporter
 from mcpship.build.driver import BuildReport, build_project
 from mcpship.interface.project import LockOutcome, lock_project
 from mcpship.targets._base import BuildOptions
+
+if TYPE_CHECKING:  # verify loads on use (ship imports it inside the function)
+    from mcpship.verify import VerifyResult
 
 __all__ = ["ShipOutcome", "ship_project"]
 
@@ -18,7 +22,7 @@ __all__ = ["ShipOutcome", "ship_project"]
 class ShipOutcome:
     lock: LockOutcome
     build: BuildReport
-    verified: list[object]
+    verified: list[VerifyResult]
     """:class:`mcpship.verify.VerifyResult` rows for the artifacts of this build."""
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -28,6 +28,7 @@ MaxEntriesOption = Annotated[
 
 if TYPE_CHECKING:
     from mcpship.targets.mcpb.archive import BundleLimits
+    from mcpship.verify import VerifyResult
 
 _VERIFY_EPILOG = """Examples:
 
@@ -179,10 +180,7 @@ def _results_shown_on_failure(reporter: TerminalReporter, as_json: bool) -> Iter
         reporter.close()
 
 
-def _show_results(results: list[object], as_json: bool) -> None:
-    from mcpship.verify import VerifyResult
-
-    rows = [r for r in results if isinstance(r, VerifyResult)]
+def _show_results(rows: Sequence[VerifyResult], as_json: bool) -> None:
     if as_json:
         print_json(
             [
