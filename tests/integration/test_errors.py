@@ -67,7 +67,7 @@ def test_an_unknown_target_form_lists_the_accepted_forms() -> None:
     result = run_mcpship("inspect", "gopher:thing")
     assert_clean_error(result, 2)
     assert "unknown TARGET form 'gopher:'" in result.stderr
-    assert "pypi:NAME[==VERSION]" in result.stderr
+    assert "pypi:NAME[==VERSION|@VERSION]" in result.stderr
 
 
 def test_verbose_adds_the_traceback() -> None:

@@ -29,7 +29,8 @@ def inspect(
     target: Annotated[
         str | None,
         typer.Argument(
-            help="Project folder, URL, wheel, pypi:NAME[==VER] or npm:NAME[@VER]; omit it to run the command after --."
+            help="Project folder, URL, wheel, pypi:NAME[==VER|@VER] or npm:NAME[@VER];"
+            " omit it to run the command after --."
         ),
     ] = None,
     env: EnvOption = None,

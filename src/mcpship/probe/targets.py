@@ -30,9 +30,10 @@ TARGET_FORMS = (
     "-- COMMAND [ARGS...]",
     "http://HOST:PORT/PATH (Streamable HTTP)",
     "a wheel file (*.whl)",
-    "pypi:NAME[==VERSION]",
+    "pypi:NAME[==VERSION|@VERSION]",
     "npm:NAME[@VERSION]",
 )
+_PYPI_FORMS = "write pypi:NAME, pypi:NAME==VERSION or pypi:NAME@VERSION"
 _NPM_NAME = re.compile(r"^(@[a-z0-9][\w.-]*/)?[a-z0-9][\w.-]*$")
 
 
@@ -198,18 +199,36 @@ def _node_argv(resolved: ResolvedSpec, env: Mapping[str, str]) -> tuple[str, str
 def _pypi_plan(target: str, extra: tuple[str, ...], env: dict[str, str], script: str | None) -> StdioPlan:
     from packaging.requirements import InvalidRequirement, Requirement
 
-    spec_text = target.removeprefix("pypi:")
+    spec_text = _pinned_as_uvx_reads_it(target.removeprefix("pypi:"))
     try:
         requirement = Requirement(spec_text)
     except InvalidRequirement as exc:
         raise UsageError(
-            f"{target}: not a package requirement ({exc})", hint="write pypi:NAME or pypi:NAME==VERSION"
+            f"{target}: not a package requirement ({exc})",
+            hint="write pypi:NAME, pypi:NAME==VERSION or pypi:NAME@VERSION",
         ) from None
     if requirement.url or requirement.marker:
-        raise UsageError(f"{target}: URLs and markers are not supported", hint="write pypi:NAME or pypi:NAME==VERSION")
+        raise UsageError(f"{target}: URLs and markers are not supported", hint=_PYPI_FORMS)
     uv = uv_executable()
     command = script or requirement.name
     return StdioPlan(argv=(uv, "tool", "run", "--from", spec_text, command, *extra), env=env, label=target)
+
+
+def _pinned_as_uvx_reads_it(text: str) -> str:
+    """``NAME@VERSION`` (uvx's form) as ``NAME==VERSION``, ``NAME@latest`` as ``NAME``; anything else unchanged (a
+    PEP 508 ``NAME @ URL`` stays a URL, and is refused as one)."""
+    from packaging.version import InvalidVersion, Version
+
+    name, at, version = text.partition("@")
+    if not at or not name.strip() or name != name.rstrip() or version != version.lstrip():
+        return text
+    if version == "latest":
+        return name
+    try:
+        Version(version)
+    except InvalidVersion:
+        return text
+    return f"{name}=={version}"
 
 
 def _npm_plan(target: str, extra: tuple[str, ...], env: dict[str, str], script: str | None) -> StdioPlan:

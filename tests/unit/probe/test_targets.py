@@ -111,3 +111,33 @@ def test_env_assignments_must_be_key_equals_value() -> None:
     assert parse_env_assignments(["A=1", "B=x=y", "C="]) == {"A": "1", "B": "x=y", "C": ""}
     with pytest.raises(UsageError, match="is not KEY=VALUE"):
         parse_env_assignments(["oops"])
+
+
+@pytest.mark.parametrize(
+    ("target", "requirement"),
+    [
+        ("pypi:mcp-server-time@2026.10.19", "mcp-server-time==2026.10.19"),
+        ("pypi:mcp-server-time==2026.10.19", "mcp-server-time==2026.10.19"),
+        ("pypi:mcp-server-time@latest", "mcp-server-time"),
+        ("pypi:mcp-server-time[cli]@1.0rc1", "mcp-server-time[cli]==1.0rc1"),
+    ],
+)
+def test_a_pypi_version_is_read_as_uvx_reads_it(target: str, requirement: str) -> None:
+    plan = resolve_target(target)
+    assert isinstance(plan, StdioPlan)
+    assert plan.argv[1:] == ("tool", "run", "--from", requirement, "mcp-server-time")
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("pypi:mcp-server-time @ https://example.com/x.whl", "URLs and markers are not supported"),
+        ("pypi:mcp-server-time@https://example.com/x.whl", "URLs and markers are not supported"),
+        ("pypi:mcp-server-time@not a version", "not a package requirement"),
+        ("pypi:@1.0", "not a package requirement"),
+    ],
+)
+def test_what_is_not_a_version_after_the_at_is_read_as_pep_508(target: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message) as caught:
+        resolve_target(target)
+    assert caught.value.hint == "write pypi:NAME, pypi:NAME==VERSION or pypi:NAME@VERSION"
