@@ -16,6 +16,10 @@ from mcpship.build.report import sha256_of
 from mcpship.targets import BUILTIN_TARGETS, BuildContext
 
 
+BUILT: list[str] = []
+"""The targets built, in the order the driver ran them."""
+
+
 class _Writes:
     name: ClassVar[str] = "fake-ok"
     needs: ClassVar[tuple[str, ...]] = ()
@@ -27,6 +31,7 @@ class _Writes:
         return []
 
     def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
+        BUILT.append(self.name)
         path = context.staging / f"fake-{context.resolved.spec.version}.txt"
         path.write_text("fake artifact\n", encoding="utf-8")
         return [("fake", path, None)]
@@ -49,6 +54,7 @@ class FakeReader(_Writes):
     seen: ClassVar[list[str]] = []
 
     def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
+        BUILT.append(self.name)
         FakeReader.seen = [a.path.name for a in context.built.get("fake-ok", [])]
         path = context.staging / "reader.txt"
         path.write_text("reader\n", encoding="utf-8")
@@ -57,6 +63,7 @@ class FakeReader(_Writes):
 
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch) -> None:
+    BUILT.clear()
     for cls in (FakeOk, FakeFails, FakeReader):
         monkeypatch.setitem(BUILTIN_TARGETS, cls.name, f"{__name__}:{cls.__name__}")
 
@@ -98,8 +105,11 @@ def test_only_requested_targets_are_rebuilt_and_readers_run_after_what_they_read
     assert [a.path.name for a in report.built] == ["reader.txt"]
     assert FakeReader.seen == ["fake-0.1.0.txt"]  # the earlier build's artifact is visible to the reader
     assert (project / "dist" / "fake-0.1.0.txt").stat().st_mtime_ns == stamp
-    build_project(project, targets=["fake-reader", "fake-ok"])  # given in the wrong order
-    assert {a.path.name for a in report.artifacts} == {"fake-0.1.0.txt", "reader.txt"}
+    assert BUILT == ["fake-ok", "fake-reader"]
+    again = build_project(project, targets=["fake-reader", "fake-ok"])  # given in the wrong order
+    assert BUILT[2:] == ["fake-ok", "fake-reader"]  # what a target reads is built before it
+    assert {a.path.name for a in again.built} == {"fake-0.1.0.txt", "reader.txt"}
+    assert {a.path.name for a in again.artifacts} == {"fake-0.1.0.txt", "reader.txt"}
 
 
 def test_an_unknown_target_is_a_usage_error_listing_the_known_ones(project: Path) -> None:
