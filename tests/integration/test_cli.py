@@ -5,26 +5,55 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
 
 from mcpship import __version__
+from mcpship.cli import app
 from tests.conftest import run_mcpship
+
+
+def _verbs() -> list[tuple[str, ...]]:
+    """Every command of the CLI as it is registered (``registry serve`` as two words), hidden ones left out."""
+
+    def walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        children = getattr(command, "commands", None)
+        if not children:
+            yield path
+            return
+        for name, child in children.items():
+            if not getattr(child, "hidden", False):
+                yield from walk(child, (*path, name))
+
+    return list(walk(typer.main.get_command(app), ()))
+
+
+VERBS = _verbs()
 
 
 def test_version_and_help() -> None:
     assert run_mcpship("--version").stdout.strip() == f"mcpship {__version__}"
     result = run_mcpship("--help")
     assert result.returncode == 0
-    for verb in ("init", "inspect", "lock", "spec"):
+    for verb in {path[0] for path in VERBS}:
         assert verb in result.stdout
 
 
-def test_every_verb_has_help_with_an_example() -> None:
-    for verb in ("init", "inspect", "lock", "spec"):
-        result = run_mcpship(verb, "--help")
-        assert result.returncode == 0, result.stderr
-        assert "Examples:" in result.stdout
-        assert f"mcpship {verb}" in result.stdout
+def test_the_cli_has_the_verbs_the_docs_promise() -> None:
+    assert len(VERBS) >= 14
+    assert {("build",), ("publish",), ("registry", "serve"), ("registry", "mirror"), ("logout",)} <= set(VERBS)
+
+
+@pytest.mark.parametrize("verb", VERBS, ids=" ".join)
+def test_every_verb_has_help_with_an_example(verb: tuple[str, ...]) -> None:
+    result = run_mcpship(*verb, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Examples:" in result.stdout
+    assert f"mcpship {' '.join(verb)}" in result.stdout
 
 
 def test_python_dash_m_runs_the_same_cli() -> None:

@@ -36,6 +36,12 @@ _EPILOG = """Examples:
   mcpship login admin --registry https://registry.lan --token-stdin < admin.txt
 """
 
+_LOGOUT_EPILOG = """Examples:
+
+  mcpship logout                                       # the official registry
+  mcpship logout --registry http://127.0.0.1:8080      # a registry of your own
+"""
+
 RegistryOption = Annotated[
     str, typer.Option("--registry", help="The registry's URL.", envvar="MCPSHIP_REGISTRY", show_default=True)
 ]
@@ -91,7 +97,7 @@ def login(
     typer.echo("  next: mcpship publish --channel registry")
 
 
-@app.command(epilog="Example:\n\n  mcpship logout --registry http://127.0.0.1:8080\n")
+@app.command(epilog=_LOGOUT_EPILOG)
 def logout(registry: RegistryOption = DEFAULT_REGISTRY, as_json: JsonOption = False) -> None:
     """Forget the stored token of a registry."""
     registry = normalize_registry_url(registry)
