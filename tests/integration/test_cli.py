@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -100,3 +101,16 @@ def test_lock_rejects_arguments_after_double_dash(notes_py: Path) -> None:
     result = run_mcpship("lock", str(notes_py), "--", "x")
     assert result.returncode == 2
     assert "takes no arguments after --" in result.stderr
+
+
+def test_hints_name_only_commands_that_exist() -> None:
+    # a hint that sends the user to `mcpship bump` (not a command yet) is a dead end
+    source = Path(__file__).resolve().parents[2] / "src" / "mcpship"
+    named = {
+        (match[1], path.relative_to(source).as_posix())
+        for path in source.rglob("*.py")
+        for match in re.finditer(r"(?:`|\(|\brun )mcpship ([a-z][a-z-]*)", path.read_text(encoding="utf-8"))
+    }
+    verbs = {path[0] for path in VERBS}
+    assert len(named) > 20
+    assert sorted((verb, where) for verb, where in named if verb not in verbs) == []

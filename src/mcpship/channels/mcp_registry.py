@@ -293,7 +293,10 @@ class RegistryClient:
         if response.status_code >= 500:
             refusal.hint = "the registry failed; retry later"
         elif "duplicate version" in refusal.message:
-            refusal.hint = "versions are immutable: bump the version (mcpship bump), build and publish again"
+            refusal.hint = (
+                "versions are immutable: raise the version (pyproject.toml, package.json or mcpship.toml),"
+                " build and publish again"
+            )
         raise refusal
 
     def validate(self, server: Mapping[str, Any]) -> list[ValidationIssue] | None:

@@ -39,7 +39,7 @@ def uv_executable() -> str:
 
         found = which("uv")
         if found is None:
-            raise ToolchainError("uv is not installed", hint="pip install uv (mcpship depends on it)") from None
+            raise ToolchainError("uv is not installed", hint="pip install uv: mcpship depends on it") from None
         return found
 
 
