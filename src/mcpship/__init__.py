@@ -38,10 +38,10 @@ from mcpship._exceptions import (
 # spawns a server before loading pydantic models and the MCP SDK, which then load while the server boots.
 _LAZY = {
     "Problem": "mcpship._problems",
-    "BuildReport": "mcpship.build",
-    "build_project": "mcpship.build",
-    "ShipOutcome": "mcpship.build.ship",
-    "ship_project": "mcpship.build.ship",
+    "BuildReport": "mcpship.pipeline",
+    "build_project": "mcpship.pipeline",
+    "ShipOutcome": "mcpship.pipeline.ship",
+    "ship_project": "mcpship.pipeline.ship",
     "Artifact": "mcpship.targets",
     "BuildOptions": "mcpship.targets",
     "VerifyResult": "mcpship.verify",
@@ -68,10 +68,10 @@ _LAZY = {
 if TYPE_CHECKING:
     from mcpship._problems import Problem
     from mcpship._reporter import NullReporter, Reporter
-    from mcpship.build import BuildReport, build_project
-    from mcpship.build.ship import ShipOutcome, ship_project
     from mcpship.interface import InterfaceLock, ItemChange, diff_locks, lock_from_snapshot, read_lock
     from mcpship.interface.project import LockOutcome, lock_project
+    from mcpship.pipeline import BuildReport, build_project
+    from mcpship.pipeline.ship import ShipOutcome, ship_project
     from mcpship.probe import ServerSnapshot, inspect_server
     from mcpship.spec import ResolvedSpec, Spec, load_spec
     from mcpship.spec.init import InitOutcome, init_project

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: importing them here would load the build and verify code with every error
-    from mcpship.build.driver import BuildReport
+    from mcpship.pipeline.driver import BuildReport
     from mcpship.verify import VerifyResult
 
 __all__ = [
@@ -114,7 +114,7 @@ class BuildError(McpshipError):
     def __init__(self, message: str, *, hint: str | None = None, report: BuildReport | None = None) -> None:
         super().__init__(message, hint=hint)
         self.report = report
-        """The :class:`mcpship.build.BuildReport` when some targets were built before others failed."""
+        """The :class:`mcpship.pipeline.BuildReport` when some targets were built before others failed."""
 
 
 class InvalidArtifactError(McpshipError):

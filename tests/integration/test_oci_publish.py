@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mcpship.build.report import read_report, sha256_of, write_report
 from mcpship.channels import push_oci_image
 from mcpship.cli import main
+from mcpship.pipeline.report import read_report, sha256_of, write_report
 from mcpship.targets import Artifact
 from mcpship.targets.oci import (
     MCP_NAME_LABEL,

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mcpship.channels.mcp_registry import SearchResult
 from mcpship.cli.search_cmd import _row, _table
+from mcpship.registry_client.client import SearchResult
 from tests.conftest import SERVERS, free_port, run_mcpship, wait_for_port
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x1b]8;;https://evil.example/\x1b\\docs\x1b]8;;\x1b\\ \u202eexe.txt [/]"

@@ -18,7 +18,7 @@ import pytest
 from mcpship import _archive_members
 from mcpship._archive_members import MAX_SCANNED_BYTES, open_zip, read_tar_member, read_zip_member
 from mcpship._exceptions import UsageError
-from mcpship.probe.targets import resolve_target
+from mcpship.probe.locations import resolve_target
 from tests.peak_memory import run_measured
 from tests.unit.targets.mcpb_zips import MiB, repeated, spy_on_zip_reads, stored, write_zip
 
@@ -61,7 +61,7 @@ def test_inspecting_a_wheel_whose_entry_points_inflate_to_a_gigabyte_is_refused_
         resolve_target(str(wheel))
     code = (
         "import sys\n"
-        "from mcpship.probe.targets import resolve_target\n"
+        "from mcpship.probe.locations import resolve_target\n"
         "try: resolve_target(sys.argv[1])\n"
         "except Exception as error: print(error)"
     )

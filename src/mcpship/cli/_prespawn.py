@@ -57,8 +57,8 @@ def prespawn(args: Sequence[str], passthrough: Sequence[str]) -> Prespawned | No
         return None
     command, target, env, inherit_env, script = parsed
     from mcpship.probe.environment import parse_env_assignments
+    from mcpship.probe.locations import plan_for_directory, resolve_target
     from mcpship.probe.spawn import spawn
-    from mcpship.probe.targets import plan_for_directory, resolve_target
 
     try:
         overrides = parse_env_assignments(env)

@@ -46,7 +46,7 @@ def build(
 
     Only the requested targets are rebuilt; a failing target never deletes another target's artifacts.
     """
-    from mcpship.build import build_project
+    from mcpship.pipeline import build_project
     from mcpship.targets import BuildOptions
 
     state = ctx.ensure_object(State)

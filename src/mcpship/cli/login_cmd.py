@@ -12,8 +12,11 @@ from typing import Annotated, Any
 import typer
 
 from mcpship._exceptions import UsageError
-from mcpship.channels.mcp_registry import LOGIN_METHODS, LoginMethod, RegistryClient, RegistryRequestError
-from mcpship.channels.mcp_registry_proofs import (
+from mcpship.cli._app import app
+from mcpship.cli._options import JsonOption
+from mcpship.cli._output import echo, print_json
+from mcpship.registry_client.client import LOGIN_METHODS, LoginMethod, RegistryClient, RegistryRequestError
+from mcpship.registry_client.proofs import (
     DeviceCode,
     domain_proof,
     github_actions_oidc_token,
@@ -21,10 +24,7 @@ from mcpship.channels.mcp_registry_proofs import (
     load_signing_key,
     public_key_record,
 )
-from mcpship.channels.mcp_registry_tokens import DEFAULT_REGISTRY, TokenStore, normalize_registry_url
-from mcpship.cli._app import app
-from mcpship.cli._options import JsonOption
-from mcpship.cli._output import echo, print_json
+from mcpship.registry_client.tokens import DEFAULT_REGISTRY, TokenStore, normalize_registry_url
 
 _EPILOG = """Examples:
 

@@ -107,8 +107,8 @@ def _check_channel_options(
 
 
 def _publish_oci(request: PublishRequest, as_json: bool) -> dict[str, Any]:
-    from mcpship.build.report import REPORT_FILE, read_report
     from mcpship.channels import parse_image_reference, push_oci_image
+    from mcpship.pipeline.report import REPORT_FILE, read_report
 
     images = [a for a in read_report(request.dist) if a.kind == "oci"]
     if len(images) != 1:
@@ -145,7 +145,7 @@ def _publish_oci(request: PublishRequest, as_json: bool) -> dict[str, Any]:
 
 
 def _publish_registry(request: PublishRequest, as_json: bool) -> dict[str, Any]:
-    from mcpship.channels.mcp_registry import publish_server_json
+    from mcpship.registry_client.client import publish_server_json
 
     outcome = publish_server_json(request.dist, registry=request.registry)
     latest = "" if outcome.is_latest is None else (" (latest)" if outcome.is_latest else " (not the latest version)")

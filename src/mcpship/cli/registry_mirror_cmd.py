@@ -16,7 +16,6 @@ import httpx
 import typer
 
 from mcpship._exceptions import McpshipError
-from mcpship.channels.mcp_registry_tokens import normalize_registry_url
 from mcpship.cli._options import JsonOption
 from mcpship.cli._output import echo, print_json
 from mcpship.cli._registry_options import (
@@ -27,6 +26,7 @@ from mcpship.cli._registry_options import (
     package_sources,
 )
 from mcpship.cli.registry_cmd import registry_app
+from mcpship.registry_client.tokens import normalize_registry_url
 
 if TYPE_CHECKING:
     from mcpship.registry.mirror import MirrorProgress

@@ -12,8 +12,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from mcpship.build import BuildReport
 from mcpship.cli._terminal import cell
+from mcpship.pipeline import BuildReport
 from mcpship.probe.snapshot import ServerSnapshot
 from mcpship.spec.load import ResolvedSpec
 from mcpship.verify.result import VerifyResult

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 
 import typer
 
-from mcpship.channels.mcp_registry import DEFAULT_REGISTRY, RegistryClient, SearchResult
 from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption
 from mcpship.cli._output import echo, print_json
 from mcpship.cli._terminal import cell, terminal_text
+from mcpship.registry_client.client import DEFAULT_REGISTRY, RegistryClient, SearchResult
 
 _EPILOG = """Examples:
 

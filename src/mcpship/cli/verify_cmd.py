@@ -129,7 +129,7 @@ def ship(
     as_json: JsonOption = False,
 ) -> None:
     """The main job: check the interface lock, build every target, verify every artifact."""
-    from mcpship.build.ship import ship_project
+    from mcpship.pipeline.ship import ship_project
     from mcpship.probe.environment import parse_env_assignments
     from mcpship.targets import BuildOptions
 

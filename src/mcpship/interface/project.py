@@ -14,8 +14,8 @@ from mcpship.interface.diff import ItemChange, diff_locks
 from mcpship.interface.lock import LOCK_FILE, InterfaceLock, lock_from_snapshot, read_lock, write_lock
 from mcpship.interface.render import describe_changes
 from mcpship.probe import ProbeLimits, Spawner
+from mcpship.probe.locations import plan_for_directory
 from mcpship.probe.spawn import owned, spawn
-from mcpship.probe.targets import plan_for_directory
 
 __all__ = ["LockOutcome", "lock_project"]
 

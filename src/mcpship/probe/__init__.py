@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from mcpship._reporter import Reporter
 from mcpship.probe.limits import ProbeLimits
+from mcpship.probe.locations import TARGET_FORMS, plan_for_project, resolve_target
 from mcpship.probe.plan import HttpPlan, LaunchPlan, StdioPlan
 from mcpship.probe.snapshot import ServerSnapshot
-from mcpship.probe.targets import TARGET_FORMS, plan_for_project, resolve_target
 
 Spawner = Callable[[StdioPlan], subprocess.Popen[bytes]]
 """Starts the process for a plan; the CLI passes one that adopts a server it spawned before parsing."""

@@ -20,7 +20,7 @@ flips, so against it this costs a request per affected name and changes nothing.
 
 The source is someone else's server, so a run is bounded: each answer at most ``max_page_bytes`` and
 ``page_size`` entries, at most ``max_pages`` pages, and a cursor seen twice stops the run (both with a
-:class:`~mcpship.channels.mcp_registry.RegistryRequestError` naming the source, the pages read and the flag).
+:class:`~mcpship.registry_client.client.RegistryRequestError` naming the source, the pages read and the flag).
 Each entry must be storable JSON (finite numbers, Unicode text, nested at most :data:`MAX_ENTRY_DEPTH`) and pass
 the same server.json rules as a publish (:func:`~mcpship.server_json.validate_server_json`, with this registry's
 package policy); otherwise it is skipped with the reason. Ownership is not proven again: the source did that, and
@@ -43,11 +43,11 @@ import httpx
 
 from mcpship._exceptions import McpshipError, UsageError
 from mcpship._untrusted_json import hostile_content
-from mcpship.channels.mcp_registry import RegistryClient, RegistryRequestError, ResponseTooLargeError
 from mcpship.registry.limits import MAX_JSON_DEPTH
 from mcpship.registry.mirror_state import MirrorCheckpoint, MirrorState, MirrorStateFile, state_file_for
 from mcpship.registry.problems import RegistryHTTPError
 from mcpship.registry.records import OFFICIAL_META_KEY, OfficialMeta, RegistryService, Status, format_timestamp
+from mcpship.registry_client.client import RegistryClient, RegistryRequestError, ResponseTooLargeError
 from mcpship.server_json import PackagePolicy, validate_server_json
 
 __all__ = [

@@ -17,7 +17,7 @@ BUILTIN_TARGETS = {
     "npm": "mcpship.targets.npm:NpmTarget",
     "mcpb": "mcpship.targets.mcpb:McpbTarget",
     "oci": "mcpship.targets.oci:OciTarget",
-    "registry": "mcpship.targets.registry:RegistryTarget",
+    "registry": "mcpship.targets.server_json:RegistryTarget",
     "smithery": "mcpship.targets.smithery:SmitheryTarget",
     "docker-catalog": "mcpship.targets.docker_catalog:DockerCatalogTarget",
     "toolhive": "mcpship.targets.toolhive:ToolhiveTarget",

@@ -41,7 +41,7 @@ from mcpship.server_json import (
 )
 from mcpship.targets._base import BuildContext, target_config
 from mcpship.targets._catalog import config_problem, raise_on_errors, repository_url, resolve_image
-from mcpship.targets.registry import environment_variable, given
+from mcpship.targets.server_json import environment_variable, given
 
 __all__ = ["STACKLOK", "TOOLHIVE_JSON", "ToolhiveConfig", "ToolhiveTarget", "compose_entry", "validate_toolhive"]
 

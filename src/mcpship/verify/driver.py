@@ -11,9 +11,9 @@ import anyio
 
 from mcpship._exceptions import McpshipError, VerifyError
 from mcpship._reporter import NullReporter, Reporter
-from mcpship.build.report import REPORT_FILE, read_report, read_source_date_epoch, sha256_of
 from mcpship.interface.diff import diff_locks
 from mcpship.interface.lock import LOCK_FILE, InterfaceLock, lock_from_snapshot, read_lock
+from mcpship.pipeline.report import REPORT_FILE, read_report, read_source_date_epoch, sha256_of
 from mcpship.probe.plan import StdioPlan
 from mcpship.spec.load import load_spec
 from mcpship.spec.model import Spec

@@ -202,7 +202,7 @@ def test_an_unreachable_registry_is_a_clean_error(config_dir: Path) -> None:
 def test_a_refused_domain_login_shows_the_exact_record_to_publish(
     registry: RegistryServer, config_dir: Path, tmp_path: Path
 ) -> None:
-    from mcpship.channels.mcp_registry_proofs import load_signing_key, public_key_record
+    from mcpship.registry_client.proofs import load_signing_key, public_key_record
 
     key = tmp_path / "key.hex"
     key.write_text(os.urandom(32).hex(), encoding="ascii")

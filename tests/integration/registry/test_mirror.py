@@ -15,10 +15,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from mcpship.channels.mcp_registry import RegistryClient
 from mcpship.registry.mirror import MirrorProgress, MirrorStateFile, mirror_registry, state_file_for
 from mcpship.registry.records import OFFICIAL_META_KEY, ListQuery
 from mcpship.registry.service import SqlRegistry
+from mcpship.registry_client.client import RegistryClient
 from tests.conftest import mcpship_executable
 from tests.integration.registry.conftest import RegistryServer
 from tests.shared_data import SHARED

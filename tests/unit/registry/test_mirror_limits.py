@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from mcpship._exceptions import UsageError
-from mcpship.channels.mcp_registry import RegistryRequestError
 from mcpship.registry.mirror import MAX_CLOCK_SKEW, MirrorCheckpoint, MirrorReport, MirrorStateFile, mirror_registry
 from mcpship.registry.records import OFFICIAL_META_KEY
 from mcpship.registry.service import SqlRegistry
+from mcpship.registry_client.client import RegistryRequestError
 from mcpship.server_json import validate_server_json
 
 SOURCE = "https://source.example"

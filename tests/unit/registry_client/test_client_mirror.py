@@ -10,7 +10,6 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from mcpship.channels.mcp_registry import RegistryRequestError
 from mcpship.registry.mirror import (
     MirrorCheckpoint,
     MirrorStateFile,
@@ -19,6 +18,7 @@ from mcpship.registry.mirror import (
     state_file_for,
 )
 from mcpship.registry.records import OFFICIAL_META_KEY, OfficialMeta, RegistryService
+from mcpship.registry_client.client import RegistryRequestError
 
 SOURCE = "https://source.test"
 SCHEMA = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"

@@ -6,9 +6,9 @@ deployments, and the official ``mcp-publisher`` itself, use ``/v0``); the prefix
 Failures become :class:`RegistryRequestError` carrying the registry's own problem+json ``detail`` and ``errors``,
 so a refusal reads as the registry wrote it. The ``httpx`` client is injected (``MockTransport`` in unit tests).
 
-Logging in exchanges a proof (``registry.md`` §3.1-3.3, built by :mod:`mcpship.channels.mcp_registry_proofs`)
+Logging in exchanges a proof (``registry.md`` §3.1-3.3, built by :mod:`mcpship.registry_client.proofs`)
 for a registry token that lives a few minutes; tokens are kept per registry URL by
-:class:`~mcpship.channels.mcp_registry_tokens.TokenStore`.
+:class:`~mcpship.registry_client.tokens.TokenStore`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from mcpship._bounded_body import BodyTooLargeError, read_bounded
 from mcpship._exceptions import InvalidArtifactError, PublishError
 from mcpship._safe_load import read_json_file
 from mcpship._untrusted_json import hostile_content, loads_untrusted
-from mcpship.channels.mcp_registry_tokens import DEFAULT_REGISTRY, RegistryToken, TokenStore, normalize_registry_url
+from mcpship.registry_client.tokens import DEFAULT_REGISTRY, RegistryToken, TokenStore, normalize_registry_url
 
 __all__ = [
     "ANONYMOUS_NAMESPACE",
@@ -504,7 +504,7 @@ def _permission_hint(name: str, token: RegistryToken) -> str:
 
 def read_server_json(path: Path) -> tuple[Path, dict[str, Any]]:
     """The server.json to publish: ``path`` itself, or the one a build recorded in ``path/mcpship-build.json``."""
-    from mcpship.build.report import REPORT_FILE, read_report
+    from mcpship.pipeline.report import REPORT_FILE, read_report
 
     build_hint = f"build it: mcpship build --target registry --out {path}"
     if path.is_dir():

@@ -15,7 +15,7 @@ import httpx
 
 from mcpship._exceptions import UsageError
 from mcpship._untrusted_json import loads_untrusted
-from mcpship.channels.mcp_registry import RegistryRequestError
+from mcpship.registry_client.client import RegistryRequestError
 
 __all__ = [
     "OIDC_AUDIENCE",

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from mcpship._exceptions import BuildError, McpshipError, UsageError
 from mcpship._reporter import NullReporter, Reporter
-from mcpship.build.report import read_report, sha256_of, write_report
 from mcpship.interface.lock import LOCK_FILE, InterfaceLock, read_lock
+from mcpship.pipeline.report import read_report, sha256_of, write_report
 from mcpship.spec.load import ResolvedSpec, load_spec
 from mcpship.targets import BUILTIN_TARGETS, load_target
 from mcpship.targets._base import Artifact, BuildContext, BuildOptions, Target

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from mcpship._exceptions import UsageError
-from mcpship.channels.mcp_registry import RegistryRequestError
-from mcpship.channels.mcp_registry_proofs import (
+from mcpship.registry_client.client import RegistryRequestError
+from mcpship.registry_client.proofs import (
     DeviceCode,
     domain_proof,
     github_actions_oidc_token,

@@ -20,7 +20,7 @@ from mcpship.interface import InterfaceLock, read_lock
 from mcpship.server_json import PUBLISHER_META_KEY, validate_server_json
 from mcpship.spec import load_spec
 from mcpship.targets import Artifact, BuildContext, BuildOptions, Target, load_target
-from mcpship.targets.registry import INTERFACE_META_KEY, RegistryTarget
+from mcpship.targets.server_json import INTERFACE_META_KEY, RegistryTarget
 from tests.shared_data import SHARED
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "notes-py"

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mcpship._reporter import NullReporter, Reporter
-from mcpship.build.driver import BuildReport, build_project
 from mcpship.interface.project import LockOutcome, lock_project
+from mcpship.pipeline.driver import BuildReport, build_project
 from mcpship.targets._base import BuildOptions
 
 if TYPE_CHECKING:  # verify loads on use (ship imports it inside the function)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from mcpship._exceptions import PublishError, UsageError
-from mcpship.channels.mcp_registry import (
+from mcpship.registry_client.client import (
     RegistryClient,
     RegistryRequestError,
     RegistryToken,
@@ -284,7 +284,7 @@ def test_registry_urls_are_normalised_to_one_key() -> None:
 
 
 def test_publish_reads_the_server_json_a_build_recorded(tmp_path: Path) -> None:
-    from mcpship.build.report import sha256_of, write_report
+    from mcpship.pipeline.report import sha256_of, write_report
     from mcpship.targets._base import Artifact
 
     path = tmp_path / "recorded-server.json"  # another name than the default: only the report can point at it

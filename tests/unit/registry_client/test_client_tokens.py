@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mcpship._exceptions import UsageError
-from mcpship.channels.mcp_registry_tokens import RegistryToken, TokenStore, token_store_path
+from mcpship.registry_client.tokens import RegistryToken, TokenStore, token_store_path
 
 
 def mode_of(path: Path) -> int:

@@ -11,10 +11,9 @@ import pytest
 
 from mcpship import BuildError
 from mcpship._problems import Problem
-from mcpship.build import build_project
-from mcpship.build.report import sha256_of
+from mcpship.pipeline import build_project
+from mcpship.pipeline.report import sha256_of
 from mcpship.targets import BUILTIN_TARGETS, BuildContext
-
 
 BUILT: list[str] = []
 """The targets built, in the order the driver ran them."""
