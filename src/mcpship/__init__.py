@@ -7,6 +7,7 @@ The library behind the ``mcpship`` command. Every command is one function here::
     resolved = mcpship.load_spec("examples/notes-py")            # the server's one description
     snapshot = mcpship.inspect_server("examples/notes-py")       # its live interface, over MCP
     outcome = mcpship.lock_project("examples/notes-py")          # mcp-interface.json
+    found = mcpship.search_registry("notes")                    # the registry of the last login
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from mcpship._exceptions import (
     ProbeError,
     ProtocolViolationError,
     PublishError,
+    RegistryError,
+    RegistryPublishError,
     ServerConnectionError,
     ServerExitedError,
     ServerStartError,
@@ -63,6 +66,9 @@ _LAZY = {
     "load_spec": "mcpship.spec",
     "InitOutcome": "mcpship.spec.init",
     "init_project": "mcpship.spec.init",
+    "SearchResult": "mcpship.registry_client.client",
+    "search_registry": "mcpship.registry_client.search",
+    "registry_in_use": "mcpship.registry_client.tokens",
 }
 
 if TYPE_CHECKING:
@@ -73,6 +79,9 @@ if TYPE_CHECKING:
     from mcpship.pipeline import BuildReport, build_project
     from mcpship.pipeline.ship import ShipOutcome, ship_project
     from mcpship.probe import ServerSnapshot, inspect_server
+    from mcpship.registry_client.client import SearchResult
+    from mcpship.registry_client.search import search_registry
+    from mcpship.registry_client.tokens import registry_in_use
     from mcpship.spec import ResolvedSpec, Spec, load_spec
     from mcpship.spec.init import InitOutcome, init_project
     from mcpship.targets import Artifact, BuildOptions
@@ -111,8 +120,11 @@ __all__ = [
     "Problem",
     "ProtocolViolationError",
     "PublishError",
+    "RegistryError",
+    "RegistryPublishError",
     "Reporter",
     "ResolvedSpec",
+    "SearchResult",
     "ServerConnectionError",
     "ServerExitedError",
     "ServerSnapshot",
@@ -134,6 +146,8 @@ __all__ = [
     "lock_from_snapshot",
     "lock_project",
     "read_lock",
+    "registry_in_use",
+    "search_registry",
     "ship_project",
     "validate_paths",
     "verify_dist",

@@ -15,7 +15,10 @@
     ├── BuildError                   8  a target's checks or its build failed
     ├── InvalidArtifactError         9  `mcpship validate` found problems (each with file, JSON path and hint)
     ├── VerifyError                 10  a built artifact did not start, or its interface differs from the lock
-    └── PublishError                11  a channel (an OCI registry, ...) refused or could not take an artifact
+    ├── PublishError                11  a channel (an OCI or MCP registry) refused or could not take an artifact
+    │   └── RegistryPublishError        an MCP registry refused a publish (also a RegistryError: status, detail)
+    └── RegistryError               12  an MCP registry refused a request or could not be reached (login, search,
+                                        mirror); ``status``, ``detail`` and ``errors`` are the registry's own words
 
 Messages are complete sentences saying what failed; ``hint`` says how to fix it. Library code raises,
 the CLI renders ``error:`` and ``hint:`` lines.
@@ -39,6 +42,8 @@ __all__ = [
     "ProbeError",
     "ProtocolViolationError",
     "PublishError",
+    "RegistryError",
+    "RegistryPublishError",
     "ServerConnectionError",
     "ServerExitedError",
     "ServerStartError",
@@ -132,3 +137,31 @@ class VerifyError(McpshipError):
 
 class PublishError(McpshipError):
     exit_code = 11
+
+
+class RegistryError(McpshipError):
+    """An MCP registry refused a request or could not be reached; ``status`` is None for network failures, and
+    ``detail`` / ``errors`` carry the registry's problem+json answer as it wrote it."""
+
+    exit_code = 12
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        status: int | None = None,
+        detail: str | None = None,
+        errors: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+
+
+class RegistryPublishError(RegistryError, PublishError):
+    """A publish the MCP registry refused (or could not take): a :class:`PublishError` like any channel's refusal,
+    with the registry's ``status``, ``detail`` and ``errors``."""
+
+    exit_code = PublishError.exit_code

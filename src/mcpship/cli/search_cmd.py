@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,11 +12,13 @@ from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption
 from mcpship.cli._output import echo, print_json
 from mcpship.cli._terminal import cell, terminal_text
-from mcpship.registry_client.client import DEFAULT_REGISTRY, RegistryClient, SearchResult
+
+if TYPE_CHECKING:
+    from mcpship.registry_client.client import SearchResult
 
 _EPILOG = """Examples:
 
-  mcpship search notes
+  mcpship search notes                                 # in the registry of your last `mcpship login`
   mcpship search "pull requests" --registry http://127.0.0.1:8080 --limit 5
   mcpship search github --json | jq -r '.servers[].server.name'
 """
@@ -26,23 +28,29 @@ _EPILOG = """Examples:
 def search(
     query: Annotated[str, typer.Argument(help="Words to look for (name, title, description, tools).")],
     registry: Annotated[
-        str, typer.Option("--registry", help="The registry's URL.", envvar="MCPSHIP_REGISTRY")
-    ] = DEFAULT_REGISTRY,
+        str | None,
+        typer.Option(
+            "--registry",
+            help="The registry's URL (default: $MCPSHIP_REGISTRY, else that of your last `mcpship login`, else the"
+            " official registry).",
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100, help="At most this many servers.")] = 20,
     as_json: JsonOption = False,
 ) -> None:
     """Search an MCP registry: ranked by relevance on mcpship registries, else the official name search."""
-    with RegistryClient(registry) as client:
-        result = client.search(query, limit=limit)
+    from mcpship.registry_client.search import search_registry
+
+    result = search_registry(query, registry=registry, limit=limit)
     if as_json:
-        print_json({"registry": client.registry, "query": query, "ranked": result.ranked, "servers": result.servers})
+        print_json({"registry": result.registry, "query": query, "ranked": result.ranked, "servers": result.servers})
         return
     rows = [_row(entry) for entry in result.servers]
     if not rows:
-        echo(f"no server in {client.registry} matches {query!r}", err=True)
+        echo(f"no server in {result.registry} matches {query!r}", err=True)
         return
     if sys.stdout.isatty():
-        _table(rows, result, client.registry)
+        _table(rows, result, result.registry)
     else:
         for row in rows:  # one line per server, fields tab-separated: tabs and newlines in a field are escaped
             typer.echo("\t".join(terminal_text(field) for field in row))

@@ -3,7 +3,8 @@ any subregistry): log in, publish a server.json, validate, list, search.
 
 Every call tries the frozen ``/v0.1`` API first and falls back to ``/v0`` when the registry answers 404 (older
 deployments, and the official ``mcp-publisher`` itself, use ``/v0``); the prefix that worked is remembered.
-Failures become :class:`RegistryRequestError` carrying the registry's own problem+json ``detail`` and ``errors``,
+Failures become :class:`~mcpship.RegistryError` (exit code 12; :class:`~mcpship.RegistryPublishError`, exit code 11,
+for a refused publish) carrying the registry's own problem+json ``detail`` and ``errors``,
 so a refusal reads as the registry wrote it. The ``httpx`` client is injected (``MockTransport`` in unit tests).
 
 Logging in exchanges a proof (``registry.md`` §3.1-3.3, built by :mod:`mcpship.registry_client.proofs`)
@@ -24,10 +25,16 @@ import httpx
 
 from mcpship.__about__ import __version__
 from mcpship._bounded_body import BodyTooLargeError, read_bounded
-from mcpship._exceptions import InvalidArtifactError, PublishError
+from mcpship._exceptions import InvalidArtifactError, PublishError, RegistryError, RegistryPublishError
 from mcpship._safe_load import read_json_file
 from mcpship._untrusted_json import hostile_content, loads_untrusted
-from mcpship.registry_client.tokens import DEFAULT_REGISTRY, RegistryToken, TokenStore, normalize_registry_url
+from mcpship.registry_client.tokens import (
+    DEFAULT_REGISTRY,
+    RegistryToken,
+    TokenStore,
+    normalize_registry_url,
+    registry_in_use,
+)
 
 __all__ = [
     "ANONYMOUS_NAMESPACE",
@@ -38,6 +45,8 @@ __all__ = [
     "LoginMethod",
     "PublishOutcome",
     "RegistryClient",
+    "RegistryError",
+    "RegistryPublishError",
     "RegistryRequestError",
     "RegistryToken",
     "ResponseTooLargeError",
@@ -72,25 +81,11 @@ own bound (64) is skipped alone, shallow enough that the parser never nears Pyth
 _OFFICIAL = "io.modelcontextprotocol.registry/official"
 
 
-class RegistryRequestError(PublishError):
-    """The registry refused a request or could not be reached; ``status`` is None for network failures."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        hint: str | None = None,
-        status: int | None = None,
-        detail: str | None = None,
-        errors: tuple[str, ...] = (),
-    ) -> None:
-        super().__init__(message, hint=hint)
-        self.status = status
-        self.detail = detail
-        self.errors = errors
+RegistryRequestError = RegistryError
+"""The registry refused a request or could not be reached (the name this module has always raised)."""
 
 
-class ResponseTooLargeError(RegistryRequestError):
+class ResponseTooLargeError(RegistryError):
     """An answer went past ``RegistryClient.max_response_bytes``; ``limit`` is that cap."""
 
     def __init__(self, message: str, *, hint: str | None = None, limit: int) -> None:
@@ -132,6 +127,8 @@ class SearchResult:
     ranked: bool
     """True when the registry answered mcpship's ranked search; False for the official substring search."""
     next_cursor: str | None = None
+    registry: str = ""
+    """The registry that answered (normalized URL)."""
 
 
 @dataclass
@@ -250,7 +247,20 @@ class RegistryClient:
     def publish(
         self, server: Mapping[str, Any], token: RegistryToken, *, source: str = "server.json"
     ) -> PublishOutcome:
-        """``POST /publish``; on a schema refusal (422) asks ``/validate`` for the detailed issues."""
+        """``POST /publish``; on a schema refusal (422) asks ``/validate`` for the detailed issues.
+
+        Every failure is a :class:`~mcpship.RegistryPublishError`: a publish the registry did not take, whether it
+        refused it or could not be reached."""
+        try:
+            return self._publish(server, token, source)
+        except RegistryPublishError:
+            raise
+        except RegistryError as error:
+            raise RegistryPublishError(
+                error.message, hint=error.hint, status=error.status, detail=error.detail, errors=error.errors
+            ) from error
+
+    def _publish(self, server: Mapping[str, Any], token: RegistryToken, source: str) -> PublishOutcome:
         name = str(server.get("name", "?"))
         version = str(server.get("version", "?"))
         bearer = {"Authorization": f"Bearer {token.token}"}
@@ -280,7 +290,7 @@ class RegistryClient:
                 issues = _local_issues(server, source)
             errors = tuple(issue.render(source) for issue in issues if issue.severity == "error")
             if errors:
-                raise RegistryRequestError(
+                raise RegistryError(
                     f"{what}: server.json is invalid:\n  " + "\n  ".join(errors),
                     hint=f"fix {source} (or the spec it was built from) and publish again",
                     status=422,
@@ -364,20 +374,20 @@ class RegistryClient:
         ranked = self._send("GET", SEARCH_EXTENSION, params={"q": text, "limit": limit})
         if ranked.status_code == 200:
             body = _json_object(ranked, self.registry)
-            return SearchResult(_entries(body), ranked=True, next_cursor=_next(body))
+            return SearchResult(_entries(body), ranked=True, next_cursor=_next(body), registry=self.registry)
         if ranked.status_code not in (404, 405, 501):
             raise self._refusal(ranked, f"{self.registry} could not search for {text!r}", hint="retry later")
         page = self.list_servers(search=text, version="latest", limit=limit)
-        return SearchResult(_entries(page), ranked=False, next_cursor=_next(page))
+        return SearchResult(_entries(page), ranked=False, next_cursor=_next(page), registry=self.registry)
 
     # -- errors --------------------------------------------------------------------------------------------
 
-    def _refusal(self, response: httpx.Response, what: str, *, hint: str) -> RegistryRequestError:
+    def _refusal(self, response: httpx.Response, what: str, *, hint: str) -> RegistryError:
         detail, errors = _problem(response)
         message = f"{what} ({response.status_code}): {detail}" if detail else f"{what} ({response.status_code})"
         if errors:
             message += "\n  " + "\n  ".join(errors)
-        return RegistryRequestError(message, hint=hint, status=response.status_code, detail=detail, errors=errors)
+        return RegistryError(message, hint=hint, status=response.status_code, detail=detail, errors=errors)
 
 
 def _body_issues(response: httpx.Response) -> list[ValidationIssue]:
@@ -530,13 +540,15 @@ def publish_server_json(
     store: TokenStore | None = None,
     client: httpx.Client | None = None,
     now: float | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> PublishOutcome:
     """Publish the server.json at ``path`` (a file or a build folder) with the token ``mcpship login`` stored.
 
-    ``registry`` None means the registry of the most recent login, else the official one.
+    ``registry`` None means ``$MCPSHIP_REGISTRY``, else the registry of the last login, else the official one
+    (:func:`~mcpship.registry_client.tokens.registry_in_use`, as ``search`` chooses).
     """
     tokens = store or TokenStore()
-    key = normalize_registry_url(registry or tokens.most_recent() or DEFAULT_REGISTRY)
+    key = registry_in_use(registry, store=tokens, environ=environ)
     file, server = read_server_json(path)
     token = tokens.get(key)
     if token is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,15 +21,20 @@ from mcpship._safe_load import parse_json
 
 __all__ = [
     "DEFAULT_REGISTRY",
+    "REGISTRY_ENV",
     "TOKEN_FILE",
     "RegistryToken",
     "TokenStore",
     "normalize_registry_url",
+    "registry_in_use",
     "token_store_path",
 ]
 
 DEFAULT_REGISTRY = "https://registry.modelcontextprotocol.io"
 TOKEN_FILE = "registry-tokens.json"
+REGISTRY_ENV = "MCPSHIP_REGISTRY"
+_LAST_LOGIN = "last_login"
+"""The key of the registry logged into last: not a URL, so it never meets a registry's entry."""
 
 
 def normalize_registry_url(url: str) -> str:
@@ -57,6 +62,18 @@ class RegistryToken:
         return self.expires_at is not None and self.expires_at <= moment + margin
 
 
+def registry_in_use(
+    explicit: str | None = None, *, store: TokenStore | None = None, environ: Mapping[str, str] | None = None
+) -> str:
+    """The registry a command talks to when it names none, the same for ``publish --channel registry`` and
+    ``search``: ``explicit`` (``--registry``), else ``$MCPSHIP_REGISTRY``, else the registry of the last
+    ``mcpship login``, else the official registry. Normalized (:func:`normalize_registry_url`)."""
+    chosen = explicit or (os.environ if environ is None else environ).get(REGISTRY_ENV, "").strip()
+    if not chosen:
+        chosen = (store or TokenStore()).most_recent() or DEFAULT_REGISTRY
+    return normalize_registry_url(chosen)
+
+
 def token_store_path() -> Path:
     """``registry-tokens.json`` in mcpship's config folder (``MCPSHIP_CONFIG_DIR`` overrides, e.g. for tests)."""
     override = os.environ.get("MCPSHIP_CONFIG_DIR")
@@ -65,7 +82,8 @@ def token_store_path() -> Path:
 
 @dataclass(frozen=True)
 class TokenStore:
-    """``{registry URL: {"token", "method", "expires_at", "logged_in_at"}}`` in one JSON file, mode 0600.
+    """``{registry URL: {"token", "method", "expires_at", "logged_in_at"}, "last_login": registry URL}`` in one
+    JSON file, mode 0600.
 
     Writes are atomic and under an exclusive lock, and entries of other registries (keys we do not know
     included) are written back untouched, so two logins at once never lose one another.
@@ -93,14 +111,20 @@ class TokenStore:
                 "expires_at": token.expires_at,
                 "logged_in_at": int(time.time() if now is None else now),
             }
+            entries[_LAST_LOGIN] = key  # in the same atomic write as the token it names
             self._write(entries)
 
     def most_recent(self) -> str | None:
-        """The registry of the latest login (``publish`` goes there when no ``--registry`` is given, as with
-        ``mcp-publisher``, which keeps only its last login)."""
+        """The registry of the latest login (``publish`` and ``search`` go there when no registry is given, as
+        ``mcp-publisher``, which keeps only its last login, does). Files written before the explicit record
+        fall back to the newest ``logged_in_at``."""
+        entries = self._read()
+        last = entries.get(_LAST_LOGIN)
+        if isinstance(last, str) and isinstance(entries.get(last), dict):
+            return last
         stamped = [
             (entry["logged_in_at"], registry)
-            for registry, entry in self._read().items()
+            for registry, entry in entries.items()
             if isinstance(entry, dict) and isinstance(entry.get("logged_in_at"), int)
         ]
         return max(stamped)[1] if stamped else None
@@ -111,6 +135,8 @@ class TokenStore:
             entries = self._read()
             if entries.pop(key, None) is None:
                 return False
+            if entries.get(_LAST_LOGIN) == key:  # the previous login (by its date) is the last one again
+                del entries[_LAST_LOGIN]
             self._write(entries)
             return True
 

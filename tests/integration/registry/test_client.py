@@ -93,6 +93,21 @@ def test_login_none_publish_then_search_finds_the_server(
     assert plain.stdout.splitlines() == [f"{name}\t1.0.0\tTake and search notes from any MCP client.\tpypi:notes-mcp"]
 
 
+def test_search_without_a_registry_asks_the_one_logged_into_last_as_publish_does(
+    registry: RegistryServer, config_dir: Path, tmp_path: Path
+) -> None:
+    name = f"{ANONYMOUS}/lastlogin-notes"
+    assert cli(config_dir, "login", "none", "--registry", registry.base_url).returncode == 0
+    assert cli(config_dir, "publish", str(server_json(tmp_path, name)), "--channel", "registry").returncode == 0
+
+    found = cli(config_dir, "search", "lastlogin", "--json")
+
+    assert found.returncode == 0, found.stderr
+    result = json.loads(found.stdout)
+    assert result["registry"] == registry.base_url
+    assert [entry["server"]["name"] for entry in result["servers"]] == [name]
+
+
 def test_publishing_outside_the_tokens_namespace_is_a_clear_403(
     registry: RegistryServer, config_dir: Path, tmp_path: Path
 ) -> None:
@@ -153,7 +168,7 @@ def test_admin_login_reads_the_secret_from_stdin_and_publishes_any_namespace(
     registry: RegistryServer, config_dir: Path, tmp_path: Path
 ) -> None:
     wrong = cli(config_dir, "login", "admin", "--registry", registry.base_url, "--token-stdin", stdin="nope\n")
-    assert_clean_error(wrong, 11)
+    assert_clean_error(wrong, 12)
     assert "Token exchange failed" in wrong.stderr
 
     login = cli(config_dir, "login", "admin", "--registry", registry.base_url, "--token-stdin", stdin=ADMIN_SECRET)
@@ -189,13 +204,13 @@ def test_a_login_method_the_registry_does_not_offer_is_named(config_dir: Path, t
         result = cli(config_dir, "login", "none", "--registry", server.base_url)
     finally:
         server.stop()
-    assert_clean_error(result, 11)
+    assert_clean_error(result, 12)
     assert "does not offer the `none` login method" in result.stderr
 
 
-def test_an_unreachable_registry_is_a_clean_error(config_dir: Path) -> None:
+def test_an_unreachable_registry_is_a_clean_error_with_the_registry_exit_code(config_dir: Path) -> None:
     result = cli(config_dir, "search", "notes", "--registry", f"http://127.0.0.1:{free_port()}")
-    assert_clean_error(result, 11)
+    assert_clean_error(result, 12)  # a registry failure, not a refused publish (11)
     assert "could not reach the registry" in result.stderr
 
 
@@ -212,10 +227,10 @@ def test_a_refused_domain_login_shows_the_exact_record_to_publish(
     dns = cli(config_dir, "login", "dns", *args)
     http = cli(config_dir, "login", "http", *args)
 
-    assert_clean_error(dns, 11)
+    assert_clean_error(dns, 12)
     assert "(401)" in dns.stderr
     assert f"hint: publish this TXT record on example.invalid: {record}" in dns.stderr
-    assert_clean_error(http, 11)
+    assert_clean_error(http, 12)
     assert f"hint: serve this at https://example.invalid/.well-known/mcp-registry-auth: {record}" in http.stderr
 
 

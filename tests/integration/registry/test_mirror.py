@@ -247,7 +247,7 @@ def test_mirroring_a_registry_that_is_not_there_is_a_clean_error(fresh_database:
     completed = subprocess.run(
         [*command, "--db", fresh_database], capture_output=True, text=True, timeout=60, check=False
     )
-    assert completed.returncode == 11, completed.stderr
+    assert completed.returncode == 12, completed.stderr
     assert "could not reach the registry" in completed.stderr
     assert "Traceback" not in completed.stderr
 

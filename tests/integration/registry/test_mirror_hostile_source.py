@@ -62,7 +62,7 @@ def test_a_source_with_endless_new_cursors_stops_at_the_page_cap(source: Hostile
 
     code, _, stderr, peak = run_mirror(source, database, "--max-pages", "25")
 
-    assert code == 11, stderr
+    assert code == 12, stderr
     assert (
         f"error: {source.url} still had more pages after 25 page(s), the most one run reads (--max-pages 25); the"
         " mirror stopped there"
@@ -79,7 +79,7 @@ def test_a_source_whose_cursor_comes_back_stops_when_it_does(source: HostileServ
 
     code, _, stderr, _ = run_mirror(source, f"sqlite:///{tmp_path / 'm.db'}")
 
-    assert code == 11, stderr
+    assert code == 12, stderr
     assert f"error: {source.url} answered nextCursor '7' a second time, after 2 page(s)" in stderr
     assert len(source.requests) == 2
 
@@ -89,7 +89,7 @@ def test_a_page_of_a_gigabyte_is_cut_at_the_page_cap_in_bounded_memory(source: H
 
     code, _, stderr, peak = run_mirror(source, f"sqlite:///{tmp_path / 'm.db'}", "--max-page-mb", "4")
 
-    assert code == 11, stderr
+    assert code == 12, stderr
     assert f"error: {source.url} answered page 1 with more than 4 MiB; the mirror stopped reading there" in stderr
     assert "lower --limit-per-page (now 100) or raise --max-page-mb (now 4)" in stderr
     assert source.bytes_sent < 64 << 20

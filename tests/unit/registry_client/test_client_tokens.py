@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from mcpship._exceptions import UsageError
-from mcpship.registry_client.tokens import RegistryToken, TokenStore, token_store_path
+from mcpship.registry_client.tokens import (
+    DEFAULT_REGISTRY,
+    RegistryToken,
+    TokenStore,
+    registry_in_use,
+    token_store_path,
+)
 
 
 def mode_of(path: Path) -> int:
@@ -51,17 +57,70 @@ def test_logging_in_to_one_registry_keeps_every_other_entry_verbatim(tmp_path: P
     assert data == {
         "https://other.test": other,
         "https://registry.test": {"token": "second", "method": "github", "expires_at": 2, "logged_in_at": 20},
+        "last_login": "https://registry.test",
     }
 
 
-def test_the_most_recent_login_names_the_registry_publish_defaults_to(tmp_path: Path) -> None:
+def test_the_registry_logged_into_last_is_recorded_even_within_one_second(tmp_path: Path) -> None:
     store = TokenStore(tmp_path / "tokens.json")
     assert store.most_recent() is None
     store.put(RegistryToken("https://b.test", "b", "none", None), now=200)
-    store.put(RegistryToken("https://a.test", "a", "none", None), now=100)
-    assert store.most_recent() == "https://b.test"
-    store.put(RegistryToken("https://a.test", "a2", "none", None), now=300)
+    store.put(RegistryToken("https://a.test", "a", "none", None), now=200)
     assert store.most_recent() == "https://a.test"
+    store.put(RegistryToken("https://b.test", "b2", "none", None), now=200)
+    assert store.most_recent() == "https://b.test"
+
+
+def test_a_file_without_the_last_login_record_falls_back_to_the_newest_login(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    entries = {
+        "https://old.test": {"token": "o", "method": "none", "logged_in_at": 100},
+        "https://new.test": {"token": "n", "method": "none", "logged_in_at": 300},
+    }
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    assert TokenStore(path).most_recent() == "https://new.test"
+
+
+def test_logging_out_of_the_last_registry_makes_the_previous_login_the_default(tmp_path: Path) -> None:
+    store = TokenStore(tmp_path / "tokens.json")
+    store.put(RegistryToken("https://first.test", "f", "none", None), now=100)
+    store.put(RegistryToken("https://second.test", "s", "none", None), now=200)
+    store.put(RegistryToken("https://first.test", "f2", "none", None), now=150)  # an older clock, still the last
+    assert store.most_recent() == "https://first.test"
+    assert store.remove("https://first.test")
+    assert store.most_recent() == "https://second.test"
+    assert "last_login" not in json.loads(store.path.read_text(encoding="utf-8"))
+
+
+def test_logging_out_of_another_registry_keeps_the_last_login(tmp_path: Path) -> None:
+    store = TokenStore(tmp_path / "tokens.json")
+    store.put(RegistryToken("https://other.test", "o", "none", None), now=500)
+    store.put(RegistryToken("https://last.test", "l", "none", None), now=100)
+    assert store.remove("https://other.test")
+    assert store.most_recent() == "https://last.test"
+
+
+@pytest.mark.parametrize(
+    ("explicit", "environ", "expected"),
+    [
+        ("https://flag.test/", {"MCPSHIP_REGISTRY": "https://env.test"}, "https://flag.test"),
+        (None, {"MCPSHIP_REGISTRY": "https://ENV.test/"}, "https://env.test"),
+        (None, {"MCPSHIP_REGISTRY": "  "}, "https://last.test"),
+        (None, {}, "https://last.test"),
+    ],
+)
+def test_the_registry_in_use_is_the_flag_then_the_environment_then_the_last_login(
+    tmp_path: Path, explicit: str | None, environ: dict[str, str], expected: str
+) -> None:
+    store = TokenStore(tmp_path / "tokens.json")
+    store.put(RegistryToken("https://last.test", "l", "none", None))
+    assert registry_in_use(explicit, store=store, environ=environ) == expected
+
+
+def test_without_any_login_the_registry_in_use_is_the_official_one(tmp_path: Path) -> None:
+    store = TokenStore(tmp_path / "tokens.json")
+    assert registry_in_use(store=store, environ={}) == DEFAULT_REGISTRY
+    assert not store.path.exists()  # choosing never writes
 
 
 def test_concurrent_logins_to_different_registries_all_survive(tmp_path: Path) -> None:
