@@ -66,20 +66,44 @@ _LAZY = {
     "load_spec": "mcpship.spec",
     "InitOutcome": "mcpship.spec.init",
     "init_project": "mcpship.spec.init",
+    "OciDestination": "mcpship.channels.publish",
+    "OciPublishOutcome": "mcpship.channels.publish",
+    "RegistryDestination": "mcpship.channels.publish",
+    "RegistryPublishOutcome": "mcpship.channels.publish",
+    "publish_artifact": "mcpship.channels.publish",
+    "LoginOutcome": "mcpship.registry_client.login",
+    "LoginRequest": "mcpship.registry_client.login",
+    "LogoutOutcome": "mcpship.registry_client.login",
+    "login_registry": "mcpship.registry_client.login",
+    "logout_registry": "mcpship.registry_client.login",
     "SearchResult": "mcpship.registry_client.client",
     "search_registry": "mcpship.registry_client.search",
     "registry_in_use": "mcpship.registry_client.tokens",
+    "MirrorOptions": "mcpship.registry.deployment",
+    "ServeOptions": "mcpship.registry.deployment",
+    "run_mirror": "mcpship.registry.deployment",
+    "serve_registry": "mcpship.registry.deployment",
+    "serve_settings": "mcpship.registry.deployment",
 }
 
 if TYPE_CHECKING:
     from mcpship._problems import Problem
     from mcpship._reporter import NullReporter, Reporter
+    from mcpship.channels.publish import (
+        OciDestination,
+        OciPublishOutcome,
+        RegistryDestination,
+        RegistryPublishOutcome,
+        publish_artifact,
+    )
     from mcpship.interface import InterfaceLock, ItemChange, diff_locks, lock_from_snapshot, read_lock
     from mcpship.interface.project import LockOutcome, lock_project
     from mcpship.pipeline import BuildReport, build_project
     from mcpship.pipeline.ship import ShipOutcome, ship_project
     from mcpship.probe import ServerSnapshot, inspect_server
+    from mcpship.registry.deployment import MirrorOptions, ServeOptions, run_mirror, serve_registry, serve_settings
     from mcpship.registry_client.client import SearchResult
+    from mcpship.registry_client.login import LoginOutcome, LoginRequest, LogoutOutcome, login_registry, logout_registry
     from mcpship.registry_client.search import search_registry
     from mcpship.registry_client.tokens import registry_in_use
     from mcpship.spec import ResolvedSpec, Spec, load_spec
@@ -114,17 +138,26 @@ __all__ = [
     "ItemChange",
     "LockError",
     "LockOutcome",
+    "LoginOutcome",
+    "LoginRequest",
+    "LogoutOutcome",
     "McpshipError",
+    "MirrorOptions",
     "NullReporter",
+    "OciDestination",
+    "OciPublishOutcome",
     "ProbeError",
     "Problem",
     "ProtocolViolationError",
     "PublishError",
+    "RegistryDestination",
     "RegistryError",
     "RegistryPublishError",
+    "RegistryPublishOutcome",
     "Reporter",
     "ResolvedSpec",
     "SearchResult",
+    "ServeOptions",
     "ServerConnectionError",
     "ServerExitedError",
     "ServerSnapshot",
@@ -145,9 +178,15 @@ __all__ = [
     "load_spec",
     "lock_from_snapshot",
     "lock_project",
+    "login_registry",
+    "logout_registry",
+    "publish_artifact",
     "read_lock",
     "registry_in_use",
+    "run_mirror",
     "search_registry",
+    "serve_registry",
+    "serve_settings",
     "ship_project",
     "validate_paths",
     "verify_dist",

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,16 +13,11 @@ from mcpship._exceptions import UsageError
 from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption
 from mcpship.cli._output import echo, print_json
-from mcpship.registry_client.client import LOGIN_METHODS, LoginMethod, RegistryClient, RegistryRequestError
-from mcpship.registry_client.proofs import (
-    DeviceCode,
-    domain_proof,
-    github_actions_oidc_token,
-    github_device_flow,
-    load_signing_key,
-    public_key_record,
-)
-from mcpship.registry_client.tokens import DEFAULT_REGISTRY, TokenStore, normalize_registry_url
+from mcpship.registry_client.client import LOGIN_METHODS, LoginMethod
+from mcpship.registry_client.tokens import DEFAULT_REGISTRY
+
+if TYPE_CHECKING:
+    from mcpship.registry_client.proofs import DeviceCode
 
 _EPILOG = """Examples:
 
@@ -68,44 +61,45 @@ def login(
     as_json: JsonOption = False,
 ) -> None:
     """Log in to an MCP registry: the token is kept (mode 0600) for `mcpship publish --channel registry`."""
+    from mcpship.registry_client.login import LoginRequest, login_registry
+
     chosen = _method(method)
-    registry = normalize_registry_url(registry)
     flags = _Flags(token, token_stdin, oidc_token_stdin, domain, private_key_file)
     flags.check(chosen)
-    with RegistryClient(registry) as client:
-        try:
-            issued = client.login(chosen, _proof(chosen, client, flags))
-        except RegistryRequestError as error:
-            if chosen in ("dns", "http") and error.status == 401:
-                error.hint = _record_hint(chosen, flags)
-            raise
-    store = TokenStore()
-    store.put(issued)
-    expires = datetime.fromtimestamp(issued.expires_at, UTC) if issued.expires_at is not None else None
+    request = LoginRequest(
+        method=chosen,
+        registry=registry,
+        token=_secret(chosen, flags),
+        domain=domain,
+        private_key_file=private_key_file,
+    )
+    outcome = login_registry(request, show_device_code=_show_device_code if sys.stdin.isatty() else None)
+    expires = outcome.expires_at
     if as_json:
         print_json(
             {
-                "registry": issued.registry,
-                "method": issued.method,
+                "registry": outcome.registry,
+                "method": outcome.method,
                 "expiresAt": expires.isoformat().replace("+00:00", "Z") if expires else None,
-                "tokenFile": str(store.path),
+                "tokenFile": str(outcome.token_file),
             }
         )
         return
     until = f"; the token is valid until {expires:%H:%M:%S} UTC" if expires else ""
-    echo(f"logged in to {issued.registry} ({issued.method}){until}")
+    echo(f"logged in to {outcome.registry} ({outcome.method}){until}")
     typer.echo("  next: mcpship publish --channel registry")
 
 
 @app.command(epilog=_LOGOUT_EPILOG)
 def logout(registry: RegistryOption = DEFAULT_REGISTRY, as_json: JsonOption = False) -> None:
     """Forget the stored token of a registry."""
-    registry = normalize_registry_url(registry)
-    removed = TokenStore().remove(registry)
+    from mcpship.registry_client.login import logout_registry
+
+    outcome = logout_registry(registry)
     if as_json:
-        print_json({"registry": registry, "removed": removed})
+        print_json({"registry": outcome.registry, "removed": outcome.removed})
     else:
-        echo(f"logged out of {registry}" if removed else f"no token was stored for {registry}")
+        echo(f"logged out of {outcome.registry}" if outcome.removed else f"no token was stored for {outcome.registry}")
 
 
 def _method(text: str) -> LoginMethod:
@@ -140,11 +134,6 @@ class _Flags:
             )
         if method == "admin" and not self.token_stdin:
             raise UsageError("`login admin` reads the admin token from stdin", hint="mcpship login admin --token-stdin")
-        if method in ("dns", "http") and (self.domain is None or self.key is None):
-            raise UsageError(
-                f"`login {method}` needs --domain and --private-key-file",
-                hint=f"mcpship login {method} --domain example.com --private-key-file key.hex",
-            )
 
 
 _ALLOWED: dict[LoginMethod, frozenset[str]] = {
@@ -157,51 +146,20 @@ _ALLOWED: dict[LoginMethod, frozenset[str]] = {
 }
 
 
-def _proof(method: LoginMethod, client: RegistryClient, flags: _Flags) -> dict[str, Any] | None:
-    """The exchange body of ``method`` (registry.md §3.1); None for ``none``."""
-    if method == "none":
-        return None
+def _secret(method: LoginMethod, flags: _Flags) -> str | None:
+    """The token the method reads, from its flag or stdin (``github`` without one: the library looks further)."""
     if method == "admin":
-        return {"admin_token": _stdin_secret("admin token")}
+        return _stdin_secret("admin token")
     if method == "github":
-        github = _stdin_secret("GitHub token") if flags.token_stdin else flags.token
-        github = github or os.environ.get("MCP_GITHUB_TOKEN") or os.environ.get("GITHUB_TOKEN")
-        return {"github_token": github or _github_in_browser(client)}
-    if method == "github-oidc":
-        assert client.client is not None
-        oidc = _stdin_secret("OIDC token") if flags.oidc_stdin else github_actions_oidc_token(os.environ, client.client)
-        return {"oidc_token": oidc}
-    assert flags.domain is not None
-    assert flags.key is not None
-    return domain_proof(flags.domain.strip().lower(), load_signing_key(flags.key))
+        return _stdin_secret("GitHub token") if flags.token_stdin else flags.token
+    if method == "github-oidc" and flags.oidc_stdin:
+        return _stdin_secret("OIDC token")
+    return None
 
 
-def _record_hint(method: LoginMethod, flags: _Flags) -> str:
-    """Where the registry looks for the key, and the exact record this key needs there."""
-    assert flags.domain is not None
-    assert flags.key is not None
-    record = public_key_record(load_signing_key(flags.key))
-    domain = flags.domain.strip().lower()
-    if method == "dns":
-        return f"publish this TXT record on {domain}: {record}"
-    return f"serve this at https://{domain}/.well-known/mcp-registry-auth: {record}"
-
-
-def _github_in_browser(client: RegistryClient) -> str:
-    """GitHub's device flow with the registry's own OAuth app; only when someone is at the terminal."""
-    hint = 'pass --token "$(gh auth token)" or set MCP_GITHUB_TOKEN (scopes read:org, read:user)'
-    if not sys.stdin.isatty():
-        raise UsageError("`login github` needs a GitHub token", hint=hint)
-    client_id = client.github_client_id()
-    if client_id is None:
-        raise UsageError(f"{client.registry} names no GitHub app for browser logins", hint=hint)
-
-    def show(code: DeviceCode) -> None:
-        echo(f"open {code.verification_uri} and enter the code {code.user_code}", err=True)
-        typer.echo("waiting for GitHub to approve ...", err=True)
-
-    assert client.client is not None
-    return github_device_flow(client_id, client.client, show=show)
+def _show_device_code(code: DeviceCode) -> None:
+    echo(f"open {code.verification_uri} and enter the code {code.user_code}", err=True)
+    typer.echo("waiting for GitHub to approve ...", err=True)
 
 
 def _stdin_secret(what: str) -> str:

@@ -5,20 +5,20 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from mcpship._exceptions import PublishError, UsageError
+from mcpship._exceptions import UsageError
 from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption
 from mcpship.cli._output import echo, print_json
 
 if TYPE_CHECKING:
     from mcpship.channels import PushProgress
+    from mcpship.channels.publish import OciDestination, RegistryDestination
 
 _EPILOG = """Examples:
 
@@ -37,16 +37,6 @@ class Channel(StrEnum):
     registry = "registry"
 
 
-@dataclass(frozen=True)
-class PublishRequest:
-    dist: Path
-    to: str | None
-    username: str | None
-    password: str | None
-    insecure: bool
-    registry: str | None = None
-
-
 @app.command(epilog=_EPILOG)
 def publish(
     channel: Annotated[Channel, typer.Option("--channel", help="Where to publish.", show_choices=True)],
@@ -63,7 +53,8 @@ def publish(
         str | None,
         typer.Option(
             "--registry",
-            help="registry: the MCP registry's URL (default: that of your last `mcpship login`).",
+            help="registry: the MCP registry's URL (default: $MCPSHIP_REGISTRY, else that of your last"
+            " `mcpship login`, else the official registry).",
         ),
     ] = None,
     as_json: JsonOption = False,
@@ -76,13 +67,16 @@ def publish(
     if password_stdin and username is None:
         raise UsageError("--password-stdin needs --username", hint="give the account name with --username")
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    request = PublishRequest(
-        dist=dist, to=to, username=username, password=password, insecure=insecure, registry=registry
-    )
-    outcome = _PUBLISHERS[channel](request, as_json)
-    summary = outcome.pop("summary")
+    from mcpship.channels.publish import OciDestination, RegistryDestination
+
+    if channel is Channel.oci:
+        assert to is not None
+        rendered = _publish_oci(OciDestination(to, username, password, insecure), dist, as_json)
+    else:
+        rendered = _publish_registry(RegistryDestination(registry), dist)
+    summary = rendered.pop("summary")
     if as_json:
-        print_json({"channel": channel.value, **outcome})
+        print_json({"channel": channel.value, **rendered})
     else:
         echo(summary)  # may quote the registry's answer
 
@@ -106,33 +100,15 @@ def _check_channel_options(
         )
 
 
-def _publish_oci(request: PublishRequest, as_json: bool) -> dict[str, Any]:
-    from mcpship.channels import parse_image_reference, push_oci_image
-    from mcpship.pipeline.report import REPORT_FILE, read_report
+def _publish_oci(destination: OciDestination, dist: Path, as_json: bool) -> dict[str, Any]:
+    from mcpship.channels.publish import publish_artifact
 
-    images = [a for a in read_report(request.dist) if a.kind == "oci"]
-    if len(images) != 1:
-        raise PublishError(
-            f"{request.dist / REPORT_FILE} records {len(images) or 'no'} OCI image(s) (unchanged since the build)"
-            + (f": {', '.join(a.path.name for a in images)}" if images else ""),
-            hint=f"build it: mcpship build --target oci --out {request.dist}",
-        )
-    image = images[0]
-    assert request.to is not None
-    destination = parse_image_reference(request.to)
     with _progress(enabled=not as_json) as on_progress:
-        result = push_oci_image(
-            image.path,
-            destination,
-            tag=destination.tag or image.version,
-            username=request.username,
-            password=request.password,
-            insecure=request.insecure,
-            progress=on_progress,
-        )
+        outcome = publish_artifact(dist, destination, progress=on_progress)
+    result = outcome.pushed
     sent = f"{result.blobs_uploaded} blob(s) uploaded ({_size(result.bytes_uploaded)})"
     return {
-        "artifact": image.path.name,
+        "artifact": outcome.artifact.path.name,
         "reference": result.reference,
         "digest": result.digest,
         "tag": result.tag,
@@ -144,10 +120,10 @@ def _publish_oci(request: PublishRequest, as_json: bool) -> dict[str, Any]:
     }
 
 
-def _publish_registry(request: PublishRequest, as_json: bool) -> dict[str, Any]:
-    from mcpship.registry_client.client import publish_server_json
+def _publish_registry(destination: RegistryDestination, dist: Path) -> dict[str, Any]:
+    from mcpship.channels.publish import publish_artifact
 
-    outcome = publish_server_json(request.dist, registry=request.registry)
+    outcome = publish_artifact(dist, destination)
     latest = "" if outcome.is_latest is None else (" (latest)" if outcome.is_latest else " (not the latest version)")
     return {
         "registry": outcome.registry,
@@ -158,12 +134,6 @@ def _publish_registry(request: PublishRequest, as_json: bool) -> dict[str, Any]:
         "response": outcome.response,
         "summary": f"published {outcome.name} {outcome.version} to {outcome.registry}{latest}",
     }
-
-
-_PUBLISHERS: dict[Channel, Callable[[PublishRequest, bool], dict[str, Any]]] = {
-    Channel.oci: _publish_oci,
-    Channel.registry: _publish_registry,
-}
 
 
 @contextmanager
