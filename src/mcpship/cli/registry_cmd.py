@@ -6,27 +6,14 @@ The service's dependencies (Starlette, SQLAlchemy, uvicorn) are imported inside 
 
 from __future__ import annotations
 
-import ipaddress
-import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mcpship._exceptions import McpshipError, UsageError
-from mcpship._safe_load import read_text_file
 from mcpship.cli._app import app
-from mcpship.cli._registry_options import (
-    McpbHostOption,
-    NpmUrlOption,
-    OciRegistryOption,
-    PypiUrlOption,
-    host_entries,
-    package_sources,
-)
-from mcpship.cli._terminal import terminal_text
+from mcpship.cli._output import TerminalReporter, echo
+from mcpship.cli._registry_options import McpbHostOption, NpmUrlOption, OciRegistryOption, PypiUrlOption
 from mcpship.registry.limits import DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_CEILING, MAX_BODY_BYTES_FLOOR
 
 if TYPE_CHECKING:
@@ -41,8 +28,7 @@ registry_app = typer.Typer(
 )
 app.add_typer(registry_app, name="registry")
 
-JWT_KEY_ENV = "MCP_REGISTRY_JWT_PRIVATE_KEY"
-_EXTRA_HINT = "install the service's dependencies: pip install 'mcpship[registry]'"
+JWT_KEY_ENV = "MCP_REGISTRY_JWT_PRIVATE_KEY"  # mcpship.registry.deployment.JWT_KEY_ENV, without importing it
 
 _SERVE_EPILOG = """Examples:
 
@@ -163,182 +149,50 @@ def serve(
     public_url: Annotated[str | None, typer.Option("--public-url", help="URL users reach this registry at.")] = None,
 ) -> None:
     """Serve the MCP Registry API (/v0, /v0.1), the web catalogue (/) and /metrics, on SQLite or PostgreSQL."""
-    try:
-        import uvicorn
+    from mcpship.registry.config import PackageSources
+    from mcpship.registry.deployment import ServeOptions, serve_registry
 
-        from mcpship.registry.app import SETTINGS_ENV, build_app, settings_to_json
-        from mcpship.registry.auth import generate_private_key
-        from mcpship.registry.config import OwnershipSettings, RegistrySettings
-        from mcpship.registry.service import default_database_url
-    except ImportError as error:
-        raise McpshipError(f"`mcpship registry serve` cannot start: {error}", hint=_EXTRA_HINT) from error
-
-    key = _jwt_key(jwt_key_file)
-    admin_tokens = _admin_tokens(admin_token_file)
-    _check_exposure(host, key is not None, admin_tokens, enable_anonymous_auth)
-    if key is None:
-        key = generate_private_key()
-        _say(
-            "no JWT key given (--jwt-key-file or $MCP_REGISTRY_JWT_PRIVATE_KEY): using an ephemeral one; "
-            "tokens stop working when the server restarts"
-        )
-    defaults = OwnershipSettings()
-    ownership = OwnershipSettings(
-        enabled=not no_ownership_checks,
-        **package_sources(pypi_url, npm_url, oci_registry, mcpb_host),
-        oci_insecure=tuple(oci_insecure or ()),
-        fetch_hosts=host_entries("--ownership-fetch-host", (*defaults.fetch_hosts, *(ownership_fetch_host or ()))),
-        timeout_seconds=ownership_timeout,
-        max_file_bytes=_mib(ownership_max_file_mb),
-        max_document_bytes=_mib(ownership_max_document_mb),
-        max_publish_bytes=_mib(ownership_max_publish_mb),
-        max_fetches=ownership_max_fetches,
-        max_redirects=ownership_max_redirects,
-        max_concurrent_fetches=ownership_concurrency,
-        max_process_fetches=ownership_process_concurrency,
-        publish_budget_seconds=ownership_budget,
-    )
-    auth_defaults = RegistrySettings(database_url="", jwt_private_key=key)
-    settings = RegistrySettings(
-        database_url=db or default_database_url(),
-        jwt_private_key=key,
+    options = ServeOptions(
+        database_url=db,
         host=host,
         port=port,
         public_url=public_url,
-        version=_version(),
+        jwt_key_file=jwt_key_file,
+        admin_token_file=admin_token_file,
         enable_anonymous_auth=enable_anonymous_auth,
-        admin_tokens=admin_tokens,
-        ownership=ownership,
+        ownership_checks=not no_ownership_checks,
         unique_remote_urls=unique_remote_urls,
-        github_client_id=os.environ.get("MCP_REGISTRY_GITHUB_CLIENT_ID", ""),
-        github_oidc_issuer=github_oidc_issuer or auth_defaults.github_oidc_issuer,
+        sources=PackageSources(pypi_url, npm_url, tuple(oci_registry or ()), tuple(mcpb_host or ())),
+        oci_insecure=tuple(oci_insecure or ()),
+        fetch_hosts=tuple(ownership_fetch_host or ()),
+        ownership_timeout_seconds=ownership_timeout,
+        ownership_max_file_bytes=_mib(ownership_max_file_mb),
+        ownership_max_document_bytes=_mib(ownership_max_document_mb),
+        ownership_max_publish_bytes=_mib(ownership_max_publish_mb),
+        ownership_max_fetches=ownership_max_fetches,
+        ownership_max_redirects=ownership_max_redirects,
+        ownership_concurrency=ownership_concurrency,
+        ownership_process_concurrency=ownership_process_concurrency,
+        ownership_budget_seconds=ownership_budget,
+        github_oidc_issuer=github_oidc_issuer,
         github_oidc_audience=github_oidc_audience,
-        github_api_url=github_api_url or auth_defaults.github_api_url,
+        github_api_url=github_api_url,
         read_staleness_seconds=read_staleness,
-        read_cache_bytes=int(cache_mb * 1024 * 1024),
+        read_cache_bytes=_mib(cache_mb),
         max_body_bytes=max_body_bytes,
+        workers=workers,
     )
-    options: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "log_level": "warning",
-        "access_log": False,
-        "server_header": False,
-        "http": _http_protocol(),
-    }
-    if workers > 1:
-        os.environ[SETTINGS_ENV] = settings_to_json(settings)
-        _announce(settings)
-        uvicorn.run("mcpship.registry.app:app_from_environment", factory=True, workers=workers, **options)
-        return
-    application = _open(build_app, settings)
-    _announce(settings)
-    uvicorn.run(application, **options)
-
-
-def _http_protocol() -> Any:
-    """httptools with bounded request heads (``registry/http_server.py``); without httptools, h11, which bounds
-    them itself (16 KiB)."""
-    try:
-        from mcpship.registry.http_server import BoundedHeadProtocol
-    except ImportError:
-        return "h11"
-    return BoundedHeadProtocol
-
-
-def _open(build_app: Callable[[RegistrySettings], Any], settings: RegistrySettings) -> Any:
-    """Open the store (migrating it) and assemble the app; database and packaging failures become clear errors."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
-        return build_app(settings)
-    except ImportError as error:
-        raise McpshipError(f"`mcpship registry serve` cannot start: {error}", hint=_EXTRA_HINT) from error
-    except SQLAlchemyError as error:
-        raise McpshipError(
-            f"cannot open the registry database {_masked(settings.database_url)}: {error.__class__.__name__}: "
-            f"{str(error).splitlines()[0]}",
-            hint="check --db (sqlite:///path/file.db or postgresql+psycopg://user:password@host/database)",
-        ) from error
+    serve_registry(options, reporter=TerminalReporter(), on_ready=_announce)
 
 
 def _mib(count: float) -> int:
     return int(count * 1024 * 1024)
 
 
-def _say(message: str) -> None:
-    sys.stderr.write(f"{terminal_text(message, multiline=True)}\n")
-    sys.stderr.flush()
-
-
-def _masked(database_url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(database_url).render_as_string(hide_password=True)
-
-
 def _announce(settings: RegistrySettings) -> None:
-    _say(f"mcpship registry on http://{settings.host}:{settings.port} ({_masked(settings.database_url)})")
+    from mcpship.registry.deployment import masked_database_url
 
-
-def _version() -> str:
-    from mcpship.__about__ import __version__
-
-    return __version__
-
-
-_SECRET_FILE_BYTES = 1024 * 1024  # a key or a few tokens; anything larger is the wrong file
-
-
-def _jwt_key(path: Path | None) -> bytes | None:
-    if path is not None:
-        text = read_text_file(path, error=UsageError, max_bytes=_SECRET_FILE_BYTES).strip()
-        return _parse_key(text, str(path))
-    text = os.environ.get(JWT_KEY_ENV, "").strip()
-    return _parse_key(text, f"${JWT_KEY_ENV}") if text else None
-
-
-def _parse_key(text: str, source: str) -> bytes:
-    try:
-        key = bytes.fromhex(text)
-    except ValueError:
-        key = b""
-    if len(key) != 32:
-        raise UsageError(
-            f"{source} must hold a 32-byte Ed25519 seed as 64 hex characters",
-            hint="generate one with: openssl rand -hex 32",
-        )
-    return key
-
-
-def _admin_tokens(path: Path | None) -> tuple[str, ...]:
-    if path is None:
-        return ()
-    lines = read_text_file(path, error=UsageError, max_bytes=_SECRET_FILE_BYTES).splitlines()
-    tokens = tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
-    if not tokens:
-        raise UsageError(f"the admin token file {path} holds no token")
-    return tokens
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_exposure(host: str, has_key: bool, admin_tokens: tuple[str, ...], anonymous: bool) -> None:
-    """Anything that listens beyond loopback must be a deliberate deployment: a persistent key or admin token."""
-    if _is_loopback(host):
-        return
-    if not has_key and not admin_tokens:
-        raise UsageError(
-            f"refusing to bind {host}: a registry reachable from other machines needs --jwt-key-file "
-            f"(or ${JWT_KEY_ENV}) or --admin-token-file",
-            hint="bind 127.0.0.1 for local use, or give the deployment a key",
-        )
-    if anonymous:
-        _say(f"warning: --enable-anonymous-auth on {host}: anyone who reaches it can publish anonymous servers")
+    echo(
+        f"mcpship registry on http://{settings.host}:{settings.port} ({masked_database_url(settings.database_url)})",
+        err=True,
+    )

@@ -12,21 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 
-from mcpship._exceptions import McpshipError
 from mcpship.cli._options import JsonOption
 from mcpship.cli._output import echo, print_json
-from mcpship.cli._registry_options import (
-    McpbHostOption,
-    NpmUrlOption,
-    OciRegistryOption,
-    PypiUrlOption,
-    package_sources,
-)
+from mcpship.cli._registry_options import McpbHostOption, NpmUrlOption, OciRegistryOption, PypiUrlOption
 from mcpship.cli.registry_cmd import registry_app
-from mcpship.registry_client.tokens import normalize_registry_url
 
 if TYPE_CHECKING:
     from mcpship.registry.mirror import MirrorProgress
@@ -71,34 +62,20 @@ def mirror(
 
     Each version must pass the server.json rules a publish here must pass (with the package registries given
     as to `serve`); the others are skipped and listed."""
-    try:
-        from mcpship.registry.config import OwnershipSettings
-        from mcpship.registry.mirror import MirrorStateFile, mirror_registry, state_file_for
-        from mcpship.registry.service import SqlRegistry, default_database_url
-    except ImportError as error:
-        hint = "install the service's dependencies: pip install 'mcpship[registry]'"
-        raise McpshipError(f"`mcpship registry mirror` cannot start: {error}", hint=hint) from error
+    from mcpship.registry.config import PackageSources
+    from mcpship.registry.deployment import MirrorOptions, run_mirror
 
-    policy = OwnershipSettings(**package_sources(pypi_url, npm_url, oci_registry, mcpb_host)).package_policy()
-    database_url = db or default_database_url()
-    checkpoints = MirrorStateFile(state or state_file_for(database_url))
-    source = normalize_registry_url(source)
-    with (
-        SqlRegistry.open(database_url) as service,
-        httpx.Client(timeout=60, follow_redirects=True) as client,
-        _progress(as_json) as update,
-    ):
-        report = mirror_registry(
-            source,
-            service,
-            client=client,
-            state=checkpoints,
-            page_size=limit_per_page,
-            progress=update,
-            max_pages=max_pages,
-            max_page_bytes=int(max_page_mb * 1024 * 1024),
-            policy=policy,
-        )
+    options = MirrorOptions(
+        source=source,
+        database_url=db,
+        state_file=state,
+        page_size=limit_per_page,
+        max_pages=max_pages,
+        max_page_bytes=int(max_page_mb * 1024 * 1024),
+        sources=PackageSources(pypi_url, npm_url, tuple(oci_registry or ()), tuple(mcpb_host or ())),
+    )
+    with _progress(as_json) as update:
+        report = run_mirror(options, progress=update)
     if as_json:
         print_json(report.to_json())
         return

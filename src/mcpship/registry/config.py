@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
+from mcpship._exceptions import UsageError
 from mcpship.registry.limits import DEFAULT_MAX_BODY_BYTES
 from mcpship.server_json.policy import OFFICIAL_BASE_URLS, OFFICIAL_MCPB_HOSTS, OFFICIAL_OCI_REGISTRIES, PackagePolicy
 
-__all__ = ["DEFAULT_FETCH_HOSTS", "DEFAULT_HOST", "DEFAULT_PORT", "OwnershipSettings", "RegistrySettings"]
+__all__ = [
+    "DEFAULT_FETCH_HOSTS",
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "OwnershipSettings",
+    "PackageSources",
+    "RegistrySettings",
+    "checked_host_rules",
+]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -76,6 +86,50 @@ class OwnershipSettings:
             oci_registries=self.oci_registries,
             mcpb_hosts=self.mcpb_hosts,
         )
+
+
+@dataclass(frozen=True)
+class PackageSources:
+    """The package registries and download hosts a deployment accepts beyond the official ones: what ``registry
+    serve`` and ``registry mirror`` both take, so a mirror accepts exactly what the server it feeds accepts."""
+
+    pypi_url: str | None = None
+    """A PyPI-compatible index packages must name (None: pypi.org); ownership proofs read it."""
+    npm_url: str | None = None
+    """An npm registry packages must name (None: registry.npmjs.org)."""
+    oci_registries: tuple[str, ...] = ()
+    """OCI registries accepted besides the official allowlist (``127.0.0.1:5000``)."""
+    mcpb_hosts: tuple[str, ...] = ()
+    """MCPB download hosts accepted besides GitHub and GitLab: ``HOST[:PORT]`` (https) or ``http://HOST:PORT``."""
+
+    def applied_to(self, base: OwnershipSettings | None = None) -> OwnershipSettings:
+        """``base`` (default: the official settings) with these sources added, each host rule checked."""
+        base = base or OwnershipSettings()
+        return replace(
+            base,
+            pypi_url=self.pypi_url or base.pypi_url,
+            npm_url=self.npm_url or base.npm_url,
+            oci_registries=(*base.oci_registries, *self.oci_registries),
+            mcpb_hosts=checked_host_rules("--mcpb-host", (*base.mcpb_hosts, *self.mcpb_hosts)),
+        )
+
+
+def checked_host_rules(flag: str, entries: Iterable[str]) -> tuple[str, ...]:
+    """``entries`` unchanged, once each is a host rule (HOST, HOST:PORT, *.DOMAIN, http://HOST:PORT); a
+    :class:`~mcpship.UsageError` naming ``flag`` (the option that gave them) otherwise."""
+    from httpx import InvalidURL
+
+    from mcpship.registry.ownership._hosts import HostRule
+
+    kept = tuple(entries)
+    for entry in kept:
+        try:
+            HostRule.parse(entry)
+        except (ValueError, InvalidURL) as error:
+            raise UsageError(
+                f"{flag} {entry!r} is not a host: {error}", hint="write HOST, HOST:PORT, *.DOMAIN or http://HOST:PORT"
+            ) from error
+    return kept
 
 
 @dataclass(frozen=True)
