@@ -15,7 +15,7 @@ from pathlib import Path
 from mcpship._exceptions import BuildError, McpshipError, UsageError
 from mcpship._reporter import NullReporter, Reporter
 from mcpship.interface.lock import LOCK_FILE, InterfaceLock, read_lock
-from mcpship.pipeline.report import read_report, sha256_of, write_report
+from mcpship.pipeline.report import REPORT_FILE, read_report, sha256_of, write_report
 from mcpship.spec.load import ResolvedSpec, load_spec
 from mcpship.targets import BUILTIN_TARGETS, load_target
 from mcpship.targets._base import Artifact, BuildContext, BuildOptions, Target
@@ -71,6 +71,9 @@ def build_project(
     skipped: dict[str, str] = {}
     failed: dict[str, McpshipError] = {}
     epoch = source_date_epoch(resolved.root)
+    if not (out / REPORT_FILE).exists():
+        # The report marks the folder as mcpship's before any target runs, so no target packs what lands here.
+        write_report(out, [], name=resolved.spec.name, source_date_epoch=epoch)
     with tempfile.TemporaryDirectory(prefix="mcpship-build-") as scratch:
         for name in names:
             target = load_target(name)

@@ -12,11 +12,10 @@ from mcpship._atomic import write_text_atomic
 from mcpship._exceptions import McpshipError
 from mcpship._safe_load import read_json_file
 from mcpship.targets._base import Artifact
+from mcpship.targets._outputs import REPORT_FILE, SUMS_FILE
 
 __all__ = ["REPORT_FILE", "SUMS_FILE", "read_report", "read_source_date_epoch", "sha256_of", "write_report"]
 
-REPORT_FILE = "mcpship-build.json"
-SUMS_FILE = "SHA256SUMS"
 REPORT_VERSION = 1
 
 

@@ -20,6 +20,7 @@ from mcpship._safe_load import read_bytes
 from mcpship.spec.project_metadata import read_package_json_document
 from mcpship.targets._archive import tar_gz_names, without_tar_members
 from mcpship.targets._base import BuildContext, target_config
+from mcpship.targets._outputs import ARTIFACT_SUFFIXES, outputs_for
 from mcpship.targets._secret_files import SecretFiles, warn_left_out
 
 __all__ = ["NpmConfig", "NpmTarget", "check_package"]
@@ -66,6 +67,7 @@ class NpmTarget:
                 hint=f"run `npm pack --dry-run` in {context.root} to see the same error",
             )
         tarball = _packed_tarball(context.staging)
+        _leave_outputs_out(context, tarball)
         secrets = SecretFiles.for_spec(context.resolved)
         # npm pack packs what "files" / .npmignore / .gitignore allow; secret files are dropped from its tarball
         # (entries keep their headers and order, so the tarball stays reproducible).
@@ -74,6 +76,35 @@ class NpmTarget:
             left_out = [name.removeprefix(_PREFIX) for name in dropped]
             warn_left_out(context.reporter, context.resolved, where="the npm tarball", left_out=left_out)
         return [("npm", tarball, None)]
+
+
+def _leave_outputs_out(context: BuildContext, tarball: Path) -> None:
+    """npm pack packs an output folder its ``files`` / .npmignore do not exclude (with the default ``dist/``, the
+    previous build's tarball and bundles): those members are dropped from the tarball, as secret files are. The
+    project's package.json is not rewritten; the warning says how to keep ``npm publish`` alone from packing them."""
+    outputs = outputs_for(context)
+    if not any(outputs.holds(name.removeprefix(_PREFIX)) for name in tar_gz_names(tarball)):
+        return
+    dropped = without_tar_members(tarball, lambda name: outputs.holds(name.removeprefix(_PREFIX)))
+    paths = [name.removeprefix(_PREFIX) for name in dropped]
+    shown = ", ".join(paths[:5]) + (" ..." if len(paths) > 5 else "")
+    context.reporter.warn(
+        f"left {len(paths)} of mcpship's own outputs out of the npm tarball ({shown}); `npm publish` run by hand"
+        f' would pack them: list the package\'s own files in package.json "files", or add these lines to'
+        f" .npmignore: {' '.join(_npmignore_lines(paths))}"
+    )
+
+
+def _npmignore_lines(paths: list[str]) -> list[str]:
+    """One line per output kind and folder (``dist/*.tgz``), so the lines still fit the next version's files."""
+    lines: list[str] = []
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        suffix = next((s for s in ARTIFACT_SUFFIXES if name.endswith(s)), None)
+        line = f"/{folder + '/' if folder else ''}{'*' + suffix if suffix else name}"
+        if line not in lines:
+            lines.append(line)
+    return lines
 
 
 def _packed_tarball(staging: Path) -> Path:

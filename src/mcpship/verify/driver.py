@@ -18,6 +18,8 @@ from mcpship.probe.plan import StdioPlan
 from mcpship.spec.load import load_spec
 from mcpship.spec.model import Spec
 from mcpship.targets._base import Artifact
+from mcpship.verify.contents import HOW as CONTENTS_CHECK
+from mcpship.verify.contents import verify_contents
 from mcpship.verify.result import VerifyResult
 from mcpship.verify.runners import npm_plan, wheel_from_sdist, wheel_plan
 
@@ -54,15 +56,19 @@ def verify_dist(
     spec = load_spec(root).spec
     lock = read_lock(root / LOCK_FILE)
     settings = dict(config or {})
-    results = [
-        _verify_one(artifact, artifacts, spec, lock, settings, timeout, reporter, bundle_limits)
-        for artifact in artifacts
-    ]
+    results: list[VerifyResult] = []
+    for artifact in artifacts:
+        results.append(_verify_one(artifact, artifacts, spec, lock, settings, timeout, reporter, bundle_limits))
+        nested = verify_contents(artifact, artifacts)
+        if nested is not None:
+            results.append(nested)
     failed = [r for r in results if r.status == "failed"]
     if failed:
         listed = "\n".join(f"  {r.artifact.path.name}: {r.detail}" for r in failed)
         raise VerifyError(
-            f"{len(failed)} artifact(s) failed verification:\n{listed}", hint=_hint(failed[0]), results=list(results)
+            f"{len(failed)} artifact(s) failed verification:\n{listed}",
+            hint=_hint(_first_to_fix(failed)),
+            results=list(results),
         )
     return results
 
@@ -184,7 +190,18 @@ def _run_and_compare(
     return VerifyResult(artifact=artifact, how=how, status="ok", seconds=seconds, matches=True)
 
 
+def _first_to_fix(failed: list[VerifyResult]) -> VerifyResult:
+    """A packed earlier build is fixed first: it may be why the server did not start."""
+    return next((result for result in failed if result.how == CONTENTS_CHECK), failed[0])
+
+
 def _hint(result: VerifyResult) -> str:
+    if result.how == CONTENTS_CHECK:
+        return (
+            "an earlier build's outputs were packed into this one: rebuild with this mcpship (it leaves its outputs"
+            " out), and list the package's own files (package.json \"files\", .mcpbignore, the build backend's"
+            " sdist excludes)"
+        )
     if result.changes:
         return "rebuild from the locked source, or run `mcpship lock` if the change is intended"
     return "run with -v to see the server's stderr"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from mcpship._exceptions import BuildError
+from mcpship.targets._outputs import Outputs, find_outputs
 from mcpship.targets.mcpb.bundle import IgnoreRules, collect_tree
 
 
@@ -18,7 +19,7 @@ def tree(root: Path, *files: str) -> Path:
     return root
 
 
-def test_defaults_drop_caches_vcs_and_the_projects_own_tests_and_output(tmp_path: Path) -> None:
+def test_defaults_drop_caches_vcs_and_the_projects_own_tests_but_keep_its_dist(tmp_path: Path) -> None:
     root = tree(
         tmp_path,
         "src/app.py",
@@ -28,7 +29,8 @@ def test_defaults_drop_caches_vcs_and_the_projects_own_tests_and_output(tmp_path
         ".git/HEAD",
         "tests/test_app.py",
         "test/app.test.js",
-        "dist/app-1.0.tar.gz",
+        "dist/index.js",  # a TypeScript server's compiled code: kept
+        "build/main.js",
         "old.mcpb",
         "debug.log",
         "node_modules/.cache/x",
@@ -40,8 +42,10 @@ def test_defaults_drop_caches_vcs_and_the_projects_own_tests_and_output(tmp_path
         "node_modules/es-abstract/Iterator.prototype.map/index.js",  # a folder named *.map (mcpb issue #241)
         "README.md",
     )
-    assert sorted(collect_tree(root, IgnoreRules.for_project(root))) == [
+    assert sorted(collect_tree(root, IgnoreRules.for_project(root, outputs=Outputs()))) == [
         "README.md",
+        "build/main.js",
+        "dist/index.js",
         "node_modules/es-abstract/Iterator.prototype.map/index.js",
         "node_modules/pkg/dist/index.js",
         "node_modules/pkg/index.js",
@@ -55,7 +59,35 @@ def test_mcpbignore_adds_rules_and_its_negations_reinclude_defaults(tmp_path: Pa
     (root / ".mcpbignore").write_text(
         "# local notes\n\nsecret.txt\ndocs/*\n!docs/keep.md\n!.env.example\n", encoding="utf-8"
     )
-    assert sorted(collect_tree(root, IgnoreRules.for_project(root))) == [".env.example", "docs/keep.md", "src/app.py"]
+    rules = IgnoreRules.for_project(root, outputs=Outputs())
+    assert sorted(collect_tree(root, rules)) == [".env.example", "docs/keep.md", "src/app.py"]
+
+
+def test_mcpships_outputs_are_left_out_beside_the_code_and_no_mcpbignore_line_brings_them_back(
+    tmp_path: Path,
+) -> None:
+    root = tree(
+        tmp_path,
+        "dist/index.js",
+        "dist/notes-0.1.0.tgz",
+        "dist/server.json",
+        "dist/SHA256SUMS",
+        "release/notes-0.1.0-py3-none-any.whl",
+        "release/notes.json",
+    )
+    (root / "dist" / "mcpship-build.json").write_text('{"artifacts": [{"file": "server.json"}]}', encoding="utf-8")
+    (root / "release" / "mcpship-build.json").write_text("not json", encoding="utf-8")
+    (root / ".mcpbignore").write_text("!dist/*.tgz\n!release/\n", encoding="utf-8")
+    rules = IgnoreRules.for_project(root, outputs=find_outputs(root))
+    assert sorted(collect_tree(root, rules)) == ["dist/index.js", "release/notes.json"]
+
+
+def test_a_python_server_leaves_setuptools_build_folder_out_and_a_node_server_keeps_it(tmp_path: Path) -> None:
+    root = tree(tmp_path, "build/lib/pkg/__init__.py", "src/pkg/__init__.py")
+    assert sorted(collect_tree(root, IgnoreRules.for_project(root, outputs=Outputs(), python=True))) == [
+        "src/pkg/__init__.py"
+    ]
+    assert "build/lib/pkg/__init__.py" in collect_tree(root, IgnoreRules.for_project(root, outputs=Outputs()))
 
 
 def test_rules_match_archive_paths_so_a_prefix_counts(tmp_path: Path) -> None:

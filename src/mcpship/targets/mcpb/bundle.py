@@ -3,7 +3,9 @@ and the reproducible zip. Secret files are left out afterwards, by :mod:`mcpship
 
 Rules match archive paths, which for project files are their paths from the project root (as with the
 official ``mcpb pack``). Defaults come first and ``.mcpbignore`` after them in one rule list, so a ``!pattern``
-there re-includes a default exclusion, exactly like the official CLI.
+there re-includes a default exclusion, exactly like the official CLI. mcpship's own outputs come last, so nothing
+re-includes them; they are found by what mcpship wrote (:mod:`mcpship.targets._outputs`), not by a folder name:
+``dist/`` and ``build/`` are where TypeScript servers keep their code.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import pathspec
 from mcpship._exceptions import BuildError
 from mcpship._safe_load import read_text_file
 from mcpship.targets._archive import write_reproducible_zip
+from mcpship.targets._outputs import Outputs
 
-__all__ = ["DEFAULT_EXCLUDES", "IGNORE_FILE", "IgnoreRules", "collect_tree", "write_bundle"]
+__all__ = ["DEFAULT_EXCLUDES", "IGNORE_FILE", "PYTHON_EXCLUDES", "IgnoreRules", "collect_tree", "write_bundle"]
 
 IGNORE_FILE = ".mcpbignore"
 
@@ -63,11 +66,9 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     "*.d.ts",
     "*.map",
     "!*.map/",
-    # the project's own tests and build output: anchored, so vendored packages keep their dist/ and tests/
+    # the project's own tests: anchored, so vendored packages keep their tests/
     "/tests/",
     "/test/",
-    "/dist/",
-    "/build/",
     "/coverage/",
     "/package-lock.json",
     "/yarn.lock",
@@ -77,6 +78,9 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     "*.dxt",
     "*.log",
 )
+# setuptools' scratch folder, which a Python project's own build writes into its tree (a Python package named
+# build would shadow pypa's build, so it is never a Python server's code).
+PYTHON_EXCLUDES: tuple[str, ...] = ("/build/",)
 
 
 class IgnoreRules:
@@ -87,8 +91,9 @@ class IgnoreRules:
         self._spec = pathspec.GitIgnoreSpec.from_lines(self.patterns)
 
     @classmethod
-    def for_project(cls, root: Path) -> IgnoreRules:
-        """The defaults, then the project's ``.mcpbignore`` (``#`` comments and blank lines skipped)."""
+    def for_project(cls, root: Path, *, outputs: Outputs, python: bool = False) -> IgnoreRules:
+        """The defaults (and :data:`PYTHON_EXCLUDES` for a Python server), then the project's ``.mcpbignore``
+        (``#`` comments and blank lines skipped), then mcpship's own ``outputs``."""
         extra: list[str] = []
         ignore_file = root / IGNORE_FILE
         if ignore_file.is_file():
@@ -96,7 +101,8 @@ class IgnoreRules:
                 stripped = line.strip()
                 if stripped and not stripped.startswith("#"):
                     extra.append(stripped)
-        return cls((*DEFAULT_EXCLUDES, *extra))
+        defaults = (*DEFAULT_EXCLUDES, *PYTHON_EXCLUDES) if python else DEFAULT_EXCLUDES
+        return cls((*defaults, *extra, *outputs.gitignore_patterns()))
 
     def excludes(self, archive_path: str, *, is_dir: bool = False) -> bool:
         return self._spec.match_file(archive_path + "/" if is_dir else archive_path)

@@ -9,6 +9,7 @@ from typing import ClassVar
 from mcpship._exceptions import BuildError, SpecError
 from mcpship._problems import Problem
 from mcpship.targets._base import BuildContext
+from mcpship.targets._outputs import outputs_for
 from mcpship.targets._secret_files import SecretFiles, warn_left_out
 from mcpship.targets.mcpb.bundle import IgnoreRules, collect_tree, write_bundle
 from mcpship.targets.mcpb.generate import Launch, build_manifest
@@ -95,7 +96,9 @@ class McpbTarget:
     def _build_variant(self, context: BuildContext, plan: BundlePlan, variant: Variant) -> tuple[Path, list[str]]:
         """The bundle, and the project's secret files it leaves out."""
         spec = context.resolved.spec
-        rules = IgnoreRules.for_project(context.root)
+        rules = IgnoreRules.for_project(
+            context.root, outputs=outputs_for(context), python=context.resolved.spec.run.runtime == "python"
+        )
         generated = context.work / "mcpb" / f"generated-{variant.key}"
         secrets = SecretFiles.for_spec(context.resolved)
         left_out: list[str] = []

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mcpship._exceptions import BuildError
 from mcpship.targets._base import BuildContext
+from mcpship.targets._outputs import outputs_for
 from mcpship.targets._secret_files import SecretFiles, warn_left_out
 from mcpship.targets.mcpb.bundle import IgnoreRules, collect_tree
 from mcpship.targets.mcpb.config import PLATFORMS, Platform
@@ -114,7 +115,7 @@ def node_entry(root: Path, command: str) -> str:
 def node_app(context: BuildContext, base: BaseImage) -> AppFiles:
     root = context.root
     target_platform = image_platform(base)
-    rules = IgnoreRules.for_project(root)
+    rules = IgnoreRules.for_project(root, outputs=outputs_for(context))
     files: dict[str, Path | bytes] = {}
     package = read_package_json(root)
     collected, left_out = SecretFiles.for_spec(context.resolved).split(package_files(root, package, rules))

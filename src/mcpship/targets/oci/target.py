@@ -17,6 +17,7 @@ from mcpship._exceptions import BuildError, SpecError
 from mcpship._problems import Problem
 from mcpship._safe_load import read_toml_file
 from mcpship.targets._base import BuildContext, target_config
+from mcpship.targets._outputs import outputs_for
 from mcpship.targets._secret_files import SecretFiles, warn_left_out
 from mcpship.targets.oci.app import base_python_version, node_app, node_entry, python_app
 from mcpship.targets.oci.config import DEFAULT_BASE_IMAGES, OciConfig
@@ -81,7 +82,8 @@ class OciTarget:
             node_entry=node_entry(context.root, spec.run.command) if spec.run.runtime == "node" else None,
         )
         dockerfile = _write(context.staging / "Dockerfile", render_dockerfile(inputs))
-        ignore = _write(context.staging / "Dockerfile.dockerignore", render_dockerignore(spec))
+        own_outputs = outputs_for(context).dockerignore_patterns()
+        ignore = _write(context.staging / "Dockerfile.dockerignore", render_dockerignore(spec, own_outputs))
         warn_left_out(
             context.reporter,
             context.resolved,

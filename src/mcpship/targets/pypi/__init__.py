@@ -15,9 +15,10 @@ from mcpship._problems import Problem
 from mcpship.probe.pyenv import uv_executable
 from mcpship.spec.project_metadata import read_toml
 from mcpship.targets._base import BuildContext, target_config
+from mcpship.targets._outputs import outputs_for
 from mcpship.targets._secret_files import SecretFiles, warn_left_out
 from mcpship.targets.pypi.checks import check_project
-from mcpship.targets.pypi.clean import keep_secrets_out
+from mcpship.targets.pypi.clean import keep_outputs_out, keep_secrets_out
 from mcpship.targets.pypi.metadata import check_distribution, warm_renderers
 
 __all__ = ["PypiConfig", "PypiTarget"]
@@ -96,6 +97,7 @@ class PypiTarget:
                     f" {process.returncode}):\n{tail}",
                     hint=f"run `uv build {context.root}` to see the full output",
                 )
+        _leave_outputs_out(context, env)
         _leave_secrets_out(context, env)
         outputs: list[tuple[str, Path, str | None]] = []
         problems: list[Problem] = []
@@ -113,7 +115,7 @@ class PypiTarget:
         return outputs
 
 
-def _leave_secrets_out(context: BuildContext, env: dict[str, str]) -> None:
+def _distributions(context: BuildContext) -> tuple[Path, Path]:
     wheels = sorted(context.staging.glob("*.whl"))
     sdists = sorted(context.staging.glob("*.tar.gz"))
     if len(wheels) != 1 or len(sdists) != 1:
@@ -121,10 +123,28 @@ def _leave_secrets_out(context: BuildContext, env: dict[str, str]) -> None:
             f"uv build left {len(sdists)} sdist(s) and {len(wheels)} wheel(s), not one of each",
             hint=f"run `uv build {context.root}` to see what the backend builds",
         )
+    return wheels[0], sdists[0]
+
+
+def _leave_outputs_out(context: BuildContext, env: dict[str, str]) -> None:
+    wheel, sdist = _distributions(context)
+    outputs = outputs_for(context)
+    clean = keep_outputs_out(wheel=wheel, sdist=sdist, outputs=outputs, work=context.work / "pypi", env=env)
+    if clean.left_out:
+        shown = ", ".join(clean.left_out[:5]) + (" ..." if len(clean.left_out) > 5 else "")
+        context.reporter.warn(
+            f"left {len(clean.left_out)} of mcpship's own outputs out of the sdist ({shown}); the build backend"
+            " packs that folder: exclude it in the backend's sdist configuration (e.g. [tool.hatch.build]"
+            " exclude) so a build without mcpship leaves it out too"
+        )
+
+
+def _leave_secrets_out(context: BuildContext, env: dict[str, str]) -> None:
+    wheel, sdist = _distributions(context)
     clean = keep_secrets_out(
         context.root,
-        wheel=wheels[0],
-        sdist=sdists[0],
+        wheel=wheel,
+        sdist=sdist,
         secrets=SecretFiles.for_spec(context.resolved),
         work=context.work / "pypi",
         env=env,

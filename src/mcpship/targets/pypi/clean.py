@@ -19,9 +19,10 @@ from pathlib import Path
 from mcpship._exceptions import BuildError
 from mcpship.probe.pyenv import uv_executable
 from mcpship.targets._archive import tar_gz_names, without_tar_members
+from mcpship.targets._outputs import Outputs
 from mcpship.targets._secret_files import SecretFiles
 
-__all__ = ["CleanDistributions", "keep_secrets_out"]
+__all__ = ["CleanDistributions", "keep_outputs_out", "keep_secrets_out"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,23 @@ def keep_secrets_out(
     wheel.unlink()
     rebuilt = rebuilt.replace(wheel.parent / rebuilt.name)
     return CleanDistributions(wheel=rebuilt, sdist=sdist, left_out=tuple(left_out + wheel_only))
+
+
+def keep_outputs_out(
+    *, wheel: Path, sdist: Path, outputs: Outputs, work: Path, env: Mapping[str, str] | None = None
+) -> CleanDistributions:
+    """The distributions without mcpship's own outputs (a backend such as hatchling packs an output folder not
+    named ``dist`` into the sdist): they are dropped from the sdist, and the wheel is built again from it."""
+    names = tar_gz_names(sdist)
+    top = _sdist_top(names)
+    dropped = without_tar_members(sdist, lambda name: name != top and outputs.holds(name.removeprefix(top)))
+    wheel_names = _wheel_names(wheel)
+    if not dropped and not any(outputs.holds(name) for name in wheel_names):
+        return CleanDistributions(wheel=wheel, sdist=sdist, left_out=())
+    rebuilt = _build(sdist, "--wheel", work / "wheel-without-outputs", env)
+    wheel.unlink()
+    rebuilt = rebuilt.replace(wheel.parent / rebuilt.name)
+    return CleanDistributions(wheel=rebuilt, sdist=sdist, left_out=tuple(name.removeprefix(top) for name in dropped))
 
 
 def _not_included(in_wheel: list[str], members: Mapping[str, str], secrets: SecretFiles) -> list[str]:
