@@ -90,7 +90,7 @@ _PEP_517_HINT = "see https://packaging.python.org/en/latest/specifications/pypro
 def _fix_hint(field: str) -> str:
     example = '"X.Y.Z"' if field == "version" else '"..."'
     spec_key = {"urls": "repository", "scripts": "[run] command", "readme": "name"}.get(field, field)
-    return f"set {spec_key} = {example} in mcpship.toml (or [tool.mcpship]), or fix the build backend"
+    return f"set {spec_key} = {example} in mcpship.toml (or [tool.mcpship])"
 
 
 def _build_environment(requires: list[str], pyproject: Path, field: str) -> str:
@@ -157,7 +157,7 @@ def _run_hooks(
         raise SpecError(
             f"{pyproject}: [project].{field} is dynamic, and the build backend {backend!r} lacks the hook"
             f" {exc.hook_name}",
-            hint=_fix_hint(field),
+            hint=f"use a PEP 517 backend; or {_fix_hint(field)}",
         ) from None
     except _HookFailedError as exc:
         raise SpecError(
@@ -183,9 +183,10 @@ def _install_extra(python: str, extra: list[str], pyproject: Path, field: str) -
     _install(argv, " ".join(extra), pyproject, field)
 
 
-def _run_bounded(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float = HOOK_TIMEOUT) -> tuple[int, str]:
-    """Exit code (-1 on timeout or when it cannot start) and the last few KiB of its output, read from a file so a
+def _run_bounded(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float | None = None) -> tuple[int, str]:
+    """Exit code (-1 on timeout, -2 when it cannot start) and the last lines of its output, read from a file so a
     chatty backend cannot fill memory."""
+    timeout = HOOK_TIMEOUT if timeout is None else timeout
     with tempfile.TemporaryFile() as output:
         try:
             completed = subprocess.run(
@@ -202,7 +203,18 @@ def _run_bounded(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: fl
         tail = output.read().decode("utf-8", errors="replace").strip()
         if code == -1:
             tail = f"{tail}\n(timed out after {timeout:.0f} s)".strip()
-        return code, "\n".join(tail.splitlines()[-20:])
+        return code, _readable_tail(tail)
+
+
+def _readable_tail(text: str) -> str:
+    """The last lines of a tool's output; of a Python traceback, only the exception it ends with."""
+    lines = text.splitlines()
+    frames = [index for index, line in enumerate(lines) if line.startswith('  File "')]
+    if frames:
+        after = lines[frames[-1] + 1 :]
+        exception = [index for index, line in enumerate(after) if line and not line[0].isspace()]
+        lines = after[exception[0] :] if exception else lines
+    return "\n".join(lines[-20:])
 
 
 def _exit_text(code: int) -> str:
@@ -225,7 +237,7 @@ def _read_dist_info(dist_info: Path, pyproject: Path, field: str) -> BackendMeta
     if dist_info.name in ("", ".", "..") or not metadata_file.is_file():
         raise SpecError(
             f"{pyproject}: [project].{field} is dynamic, and the build backend wrote no METADATA file",
-            hint=_fix_hint(field),
+            hint=f"check the backend with `uv build`; or {_fix_hint(field)}",
         )
     raw, _unparsed = parse_email(read_bytes(metadata_file, error=SpecError, max_bytes=_MAX_METADATA_BYTES))
     values: BackendMetadata = {}
