@@ -228,8 +228,14 @@ def _pypi_script(target: str, spec_text: str, name: str, uv: str, env: dict[str,
     """The console script uvx should run: the one named like the package, else the package's only one.
 
     When the package cannot be installed here the name stands, so uvx reports its own error when it starts."""
-    argv = (uv, "tool", "run", "--from", spec_text, "python", "-c", _LIST_SCRIPTS, name)
-    scripts = _listed_scripts(argv, env)
+    # From uv's cache first (0.7 s here, against 3-4 s for resolving again online), which holds the package
+    # whenever it was inspected or run before; online only when that fails.
+    scripts = None
+    for mode in (("--offline",), ()):  # the second as the user configured uv (UV_OFFLINE included)
+        argv = (uv, "tool", "run", *mode, "--from", spec_text, "python", "-c", _LIST_SCRIPTS, name)
+        scripts = _listed_scripts(argv, env)
+        if scripts is not None:
+            break
     if scripts is None or name in scripts:
         return name
     return _only_script(target, scripts, "console script", "the package's [project.scripts]")

@@ -168,8 +168,9 @@ def test_a_pypi_package_with_one_script_under_another_name_runs_that_script(monk
     assert isinstance(plan, StdioPlan)
     assert plan.argv[1:] == ("tool", "run", "--from", "office-word-mcp-server==1.1.0", "word_mcp_server", "--flag")
     # The scripts are read in the environment uvx then reuses: same requirement, the package's own python.
-    assert calls[0][1:6] == ("tool", "run", "--from", "office-word-mcp-server==1.1.0", "python")
+    assert calls[0][1:7] == ("tool", "run", "--offline", "--from", "office-word-mcp-server==1.1.0", "python")
     assert calls[0][-1] == "office-word-mcp-server"
+    assert len(calls) == 1  # found in uv's cache: no second, online lookup
 
 
 def test_a_pypi_script_named_like_the_package_wins_over_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
