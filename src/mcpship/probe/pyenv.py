@@ -14,18 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import platformdirs
-
+from mcpship._cache_dir import cache_dir
 from mcpship._exceptions import ToolchainError
 from mcpship._reporter import Reporter
 from mcpship._untrusted_json import loads_untrusted
 
 __all__ = ["cache_dir", "project_environment", "uv_executable"]
-
-
-def cache_dir() -> Path:
-    override = os.environ.get("MCPSHIP_CACHE_DIR")
-    return Path(override) if override else Path(platformdirs.user_cache_dir("mcpship"))
 
 
 def uv_executable() -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from mcpship._exceptions import SpecError
+from mcpship.spec.backend_metadata import backend_metadata
 from mcpship.spec.errors import describe_validation_error
 from mcpship.spec.model import Spec
 from mcpship.spec.project_metadata import ProjectMetadata, read_package_json, read_pyproject, read_toml
@@ -70,6 +71,13 @@ def _explicit_spec(root: Path) -> tuple[dict[str, Any], Path | None, str, str]:
 
 
 def _project_metadata(root: Path, explicit: dict[str, Any]) -> ProjectMetadata | None:
+    chosen = _choose_metadata(root, explicit)
+    if chosen is None or not chosen.dynamic:
+        return chosen
+    return _with_dynamic_fields(root, chosen, explicit)
+
+
+def _choose_metadata(root: Path, explicit: dict[str, Any]) -> ProjectMetadata | None:
     pyproject_path = root / "pyproject.toml"
     python = read_pyproject(root, read_toml(pyproject_path)) if pyproject_path.is_file() else None
     node = read_package_json(root)
@@ -86,6 +94,38 @@ def _project_metadata(root: Path, explicit: dict[str, Any]) -> ProjectMetadata |
         if candidate is not None and candidate.commands:
             return candidate
     return python or node
+
+
+def _with_dynamic_fields(root: Path, metadata: ProjectMetadata, explicit: dict[str, Any]) -> ProjectMetadata:
+    """Ask the build backend for the ``dynamic`` fields the spec needs and does not set itself."""
+    needed = [key for key in _dynamic_needs(metadata, explicit) if key in metadata.dynamic]
+    # A spec that sets the version of a dynamic-version project is still checked against the backend (one version
+    # for every artifact), but a backend that cannot run then leaves the spec's version standing.
+    checking = "version" in metadata.dynamic and "version" in explicit
+    if not needed and not checking:
+        return metadata
+    try:
+        computed = backend_metadata(root, read_toml(root / "pyproject.toml"), needed[0] if needed else "version")
+    except SpecError:
+        if needed:
+            raise
+        return metadata
+    return metadata.with_backend_values(computed)
+
+
+def _dynamic_needs(metadata: ProjectMetadata, explicit: dict[str, Any]) -> list[str]:
+    """``[project]`` keys (in pyproject.toml's terms) whose values the spec would take from the project."""
+    run = explicit.get("run")
+    needs = {
+        "version": "version" not in explicit,
+        "description": "description" not in explicit,
+        "keywords": "keywords" not in explicit,
+        "license": "license" not in explicit,
+        "urls": "repository" not in explicit or "homepage" not in explicit,
+        "scripts": not (isinstance(run, dict) and "command" in run),
+        "readme": "name" not in explicit and "name" not in metadata.values,
+    }
+    return [key for key, needed in needs.items() if needed]
 
 
 def _merge(explicit: dict[str, Any], metadata: ProjectMetadata | None) -> tuple[dict[str, Any], dict[str, str]]:

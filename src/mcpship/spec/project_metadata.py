@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from mcpship._exceptions import SpecError
 from mcpship._safe_load import read_bytes, read_json_file, read_toml_file
 
 __all__ = [
+    "MCP_NAME_MARKER",
     "ProjectMetadata",
     "read_package_json",
     "read_package_json_document",
@@ -19,7 +20,7 @@ __all__ = [
     "readme_mcp_name",
 ]
 
-_MCP_NAME_MARKER = re.compile(r"mcp-name:\s*([A-Za-z0-9.-]+/[A-Za-z0-9._-]+)")
+MCP_NAME_MARKER = re.compile(r"mcp-name:\s*([A-Za-z0-9.-]+/[A-Za-z0-9._-]+)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,7 +31,30 @@ class ProjectMetadata:
     source: str
     values: dict[str, Any] = field(default_factory=dict)
     commands: tuple[str, ...] = ()
-    dynamic_version: bool = False
+    dynamic: frozenset[str] = frozenset()
+    """``[project]`` keys the build backend computes (pyproject.toml's ``dynamic``)."""
+
+    @property
+    def dynamic_version(self) -> bool:
+        return "version" in self.dynamic
+
+    def with_backend_values(self, computed: dict[str, Any]) -> ProjectMetadata:
+        """Fill what pyproject.toml left dynamic from what its build backend computed (never overriding)."""
+        values = dict(self.values)
+        if "version" in self.dynamic and isinstance(computed.get("version"), str):
+            values["version"] = computed["version"]
+        for key in ("description", "keywords", "license"):
+            if key in self.dynamic and key in computed:
+                values.setdefault(key, computed[key])
+        if "urls" in self.dynamic and isinstance(computed.get("urls"), dict):
+            for key, value in _url_values(computed["urls"]).items():
+                values.setdefault(key, value)
+        if isinstance(computed.get("mcp_name"), str):
+            values.setdefault("name", computed["mcp_name"])
+        commands = self.commands
+        if "scripts" in self.dynamic and isinstance(computed.get("scripts"), list):
+            commands = tuple(sorted({*commands, *(str(script) for script in computed["scripts"])}))
+        return replace(self, values=values, commands=commands)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -60,15 +84,7 @@ def read_pyproject(root: Path, document: dict[str, Any]) -> ProjectMetadata | No
         values["license"] = license_value
     elif isinstance(license_value, dict) and isinstance(license_value.get("text"), str):
         values["license"] = license_value["text"]
-    urls = {str(k).lower(): v for k, v in _table(project, "urls", source).items()}
-    for key in ("repository", "source", "source code", "code"):
-        if key in urls:
-            values["repository"] = urls[key]
-            break
-    for key in ("homepage", "home", "documentation"):
-        if key in urls:
-            values["homepage"] = urls[key]
-            break
+    values.update(_url_values(_table(project, "urls", source)))
     scripts = tuple(sorted(_table(project, "scripts", source)))
     name = readme_mcp_name(root, project.get("readme"))
     if name:
@@ -78,8 +94,23 @@ def read_pyproject(root: Path, document: dict[str, Any]) -> ProjectMetadata | No
         source="pyproject.toml",
         values=values,
         commands=scripts,
-        dynamic_version="version" in _array(project, "dynamic", source),
+        dynamic=frozenset(str(key) for key in _array(project, "dynamic", source)),
     )
+
+
+def _url_values(project_urls: dict[str, Any]) -> dict[str, Any]:
+    """``repository`` and ``homepage`` from ``[project.urls]`` (or the built metadata's Project-URL labels)."""
+    urls = {str(k).lower(): v for k, v in project_urls.items()}
+    values: dict[str, Any] = {}
+    for key in ("repository", "source", "source code", "code"):
+        if key in urls:
+            values["repository"] = urls[key]
+            break
+    for key in ("homepage", "home", "documentation"):
+        if key in urls:
+            values["homepage"] = urls[key]
+            break
+    return values
 
 
 def _table(project: dict[str, Any], key: str, source: Path) -> dict[str, Any]:
@@ -136,7 +167,7 @@ def readme_mcp_name(root: Path, readme: object) -> str | None:
     for candidate in candidates:
         if isinstance(candidate, str) and "\0" not in candidate and (root / candidate).is_file():
             text = read_bytes(root / candidate, error=SpecError).decode("utf-8", errors="replace")
-            match = _MCP_NAME_MARKER.search(text)
+            match = MCP_NAME_MARKER.search(text)
             return match.group(1) if match else None
     return None
 

@@ -6,9 +6,28 @@ from pathlib import Path
 import pytest
 
 from mcpship import UsageError
-from mcpship.probe import HttpPlan, StdioPlan, resolve_target
+from mcpship.probe import HttpPlan, StdioPlan, locations, resolve_target
 from mcpship.probe.environment import child_environment, parse_env_assignments
 from mcpship.spec import EnvVar
+
+_listed_scripts = locations._listed_scripts  # the real one, before the fixture below replaces it
+
+
+@pytest.fixture(autouse=True)
+def _no_package_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests never install a package to read its scripts: as if the lookup failed (the name then stands)."""
+    monkeypatch.setattr(locations, "_listed_scripts", lambda argv, env: None)
+
+
+def _package_scripts(monkeypatch: pytest.MonkeyPatch, scripts: list[str]) -> list[tuple[str, ...]]:
+    calls: list[tuple[str, ...]] = []
+
+    def listed(argv: tuple[str, ...], env: dict[str, str]) -> list[str]:
+        calls.append(tuple(argv))
+        return scripts
+
+    monkeypatch.setattr(locations, "_listed_scripts", listed)
+    return calls
 
 
 def test_a_command_after_double_dash_runs_as_is() -> None:
@@ -141,3 +160,68 @@ def test_what_is_not_a_version_after_the_at_is_read_as_pep_508(target: str, mess
     with pytest.raises(UsageError, match=message) as caught:
         resolve_target(target)
     assert caught.value.hint == "write pypi:NAME, pypi:NAME==VERSION or pypi:NAME@VERSION"
+
+
+def test_a_pypi_package_with_one_script_under_another_name_runs_that_script(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _package_scripts(monkeypatch, ["word_mcp_server"])
+    plan = resolve_target("pypi:office-word-mcp-server@1.1.0", ["--flag"])
+    assert isinstance(plan, StdioPlan)
+    assert plan.argv[1:] == ("tool", "run", "--from", "office-word-mcp-server==1.1.0", "word_mcp_server", "--flag")
+    # The scripts are read in the environment uvx then reuses: same requirement, the package's own python.
+    assert calls[0][1:7] == ("tool", "run", "--offline", "--from", "office-word-mcp-server==1.1.0", "python")
+    assert calls[0][-1] == "office-word-mcp-server"
+    assert len(calls) == 1  # found in uv's cache: no second, online lookup
+
+
+def test_a_pypi_script_named_like_the_package_wins_over_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    _package_scripts(monkeypatch, ["demo", "demo-admin"])
+    plan = resolve_target("pypi:demo")
+    assert isinstance(plan, StdioPlan)
+    assert plan.argv[-1] == "demo"
+
+
+@pytest.mark.parametrize(
+    ("scripts", "message"),
+    [
+        (["alpha-server", "beta-server"], "several console scripts and none is named like it: alpha-server, beta-"),
+        ([], "the package has no console script"),
+    ],
+)
+def test_a_pypi_package_without_one_clear_script_asks_for_script(
+    monkeypatch: pytest.MonkeyPatch, scripts: list[str], message: str
+) -> None:
+    _package_scripts(monkeypatch, scripts)
+    with pytest.raises(UsageError, match=message) as caught:
+        resolve_target("pypi:demo-tools")
+    assert caught.value.hint is not None
+    if scripts:
+        assert caught.value.hint == (
+            "name the one that starts the server with --script NAME (one of: alpha-server, beta-server)"
+        )
+
+
+def test_an_explicit_script_is_not_looked_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _package_scripts(monkeypatch, ["alpha-server", "beta-server"])
+    plan = resolve_target("pypi:demo-tools", script="beta-server")
+    assert isinstance(plan, StdioPlan)
+    assert plan.argv[-1] == "beta-server"
+    assert calls == []
+
+
+def test_a_long_script_list_is_cut_in_the_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    _package_scripts(monkeypatch, [f"tool-{i:02d}" for i in range(30)])
+    with pytest.raises(UsageError, match=r"tool-19 and 10 more$"):
+        resolve_target("pypi:demo-tools")
+
+
+def test_the_script_lister_reads_only_a_list_of_names(tmp_path: Path) -> None:
+    import sys
+
+    def run(code: str) -> list[str] | None:
+        return _listed_scripts((sys.executable, "-c", code), {})
+
+    assert run("print('noise'); print(repr(['b', 'a', 'a']).replace(chr(39), chr(34)))") == ["a", "b"]
+    assert run("print('{}')") is None
+    assert run("print('[1, 2]')") is None
+    assert run("import sys; sys.exit(3)") is None
+    assert run("print('x' * 300_000)") is None
