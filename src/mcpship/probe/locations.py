@@ -253,8 +253,10 @@ def _only_script(target: str, scripts: list[str], kind: str, where: str) -> str:
     )
 
 
-def _listed_scripts(argv: Sequence[str], env: dict[str, str]) -> list[str] | None:
-    """A JSON list of names a helper command prints; None when it fails (the caller then keeps its default)."""
+def _listed_scripts(argv: Sequence[str], env: dict[str, str], *, whole_output: bool = False) -> list[str] | None:
+    """The names a helper command prints: a JSON list on its last line, or with ``whole_output`` a JSON object
+    (``npm view NAME bin --json``: bin name -> file; no output when the package has no bin) whose keys are the
+    names. None when the command fails (the caller then keeps its default)."""
     import subprocess
     import tempfile
 
@@ -273,8 +275,13 @@ def _listed_scripts(argv: Sequence[str], env: dict[str, str]) -> list[str] | Non
     if completed.returncode != 0 or len(data) > _MAX_SCRIPTS_OUTPUT:
         return None
     try:
-        lines = data.decode("utf-8").strip().splitlines()
-        names = loads_untrusted(lines[-1]) if lines else None
+        text = data.decode("utf-8").strip()
+        if whole_output:
+            listed = loads_untrusted(text) if text else {}
+            names = list(listed) if isinstance(listed, dict) else None
+        else:
+            lines = text.splitlines()
+            names = loads_untrusted(lines[-1]) if lines else None
     except (UnicodeDecodeError, ValueError):
         return None
     if not isinstance(names, list) or not all(isinstance(item, str) and 0 < len(item) <= 200 for item in names):
@@ -310,8 +317,21 @@ def _npm_plan(target: str, extra: tuple[str, ...], env: dict[str, str], script: 
     npx = shutil.which("npx", path=env.get("PATH"))
     if npx is None:
         raise ToolchainError("npx is not on PATH", hint="install Node.js (it ships npm and npx)")
+    if script is None:
+        script = _npm_bin(target, spec_text, name, npx, env)
     argv = (npx, "-y", spec_text) if script is None else (npx, "-y", "--package", spec_text, script)
     return StdioPlan(argv=(*argv, *extra), env=env, label=target)
+
+
+def _npm_bin(target: str, spec_text: str, name: str, npx: str, env: dict[str, str]) -> str | None:
+    """The bin npx should run, or None when npx chooses it itself (the package's only bin, or the one named like
+    the package without its scope, as npx does). A package with several bins and none named like it makes npx fail
+    with "could not determine executable to run": say so before starting anything, listing the bins."""
+    npm = shutil.which("npm", path=env.get("PATH")) or str(Path(npx).with_name("npm"))
+    bins = _listed_scripts((npm, "view", spec_text, "bin", "--json"), env, whole_output=True)
+    if bins is None or len(bins) == 1 or name.rpartition("/")[2] in bins:
+        return None
+    return _only_script(target, bins, "bin", 'the package\'s "bin" in package.json')
 
 
 def _wheel_plan(path: Path, extra: tuple[str, ...], env: dict[str, str], script: str | None) -> StdioPlan:

@@ -16,13 +16,13 @@ _listed_scripts = locations._listed_scripts  # the real one, before the fixture 
 @pytest.fixture(autouse=True)
 def _no_package_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
     """Unit tests never install a package to read its scripts: as if the lookup failed (the name then stands)."""
-    monkeypatch.setattr(locations, "_listed_scripts", lambda argv, env: None)
+    monkeypatch.setattr(locations, "_listed_scripts", lambda argv, env, **options: None)
 
 
 def _package_scripts(monkeypatch: pytest.MonkeyPatch, scripts: list[str]) -> list[tuple[str, ...]]:
     calls: list[tuple[str, ...]] = []
 
-    def listed(argv: tuple[str, ...], env: dict[str, str]) -> list[str]:
+    def listed(argv: tuple[str, ...], env: dict[str, str], **options: bool) -> list[str]:
         calls.append(tuple(argv))
         return scripts
 
@@ -225,3 +225,43 @@ def test_the_script_lister_reads_only_a_list_of_names(tmp_path: Path) -> None:
     assert run("print('[1, 2]')") is None
     assert run("import sys; sys.exit(3)") is None
     assert run("print('x' * 300_000)") is None
+
+
+def test_npm_bins_are_read_as_npm_view_prints_them() -> None:
+    import sys
+
+    def run(code: str) -> list[str] | None:
+        return _listed_scripts((sys.executable, "-c", code), {}, whole_output=True)
+
+    assert run('print(\'{\\n  "b": "bin/b.js",\\n  "a": "bin/a.js"\\n}\')') == ["a", "b"]
+    assert run("pass") == []  # npm view prints nothing for a package without bins
+    assert run("print('[\"a\"]')") is None
+    assert run("import sys; sys.exit(1)") is None
+
+
+@pytest.mark.parametrize("bins", [["word_mcp_server"], ["server", "server-debug"], None])
+def test_npx_chooses_the_bin_itself_when_it_can(monkeypatch: pytest.MonkeyPatch, bins: list[str] | None) -> None:
+    calls = _package_scripts(monkeypatch, bins)  # type: ignore[arg-type]
+    plan = resolve_target("npm:@scope/server@1.2.0")
+    assert isinstance(plan, StdioPlan)
+    assert plan.argv[1:] == ("-y", "@scope/server@1.2.0")
+    assert calls
+    assert calls[0][1:] == ("view", "@scope/server@1.2.0", "bin", "--json")
+
+
+def test_an_npm_package_with_several_bins_none_named_like_it_names_script(monkeypatch: pytest.MonkeyPatch) -> None:
+    _package_scripts(monkeypatch, ["alpha-server", "beta-server"])
+    with pytest.raises(UsageError, match="several bins and none is named like it: alpha-server, beta-server") as caught:
+        resolve_target("npm:demo-tools")
+    assert "--script NAME" in (caught.value.hint or "")
+    _package_scripts(monkeypatch, [])
+    with pytest.raises(UsageError, match="has no bin to start the server"):
+        resolve_target("npm:demo-tools")
+
+
+def test_a_named_npm_bin_is_not_looked_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _package_scripts(monkeypatch, ["alpha-server", "beta-server"])
+    plan = resolve_target("npm:demo-tools", script="beta-server")
+    assert isinstance(plan, StdioPlan)
+    assert plan.argv[1:] == ("-y", "--package", "demo-tools", "beta-server")
+    assert calls == []
