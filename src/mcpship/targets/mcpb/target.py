@@ -136,9 +136,8 @@ class McpbTarget:
         destination = context.staging / _bundle_name(spec.server_name, spec.version, plan.server_type, variant)
         context.reporter.step(f"writing {destination.name} ({len(files)} files)")
         write_bundle(destination, files, epoch=context.source_date_epoch)
-        options = context.options
-        if options.sign_key is not None and options.sign_cert is not None:
-            sign_bundle(destination, key=options.sign_key, cert=options.sign_cert, chain=options.sign_chain)
+        if plan.signing is not None:
+            sign_bundle(destination, key=plan.signing.key, cert=plan.signing.cert, chain=plan.signing.chain)
         return destination, left_out
 
     def _python_files(
