@@ -48,7 +48,8 @@ def test_a_key_without_certificate_names_the_missing_key_of_the_table(tmp_path: 
         "[targets.mcpb].sign_cert",
         "signing needs both a private key and its certificate",
     )
-    assert problem.hint is not None and "sign_cert" in problem.hint
+    assert problem.hint is not None
+    assert "sign_cert" in problem.hint
     assert plan.signing is None
 
 
