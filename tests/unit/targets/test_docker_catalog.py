@@ -12,6 +12,7 @@ from mcpship._exceptions import BuildError, SpecError
 from mcpship.spec.model import EnvVar
 from mcpship.targets import Artifact, load_target
 from mcpship.targets.docker_catalog import DockerCatalogTarget, validate_server_yaml
+from tests.unit.targets import catalog_support
 from tests.unit.targets.catalog_support import context, load_yaml
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -19,10 +20,9 @@ CONFIG = {"image": "ghcr.io/mcpship/{version}-notes", "category": "productivity"
 
 
 def build(tmp_path: Path, example: str, config: dict[str, Any] | None = None, **changes: Any) -> tuple[Path, Any]:
-    ctx = context(tmp_path, example, "docker-catalog", config if config is not None else CONFIG, **changes)
-    [(kind, path, platform)] = DockerCatalogTarget().build(ctx)
-    assert (kind, path.name, platform) == ("server.yaml", "server.yaml", None)
-    return path, load_yaml(path.read_text(encoding="utf-8"))
+    return catalog_support.build(
+        DockerCatalogTarget(), tmp_path, example, config if config is not None else CONFIG, **changes
+    )
 
 
 @pytest.mark.parametrize(("example", "name"), [("notes-py", "notes-py"), ("notes-node", "notes-node")])

@@ -1,4 +1,4 @@
-"""The server-json target (old name: registry): server.json from the notes-py example and the artifacts built with it."""
+"""The server-json target (old name: registry): server.json from notes-py and the artifacts built with it."""
 
 from __future__ import annotations
 
