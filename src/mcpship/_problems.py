@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["Problem", "json_path"]
+__all__ = ["Findings", "Location", "Problem", "json_path"]
+
+Location = tuple[str | int, ...]
+"""A JSON path as parts: ``("packages", 0, "transport")``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,3 +31,23 @@ def json_path(*parts: str | int) -> str:
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else f".{part}"
     return text
+
+
+@dataclass
+class Findings:
+    """The problems a validator finds in one file, each at a JSON path: ``findings.error(("name",), message,
+    hint)``. The server.json rules and the catalog targets' validators collect with it."""
+
+    source: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, at: Location, message: str, hint: str) -> None:
+        self._add(at, message, hint, "error")
+
+    def warning(self, at: Location, message: str, hint: str) -> None:
+        self._add(at, message, hint, "warning")
+
+    def _add(self, at: Location, message: str, hint: str, severity: Literal["error", "warning"]) -> None:
+        self.problems.append(
+            Problem(file=self.source, path=json_path(*at), message=message, hint=hint, severity=severity)
+        )

@@ -18,7 +18,7 @@ import pytest
 from mcpship.interface import read_lock
 from mcpship.probe import inspect_server
 from mcpship.probe.pyenv import uv_executable
-from mcpship.targets import Target
+from mcpship.targets import BuiltFile, Target
 from mcpship.targets.mcpb import McpbTarget, resolve_mcp_config, unpack_bundle
 from mcpship.targets.mcpb.host import host_platform
 from mcpship.validate.mcpb import validate_bundle
@@ -39,7 +39,7 @@ HERE = f"{host_platform()}-{_ARCH.get(platform.machine().lower(), platform.machi
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
-def build(root: Path, out: Path, **options: Any) -> list[tuple[str, Path, str | None]]:
+def build(root: Path, out: Path, **options: Any) -> list[BuiltFile]:
     target = McpbTarget()
     assert isinstance(target, Target)
     context = make_context(root, out, **options)

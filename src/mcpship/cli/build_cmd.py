@@ -21,7 +21,9 @@ _EPILOG = """Examples:
 
 TargetOption = Annotated[
     list[str] | None,
-    typer.Option("--target", "-t", help="Target(s) to build, e.g. pypi,mcpb,registry (default: the spec's [targets])."),
+    typer.Option(
+        "--target", "-t", help="Target(s) to build, e.g. pypi,mcpb,server-json (default: the spec's [targets])."
+    ),
 ]
 
 
@@ -35,10 +37,17 @@ def build(
     platform: Annotated[
         list[str] | None, typer.Option("--platform", help="Per-platform MCPB bundles, e.g. linux-x86_64 (repeatable).")
     ] = None,
-    sign_key: Annotated[Path | None, typer.Option("--sign-key", help="PEM private key to sign .mcpb bundles.")] = None,
-    sign_cert: Annotated[Path | None, typer.Option("--sign-cert", help="PEM certificate for --sign-key.")] = None,
+    sign_key: Annotated[
+        Path | None,
+        typer.Option("--sign-key", help="PEM private key to sign .mcpb bundles (overrides [targets.mcpb] sign_key)."),
+    ] = None,
+    sign_cert: Annotated[
+        Path | None,
+        typer.Option("--sign-cert", help="PEM certificate for the key (overrides [targets.mcpb] sign_cert)."),
+    ] = None,
     sign_chain: Annotated[
-        list[Path] | None, typer.Option("--sign-chain", help="Intermediate certificate(s) to embed (repeatable).")
+        list[Path] | None,
+        typer.Option("--sign-chain", help="Intermediate certificate(s) to embed, repeatable (overrides sign_chain)."),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -6,6 +6,7 @@ and its previous artifacts removed, so a failing target never touches what anoth
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -17,16 +18,17 @@ from mcpship._reporter import NullReporter, Reporter
 from mcpship.interface.lock import LOCK_FILE, InterfaceLock, read_lock
 from mcpship.pipeline.report import REPORT_FILE, read_report, sha256_of, write_report
 from mcpship.spec.load import ResolvedSpec, load_spec
-from mcpship.targets import BUILTIN_TARGETS, load_target
-from mcpship.targets._base import Artifact, BuildContext, BuildOptions, Target
+from mcpship.targets import load_target
+from mcpship.targets._base import Artifact, BuildContext, BuildOptions, BuiltFile, Target
 from mcpship.targets._epoch import source_date_epoch
+from mcpship.targets._known import canonical_name
 
 __all__ = ["BuildReport", "build_project", "default_targets"]
 
 _DEFAULTS = {
-    "python": ("pypi", "mcpb", "registry"),
-    "node": ("npm", "mcpb", "registry"),
-    "binary": ("mcpb", "registry"),
+    "python": ("pypi", "mcpb", "server-json"),
+    "node": ("npm", "mcpb", "server-json"),
+    "binary": ("mcpb", "server-json"),
 }
 
 
@@ -64,8 +66,9 @@ def build_project(
     out.mkdir(parents=True, exist_ok=True)
     lock_path = resolved.root / LOCK_FILE
     lock = read_lock(lock_path) if lock_path.exists() else None
-    names = _ordered(list(targets) if targets else default_targets(resolved))
-    previous = read_report(out)
+    names = _ordered([canonical_name(name) for name in targets] if targets else default_targets(resolved))
+    # a report written before a target's rename records the old name
+    previous = [dataclasses.replace(a, target=canonical_name(a.target)) for a in read_report(out)]
     kept = [a for a in previous if a.target not in names]
     built: list[Artifact] = []
     skipped: dict[str, str] = {}
@@ -134,7 +137,8 @@ def _run_target(
     for stale in previous:  # the target succeeded: its old files make way
         if stale.target == target.name and stale.path.parent == out:
             stale.path.unlink(missing_ok=True)
-    for kind, path, platform in outputs:
+    for output in outputs:
+        kind, path, platform = BuiltFile(*output)
         final = out / path.name
         shutil.move(str(path), final)
         artifacts.append(
@@ -154,16 +158,13 @@ def _run_target(
 
 
 def _ordered(names: list[str]) -> list[str]:
-    """Requested targets, each after the targets it reads (``registry`` after the packages it lists)."""
-    unknown = [n for n in names if n not in BUILTIN_TARGETS]
-    if unknown:
-        load_target(unknown[0])  # raises the explanatory UsageError (or finds a plugin)
+    """Requested targets, each after the targets it reads (``server-json`` after the packages it lists)."""
+    needs = {name: load_target(name).needs for name in names}  # an unknown name is a UsageError with the fix
     seen: list[str] = []
     for name in names:
         if name in seen:
             raise UsageError(f"target {name!r} is listed twice")
         seen.append(name)
-    needs = {name: load_target(name).needs for name in names}
     return sorted(names, key=lambda n: (any(need in names for need in needs[n]), names.index(n)))
 
 

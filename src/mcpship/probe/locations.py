@@ -101,8 +101,9 @@ def plan_for_directory(
         return None
     from mcpship.spec.load import load_spec
 
+    resolved = load_spec(root, check_targets=False)  # inspecting reads no [targets] table: import none of them
     return plan_for_project(
-        load_spec(root), extra_args=extra_args, env_overrides=env_overrides, inherit_env=inherit_env, reporter=reporter
+        resolved, extra_args=extra_args, env_overrides=env_overrides, inherit_env=inherit_env, reporter=reporter
     )
 
 

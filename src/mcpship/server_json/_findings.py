@@ -1,5 +1,5 @@
-"""Shared plumbing for the rule modules: a problem collector, tolerant readers of the decoded JSON, and the
-unknown-key check every object gets.
+"""Shared plumbing for the rule modules: the problem collector (with the package policy the rules apply),
+tolerant readers of the decoded JSON, and the unknown-key check every object gets.
 
 The semantic rules read the raw document rather than the models, so they still run (and report) when the
 structure is broken elsewhere, the way the official registry runs its schema and semantic passes separately.
@@ -11,32 +11,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
-from typing import Literal
 
-from mcpship._problems import Problem, json_path
+from mcpship import _problems
+from mcpship._problems import Location
 from mcpship.server_json.model import PUBLISHER_META_KEY
 from mcpship.server_json.policy import PackagePolicy
 
+__all__ = ["Findings", "Location", "Node", "absent_or_text", "as_node", "check_unknown_keys", "nodes", "text"]
+
 Node = Mapping[str, object]
-Location = tuple[str | int, ...]
 
 
 @dataclass
-class Findings:
-    source: str
-    problems: list[Problem] = field(default_factory=list)
+class Findings(_problems.Findings):
+    """The shared collector, plus the package registries the rules accept (the official ones by default)."""
+
     policy: PackagePolicy = field(default_factory=PackagePolicy)
-
-    def error(self, at: Location, message: str, hint: str) -> None:
-        self._add(at, message, hint, "error")
-
-    def warning(self, at: Location, message: str, hint: str) -> None:
-        self._add(at, message, hint, "warning")
-
-    def _add(self, at: Location, message: str, hint: str, severity: Literal["error", "warning"]) -> None:
-        self.problems.append(
-            Problem(file=self.source, path=json_path(*at), message=message, hint=hint, severity=severity)
-        )
 
 
 def as_node(value: object) -> Node | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from mcpship._forges import FORGE_HOSTS
 from mcpship.server_json._findings import Findings, Location, Node, text
 from mcpship.server_json._urls import parse_url
 from mcpship.server_json.policy import OFFICIAL_BASE_URLS, PackagePolicy
@@ -157,9 +158,10 @@ def mcpb_url_problem(url: str, policy: PackagePolicy | None = None) -> tuple[str
         allowed = "GitHub or GitLab" if policy.is_official else policy.describe_mcpb_hosts()
         return f'mcpb downloads must be hosted on {allowed}, not "{host}"', release_hint
     release: object = True
-    if host in ("github.com", "www.github.com"):
+    forge = FORGE_HOSTS.get(host)
+    if forge == "github":
         release = _GITHUB_RELEASE.match(parsed.path)
-    elif host in ("gitlab.com", "www.gitlab.com"):
+    elif forge == "gitlab":
         release = _GITLAB_RELEASE.match(parsed.path) or _GITLAB_PACKAGE_FILE.match(parsed.path)
     if release is None:
         return f'mcpb identifier "{url}" is not a release asset URL', release_hint

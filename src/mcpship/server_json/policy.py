@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from urllib.parse import urlsplit
 
+from mcpship._forges import FORGE_HOSTS
+
 __all__ = ["OFFICIAL_BASE_URLS", "OFFICIAL_MCPB_HOSTS", "OFFICIAL_OCI_REGISTRIES", "PackagePolicy"]
 
 OFFICIAL_BASE_URLS: Mapping[str, str] = {
@@ -29,8 +31,7 @@ OFFICIAL_OCI_REGISTRIES = (
     "*.pkg.dev",
     "*.azurecr.io",
 )
-OFFICIAL_MCPB_HOSTS = ("github.com", "www.github.com", "gitlab.com", "www.gitlab.com")
-_FORGES = frozenset(OFFICIAL_MCPB_HOSTS)
+OFFICIAL_MCPB_HOSTS = tuple(FORGE_HOSTS)  # the official registry takes bundles from the forges' releases
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class PackagePolicy:
                 if (parts.scheme, parts.netloc) == (scheme, netloc):
                     return "custom"
             elif scheme == "https" and entry == netloc:
-                return "forge" if netloc in _FORGES else "custom"
+                return "forge" if netloc in FORGE_HOSTS else "custom"
         return None
 
     def describe_mcpb_hosts(self) -> str:

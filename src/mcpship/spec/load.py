@@ -31,10 +31,19 @@ class ResolvedSpec:
     """The file holding the explicit spec; None when everything was derived."""
     origins: dict[str, str] = field(default_factory=dict)
     """Spec field -> the file it was taken from, for fields the spec file itself left out."""
+    target_keys: dict[str, str] = field(default_factory=dict)
+    """Target -> the key its table has in the spec file, where they differ (``server-json`` -> ``registry``,
+    its old name), so errors name the table the author wrote."""
 
 
-def load_spec(directory: Path | str) -> ResolvedSpec:
-    """Load and validate the spec of the project in ``directory``; raise :class:`SpecError` naming file and key."""
+def load_spec(directory: Path | str, *, check_targets: bool = True) -> ResolvedSpec:
+    """Load and validate the spec of the project in ``directory``; raise :class:`SpecError` naming file and key.
+
+    Each ``[targets.<name>]`` table is validated with its target's config class (a built-in, or a third-party
+    target from the entry point group ``mcpship.targets``). ``check_targets=False`` leaves the tables' keys
+    unchecked (target names are still checked) for callers that never build, such as ``mcpship inspect``: it
+    spares importing every target's config.
+    """
     root = Path(directory).resolve()
     if not root.is_dir():
         raise SpecError(f"{directory}: not a directory", hint="pass the folder that holds your MCP server project")
@@ -43,12 +52,50 @@ def load_spec(directory: Path | str) -> ResolvedSpec:
     merged, origins = _merge(explicit, metadata)
     _check_version_agrees(explicit, metadata, label)
     _require_derivable(merged, metadata, label)
+    target_keys = _target_keys(merged.get("targets"), label, table)
     try:
         spec = Spec.model_validate(merged)
     except ValidationError as exc:
         message, hint = describe_validation_error(exc, source=label, table=table, model=Spec)
         raise SpecError(message, hint=hint) from None
-    return ResolvedSpec(spec=spec, root=root, source=source, origins=origins)
+    if check_targets:
+        _check_target_tables(spec, target_keys, label, table)
+    return ResolvedSpec(spec=spec, root=root, source=source, origins=origins, target_keys=target_keys)
+
+
+def _target_keys(targets: object, label: str, table: str) -> dict[str, str]:
+    """Target -> its key in ``[targets]`` where the two differ (an old name); unknown names are refused here,
+    with the fix, before the model sees them."""
+    from mcpship.targets._known import BUILTIN_TARGETS, canonical_name, plugin_reference, unknown_target_message
+
+    if not isinstance(targets, dict):
+        return {}  # the model reports the type
+    where = f"[{table}.targets]" if table else "[targets]"
+    renamed: dict[str, str] = {}
+    for key in targets:
+        name = canonical_name(key)
+        if name not in BUILTIN_TARGETS and plugin_reference(name) is None:
+            message, hint = unknown_target_message(key)
+            raise SpecError(f"{label}: {message} (in {where})", hint=hint)
+        if name != key:
+            renamed[name] = key
+    return renamed
+
+
+def _check_target_tables(spec: Spec, target_keys: dict[str, str], label: str, table: str) -> None:
+    """Each ``[targets.<name>]`` table against its target's config class: typos name the file, table and key."""
+    from mcpship.targets._known import config_class
+
+    for name, raw in spec.targets.items():
+        model = config_class(name)
+        try:
+            model.model_validate(raw)
+        except ValidationError as exc:
+            where = (
+                f"{table}.targets.{target_keys.get(name, name)}" if table else f"targets.{target_keys.get(name, name)}"
+            )
+            message, hint = describe_validation_error(exc, source=label, table=where, model=model)
+            raise SpecError(message, hint=hint) from None
 
 
 def _explicit_spec(root: Path) -> tuple[dict[str, Any], Path | None, str, str]:

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-__all__ = ["TARGET_NAMES", "EnvVar", "FileSelection", "HttpTransport", "Icon", "RunConfig", "Spec"]
+__all__ = ["EnvVar", "FileSelection", "HttpTransport", "Icon", "RunConfig", "Spec"]
 
 # The registry's semantic rule (stricter than its JSON-schema pattern): one "/", each side at least two
 # characters, no leading/trailing punctuation (registry.md §2.2; the same rule server_json/rules.py applies).
@@ -35,8 +35,6 @@ _PUBLISHED_SECRET = {
     ),
 }
 ENV_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# Targets mcpship knows or will know; a misspelt target is an error, not a silently skipped build.
-TARGET_NAMES = ("pypi", "npm", "mcpb", "oci", "registry", "smithery", "docker-catalog", "toolhive")
 
 
 class _Strict(BaseModel):
@@ -174,10 +172,25 @@ class Spec(_Strict):
     @field_validator("targets")
     @classmethod
     def _known_targets(cls, value: dict[str, dict[str, object]]) -> dict[str, dict[str, object]]:
-        for key in value:
-            if key not in TARGET_NAMES:
-                raise ValueError(f"unknown target {key!r}; known targets: {', '.join(TARGET_NAMES)}")
-        return value
+        """Each table under its target's name (old names such as ``registry`` map to theirs); a misspelt target
+        is an error, not a silently skipped build. Each table's keys are checked by load_spec, with the
+        target's own config class."""
+        from mcpship.targets._known import BUILTIN_TARGETS, canonical_name, plugin_reference, unknown_target_message
+
+        tables: dict[str, dict[str, object]] = {}
+        written: dict[str, str] = {}
+        for key, table in value.items():
+            name = canonical_name(key)
+            if name in written:
+                raise ValueError(
+                    f"[targets.{written[name]}] and [targets.{key}] configure the same target ({name}); keep one"
+                    f" [targets.{name}]"
+                )
+            if name not in BUILTIN_TARGETS and plugin_reference(name) is None:
+                raise ValueError(unknown_target_message(key)[0])
+            written[name] = key
+            tables[name] = table
+        return tables
 
     @model_validator(mode="after")
     def _unique_env_names(self) -> Spec:

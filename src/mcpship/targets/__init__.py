@@ -1,50 +1,64 @@
 """Distribution formats. Each target is a small class checked against :class:`Target`; built-ins and third-party
-targets (entry point group ``mcpship.targets``) are found the same way."""
+targets (entry point group ``mcpship.targets``) are found the same way. The contract is in docs/plugins.md."""
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
-
 from mcpship._exceptions import UsageError
-from mcpship.targets._base import Artifact, BuildContext, BuildOptions, Target, target_config
+from mcpship.targets._base import (
+    Artifact,
+    BuildContext,
+    BuildOptions,
+    BuiltFile,
+    NoConfig,
+    Target,
+    VerifyingTarget,
+    target_config,
+)
+from mcpship.targets._known import (
+    ALIASES,
+    BUILTIN_TARGETS,
+    ENTRY_POINT_GROUP,
+    canonical_name,
+    import_reference,
+    plugin_reference,
+    unknown_target_message,
+)
 
-__all__ = ["BUILTIN_TARGETS", "Artifact", "BuildContext", "BuildOptions", "Target", "load_target", "target_config"]
-
-# name -> "module:Class"; imported only when that target is built
-BUILTIN_TARGETS = {
-    "pypi": "mcpship.targets.pypi:PypiTarget",
-    "npm": "mcpship.targets.npm:NpmTarget",
-    "mcpb": "mcpship.targets.mcpb:McpbTarget",
-    "oci": "mcpship.targets.oci:OciTarget",
-    "registry": "mcpship.targets.server_json:RegistryTarget",
-    "smithery": "mcpship.targets.smithery:SmitheryTarget",
-    "docker-catalog": "mcpship.targets.docker_catalog:DockerCatalogTarget",
-    "toolhive": "mcpship.targets.toolhive:ToolhiveTarget",
-}
+__all__ = [
+    "ALIASES",
+    "BUILTIN_TARGETS",
+    "ENTRY_POINT_GROUP",
+    "Artifact",
+    "BuildContext",
+    "BuildOptions",
+    "BuiltFile",
+    "NoConfig",
+    "Target",
+    "VerifyingTarget",
+    "canonical_name",
+    "load_target",
+    "target_config",
+]
 
 
 def load_target(name: str) -> Target:
-    reference = BUILTIN_TARGETS.get(name)
+    """The target called ``name`` (or its old name): a built-in, else an installed entry point."""
+    name = canonical_name(name)
+    reference = BUILTIN_TARGETS.get(name) or plugin_reference(name)
     if reference is None:
-        for entry in entry_points(group="mcpship.targets"):
-            if entry.name == name:
-                reference = entry.value
-                break
-    if reference is None:
-        from mcpship.spec.model import TARGET_NAMES
-
-        planned = [n for n in TARGET_NAMES if n not in BUILTIN_TARGETS]
-        available = ", ".join(sorted(BUILTIN_TARGETS))
-        if name in planned:
-            raise UsageError(
-                f"target {name!r} is not available in this version of mcpship",
-                hint=f"build one of: {available}",
-            )
-        raise UsageError(f"unknown target {name!r}", hint=f"build one of: {available}")
-    module_name, _, class_name = reference.partition(":")
-    target_class = getattr(importlib.import_module(module_name), class_name)
-    target: Target = target_class()
+        message, hint = unknown_target_message(name)
+        raise UsageError(message, hint=hint)
+    target_class = import_reference(reference)
+    target = target_class() if isinstance(target_class, type) else None
     if not isinstance(target, Target):
-        raise UsageError(f"{reference} does not implement the mcpship Target protocol")
+        raise UsageError(
+            f"{reference} does not implement the mcpship Target protocol (name, config_class, needs,"
+            " not_applicable, check, build)",
+            hint="see docs/plugins.md for what a target class declares",
+        )
+    if target.name != name:
+        raise UsageError(
+            f"{reference} is registered as target {name!r} but calls itself {target.name!r}",
+            hint=f'make the entry point name and the class\'s name agree (name = "{name}")',
+        )
     return target

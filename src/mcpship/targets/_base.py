@@ -1,21 +1,37 @@
-"""What a build target is: a small class with a name, checks and a build step; the driver owns the rest
-(choosing targets, temp folders, moving files into dist/, checksums, the report)."""
+"""What a build target is: a small class with a name, a config class, checks, a build step and, if it likes, its
+own verify step; the driver owns the rest (choosing targets, temp folders, moving files into dist/, checksums,
+the report). Built-ins and third-party targets (entry point group ``mcpship.targets``) follow the same contract,
+documented in docs/plugins.md."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, Protocol, TypeVar, runtime_checkable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from mcpship._problems import Problem
 from mcpship._reporter import Reporter
 from mcpship.interface.lock import InterfaceLock
 from mcpship.spec.load import ResolvedSpec
 
-__all__ = ["Artifact", "BuildContext", "BuildOptions", "Target", "target_config"]
+if TYPE_CHECKING:
+    from mcpship.verify.context import VerifyContext
+    from mcpship.verify.result import VerifyResult
+
+__all__ = [
+    "Artifact",
+    "BuildContext",
+    "BuildOptions",
+    "BuiltFile",
+    "NoConfig",
+    "Target",
+    "VerifyingTarget",
+    "config_location",
+    "target_config",
+]
 
 _ConfigT = TypeVar("_ConfigT", bound=BaseModel)
 
@@ -36,6 +52,22 @@ class Artifact:
     """For per-platform artifacts (an MCPB bundle with compiled wheels for ``linux-x86_64``)."""
 
 
+class BuiltFile(NamedTuple):
+    """One file a target wrote into ``context.staging``; the driver moves it to dist/ and records its
+    :class:`Artifact` (checksum, size, version, lock digest)."""
+
+    kind: str
+    """What the file is (``wheel``, ``mcpb``, ``smithery.yaml``, ...); verify and publish choose by it."""
+    path: Path
+    platform: str | None = None
+
+
+class NoConfig(BaseModel):
+    """The config class of a target without settings: its ``[targets.<name>]`` table must be empty."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
 @dataclass(frozen=True, kw_only=True)
 class BuildOptions:
     fix: bool = False
@@ -43,6 +75,7 @@ class BuildOptions:
     platforms: tuple[str, ...] = ()
     """Per-platform MCPB bundles (``linux-x86_64``, ``darwin-arm64``, ``win32-x86_64``); empty = one portable bundle."""
     sign_key: Path | None = None
+    """Overrides ``[targets.mcpb] sign_key`` (the ``--sign-key`` flag); likewise ``sign_cert`` and ``sign_chain``."""
     sign_cert: Path | None = None
     sign_chain: tuple[Path, ...] = ()
 
@@ -72,8 +105,13 @@ class Target(Protocol):
     """A distribution format. Built-ins and third parties (entry point group ``mcpship.targets``) look alike."""
 
     name: ClassVar[str]
+    """The name in ``[targets.<name>]``, ``--target`` and each :class:`Artifact` it builds."""
+    config_class: ClassVar[type[BaseModel]]
+    """The pydantic model of ``[targets.<name>]`` (``extra="forbid"``): the spec loader validates the table with
+    it, so a typo is an error naming the file, the table and the key. :class:`NoConfig` when there is nothing
+    to configure; read it in ``check``/``build`` with :func:`target_config`."""
     needs: ClassVar[tuple[str, ...]]
-    """Targets whose artifacts this one reads when they are built too (``registry`` needs the others)."""
+    """Targets whose artifacts this one reads when they are built too (``server-json`` needs the others)."""
 
     def not_applicable(self, context: BuildContext) -> str | None:
         """Why this target does not apply to this server (``npm`` for a Python server), or None."""
@@ -83,9 +121,28 @@ class Target(Protocol):
         """Problems that stop the build, each with a fix; with ``options.fix`` repair what is safe first."""
         ...
 
-    def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
-        """Write the artifacts into ``context.staging``; return ``(kind, path, platform)`` for each."""
+    def build(self, context: BuildContext) -> Sequence[tuple[str, Path, str | None]]:
+        """Write the artifacts into ``context.staging``; return one :class:`BuiltFile` for each (a
+        ``(kind, path, platform)`` tuple, which a :class:`BuiltFile` is, is accepted as before)."""
         ...
+
+
+@runtime_checkable
+class VerifyingTarget(Protocol):
+    """A target with its own verify step: ``mcpship verify`` calls it for every artifact the target built,
+    instead of the built-in runners (which know wheels, npm tarballs, MCPB bundles and OCI images)."""
+
+    def verify(self, artifact: Artifact, context: VerifyContext) -> VerifyResult:
+        """Check ``artifact`` as its users would meet it; a failure is a result with ``status="failed"``."""
+        ...
+
+
+def config_location(resolved: ResolvedSpec, target: str) -> tuple[str, str]:
+    """The file holding ``[targets.<target>]`` and the table's name there, under the name the file uses
+    (``targets.registry`` for the old name of ``server-json``; ``tool.mcpship.targets.…`` in pyproject.toml)."""
+    source = str(resolved.source or resolved.root / "mcpship.toml")
+    prefix = "tool.mcpship." if source.endswith("pyproject.toml") else ""
+    return source, f"{prefix}targets.{resolved.target_keys.get(target, target)}"
 
 
 def target_config(context: BuildContext, target: str, model: type[_ConfigT]) -> _ConfigT:
@@ -99,7 +156,6 @@ def target_config(context: BuildContext, target: str, model: type[_ConfigT]) -> 
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        source = str(context.resolved.source or context.root / "mcpship.toml")
-        table = "tool.mcpship.targets." + target if source.endswith("pyproject.toml") else "targets." + target
+        source, table = config_location(context.resolved, target)
         message, hint = describe_validation_error(exc, source=source, table=table, model=model)
         raise SpecError(message, hint=hint) from None

@@ -5,11 +5,18 @@ literal blocks, so the same document always gives the same, readable bytes."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["dump_yaml"]
+from mcpship._exceptions import InvalidArtifactError
+from mcpship._safe_load import read_text_file
+
+__all__ = ["dump_yaml", "load_yaml"]
+
+_MAX_YAML_BYTES = 1024 * 1024
+"""A catalog file is a few kilobytes; anything near this is not one."""
 
 
 class _Dumper(yaml.SafeDumper):
@@ -36,3 +43,15 @@ def dump_yaml(document: Mapping[str, Any]) -> str:
         dict(document), Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=2**31 - 1
     )
     return text
+
+
+def load_yaml(path: Path) -> object:
+    """A YAML file mcpship wrote, read back for verify: bounded in size, PyYAML's safe loader (no objects), and
+    :class:`InvalidArtifactError` naming the file for anything else."""
+    text = read_text_file(path, error=InvalidArtifactError, max_bytes=_MAX_YAML_BYTES)
+    try:
+        return yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise InvalidArtifactError(
+            f"{path}: not valid YAML ({str(exc)[:300]})", hint="build it again with `mcpship build`"
+        ) from exc

@@ -15,18 +15,15 @@ parameter schema has no ``enum``, so choices are spelled out in the description.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any, ClassVar, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mcpship._atomic import write_text_atomic
-from mcpship._problems import Problem, json_path
+from mcpship._problems import Findings, Problem
 from mcpship.spec.model import EnvVar
 from mcpship.targets._base import BuildContext, target_config
-from mcpship.targets._catalog import config_problem, git_commit, raise_on_errors, repository_url, resolve_image
-from mcpship.targets._yaml import dump_yaml
+from mcpship.targets._catalog import CatalogTarget, config_problem, git_commit, repository_url, resolve_image
 
 __all__ = ["SERVER_YAML", "DockerCatalogConfig", "DockerCatalogTarget", "compose_server_yaml", "validate_server_yaml"]
 
@@ -40,8 +37,6 @@ _TOP_LEVEL_KEYS = frozenset(
     {"name", "image", "type", "dynamic", "longLived", "meta", "about", "source", "remote", "run", "config"}
     | {"oauth", "tools", "requirement"}
 )
-_Add = Callable[..., None]
-"""Records a problem: ``add(message, hint, *json_path_parts, severity=...)``."""
 
 
 class DockerCatalogConfig(BaseModel):
@@ -76,38 +71,25 @@ class DockerCatalogConfig(BaseModel):
     disable_network: bool = False
 
 
-class DockerCatalogTarget:
-    """Writes ``server.yaml``; takes the image from its config (or, later, from the ``oci`` target)."""
+class DockerCatalogTarget(CatalogTarget):
+    """Writes ``server.yaml``; takes the image from its config (or from the ``oci`` target's destination)."""
 
     name: ClassVar[str] = TARGET
+    config_class: ClassVar[type[BaseModel]] = DockerCatalogConfig
     needs: ClassVar[tuple[str, ...]] = ("oci",)
+    file_name: ClassVar[str] = SERVER_YAML
+    kind: ClassVar[str] = "server.yaml"
+    rules: ClassVar[str] = "Docker MCP catalog rules (cmd/validate)"
 
-    def not_applicable(self, context: BuildContext) -> str | None:
-        return None  # any server can run from a container image
+    def compose(self, context: BuildContext) -> tuple[dict[str, Any] | None, list[Problem]]:
+        config = target_config(context, TARGET, DockerCatalogConfig)
+        image = resolve_image(context, config.image)
+        commit = config.commit or git_commit(context.root)
+        document = compose_server_yaml(context, config, image=image, commit=commit)
+        return document, _config_problems(context, config, image, commit)
 
-    def check(self, context: BuildContext) -> list[Problem]:
-        _, problems = _prepare(context)
-        return problems
-
-    def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
-        document, problems = _prepare(context)
-        raise_on_errors(self.name, SERVER_YAML, problems)
-        for warning in problems:
-            context.reporter.warn(warning.render())
-        path = context.staging / SERVER_YAML
-        write_text_atomic(path, dump_yaml(document))
-        return [("server.yaml", path, None)]
-
-
-def _prepare(context: BuildContext) -> tuple[dict[str, Any], list[Problem]]:
-    config = target_config(context, TARGET, DockerCatalogConfig)
-    image = resolve_image(context, config.image)
-    commit = config.commit or git_commit(context.root)
-    problems = _config_problems(context, config, image, commit)
-    document = compose_server_yaml(context, config, image=image, commit=commit)
-    if not problems:  # a missing image or commit is reported once, with its fix, not again by the validator
-        problems += validate_server_yaml(document, source=SERVER_YAML)
-    return document, problems
+    def validate(self, data: object, *, source: str) -> list[Problem]:
+        return validate_server_yaml(data, source=source)
 
 
 def catalog_name(context: BuildContext, config: DockerCatalogConfig) -> str:
@@ -266,105 +248,104 @@ def _title_problem(title: str) -> str | None:
 
 def validate_server_yaml(data: object, *, source: str) -> list[Problem]:
     """Problems in a decoded server.yaml, by the catalog's struct and CI rules (``cmd/validate``)."""
-    problems: list[Problem] = []
-
-    def add(message: str, hint: str, *path: str | int, severity: Literal["error", "warning"] = "error") -> None:
-        problems.append(Problem(file=source, path=json_path(*path), message=message, hint=hint, severity=severity))
-
+    findings = Findings(source)
     if not isinstance(data, Mapping):
-        add("server.yaml must be a mapping", "start with name: and image:")
-        return problems
+        findings.error((), "server.yaml must be a mapping", "start with name: and image:")
+        return findings.problems
     for key in sorted(set(data) - _TOP_LEVEL_KEYS, key=str):
-        add(f"unknown key {key!r}", "remove it: the catalog ignores it", str(key), severity="warning")
+        findings.warning((str(key),), f"unknown key {key!r}", "remove it: the catalog ignores it")
     name = data.get("name")
     if not (isinstance(name, str) and re.fullmatch(NAME_PATTERN, name)):
-        add("name must be lowercase letters, digits and hyphens", "rename the entry", "name")
+        findings.error(("name",), "name must be lowercase letters, digits and hyphens", "rename the entry")
         name = None
     kind = data.get("type")
     if kind not in _TYPES:
-        add(f"type {kind!r} must be one of {', '.join(_TYPES)}", "set type: server", "type")
+        findings.error(("type",), f"type {kind!r} must be one of {', '.join(_TYPES)}", "set type: server")
     if kind == "server":
-        _validate_local(data, add)
-    _validate_meta_about(data, add)
-    _validate_config(data.get("config"), name, add)
-    return problems
+        _validate_local(data, findings)
+    _validate_meta_about(data, findings)
+    _validate_config(data.get("config"), name, findings)
+    return findings.problems
 
 
-def _validate_local(data: Mapping[str, Any], add: _Add) -> None:
+def _validate_local(data: Mapping[str, Any], findings: Findings) -> None:
     if not isinstance(data.get("image"), str) or not data["image"]:
-        add("a local server needs image", "set image: the reference users pull", "image")
+        findings.error(("image",), "a local server needs image", "set image: the reference users pull")
     source = data.get("source")
     commit = source.get("commit") if isinstance(source, Mapping) else None
     if not (isinstance(commit, str) and re.fullmatch(_COMMIT, commit)):
-        add("a local server must pin source.commit to a 40-character lowercase SHA-1", "set it", "source", "commit")
+        findings.error(
+            ("source", "commit"), "a local server must pin source.commit to a 40-character lowercase SHA-1", "set it"
+        )
     project = source.get("project") if isinstance(source, Mapping) else None
     if not (isinstance(project, str) and project.startswith("https://")):
-        add("source.project must be the https URL of the repository", "set it", "source", "project")
+        findings.error(("source", "project"), "source.project must be the https URL of the repository", "set it")
 
 
-def _validate_meta_about(data: Mapping[str, Any], add: _Add) -> None:
+def _validate_meta_about(data: Mapping[str, Any], findings: Findings) -> None:
     meta = data.get("meta")
     category = meta.get("category") if isinstance(meta, Mapping) else None
     if not isinstance(category, str) or not category:
-        add("meta.category is required", "set a category such as productivity", "meta", "category")
+        findings.error(("meta", "category"), "meta.category is required", "set a category such as productivity")
     tags = meta.get("tags", []) if isinstance(meta, Mapping) else []
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-        add("meta.tags must be a list of strings", "fix tags", "meta", "tags")
+        findings.error(("meta", "tags"), "meta.tags must be a list of strings", "fix tags")
     about = data.get("about")
     title = about.get("title") if isinstance(about, Mapping) else None
     if not isinstance(title, str) or not title:
-        add("about.title is required", "set a title", "about", "title")
+        findings.error(("about", "title"), "about.title is required", "set a title")
     else:
         message = _title_problem(title)
         if message is not None:
-            add(message, "drop MCP/Server and capitalize every word", "about", "title")
+            findings.error(("about", "title"), message, "drop MCP/Server and capitalize every word")
     icon = about.get("icon") if isinstance(about, Mapping) else None
     if icon is not None and not (isinstance(icon, str) and icon.startswith("https://")):
-        add("about.icon must be an https URL", "serve the icon over https", "about", "icon")
+        findings.error(("about", "icon"), "about.icon must be an https URL", "serve the icon over https")
 
 
-def _validate_config(config: object, name: str | None, add: _Add) -> None:
+def _validate_config(config: object, name: str | None, findings: Findings) -> None:
     if config is None:
         return
     if not isinstance(config, Mapping):
-        add("config must be a mapping", "fix config", "config")
+        findings.error(("config",), "config must be a mapping", "fix config")
         return
     for index, secret in enumerate(config.get("secrets") or []):
         secret_name = secret.get("name") if isinstance(secret, Mapping) else None
         if not (isinstance(secret_name, str) and _SECRET_NAME.fullmatch(secret_name)):
-            add("secret names have the form prefix.name", "use <server>.<key>", "config", "secrets", index, "name")
+            findings.error(
+                ("config", "secrets", index, "name"), "secret names have the form prefix.name", "use <server>.<key>"
+            )
         if not isinstance(secret, Mapping) or not isinstance(secret.get("env"), str):
-            add("a secret needs env: the variable it sets", "add env", "config", "secrets", index, "env")
+            findings.error(("config", "secrets", index, "env"), "a secret needs env: the variable it sets", "add env")
     parameters = config.get("parameters")
     properties = parameters.get("properties", {}) if isinstance(parameters, Mapping) else {}
     if parameters is not None:
-        _validate_parameters(parameters, properties, add)
+        _validate_parameters(parameters, properties, findings)
     for index, env in enumerate(config.get("env") or []):
         value = env.get("value", "") if isinstance(env, Mapping) else None
         if not isinstance(env, Mapping) or not isinstance(env.get("name"), str) or not isinstance(value, str):
-            add("env entries need a name and a string value", "fix the entry", "config", "env", index)
+            findings.error(("config", "env", index), "env entries need a name and a string value", "fix the entry")
             continue
         if value.startswith("{{") and name is not None:
             parameter = value.removeprefix("{{" + name + ".").removesuffix("}}")
             if not value.startswith("{{" + name + ".") or parameter not in properties:
-                add(
+                findings.error(
+                    ("config", "env", index, "value"),
                     f"{value} does not name a parameter of {name}",
                     f"use '{{{{{name}.<parameter>}}}}' with a parameter under config.parameters.properties",
-                    "config",
-                    "env",
-                    index,
-                    "value",
                 )
 
 
-def _validate_parameters(parameters: object, properties: object, add: _Add) -> None:
+def _validate_parameters(parameters: object, properties: object, findings: Findings) -> None:
     at = ("config", "parameters")
     if not isinstance(parameters, Mapping) or parameters.get("type") != "object" or not isinstance(properties, Mapping):
-        add("parameters must be a schema with type: object and properties", "fix parameters", *at)
+        findings.error(at, "parameters must be a schema with type: object and properties", "fix parameters")
         return
     for key, schema in properties.items():
         if not isinstance(schema, Mapping) or not isinstance(schema.get("type"), str):
-            add(f"parameter {key!r} needs a type", "add type: string", *at, "properties", str(key))
+            findings.error((*at, "properties", str(key)), f"parameter {key!r} needs a type", "add type: string")
     for index, key in enumerate(parameters.get("required") or []):
         if key not in properties:
-            add(f"required parameter {key!r} is not a property", "add it to properties", *at, "required", index)
+            findings.error(
+                (*at, "required", index), f"required parameter {key!r} is not a property", "add it to properties"
+            )

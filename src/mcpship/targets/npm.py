@@ -19,7 +19,7 @@ from mcpship._problems import Problem
 from mcpship._safe_load import read_bytes
 from mcpship.spec.project_metadata import read_package_json_document
 from mcpship.targets._archive import tar_gz_names, without_tar_members
-from mcpship.targets._base import BuildContext, target_config
+from mcpship.targets._base import BuildContext, BuiltFile, target_config
 from mcpship.targets._outputs import ARTIFACT_SUFFIXES, outputs_for
 from mcpship.targets._secret_files import SecretFiles, warn_left_out
 
@@ -39,6 +39,7 @@ class NpmConfig(BaseModel):
 
 class NpmTarget:
     name: ClassVar[str] = "npm"
+    config_class: ClassVar[type[BaseModel]] = NpmConfig
     needs: ClassVar[tuple[str, ...]] = ()
 
     def not_applicable(self, context: BuildContext) -> str | None:
@@ -53,7 +54,7 @@ class NpmTarget:
             context.root, context.resolved.spec.name, context.resolved.spec.run.command, fix=context.options.fix
         )
 
-    def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
+    def build(self, context: BuildContext) -> list[BuiltFile]:
         npm = shutil.which("npm")
         if npm is None:
             raise ToolchainError("npm is not installed", hint="install Node.js (it ships npm)")
@@ -75,7 +76,7 @@ class NpmTarget:
             dropped = without_tar_members(tarball, lambda name: secrets.left_out(name.removeprefix(_PREFIX)))
             left_out = [name.removeprefix(_PREFIX) for name in dropped]
             warn_left_out(context.reporter, context.resolved, where="the npm tarball", left_out=left_out)
-        return [("npm", tarball, None)]
+        return [BuiltFile("npm", tarball)]
 
 
 def _leave_outputs_out(context: BuildContext, tarball: Path) -> None:

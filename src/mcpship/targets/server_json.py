@@ -1,4 +1,5 @@
-"""The ``registry`` target: ``server.json`` for the MCP Registry, from the spec and the artifacts built with it.
+"""The ``server-json`` target (``registry`` is its old name): ``server.json`` for the MCP Registry, from the spec
+and the artifacts built with it.
 
 Each package channel built in the same run (or recorded in the previous report) becomes one ``packages``
 entry, so server.json always names exactly what was built: the PyPI project with ``uvx``, and one mcpb
@@ -16,11 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from string import Formatter
-from typing import Any, ClassVar, Literal
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mcpship import _forges
 from mcpship._atomic import write_text_atomic
 from mcpship._exceptions import BuildError, SpecError
 from mcpship._problems import Problem
@@ -45,16 +46,19 @@ from mcpship.server_json import (
 from mcpship.server_json._artifact_files import read_npm_manifest, read_python_metadata
 from mcpship.spec.model import EnvVar, Spec
 from mcpship.spec.model import Icon as SpecIcon
-from mcpship.targets._base import Artifact, BuildContext, target_config
+from mcpship.targets._base import Artifact, BuildContext, BuiltFile, config_location, target_config
 
-__all__ = ["RegistryConfig", "RegistryRemote", "RegistryTarget", "compose_server_json"]
+if TYPE_CHECKING:
+    from mcpship.verify.context import VerifyContext
+    from mcpship.verify.result import VerifyResult
+
+__all__ = ["ServerJsonConfig", "ServerJsonRemote", "ServerJsonTarget", "compose_server_json"]
 
 SERVER_JSON = "server.json"
-_FORGES = {"github.com": "github", "www.github.com": "github", "gitlab.com": "gitlab", "www.gitlab.com": "gitlab"}
 _MCPB_PLACEHOLDERS = frozenset({"version", "file"})
 
 
-class RegistryRemote(BaseModel):
+class ServerJsonRemote(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     type: Literal["streamable-http", "sse"] = "streamable-http"
@@ -62,8 +66,8 @@ class RegistryRemote(BaseModel):
     """Public https endpoint of a hosted deployment."""
 
 
-class RegistryConfig(BaseModel):
-    """``[targets.registry]`` in the spec; every key is optional.
+class ServerJsonConfig(BaseModel):
+    """``[targets.server-json]`` (or ``[targets.registry]``, its old name) in the spec; every key is optional.
 
     - ``mcpb_url``: where the bundles will be downloaded from, with ``{version}`` and ``{file}`` filled in,
       e.g. ``https://github.com/acme/notes-mcp/releases/download/v{version}/{file}``. Required when mcpb is built.
@@ -81,7 +85,7 @@ class RegistryConfig(BaseModel):
     mcpb_url: str | None = None
     oci_image: str | None = None
     """Where the image will be pushed, with ``{version}``: ``ghcr.io/acme/notes:{version}``. Required with oci."""
-    remotes: list[RegistryRemote] = Field(default_factory=list)
+    remotes: list[ServerJsonRemote] = Field(default_factory=list)
     public_url: str | None = None
     subfolder: str | None = None
     website_url: str | None = None
@@ -99,10 +103,11 @@ class RegistryConfig(BaseModel):
         return value
 
 
-class RegistryTarget:
+class ServerJsonTarget:
     """Writes ``server.json``; reads the artifacts of ``npm``, ``pypi``, ``mcpb`` and ``oci``."""
 
-    name: ClassVar[str] = "registry"
+    name: ClassVar[str] = "server-json"
+    config_class: ClassVar[type[BaseModel]] = ServerJsonConfig
     needs: ClassVar[tuple[str, ...]] = ("pypi", "npm", "mcpb", "oci")
 
     def not_applicable(self, context: BuildContext) -> str | None:
@@ -112,28 +117,35 @@ class RegistryTarget:
         _, problems = _prepare(context)
         return problems
 
-    def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
+    def build(self, context: BuildContext) -> list[BuiltFile]:
         server, problems = _prepare(context)
         errors = [problem for problem in problems if problem.severity == "error"]
         if server is None or errors:
-            raise BuildError(_refusal(errors), hint="fix these in the spec or in [targets.registry], then build again")
+            table = _config_table(context)[1]
+            raise BuildError(_refusal(errors), hint=f"fix these in the spec or in [{table}], then build again")
         for warning in problems:
             context.reporter.warn(warning.render())
         path = context.staging / SERVER_JSON
         write_text_atomic(path, dump_server_json(server))
-        return [("server.json", path, None)]
+        return [BuiltFile("server.json", path)]
+
+    def verify(self, artifact: Artifact, context: VerifyContext) -> VerifyResult:
+        """By the official registry's rules again, and against the packages recorded beside it."""
+        from mcpship.verify.server_json import verify_server_json
+
+        return verify_server_json(artifact, context.others(artifact))
 
 
 def _prepare(context: BuildContext) -> tuple[ServerJSON | None, list[Problem]]:
     """The document and everything wrong with it (config, composition, registry rules, ownership proofs)."""
-    config = target_config(context, RegistryTarget.name, RegistryConfig)
+    config = target_config(context, ServerJsonTarget.name, ServerJsonConfig)
     problems = _config_problems(context, config)
     if any(problem.severity == "error" for problem in problems):
         return None, problems
     server, notes = compose_server_json(context, config)
     problems += notes
     problems += validate_server_json(server.to_wire(), source=SERVER_JSON)
-    built = [artifact for target in RegistryTarget.needs for artifact in context.built.get(target, ())]
+    built = [artifact for target in ServerJsonTarget.needs for artifact in context.built.get(target, ())]
     problems += check_ownership_markers(server, built, source=SERVER_JSON)
     return server, problems
 
@@ -148,9 +160,8 @@ def _refusal(errors: Sequence[Problem]) -> str:
 
 
 def _config_table(context: BuildContext) -> tuple[str, str]:
-    """The file holding ``[targets.registry]`` and the table's name there, as target_config() names them."""
-    source = str(context.resolved.source or context.root / "mcpship.toml")
-    return source, ("tool.mcpship." if source.endswith("pyproject.toml") else "") + "targets.registry"
+    """The file holding ``[targets.server-json]`` and the table's name there (as the file names it)."""
+    return config_location(context.resolved, ServerJsonTarget.name)
 
 
 def _config_problem(context: BuildContext, key: str, message: str, hint: str) -> Problem:
@@ -165,7 +176,7 @@ def _spec_warning(context: BuildContext, key: str, message: str, hint: str) -> P
     return Problem(file=str(source), path=key, message=message, hint=hint, severity="warning")
 
 
-def _config_problems(context: BuildContext, config: RegistryConfig) -> list[Problem]:
+def _config_problems(context: BuildContext, config: ServerJsonConfig) -> list[Problem]:
     spec = context.resolved.spec
     problems = [
         Problem(
@@ -173,9 +184,9 @@ def _config_problems(context: BuildContext, config: RegistryConfig) -> list[Prob
             path="$",
             message=f"{artifact.path.name} was built for version {artifact.version}, but the spec's version is"
             f" {spec.version}; server.json would point at a stale artifact",
-            hint=f"build the {target} target again together with registry",
+            hint=f"build the {target} target again together with server-json",
         )
-        for target in RegistryTarget.needs
+        for target in ServerJsonTarget.needs
         for artifact in context.built.get(target, ())
         if artifact.version != spec.version
     ]
@@ -223,8 +234,8 @@ def _config_problems(context: BuildContext, config: RegistryConfig) -> list[Prob
 
 
 def _release_url_example(spec: Spec) -> str:
-    repository = _normalize_repository_url(spec.repository or "")
-    if _FORGES.get(urlsplit(repository).hostname or "") == "github":
+    repository = _forges.repository_url(spec.repository or "")
+    if _forges.forge_of(repository) == "github":
         return repository + "/releases/download/v{version}/{file}"
     return "https://github.com/OWNER/REPO/releases/download/v{version}/{file}"
 
@@ -234,11 +245,11 @@ class _Inputs:
     """What the package builders share: the spec, the config and the env vars in server.json form."""
 
     context: BuildContext
-    config: RegistryConfig
+    config: ServerJsonConfig
     environment: list[KeyValueInput]
 
 
-def compose_server_json(context: BuildContext, config: RegistryConfig) -> tuple[ServerJSON, list[Problem]]:
+def compose_server_json(context: BuildContext, config: ServerJsonConfig) -> tuple[ServerJSON, list[Problem]]:
     """The server.json for this build, and warnings about spec values left out of it."""
     spec = context.resolved.spec
     notes: list[Problem] = []
@@ -310,7 +321,7 @@ def _icon(icon: SpecIcon) -> Icon:
     return Icon(src=icon.src, **given(mime_type=icon.mime_type, sizes=icon.sizes or None, theme=icon.theme))
 
 
-def _website_url(context: BuildContext, config: RegistryConfig, notes: list[Problem]) -> str | None:
+def _website_url(context: BuildContext, config: ServerJsonConfig, notes: list[Problem]) -> str | None:
     if config.website_url is not None:
         return config.website_url  # explicit: the registry rules judge it
     homepage = context.resolved.spec.homepage
@@ -321,18 +332,18 @@ def _website_url(context: BuildContext, config: RegistryConfig, notes: list[Prob
             context,
             "homepage",
             f'the homepage "{homepage}" is not https, so server.json leaves websiteUrl out',
-            "serve the homepage over https, or set website_url under [targets.registry]",
+            f"serve the homepage over https, or set website_url under [{_config_table(context)[1]}]",
         )
     )
     return None
 
 
-def _repository(context: BuildContext, config: RegistryConfig, notes: list[Problem]) -> Repository | None:
+def _repository(context: BuildContext, config: ServerJsonConfig, notes: list[Problem]) -> Repository | None:
     declared = context.resolved.spec.repository
     if declared is None:
         return None
-    url = _normalize_repository_url(declared)
-    source = _FORGES.get(urlsplit(url).hostname or "")
+    url = _forges.repository_url(declared)
+    source = _forges.forge_of(url)
     if source is None:
         notes.append(
             _spec_warning(
@@ -347,16 +358,7 @@ def _repository(context: BuildContext, config: RegistryConfig, notes: list[Probl
     return Repository(url=url, source=source, **given(subfolder=config.subfolder))
 
 
-def _normalize_repository_url(url: str) -> str:
-    """``git+https://…/repo.git``, ``git@github.com:o/r.git`` -> ``https://github.com/o/r``."""
-    url = url.strip().removeprefix("git+")
-    ssh = re.match(r"^(?:ssh://)?git@([^:/]+)[:/](.+)$", url)
-    if ssh:
-        url = f"https://{ssh.group(1)}/{ssh.group(2)}"
-    return url.rstrip("/").removesuffix(".git")
-
-
-def _remotes(spec: Spec, config: RegistryConfig) -> list[Remote]:
+def _remotes(spec: Spec, config: ServerJsonConfig) -> list[Remote]:
     remotes: list[Remote] = [
         StreamableHttpRemote(type="streamable-http", url=entry.url)
         if entry.type == "streamable-http"

@@ -16,18 +16,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mcpship._atomic import write_text_atomic
-from mcpship._problems import Problem, json_path
+from mcpship._problems import Findings, Problem
 from mcpship.spec.model import EnvVar
 from mcpship.targets._base import BuildContext, target_config
-from mcpship.targets._catalog import config_problem, raise_on_errors
-from mcpship.targets._yaml import dump_yaml
+from mcpship.targets._catalog import CatalogTarget, config_problem
 
 __all__ = ["SMITHERY_YAML", "SmitheryConfig", "SmitheryTarget", "compose_smithery", "config_key", "validate_smithery"]
 
@@ -37,8 +34,6 @@ _SENSITIVE_WORDS = ("key", "token", "secret", "password")
 _TOP_LEVEL_KEYS = frozenset({"runtime", "name", "target", "startCommand", "build", "env"})
 _START_KEYS = frozenset({"type", "configSchema", "commandFunction", "exampleConfig"})
 _JS_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
-_Add = Callable[..., None]
-"""Records a problem: ``add(message, hint, *json_path_parts, severity=...)``."""
 
 
 class SmitheryConfig(BaseModel):
@@ -63,35 +58,22 @@ class SmitheryConfig(BaseModel):
     example_config: dict[str, str] = Field(default_factory=dict)
 
 
-class SmitheryTarget:
+class SmitheryTarget(CatalogTarget):
     """Writes ``smithery.yaml``; reads nothing built by other targets."""
 
     name: ClassVar[str] = "smithery"
+    config_class: ClassVar[type[BaseModel]] = SmitheryConfig
     needs: ClassVar[tuple[str, ...]] = ()
+    file_name: ClassVar[str] = SMITHERY_YAML
+    kind: ClassVar[str] = "smithery.yaml"
+    rules: ClassVar[str] = "Smithery's smithery.yaml fields"
 
-    def not_applicable(self, context: BuildContext) -> str | None:
-        return None  # any server that runs from a container can be listed
+    def compose(self, context: BuildContext) -> tuple[dict[str, Any] | None, list[Problem]]:
+        config = target_config(context, self.name, SmitheryConfig)
+        return compose_smithery(context, config), _config_problems(context, config)
 
-    def check(self, context: BuildContext) -> list[Problem]:
-        _, problems = _prepare(context)
-        return problems
-
-    def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
-        document, problems = _prepare(context)
-        raise_on_errors(self.name, SMITHERY_YAML, problems)
-        for warning in problems:
-            context.reporter.warn(warning.render())
-        path = context.staging / SMITHERY_YAML
-        write_text_atomic(path, dump_yaml(document))
-        return [("smithery.yaml", path, None)]
-
-
-def _prepare(context: BuildContext) -> tuple[dict[str, Any], list[Problem]]:
-    config = target_config(context, SmitheryTarget.name, SmitheryConfig)
-    problems = _config_problems(context, config)
-    document = compose_smithery(context, config)
-    problems += validate_smithery(document, source=SMITHERY_YAML)
-    return document, problems
+    def validate(self, data: object, *, source: str) -> list[Problem]:
+        return validate_smithery(data, source=source)
 
 
 def config_key(env_name: str) -> str:
@@ -274,122 +256,118 @@ def _js_member(key: str) -> str:
 
 def validate_smithery(data: object, *, source: str) -> list[Problem]:
     """Problems in a decoded smithery.yaml, by the documented fields (runtime.md §5.1)."""
-    problems: list[Problem] = []
-
-    def add(message: str, hint: str, *path: str | int, severity: Literal["error", "warning"] = "error") -> None:
-        problems.append(Problem(file=source, path=json_path(*path), message=message, hint=hint, severity=severity))
-
+    findings = Findings(source)
     if not isinstance(data, Mapping):
-        add("smithery.yaml must be a mapping", "start the file with runtime: container")
-        return problems
+        findings.error((), "smithery.yaml must be a mapping", "start the file with runtime: container")
+        return findings.problems
     for key in sorted(set(data) - _TOP_LEVEL_KEYS, key=str):
-        add(f"unknown key {key!r}", f"use only {', '.join(sorted(_TOP_LEVEL_KEYS))}", str(key), severity="warning")
+        findings.warning((str(key),), f"unknown key {key!r}", f"use only {', '.join(sorted(_TOP_LEVEL_KEYS))}")
     runtime = data.get("runtime", "container")
     if runtime not in ("container", "typescript", "python"):
-        add(f"runtime {runtime!r} is not one Smithery knows", "use container, typescript or python", "runtime")
+        findings.error(
+            ("runtime",), f"runtime {runtime!r} is not one Smithery knows", "use container, typescript or python"
+        )
     name = data.get("name")
     if name is not None and not (isinstance(name, str) and re.fullmatch(NAME_PATTERN, name)):
-        add("name must be 3-39 letters, digits, - or _, starting with a letter", "rename the project", "name")
+        findings.error(
+            ("name",), "name must be 3-39 letters, digits, - or _, starting with a letter", "rename the project"
+        )
     if runtime == "container":
-        _validate_start_command(data.get("startCommand"), add)
-    _validate_string_map(data.get("build"), "build", add, allowed=("dockerfile", "dockerBuildPath"))
-    _validate_string_map(data.get("env"), "env", add)
-    return problems
+        _validate_start_command(data.get("startCommand"), findings)
+    _validate_string_map(data.get("build"), "build", findings, allowed=("dockerfile", "dockerBuildPath"))
+    _validate_string_map(data.get("env"), "env", findings)
+    return findings.problems
 
 
-def _validate_start_command(start: object, add: _Add) -> None:
+def _validate_start_command(start: object, findings: Findings) -> None:
     if not isinstance(start, Mapping):
-        add("the container runtime needs startCommand", "add startCommand with type stdio or http", "startCommand")
+        findings.error(
+            ("startCommand",), "the container runtime needs startCommand", "add startCommand with type stdio or http"
+        )
         return
     for key in sorted(set(start) - _START_KEYS, key=str):
-        add(f"unknown key {key!r}", f"use only {', '.join(sorted(_START_KEYS))}", "startCommand", str(key))
+        findings.error(("startCommand", str(key)), f"unknown key {key!r}", f"use only {', '.join(sorted(_START_KEYS))}")
     kind = start.get("type")
     if kind not in ("stdio", "http"):
-        add(f"startCommand.type {kind!r} must be stdio or http", "set type: stdio", "startCommand", "type")
-    properties = _validate_config_schema(start.get("configSchema"), add)
+        findings.error(("startCommand", "type"), f"startCommand.type {kind!r} must be stdio or http", "set type: stdio")
+    properties = _validate_config_schema(start.get("configSchema"), findings)
     function = start.get("commandFunction")
     if kind == "stdio" and not (isinstance(function, str) and ("=>" in function or function.startswith("function"))):
-        add(
+        findings.error(
+            ("startCommand", "commandFunction"),
             "a stdio server needs commandFunction, a JavaScript function (config) => ({command, args, env})",
             "add commandFunction",
-            "startCommand",
-            "commandFunction",
         )
     elif kind == "http" and function is not None:
-        add(
-            "commandFunction is ignored for http servers",
-            "remove commandFunction",
-            "startCommand",
-            "commandFunction",
-            severity="warning",
+        findings.warning(
+            ("startCommand", "commandFunction"), "commandFunction is ignored for http servers", "remove commandFunction"
         )
-    _validate_example(start.get("exampleConfig"), start.get("configSchema"), properties, add)
+    _validate_example(start.get("exampleConfig"), start.get("configSchema"), properties, findings)
 
 
-def _validate_config_schema(schema: object, add: _Add) -> Mapping[str, Any]:
+def _validate_config_schema(schema: object, findings: Findings) -> Mapping[str, Any]:
     """Checks configSchema; returns its properties (empty when it is missing or malformed)."""
     at = ("startCommand", "configSchema")
     if schema is None:
         return {}
     if not isinstance(schema, Mapping) or schema.get("type") != "object":
-        add("configSchema must be a JSON Schema object with type: object", "set type: object", *at)
+        findings.error(at, "configSchema must be a JSON Schema object with type: object", "set type: object")
         return {}
     properties = schema.get("properties", {})
     if not isinstance(properties, Mapping):
-        add("properties must be a mapping of config keys to schemas", "fix properties", *at, "properties")
+        findings.error((*at, "properties"), "properties must be a mapping of config keys to schemas", "fix properties")
         return {}
     for key, property_schema in properties.items():
         if not isinstance(property_schema, Mapping) or not isinstance(property_schema.get("type"), str):
-            add(f"property {key!r} needs a type", "add type: string", *at, "properties", str(key))
+            findings.error((*at, "properties", str(key)), f"property {key!r} needs a type", "add type: string")
             continue
         if property_schema.get("writeOnly") is True and not any(w in str(key).lower() for w in _SENSITIVE_WORDS):
-            add(
+            findings.warning(
+                (*at, "properties", str(key)),
                 f"secret {key!r} will be shown in clear text: Smithery masks only keys holding"
                 f" {', '.join(_SENSITIVE_WORDS)}",
                 "name the environment variable so its key holds one of those words (e.g. ..._TOKEN)",
-                *at,
-                "properties",
-                str(key),
-                severity="warning",
             )
     required = schema.get("required", [])
     if not isinstance(required, list):
-        add("required must be a list of config keys", "fix required", *at, "required")
+        findings.error((*at, "required"), "required must be a list of config keys", "fix required")
         return properties
     for index, key in enumerate(required):
         if key not in properties:
-            add(f"required key {key!r} is not a property", "add it to properties", *at, "required", index)
+            findings.error((*at, "required", index), f"required key {key!r} is not a property", "add it to properties")
     return properties
 
 
-def _validate_example(example: object, schema: object, properties: Mapping[str, Any], add: _Add) -> None:
+def _validate_example(example: object, schema: object, properties: Mapping[str, Any], findings: Findings) -> None:
     at = ("startCommand", "exampleConfig")
     if example is None:
         return
     if not isinstance(example, Mapping):
-        add("exampleConfig must be a mapping of config keys to values", "fix exampleConfig", *at)
+        findings.error(at, "exampleConfig must be a mapping of config keys to values", "fix exampleConfig")
         return
     for key, value in example.items():
         if key not in properties:
-            add(f"{key!r} is not in configSchema.properties", "remove it or add the property", *at, str(key))
+            findings.error(
+                (*at, str(key)), f"{key!r} is not in configSchema.properties", "remove it or add the property"
+            )
             continue
         allowed = properties[key].get("enum")
         if isinstance(allowed, list) and value not in allowed:
-            add(f"{value!r} is not one of {allowed}", "use one of the choices", *at, str(key))
+            findings.error((*at, str(key)), f"{value!r} is not one of {allowed}", "use one of the choices")
     required = schema.get("required", []) if isinstance(schema, Mapping) else []
     for key in required if isinstance(required, list) else []:
         if key not in example:
-            add(f"exampleConfig leaves out the required key {key!r}", "add an example value", *at)
+            findings.error(at, f"exampleConfig leaves out the required key {key!r}", "add an example value")
 
 
-def _validate_string_map(value: object, key: str, add: _Add, *, allowed: tuple[str, ...] = ()) -> None:
+def _validate_string_map(value: object, key: str, findings: Findings, *, allowed: tuple[str, ...] = ()) -> None:
     if value is None:
         return
     if not isinstance(value, Mapping):
-        add(f"{key} must be a mapping", f"fix {key}", key)
+        findings.error((key,), f"{key} must be a mapping", f"fix {key}")
         return
     for name, item in value.items():
         if allowed and name not in allowed:
-            add(f"unknown key {name!r}", f"use only {', '.join(allowed)}", key, str(name), severity="warning")
+            findings.warning((key, str(name)), f"unknown key {name!r}", f"use only {', '.join(allowed)}")
         if not isinstance(item, str):
-            add(f"{key}.{name} must be a string", 'quote the value, e.g. "true"', key, str(name))
+            findings.error((key, str(name)), f"{key}.{name} must be a string", 'quote the value, e.g. "true"')

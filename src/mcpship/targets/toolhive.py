@@ -15,16 +15,16 @@ passes :func:`mcpship.server_json.validate_server_json`, so it is also a valid s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mcpship._atomic import write_text_atomic
-from mcpship._exceptions import BuildError
-from mcpship._problems import Problem, json_path
+from mcpship._exceptions import InvalidArtifactError
+from mcpship._forges import forge_of
+from mcpship._problems import Findings, Problem
+from mcpship._safe_load import read_json_file
 from mcpship.server_json import (
     CURRENT_SCHEMA_URL,
     PUBLISHER_META_KEY,
@@ -40,7 +40,7 @@ from mcpship.server_json import (
     validate_server_json,
 )
 from mcpship.targets._base import BuildContext, target_config
-from mcpship.targets._catalog import config_problem, raise_on_errors, repository_url, resolve_image
+from mcpship.targets._catalog import CatalogTarget, config_problem, repository_url, resolve_image
 from mcpship.targets.server_json import environment_variable, given
 
 __all__ = ["STACKLOK", "TOOLHIVE_JSON", "ToolhiveConfig", "ToolhiveTarget", "compose_entry", "validate_toolhive"]
@@ -48,7 +48,6 @@ __all__ = ["STACKLOK", "TOOLHIVE_JSON", "ToolhiveConfig", "ToolhiveTarget", "com
 TOOLHIVE_JSON = "toolhive.json"
 TARGET = "toolhive"
 STACKLOK = "io.github.stacklok"
-_FORGES = {"github.com": "github", "gitlab.com": "gitlab"}
 _TOOL_NAME = re.compile(r"^[\w-]+$")
 _TAG = re.compile(r"^[a-z0-9][a-z0-9_-]*[a-z0-9]$")
 _MOUNT_PATH = re.compile(r"^(/[^/\0]+)+/?$")
@@ -57,9 +56,9 @@ _TIERS = ("Official", "Community")
 _COMMON_KEYS = frozenset({"status", "tier", "tools", "tags", "overview", "tool_definitions", "metadata"})
 _EXTENSION_KEYS = _COMMON_KEYS | {"custom_metadata", "permissions", "args", "provenance", "docker_tags", "proxy_port"}
 _EXTENSION_KEYS |= {"stateless", "oauth_config", "env_vars"}
+_MAX_ENTRY_BYTES = 1024 * 1024
+"""A registry entry is a few kilobytes (the official registry caps publisher _meta at 4 KB)."""
 _Port = Annotated[int, Field(ge=1, le=65535)]
-_Add = Callable[..., None]
-"""Records a problem: ``add(message, hint, *json_path_parts, severity=...)``."""
 
 
 class ToolhiveConfig(BaseModel):
@@ -90,39 +89,33 @@ class ToolhiveConfig(BaseModel):
     docker_tags: list[str] | None = None
 
 
-class ToolhiveTarget:
-    """Writes ``toolhive.json``; takes the image from its config (or, later, from the ``oci`` target)."""
+class ToolhiveTarget(CatalogTarget):
+    """Writes ``toolhive.json``; takes the image from its config (or from the ``oci`` target's destination)."""
 
     name: ClassVar[str] = TARGET
+    config_class: ClassVar[type[BaseModel]] = ToolhiveConfig
     needs: ClassVar[tuple[str, ...]] = ("oci",)
+    file_name: ClassVar[str] = TOOLHIVE_JSON
+    kind: ClassVar[str] = "toolhive"
+    rules: ClassVar[str] = "server.json rules + ToolHive's extension schema"
 
-    def not_applicable(self, context: BuildContext) -> str | None:
-        return None  # ToolHive runs any server from its container image
+    def compose(self, context: BuildContext) -> tuple[dict[str, Any] | None, list[Problem]]:
+        config = target_config(context, TARGET, ToolhiveConfig)
+        image = resolve_image(context, config.image)
+        problems = _config_problems(context, config, image)
+        if image is None or any(problem.severity == "error" for problem in problems):
+            return None, problems
+        entry, notes = compose_entry(context, config, image)
+        return entry, problems + notes
 
-    def check(self, context: BuildContext) -> list[Problem]:
-        _, problems = _prepare(context)
-        return problems
+    def validate(self, data: object, *, source: str) -> list[Problem]:
+        return validate_toolhive(data, source=source)
 
-    def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
-        entry, problems = _prepare(context)
-        raise_on_errors(self.name, TOOLHIVE_JSON, problems)
-        if entry is None:  # unreachable: no entry only with errors, which raise above
-            raise BuildError(f"{TOOLHIVE_JSON} could not be composed", hint="set image under [targets.toolhive]")
-        for warning in problems:
-            context.reporter.warn(warning.render())
-        path = context.staging / TOOLHIVE_JSON
-        write_text_atomic(path, dump_server_json(entry))
-        return [("toolhive", path, None)]
+    def dump(self, document: dict[str, Any]) -> str:
+        return dump_server_json(document)
 
-
-def _prepare(context: BuildContext) -> tuple[dict[str, Any] | None, list[Problem]]:
-    config = target_config(context, TARGET, ToolhiveConfig)
-    image = resolve_image(context, config.image)
-    problems = _config_problems(context, config, image)
-    if image is None or any(problem.severity == "error" for problem in problems):
-        return None, problems
-    entry, notes = compose_entry(context, config, image)
-    return entry, problems + notes + validate_toolhive(entry, source=TOOLHIVE_JSON)
+    def parse(self, path: Path) -> object:
+        return read_json_file(path, error=InvalidArtifactError, max_bytes=_MAX_ENTRY_BYTES)
 
 
 def _config_problems(context: BuildContext, config: ToolhiveConfig, image: str | None) -> list[Problem]:
@@ -185,7 +178,7 @@ def compose_entry(context: BuildContext, config: ToolhiveConfig, image: str) -> 
 
 def _repository(declared: str | None) -> Repository | None:
     url = repository_url(declared)
-    source = _FORGES.get(urlsplit(url).hostname or "") if url else None
+    source = forge_of(url) if url else None
     return Repository(url=url, source=source) if url and source else None
 
 
@@ -287,31 +280,26 @@ def _permissions(config: ToolhiveConfig) -> dict[str, Any]:
 
 def validate_toolhive(data: object, *, source: str) -> list[Problem]:
     """Problems in a ToolHive registry entry: the server.json rules, then ToolHive's extension schema."""
-    problems = validate_server_json(data, source=source)
+    findings = Findings(source, problems=validate_server_json(data, source=source))
     if not isinstance(data, Mapping):
-        return problems
-
-    def add(message: str, hint: str, *path: str | int, severity: Literal["error", "warning"] = "error") -> None:
-        problems.append(Problem(file=source, path=json_path(*path), message=message, hint=hint, severity=severity))
-
+        return findings.problems
     meta = data.get("_meta")
     provided = meta.get(PUBLISHER_META_KEY) if isinstance(meta, Mapping) else None
     stacklok = provided.get(STACKLOK) if isinstance(provided, Mapping) else None
     at = ("_meta", PUBLISHER_META_KEY, STACKLOK)
     if not isinstance(stacklok, Mapping) or not stacklok:
-        add("the entry carries no ToolHive data", f"add _meta.{PUBLISHER_META_KEY}.{STACKLOK}", *at)
-        return problems
+        findings.error(at, "the entry carries no ToolHive data", f"add _meta.{PUBLISHER_META_KEY}.{STACKLOK}")
+        return findings.problems
     keys = _entry_keys(data)
     for key, extension in stacklok.items():
         if key not in keys:
-            add(
+            findings.error(
+                (*at, str(key)),
                 f"{key!r} is neither an oci package identifier nor a remote URL of this entry",
                 "key ToolHive's data by the image reference (or remote URL) it describes",
-                *at,
-                str(key),
             )
-        _validate_extension(extension, (*at, str(key)), add)
-    return problems
+        _validate_extension(extension, (*at, str(key)), findings)
+    return findings.problems
 
 
 def _entry_keys(data: Mapping[str, Any]) -> set[str]:
@@ -324,61 +312,67 @@ def _entry_keys(data: Mapping[str, Any]) -> set[str]:
     return {key for key in keys if isinstance(key, str)}
 
 
-def _validate_extension(extension: object, at: tuple[str, ...], add: _Add) -> None:
+def _validate_extension(extension: object, at: tuple[str, ...], findings: Findings) -> None:
     if not isinstance(extension, Mapping):
-        add("ToolHive's data must be an object", "fix it", *at)
+        findings.error(at, "ToolHive's data must be an object", "fix it")
         return
     for key in sorted(set(extension) - _EXTENSION_KEYS, key=str):
-        add(f"unknown key {key!r}", "ToolHive ignores it", *at, str(key), severity="warning")
+        findings.warning((*at, str(key)), f"unknown key {key!r}", "ToolHive ignores it")
     if extension.get("status") not in _STATUSES:
-        add("status is required: active or deprecated", 'set "status": "active"', *at, "status")
+        findings.error((*at, "status"), "status is required: active or deprecated", 'set "status": "active"')
     if "tier" in extension and extension["tier"] not in _TIERS:
-        add(f"tier must be one of {', '.join(_TIERS)}", 'set "tier": "Community"', *at, "tier")
-    _validate_names(extension.get("tools"), _TOOL_NAME, "tool names", (*at, "tools"), add)
-    _validate_names(extension.get("tags"), _TAG, "tags", (*at, "tags"), add)
-    _validate_names(extension.get("docker_tags"), None, "docker_tags", (*at, "docker_tags"), add)
+        findings.error((*at, "tier"), f"tier must be one of {', '.join(_TIERS)}", 'set "tier": "Community"')
+    _validate_names(extension.get("tools"), _TOOL_NAME, "tool names", (*at, "tools"), findings)
+    _validate_names(extension.get("tags"), _TAG, "tags", (*at, "tags"), findings)
+    _validate_names(extension.get("docker_tags"), None, "docker_tags", (*at, "docker_tags"), findings)
     port = extension.get("proxy_port")
     if port is not None and not _is_port(port):
-        add("proxy_port must be a port number (1-65535)", "fix proxy_port", *at, "proxy_port")
+        findings.error((*at, "proxy_port"), "proxy_port must be a port number (1-65535)", "fix proxy_port")
     if "permissions" in extension:
-        _validate_permissions(extension["permissions"], (*at, "permissions"), add)
+        _validate_permissions(extension["permissions"], (*at, "permissions"), findings)
 
 
-def _validate_names(values: object, pattern: re.Pattern[str] | None, what: str, at: tuple[str, ...], add: _Add) -> None:
+def _validate_names(
+    values: object, pattern: re.Pattern[str] | None, what: str, at: tuple[str, ...], findings: Findings
+) -> None:
     if values is None:
         return
     if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
-        add(f"{what} must be a list of strings", "fix the list", *at)
+        findings.error(at, f"{what} must be a list of strings", "fix the list")
         return
     if len(set(values)) != len(values):
-        add(f"{what} must be unique", "remove the duplicates", *at)
+        findings.error(at, f"{what} must be unique", "remove the duplicates")
     for index, value in enumerate(values):
         if pattern is not None and not pattern.fullmatch(value):
-            add(f"{value!r} is not valid among {what} (pattern {pattern.pattern})", "rename or drop it", *at, index)
+            findings.error(
+                (*at, index), f"{value!r} is not valid among {what} (pattern {pattern.pattern})", "rename or drop it"
+            )
 
 
-def _validate_permissions(permissions: object, at: tuple[str, ...], add: _Add) -> None:
+def _validate_permissions(permissions: object, at: tuple[str, ...], findings: Findings) -> None:
     if not isinstance(permissions, Mapping):
-        add("permissions must be an object", "fix permissions", *at)
+        findings.error(at, "permissions must be an object", "fix permissions")
         return
     for key in ("read", "write"):
         for index, path in enumerate(permissions.get(key) or []):
             if not (isinstance(path, str) and _MOUNT_PATH.fullmatch(path)):
-                add(f"{path!r} is not an absolute path", "use e.g. /data", *at, key, index)
+                findings.error((*at, key, index), f"{path!r} is not an absolute path", "use e.g. /data")
     network = permissions.get("network")
     outbound = network.get("outbound") if isinstance(network, Mapping) else None
     if network is None:
         return
     if not isinstance(outbound, Mapping):
-        add("network needs outbound rules", 'use {"outbound": {"insecure_allow_all": true}}', *at, "network")
+        findings.error(
+            (*at, "network"), "network needs outbound rules", 'use {"outbound": {"insecure_allow_all": true}}'
+        )
         return
     out_at = (*at, "network", "outbound")
     if "insecure_allow_all" in outbound and not isinstance(outbound["insecure_allow_all"], bool):
-        add("insecure_allow_all must be true or false", "fix it", *out_at, "insecure_allow_all")
-    _validate_names(outbound.get("allow_host"), None, "allow_host", (*out_at, "allow_host"), add)
+        findings.error((*out_at, "insecure_allow_all"), "insecure_allow_all must be true or false", "fix it")
+    _validate_names(outbound.get("allow_host"), None, "allow_host", (*out_at, "allow_host"), findings)
     ports = outbound.get("allow_port") or []
     if not isinstance(ports, list) or not all(_is_port(port) for port in ports):
-        add("allow_port must list port numbers (1-65535)", "fix allow_port", *out_at, "allow_port")
+        findings.error((*out_at, "allow_port"), "allow_port must list port numbers (1-65535)", "fix allow_port")
 
 
 def _is_port(value: object) -> bool:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from mcpship._exceptions import McpshipError, VerifyError
+from mcpship._exceptions import McpshipError, UsageError, VerifyError
 from mcpship._reporter import NullReporter, Reporter
 from mcpship.interface.diff import diff_locks
 from mcpship.interface.lock import LOCK_FILE, InterfaceLock, lock_from_snapshot, read_lock
@@ -17,9 +17,11 @@ from mcpship.pipeline.report import REPORT_FILE, read_report, read_source_date_e
 from mcpship.probe.plan import StdioPlan
 from mcpship.spec.load import load_spec
 from mcpship.spec.model import Spec
-from mcpship.targets._base import Artifact
+from mcpship.targets import load_target
+from mcpship.targets._base import Artifact, VerifyingTarget
 from mcpship.verify.contents import HOW as CONTENTS_CHECK
 from mcpship.verify.contents import verify_contents
+from mcpship.verify.context import VerifyContext
 from mcpship.verify.result import VerifyResult
 from mcpship.verify.runners import npm_plan, wheel_from_sdist, wheel_plan
 
@@ -53,12 +55,32 @@ def verify_dist(
             hint="run `mcpship build` first (verify checks what it built)",
         )
     root = Path(project).resolve() if project is not None else out.parent
-    spec = load_spec(root).spec
+    resolved = load_spec(root)
     lock = read_lock(root / LOCK_FILE)
     settings = dict(config or {})
+
+    def runner(artifact: Artifact, plan: StdioPlan, how: str) -> VerifyResult:
+        return _run_and_compare(artifact, plan, lock, timeout, reporter, how=how)
+
+    context = VerifyContext(
+        resolved=resolved,
+        lock=lock,
+        artifacts=artifacts,
+        config=settings,
+        timeout=timeout,
+        reporter=reporter,
+        runner=runner,
+    )
     results: list[VerifyResult] = []
     for artifact in artifacts:
-        results.append(_verify_one(artifact, artifacts, spec, lock, settings, timeout, reporter, bundle_limits))
+        hook = _verify_hook(artifact.target)
+        if hook is not None:
+            reporter.step(f"verifying {artifact.path.name}")
+            results.append(hook.verify(artifact, context))
+        else:
+            results.append(
+                _verify_one(artifact, artifacts, resolved.spec, lock, settings, timeout, reporter, bundle_limits)
+            )
         nested = verify_contents(artifact, artifacts)
         if nested is not None:
             results.append(nested)
@@ -71,6 +93,16 @@ def verify_dist(
             results=list(results),
         )
     return results
+
+
+def _verify_hook(target: str) -> VerifyingTarget | None:
+    """The target's own verify step, when it has one; an artifact of a target no longer installed (a plugin
+    removed since the build) is left to the built-in runners, which skip kinds they do not know."""
+    try:
+        found = load_target(target)
+    except UsageError:
+        return None
+    return found if isinstance(found, VerifyingTarget) else None
 
 
 def _verify_one(
@@ -111,10 +143,6 @@ def _verify_one(
         return VerifyResult(
             artifact=artifact, how="-", status="skipped", detail="build input for docker/buildah; the image is verified"
         )
-    if artifact.kind == "server.json":
-        from mcpship.verify.server_json import verify_server_json
-
-        return verify_server_json(artifact, [a for a in everything if a is not artifact])
     if artifact.kind == "sdist":
         return _verify_sdist(artifact, everything, reporter)
     return VerifyResult(artifact=artifact, how="-", status="skipped", detail=f"no runner for {artifact.kind}")

@@ -13,7 +13,7 @@ from mcpship import BuildError
 from mcpship._problems import Problem
 from mcpship.pipeline import build_project
 from mcpship.pipeline.report import sha256_of
-from mcpship.targets import BUILTIN_TARGETS, BuildContext
+from mcpship.targets import BUILTIN_TARGETS, BuildContext, NoConfig
 
 BUILT: list[str] = []
 """The targets built, in the order the driver ran them."""
@@ -21,6 +21,7 @@ BUILT: list[str] = []
 
 class _Writes:
     name: ClassVar[str] = "fake-ok"
+    config_class: ClassVar[type[NoConfig]] = NoConfig
     needs: ClassVar[tuple[str, ...]] = ()
 
     def not_applicable(self, context: BuildContext) -> str | None:

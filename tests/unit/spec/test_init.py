@@ -27,7 +27,7 @@ def test_writes_a_spec_that_loads_and_names_the_server_after_the_repository(tmp_
     spec = load_spec(tmp_path).spec
     assert spec.name == "io.github.acme/demo-server"
     assert (spec.run.runtime, spec.run.command, spec.version) == ("python", "demo-mcp", "0.3.0")
-    assert sorted(spec.targets) == ["mcpb", "pypi", "registry"]
+    assert sorted(spec.targets) == ["mcpb", "pypi", "server-json"]  # init writes registry or server-json: one target
 
 
 def test_never_overwrites_an_existing_spec_without_force(tmp_path: Path) -> None:

@@ -1,9 +1,11 @@
-"""Shared by the catalog target tests: a BuildContext for an example, and PyYAML's reader as the oracle."""
+"""Shared by the catalog target tests: a BuildContext for an example, one build helper for every catalog, and
+PyYAML's reader as the oracle."""
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from mcpship._reporter import NullReporter
 from mcpship.interface import read_lock
 from mcpship.spec import load_spec
 from mcpship.targets import BuildContext, BuildOptions
+from mcpship.targets._catalog import CatalogTarget
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 _staging = itertools.count()
@@ -44,3 +47,15 @@ def context(tmp_path: Path, example: str, target: str, config: dict[str, Any] | 
 def load_yaml(text: str) -> Any:
     """``text`` as PyYAML's safe_load reads it (YAML 1.1 rules, the strictest common reader)."""
     return yaml.safe_load(text)
+
+
+def build(
+    target: CatalogTarget, tmp_path: Path, example: str, config: dict[str, Any] | None = None, **changes: Any
+) -> tuple[Path, Any]:
+    """Build ``target`` for ``examples/<example>`` with ``[targets.<name>]`` = ``config``; the one file it writes,
+    decoded (YAML by PyYAML, JSON by the json module)."""
+    ctx = context(tmp_path, example, target.name, config, **changes)
+    [(kind, path, platform)] = target.build(ctx)
+    assert (kind, path.name, platform) == (target.kind, target.file_name, None)
+    text = path.read_text(encoding="utf-8")
+    return path, json.loads(text) if path.suffix == ".json" else load_yaml(text)

@@ -12,6 +12,7 @@ from mcpship._exceptions import BuildError, SpecError
 from mcpship.spec.model import EnvVar
 from mcpship.targets import Artifact, load_target
 from mcpship.targets.docker_catalog import DockerCatalogTarget, validate_server_yaml
+from tests.unit.targets import catalog_support
 from tests.unit.targets.catalog_support import context, load_yaml
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -19,10 +20,9 @@ CONFIG = {"image": "ghcr.io/mcpship/{version}-notes", "category": "productivity"
 
 
 def build(tmp_path: Path, example: str, config: dict[str, Any] | None = None, **changes: Any) -> tuple[Path, Any]:
-    ctx = context(tmp_path, example, "docker-catalog", config if config is not None else CONFIG, **changes)
-    [(kind, path, platform)] = DockerCatalogTarget().build(ctx)
-    assert (kind, path.name, platform) == ("server.yaml", "server.yaml", None)
-    return path, load_yaml(path.read_text(encoding="utf-8"))
+    return catalog_support.build(
+        DockerCatalogTarget(), tmp_path, example, config if config is not None else CONFIG, **changes
+    )
 
 
 @pytest.mark.parametrize(("example", "name"), [("notes-py", "notes-py"), ("notes-node", "notes-node")])
@@ -178,7 +178,7 @@ def test_target_is_registered() -> None:
     assert isinstance(load_target("docker-catalog"), DockerCatalogTarget)
 
 
-def test_image_defaults_to_the_registry_targets_oci_image_when_the_image_is_built_here(tmp_path: Path) -> None:
+def test_image_defaults_to_the_server_json_targets_oci_image_when_the_image_is_built_here(tmp_path: Path) -> None:
     ctx = context(tmp_path, "notes-py", "docker-catalog", {"category": "productivity", "commit": COMMIT})
     image = Artifact(
         target="oci", kind="oci-layout", path=tmp_path / "x", sha256="0" * 64, size=1, version="0.1.0", lock_digest=None
@@ -186,7 +186,7 @@ def test_image_defaults_to_the_registry_targets_oci_image_when_the_image_is_buil
     with_image = dataclasses.replace(ctx, built={"oci": [image]})
     assert DockerCatalogTarget().check(with_image) == []
     [(_, path, _)] = DockerCatalogTarget().build(with_image)
-    declared = ctx.resolved.spec.targets["registry"]["oci_image"]
+    declared = ctx.resolved.spec.targets["server-json"]["oci_image"]
     assert isinstance(declared, str)
     assert load_yaml(path.read_text(encoding="utf-8"))["image"] == declared.replace("{version}", "0.1.0")
     # Without the image in this build there is nothing to point at: the catalog still asks for `image`.

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from mcpship import SpecError
 from mcpship.spec import load_spec
 from mcpship.targets import BUILTIN_TARGETS, Target, load_target
 from mcpship.targets.oci import (
@@ -132,14 +133,12 @@ def test_without_a_base_layout_the_target_writes_only_the_dockerfiles(tmp_path: 
     assert sorted(p.name for p in context.staging.iterdir()) == ["Dockerfile", "Dockerfile.dockerignore"]
 
 
-def test_a_typo_in_the_oci_table_is_a_problem_naming_the_key(tmp_path: Path) -> None:
+def test_a_typo_in_the_oci_table_is_refused_when_the_spec_loads_naming_the_key(tmp_path: Path) -> None:
     root = copy_example("notes-py", tmp_path)
     spec_file = root / "mcpship.toml"
     spec_file.write_text(spec_file.read_text(encoding="utf-8") + 'oci = { base_imag = "x" }\n', encoding="utf-8")
-    problems = OciTarget().check(make_context(root, tmp_path / "out"))
-    assert len(problems) == 1
-    assert problems[0].path == "[targets.oci]"
-    assert "base_imag" in problems[0].message
+    with pytest.raises(SpecError, match=r'unknown key "base_imag" in \[targets.oci\]; did you mean "base_image"\?'):
+        make_context(root, tmp_path / "out")  # the loader checks [targets.oci] with OciTarget.config_class
 
 
 def test_a_missing_base_layout_is_a_problem(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The registry target: server.json from the notes-py example and the artifacts built with it."""
+"""The server-json target (old name: registry): server.json from notes-py and the artifacts built with it."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from mcpship.interface import InterfaceLock, read_lock
 from mcpship.server_json import PUBLISHER_META_KEY, validate_server_json
 from mcpship.spec import load_spec
 from mcpship.targets import Artifact, BuildContext, BuildOptions, Target, load_target
-from mcpship.targets.server_json import INTERFACE_META_KEY, RegistryTarget
+from mcpship.targets.server_json import INTERFACE_META_KEY, ServerJsonTarget
 from tests.shared_data import SHARED
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "notes-py"
@@ -31,7 +31,7 @@ _staging = itertools.count()
 
 
 def write_wheel(folder: Path, *, marker: bool = True, version: str = "0.1.0") -> Path:
-    """A small but real wheel: just the METADATA the registry target and the ownership check read."""
+    """A small but real wheel: just the METADATA the server-json target and the ownership check read."""
     path = folder / f"mcpship_example_notes-{version}-py3-none-any.whl"
     readme = f"# notes\n\n<!-- mcp-name: {NAME} -->\n" if marker else "# notes\n"
     metadata = f"Metadata-Version: 2.4\nName: mcpship-example-notes\nVersion: {version}\n\n{readme}"
@@ -63,7 +63,7 @@ def context(
     **spec_changes: Any,
 ) -> BuildContext:
     resolved = load_spec(EXAMPLE)
-    targets = {**resolved.spec.targets, "registry": config if config is not None else {"mcpb_url": MCPB_URL}}
+    targets = {**resolved.spec.targets, "server-json": config if config is not None else {"mcpb_url": MCPB_URL}}
     spec = resolved.spec.model_copy(update={"targets": targets, **spec_changes})
     staging = tmp_path / f"staging-{next(_staging)}"
     staging.mkdir()
@@ -84,17 +84,18 @@ def full_build(tmp_path: Path) -> dict[str, Sequence[Artifact]]:
 
 
 def build(build_context: BuildContext) -> tuple[Path, dict[str, Any]]:
-    ((kind, path, platform),) = RegistryTarget().build(build_context)
+    ((kind, path, platform),) = ServerJsonTarget().build(build_context)
     assert (kind, path.name, platform) == ("server.json", "server.json", None)
     document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return path, document
 
 
-def test_is_a_target_found_by_name() -> None:
-    target = load_target("registry")
-    assert isinstance(target, RegistryTarget)
+def test_is_a_target_found_by_its_name_and_by_its_old_name() -> None:
+    target = load_target("server-json")
+    assert isinstance(target, ServerJsonTarget)
     assert isinstance(target, Target)
     assert target.needs == ("pypi", "npm", "mcpb", "oci")
+    assert isinstance(load_target("registry"), ServerJsonTarget)
 
 
 def test_server_json_satisfies_the_official_schema_and_rules(tmp_path: Path) -> None:
@@ -180,18 +181,18 @@ def test_without_artifacts_the_entry_is_metadata_only(tmp_path: Path) -> None:
 
 def test_a_bundle_without_mcpb_url_is_a_check_problem_with_the_fix(tmp_path: Path) -> None:
     build_context = context(tmp_path, config={}, built=full_build(tmp_path))
-    (problem,) = [problem for problem in RegistryTarget().check(build_context) if problem.severity == "error"]
+    (problem,) = [problem for problem in ServerJsonTarget().check(build_context) if problem.severity == "error"]
     assert problem.file == str(EXAMPLE / "mcpship.toml")
-    assert problem.path == "[targets.registry].mcpb_url"
-    assert problem.hint == f'set mcpb_url = "{MCPB_URL}" under [targets.registry]'
+    assert problem.path == "[targets.server-json].mcpb_url"
+    assert problem.hint == f'set mcpb_url = "{MCPB_URL}" under [targets.server-json]'
     with pytest.raises(BuildError, match="mcpb_url"):
-        RegistryTarget().build(build_context)
+        ServerJsonTarget().build(build_context)
 
 
 def test_a_document_the_registry_would_refuse_is_a_build_error_listing_each_problem(tmp_path: Path) -> None:
     config = {"mcpb_url": "https://downloads.acme.dev/{file}", "website_url": "http://acme.dev"}
     with pytest.raises(BuildError) as caught:
-        RegistryTarget().build(context(tmp_path, config=config, built=full_build(tmp_path)))
+        ServerJsonTarget().build(context(tmp_path, config=config, built=full_build(tmp_path)))
     message = caught.value.message
     assert "server.json: $.packages[1].identifier: mcpb downloads must be hosted on GitHub or GitLab" in message
     assert "server.json: $.websiteUrl:" in message
@@ -202,15 +203,15 @@ def test_a_document_the_registry_would_refuse_is_a_build_error_listing_each_prob
 def test_a_wheel_without_the_mcp_name_marker_stops_the_build(tmp_path: Path) -> None:
     wheel = record(write_wheel(tmp_path, marker=False), "pypi", "wheel")
     build_context = context(tmp_path, built={"pypi": [wheel]})
-    (problem,) = [problem for problem in RegistryTarget().check(build_context) if problem.severity == "error"]
+    (problem,) = [problem for problem in ServerJsonTarget().check(build_context) if problem.severity == "error"]
     assert problem.file.endswith("!mcpship_example_notes-0.1.0.dist-info/METADATA")
     with pytest.raises(BuildError, match="mcp-name"):
-        RegistryTarget().build(build_context)
+        ServerJsonTarget().build(build_context)
 
 
 def test_an_artifact_of_another_version_is_stale(tmp_path: Path) -> None:
     wheel = record(write_wheel(tmp_path, version="0.0.9"), "pypi", "wheel", version="0.0.9")
-    problems = RegistryTarget().check(context(tmp_path, built={"pypi": [wheel]}))
+    problems = ServerJsonTarget().check(context(tmp_path, built={"pypi": [wheel]}))
     stale = [problem for problem in problems if "stale" in problem.message]
     assert [(problem.file, problem.severity) for problem in stale] == [(str(wheel.path), "error")]
 
@@ -228,8 +229,8 @@ def test_remotes_come_from_config_and_from_http_only_when_asked(tmp_path: Path) 
 
 
 def test_public_url_needs_an_http_table(tmp_path: Path) -> None:
-    (problem,) = RegistryTarget().check(context(tmp_path, config={"public_url": "https://acme.dev"}, http=None))
-    assert problem.path == "[targets.registry].public_url"
+    (problem,) = ServerJsonTarget().check(context(tmp_path, config={"public_url": "https://acme.dev"}, http=None))
+    assert problem.path == "[targets.server-json].public_url"
 
 
 def test_config_sets_subfolder_and_website(tmp_path: Path) -> None:
@@ -241,7 +242,7 @@ def test_config_sets_subfolder_and_website(tmp_path: Path) -> None:
 
 def test_spec_values_the_registry_cannot_take_are_left_out_with_a_warning(tmp_path: Path) -> None:
     build_context = context(tmp_path, config={}, homepage="http://acme.dev", repository="https://codeberg.org/a/b")
-    warnings = RegistryTarget().check(build_context)
+    warnings = ServerJsonTarget().check(build_context)
     assert {(problem.path, problem.severity) for problem in warnings} == {
         ("homepage", "warning"),
         ("repository", "warning"),
@@ -267,7 +268,7 @@ def test_run_arguments_become_package_arguments(tmp_path: Path) -> None:
 
 
 def test_a_console_script_unlike_the_project_name_is_a_warning(tmp_path: Path) -> None:
-    problems = RegistryTarget().check(
+    problems = ServerJsonTarget().check(
         context(tmp_path, built={"pypi": [record(write_wheel(tmp_path), "pypi", "wheel")]})
     )
     (problem,) = problems
@@ -286,4 +287,4 @@ def test_a_console_script_unlike_the_project_name_is_a_warning(tmp_path: Path) -
 )
 def test_config_mistakes_are_spec_errors_naming_the_key(tmp_path: Path, config: dict[str, Any], says: str) -> None:
     with pytest.raises(SpecError, match=says):
-        RegistryTarget().check(context(tmp_path, config=config))
+        ServerJsonTarget().check(context(tmp_path, config=config))

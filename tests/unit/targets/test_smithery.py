@@ -13,6 +13,7 @@ from mcpship._exceptions import BuildError, SpecError
 from mcpship.spec.model import EnvVar
 from mcpship.targets import load_target
 from mcpship.targets.smithery import SmitheryTarget, config_key, validate_smithery
+from tests.unit.targets import catalog_support
 from tests.unit.targets.catalog_support import context, load_yaml
 
 EXAMPLES = ("notes-py", "notes-node")
@@ -20,10 +21,7 @@ COMMANDS = {"notes-py": "notes-mcp", "notes-node": "notes-node-mcp"}
 
 
 def build(tmp_path: Path, example: str, config: dict[str, Any] | None = None, **changes: Any) -> tuple[Path, Any]:
-    ctx = context(tmp_path, example, "smithery", config, **changes)
-    [(kind, path, platform)] = SmitheryTarget().build(ctx)
-    assert (kind, path.name, platform) == ("smithery.yaml", "smithery.yaml", None)
-    return path, load_yaml(path.read_text(encoding="utf-8"))
+    return catalog_support.build(SmitheryTarget(), tmp_path, example, config, **changes)
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

@@ -13,6 +13,7 @@ from mcpship._exceptions import BuildError, SpecError
 from mcpship.server_json import PUBLISHER_META_KEY, validate_server_json
 from mcpship.targets import load_target
 from mcpship.targets.toolhive import STACKLOK, ToolhiveTarget, validate_toolhive
+from tests.unit.targets import catalog_support
 from tests.unit.targets.catalog_support import context
 
 IMAGE = "ghcr.io/mcpship/notes"
@@ -20,10 +21,9 @@ TOOLS = ["add_note", "delete_note", "search_notes"]
 
 
 def build(tmp_path: Path, example: str, config: dict[str, Any] | None = None, **changes: Any) -> tuple[Path, Any]:
-    ctx = context(tmp_path, example, "toolhive", config if config is not None else {"image": IMAGE}, **changes)
-    [(kind, path, platform)] = ToolhiveTarget().build(ctx)
-    assert (kind, path.name, platform) == ("toolhive", "toolhive.json", None)
-    return path, json.loads(path.read_text(encoding="utf-8"))
+    return catalog_support.build(
+        ToolhiveTarget(), tmp_path, example, config if config is not None else {"image": IMAGE}, **changes
+    )
 
 
 def extension(document: dict[str, Any]) -> dict[str, Any]:

@@ -13,13 +13,12 @@ import re
 
 import httpx
 
+from mcpship._forges import FORGE_HOSTS
 from mcpship.registry.ownership._common import OwnershipError, PackageCheck
 from mcpship.registry.ownership._hosts import HostRule, rules
 
 __all__ = ["check_mcpb", "host_allows"]
 
-_GITHUB_HOSTS = frozenset({"github.com", "www.github.com"})
-_GITLAB_HOSTS = frozenset({"gitlab.com", "www.gitlab.com"})
 _GITHUB_PATH = re.compile(r"/[^/]+/[^/]+/releases/download/[^/]+/[^/]+")
 _GITLAB_PATHS = (
     re.compile(r"/.+/-/releases/[^/]+/downloads/.+"),
@@ -60,11 +59,12 @@ async def check_mcpb(check: PackageCheck) -> None:
 
 def _require_release_path(url: httpx.URL) -> None:
     """Upstream's rule: on the public forges, only release downloads (not raw files anyone can commit)."""
-    if url.host in _GITHUB_HOSTS and not _GITHUB_PATH.fullmatch(url.path):
+    forge = FORGE_HOSTS.get(url.host)
+    if forge == "github" and not _GITHUB_PATH.fullmatch(url.path):
         raise OwnershipError(
             f"MCPB package URL on GitHub must be a release download (/OWNER/REPO/releases/download/TAG/FILE): {url}"
         )
-    if url.host in _GITLAB_HOSTS and not any(pattern.fullmatch(url.path) for pattern in _GITLAB_PATHS):
+    if forge == "gitlab" and not any(pattern.fullmatch(url.path) for pattern in _GITLAB_PATHS):
         raise OwnershipError(
             "MCPB package URL on GitLab must be a release download (/GROUP/PROJECT/-/releases/TAG/downloads/FILE"
             f" or /GROUP/PROJECT/-/package_files/ID/download): {url}"

@@ -81,6 +81,12 @@ class McpbConfig(_Config):
     privacy_policies: list[str] = Field(default_factory=list)
     claude_desktop: str | None = None
     """``compatibility.claude_desktop``, a semver range such as ``">=0.10.0"``."""
+    sign_key: str | None = Field(default=None, min_length=1)
+    """PEM private key that signs every bundle (relative to the project, ``~`` allowed); ``--sign-key`` overrides."""
+    sign_cert: str | None = Field(default=None, min_length=1)
+    """PEM certificate of ``sign_key``; ``--sign-cert`` overrides."""
+    sign_chain: list[str] = Field(default_factory=list)
+    """Intermediate certificates to embed; ``--sign-chain`` overrides."""
 
     @field_validator("platforms")
     @classmethod

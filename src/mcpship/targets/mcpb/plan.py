@@ -18,7 +18,7 @@ from mcpship.targets.mcpb.manifest import Author, ManifestIcon
 from mcpship.targets.mcpb.node import read_package_json
 from mcpship.targets.mcpb.python import oldest_python
 
-__all__ = ["BundlePlan", "Variant", "make_plan"]
+__all__ = ["BundlePlan", "Signing", "Variant", "make_plan"]
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -35,6 +35,15 @@ class Variant:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Signing:
+    """The key, certificate and chain every bundle is signed with: ``[targets.mcpb]``, each overridden by its flag."""
+
+    key: Path
+    cert: Path
+    chain: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class BundlePlan:
     config: McpbConfig
     server_type: str
@@ -46,6 +55,8 @@ class BundlePlan:
     entry_point: str | None = None
     """The server's main file in the bundle, when it comes from the project (node bin, uv module)."""
     problems: tuple[Problem, ...] = ()
+    signing: Signing | None = None
+    """None: the bundles are not signed."""
 
 
 def make_plan(context: BuildContext) -> BundlePlan:
@@ -58,7 +69,7 @@ def make_plan(context: BuildContext) -> BundlePlan:
     icons = _icons(context, config, problems)
     platform_names = list(context.options.platforms or config.platforms)
     platforms = _platforms(platform_names, context, problems)
-    _signing_problems(context, problems)
+    signing = _signing(context, config, problems)
     pyproject: dict[str, Any] = {}
     package: dict[str, Any] = {}
     entry_point: str | None = None
@@ -97,6 +108,7 @@ def make_plan(context: BuildContext) -> BundlePlan:
         package=package,
         entry_point=entry_point,
         problems=tuple(problems),
+        signing=signing,
     )
 
 
@@ -166,22 +178,47 @@ def _platforms(names: list[str], context: BuildContext, problems: list[Problem])
     return platforms
 
 
-def _signing_problems(context: BuildContext, problems: list[Problem]) -> None:
+def _signing(context: BuildContext, config: McpbConfig, problems: list[Problem]) -> Signing | None:
+    """What signs the bundles: each of ``--sign-key``/``--sign-cert``/``--sign-chain`` over its ``[targets.mcpb]``
+    key (paths there are relative to the project); None when neither says, or with a problem."""
     options = context.options
-    given = {"sign_key": options.sign_key, "sign_cert": options.sign_cert}
-    if (options.sign_key is None) != (options.sign_cert is None):
-        missing = next(name for name, value in given.items() if value is None)
+
+    def configured(value: str) -> Path:
+        return context.root / Path(value).expanduser()
+
+    key = options.sign_key or (configured(config.sign_key) if config.sign_key else None)
+    cert = options.sign_cert or (configured(config.sign_cert) if config.sign_cert else None)
+    chain = options.sign_chain or tuple(configured(item) for item in config.sign_chain)
+    flags = {"sign_key": options.sign_key, "sign_cert": options.sign_cert}
+    found = len(problems)
+    if (key is None) != (cert is None):
+        missing = "sign_cert" if cert is None else "sign_key"
         problems.append(
-            Problem(
-                file="(build options)",
-                path=missing,
-                message="signing needs both a private key and its certificate",
-                hint="pass --sign-key KEY.pem and --sign-cert CERT.pem together",
+            _spec_problem(
+                context,
+                missing,
+                "signing needs both a private key and its certificate",
+                "set sign_key and sign_cert together under [targets.mcpb] (or pass --sign-key and --sign-cert)",
             )
         )
-    for name, path in [*given.items(), *(("sign_chain", p) for p in options.sign_chain)]:
+    elif key is None and chain:
+        problems.append(
+            _spec_problem(
+                context,
+                "sign_chain",
+                "a certificate chain without sign_key and sign_cert signs nothing",
+                "set sign_key and sign_cert too, or remove sign_chain",
+            )
+        )
+    given = [("sign_key", key), ("sign_cert", cert), *(("sign_chain", path) for path in chain)]
+    for name, path in given:
         if path is not None and not path.is_file():
-            problems.append(Problem(file=str(path), path=name, message="no such file", hint="pass a PEM file"))
+            by_flag = flags.get(name) is not None or (name == "sign_chain" and bool(options.sign_chain))
+            where = f"--{name.replace('_', '-')}" if by_flag else f"[targets.mcpb].{name}"
+            problems.append(Problem(file=str(path), path=where, message="no such file", hint="give a PEM file"))
+    if key is None or cert is None or len(problems) > found:
+        return None
+    return Signing(key=key, cert=cert, chain=chain)
 
 
 def _pyproject(context: BuildContext, problems: list[Problem]) -> dict[str, Any]:

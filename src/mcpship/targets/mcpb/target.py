@@ -6,12 +6,15 @@ import json
 from pathlib import Path
 from typing import ClassVar
 
+from pydantic import BaseModel
+
 from mcpship._exceptions import BuildError, SpecError
 from mcpship._problems import Problem
-from mcpship.targets._base import BuildContext
+from mcpship.targets._base import BuildContext, BuiltFile
 from mcpship.targets._outputs import outputs_for
 from mcpship.targets._secret_files import SecretFiles, warn_left_out
 from mcpship.targets.mcpb.bundle import IgnoreRules, collect_tree, write_bundle
+from mcpship.targets.mcpb.config import McpbConfig
 from mcpship.targets.mcpb.generate import Launch, build_manifest
 from mcpship.targets.mcpb.manifest import Compatibility, McpConfigOverride, Runtimes, manifest_problems
 from mcpship.targets.mcpb.node import package_files, production_module_files
@@ -36,6 +39,7 @@ _DOCS = ("README*", "LICENSE*", "LICENCE*", "NOTICE*")
 
 class McpbTarget:
     name: ClassVar[str] = "mcpb"
+    config_class: ClassVar[type[BaseModel]] = McpbConfig
     needs: ClassVar[tuple[str, ...]] = ()
 
     def not_applicable(self, context: BuildContext) -> str | None:
@@ -52,19 +56,19 @@ class McpbTarget:
             context.reporter.warn("no mcp-interface.json: the bundle's manifest will list no tools or prompts")
         return problems
 
-    def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
+    def build(self, context: BuildContext) -> list[BuiltFile]:
         plan, problems = self._plan(context)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise BuildError(
                 "the mcpb target cannot be built:\n" + "\n".join(p.render() for p in errors), hint=errors[0].hint
             )
-        outputs: list[tuple[str, Path, str | None]] = []
+        outputs: list[BuiltFile] = []
         left_out: set[str] = set()
         for variant in plan.variants:
             bundle, variant_left_out = self._build_variant(context, plan, variant)
             left_out.update(variant_left_out)
-            outputs.append(("mcpb", bundle, variant.platform.name if variant.platform else None))
+            outputs.append(BuiltFile("mcpb", bundle, variant.platform.name if variant.platform else None))
         warn_left_out(context.reporter, context.resolved, where="the bundle", left_out=sorted(left_out))
         return outputs
 
@@ -135,9 +139,8 @@ class McpbTarget:
         destination = context.staging / _bundle_name(spec.server_name, spec.version, plan.server_type, variant)
         context.reporter.step(f"writing {destination.name} ({len(files)} files)")
         write_bundle(destination, files, epoch=context.source_date_epoch)
-        options = context.options
-        if options.sign_key is not None and options.sign_cert is not None:
-            sign_bundle(destination, key=options.sign_key, cert=options.sign_cert, chain=options.sign_chain)
+        if plan.signing is not None:
+            sign_bundle(destination, key=plan.signing.key, cert=plan.signing.cert, chain=plan.signing.chain)
         return destination, left_out
 
     def _python_files(

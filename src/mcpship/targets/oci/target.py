@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from pydantic import BaseModel
 
 from mcpship._exceptions import BuildError, SpecError
 from mcpship._problems import Problem
@@ -35,6 +36,7 @@ _DEFAULT_PYTHON = "3.12"  # the Python of DEFAULT_BASE_IMAGES["python"]
 
 class OciTarget:
     name: ClassVar[str] = "oci"
+    config_class: ClassVar[type[BaseModel]] = OciConfig
     needs: ClassVar[tuple[str, ...]] = ()
 
     def not_applicable(self, context: BuildContext) -> str | None:

@@ -14,7 +14,7 @@ from mcpship._exceptions import BuildError
 from mcpship._problems import Problem
 from mcpship.probe.pyenv import uv_executable
 from mcpship.spec.project_metadata import read_toml
-from mcpship.targets._base import BuildContext, target_config
+from mcpship.targets._base import BuildContext, BuiltFile, target_config
 from mcpship.targets._outputs import outputs_for
 from mcpship.targets._secret_files import SecretFiles, warn_left_out
 from mcpship.targets.pypi.checks import check_project
@@ -32,6 +32,7 @@ class PypiConfig(BaseModel):
 
 class PypiTarget:
     name: ClassVar[str] = "pypi"
+    config_class: ClassVar[type[BaseModel]] = PypiConfig
     needs: ClassVar[tuple[str, ...]] = ()
 
     def not_applicable(self, context: BuildContext) -> str | None:
@@ -64,7 +65,7 @@ class PypiTarget:
             ]
         return check_project(context.root, project, context.resolved.spec, fix=context.options.fix)
 
-    def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
+    def build(self, context: BuildContext) -> list[BuiltFile]:
         # sdist and wheel build side by side from the tree (two cores, ~40 % faster than sdist-then-wheel).
         # That the sdist is complete is still proven: `mcpship verify` builds a wheel from it and requires
         # the result to be byte-identical to this wheel.
@@ -99,13 +100,13 @@ class PypiTarget:
                 )
         _leave_outputs_out(context, env)
         _leave_secrets_out(context, env)
-        outputs: list[tuple[str, Path, str | None]] = []
+        outputs: list[BuiltFile] = []
         problems: list[Problem] = []
         for path in sorted(context.staging.iterdir()):
             if path.suffix == ".whl":
-                outputs.append(("wheel", path, None))
+                outputs.append(BuiltFile("wheel", path))
             elif path.name.endswith(".tar.gz"):
-                outputs.append(("sdist", path, None))
+                outputs.append(BuiltFile("sdist", path))
             else:
                 continue
             problems.extend(p for p in check_distribution(path) if p.severity == "error")
