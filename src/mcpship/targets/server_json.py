@@ -47,7 +47,14 @@ from mcpship.spec.model import EnvVar, Spec
 from mcpship.spec.model import Icon as SpecIcon
 from mcpship.targets._base import Artifact, BuildContext, target_config
 
-__all__ = ["RegistryConfig", "RegistryRemote", "RegistryTarget", "compose_server_json"]
+__all__ = [
+    "RegistryConfig",
+    "RegistryRemote",
+    "RegistryTarget",
+    "ReleaseSuggestion",
+    "compose_server_json",
+    "suggest_release_url",
+]
 
 SERVER_JSON = "server.json"
 _FORGES = {"github.com": "github", "www.github.com": "github", "gitlab.com": "gitlab", "www.gitlab.com": "gitlab"}
@@ -186,7 +193,7 @@ def _config_problems(context: BuildContext, config: RegistryConfig) -> list[Prob
                 context,
                 "mcpb_url",
                 "an mcpb bundle was built, but server.json needs the URL it will be downloaded from",
-                f'set mcpb_url = "{_release_url_example(spec)}" under [{_config_table(context)[1]}]',
+                _mcpb_url_hint(spec, config, _config_table(context)[1]),
             )
         )
     elif len(bundles) > 1 and config.mcpb_url is not None and "{file}" not in config.mcpb_url:
@@ -222,11 +229,49 @@ def _config_problems(context: BuildContext, config: RegistryConfig) -> list[Prob
     return problems
 
 
-def _release_url_example(spec: Spec) -> str:
-    repository = _normalize_repository_url(spec.repository or "")
-    if _FORGES.get(urlsplit(repository).hostname or "") == "github":
-        return repository + "/releases/download/v{version}/{file}"
-    return "https://github.com/OWNER/REPO/releases/download/v{version}/{file}"
+@dataclass(frozen=True, kw_only=True)
+class ReleaseSuggestion:
+    """Where a release of ``repository`` serves its bundles; a monorepo URL is split into repository + subfolder."""
+
+    mcpb_url: str
+    repository: str | None
+    """The repository's root URL, when the declared one points deeper (``…/servers/tree/main/src/time``)."""
+    subfolder: str | None
+    """The folder the deeper URL pointed at (``src/time``), for ``subfolder`` under [targets.registry]."""
+
+
+def suggest_release_url(repository: str | None) -> ReleaseSuggestion:
+    """The ``mcpb_url`` to propose for a repository: its GitHub or GitLab release downloads, else a template."""
+    url = _normalize_repository_url(repository or "")
+    parts = urlsplit(url)
+    forge = _FORGES.get(parts.hostname or "")
+    segments = [segment for segment in parts.path.split("/") if segment]
+    if forge is None or len(segments) < 2:
+        return ReleaseSuggestion(
+            mcpb_url="https://github.com/OWNER/REPO/releases/download/v{version}/{file}",
+            repository=None,
+            subfolder=None,
+        )
+    root = f"https://{parts.hostname}/{segments[0]}/{segments[1]}"
+    deeper = segments[2:]
+    if deeper[:1] == ["-"]:  # GitLab: /owner/repo/-/tree/main/src/x
+        deeper = deeper[1:]
+    subfolder = "/".join(deeper[2:]) if deeper[:1] in (["tree"], ["blob"]) and len(deeper) > 2 else None
+    if forge == "github":
+        mcpb_url = root + "/releases/download/v{version}/{file}"
+    else:
+        mcpb_url = root + "/-/releases/v{version}/downloads/{file}"
+    return ReleaseSuggestion(mcpb_url=mcpb_url, repository=root if deeper else None, subfolder=subfolder)
+
+
+def _mcpb_url_hint(spec: Spec, config: RegistryConfig, table: str) -> str:
+    suggestion = suggest_release_url(spec.repository)
+    hint = f'set mcpb_url = "{suggestion.mcpb_url}" under [{table}]'
+    if suggestion.subfolder and config.subfolder is None:
+        hint += f', with subfolder = "{suggestion.subfolder}"'
+    if suggestion.repository:
+        hint += f'; and repository = "{suggestion.repository}" (the repository itself, not a folder in it)'
+    return hint
 
 
 @dataclass(frozen=True, kw_only=True)
