@@ -152,7 +152,7 @@ def suggest_name(root: Path, *, declared_repository: str | None = None) -> NameS
             remote = GitRemote(host=remote.host, path=remote.path[:2], forge=remote.forge)
     pair = remote.owner_and_repo if remote is not None else None
     repository = remote.https_url if pair is not None and remote is not None else None
-    server = server_part(root.name if subfolder else pair[1] if pair else root.name)
+    server = server_part(root.name if subfolder or remote is None else remote.path[-1])
     if remote is not None and remote.forge == "github" and pair and _GITHUB_OWNER.match(pair[0]):
         return NameSuggestion(
             name=f"io.github.{pair[0]}/{server}", repository=repository, subfolder=subfolder, note=None
