@@ -108,8 +108,9 @@ def mcpb_choice(runtime: str, compiled: tuple[str, ...], requires_python: str | 
 def npm_notes(package: dict[str, Any], package_json: Path) -> list[str]:
     """What the first build of an npm package would trip on, each with its fix."""
     notes: list[str] = []
-    scripts = package.get("scripts") if isinstance(package.get("scripts"), dict) else {}
-    assert isinstance(scripts, dict)
+    scripts = package.get("scripts")
+    if not isinstance(scripts, dict):
+        return notes
     for hook in ("prepare", "prepack"):
         command = scripts.get(hook)
         if isinstance(command, str):

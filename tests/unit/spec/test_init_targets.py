@@ -49,5 +49,5 @@ def test_compiled_dependencies_choose_per_platform_bundles_the_mcpb_target_accep
 def test_a_prepare_script_is_explained_with_the_fix(tmp_path: Path) -> None:
     (note,) = npm_notes({"scripts": {"prepare": "tsc", "test": "node --test"}}, tmp_path / "package.json")
     assert 'scripts.prepare ("tsc") runs on every `npm pack`' in note
-    assert "`npm run prepare` before `mcpship build`" in note
+    assert "(`npm run prepare`) before `mcpship build`" in note
     assert npm_notes({"scripts": "nonsense"}, tmp_path / "package.json") == []
