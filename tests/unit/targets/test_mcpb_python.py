@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from mcpship.targets.mcpb.python import (
-    compiled_distributions,
     _console_entry,
     _make_stable,
+    compiled_distributions,
     launcher_source,
     oldest_python,
     python_runtime_range,
