@@ -14,6 +14,7 @@ from mcpship.cli._output import TerminalReporter, echo
 _EPILOG = """Examples:
 
   mcpship init                 # in a project with pyproject.toml or package.json
+                               # (the name comes from the git remote: io.github.OWNER/REPO)
   mcpship init ../my-server --no-probe
 """
 
@@ -36,4 +37,8 @@ def init(
         reporter.close()
     checked = f"; the server started and listed {outcome.tools} tools" if outcome.tools is not None else ""
     echo(f"wrote {outcome.path} for {outcome.spec.name} {outcome.spec.version}{checked}")
-    typer.echo("next: declare the server's environment variables in it, then run `mcpship lock`")
+    for change in outcome.changed:
+        echo(f"changed {change}")
+    for note in outcome.notes:
+        echo(f"note: {note}", err=True)
+    typer.echo("next: check the [[env]] entries and targets in it, then run `mcpship lock` and `mcpship build`")

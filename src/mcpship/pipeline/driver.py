@@ -18,6 +18,7 @@ from mcpship._reporter import NullReporter, Reporter
 from mcpship.interface.lock import LOCK_FILE, InterfaceLock, read_lock
 from mcpship.pipeline.report import REPORT_FILE, read_report, sha256_of, write_report
 from mcpship.spec.load import ResolvedSpec, load_spec
+from mcpship.spec.names import refuse_placeholder_name
 from mcpship.targets import load_target
 from mcpship.targets._base import Artifact, BuildContext, BuildOptions, BuiltFile, Target
 from mcpship.targets._epoch import source_date_epoch
@@ -61,6 +62,7 @@ def build_project(
     reporter = reporter or NullReporter()
     options = options or BuildOptions()
     resolved = load_spec(directory)
+    refuse_placeholder_name(resolved.spec.name, root=resolved.root, source=resolved.source)
     out = Path(outdir) if outdir is not None else resolved.root / "dist"
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)

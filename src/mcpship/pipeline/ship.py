@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from mcpship._reporter import NullReporter, Reporter
 from mcpship.interface.project import LockOutcome, lock_project
 from mcpship.pipeline.driver import BuildReport, build_project
+from mcpship.spec.load import load_spec
+from mcpship.spec.names import refuse_placeholder_name
 from mcpship.targets._base import BuildOptions
 
 if TYPE_CHECKING:  # verify loads on use (ship imports it inside the function)
@@ -40,6 +42,8 @@ def ship_project(
     from mcpship.verify import verify_dist
 
     reporter = reporter or NullReporter()
+    resolved = load_spec(directory)  # refused before the lock check starts the server, not after
+    refuse_placeholder_name(resolved.spec.name, root=resolved.root, source=resolved.source)
     reporter.step("checking the interface lock against the live server")
     locked = lock_project(directory, check=True, env=config, timeout=timeout, reporter=reporter)
     built = build_project(directory, targets=targets, outdir=outdir, options=options, reporter=reporter)

@@ -34,6 +34,9 @@ _PUBLISHED_SECRET = {
         " from a public list is no secret",
     ),
 }
+# What `mcpship init` writes when the git remote names no GitHub owner: a valid name, so the spec loads (inspect,
+# lock), but build, ship and validate refuse it (mcpship.spec.names.refuse_placeholder_name).
+PLACEHOLDER_NAMESPACE = "io.github.your-github-user"
 ENV_NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -205,3 +208,8 @@ class Spec(_Strict):
     def server_name(self) -> str:
         """The part after the namespace: ``notes`` in ``io.github.acme/notes``."""
         return self.name.split("/", 1)[1]
+
+
+def is_placeholder_name(name: str) -> bool:
+    """Whether ``name`` is in the placeholder namespace ``mcpship init`` writes (no publisher can own it)."""
+    return name.partition("/")[0].lower() == PLACEHOLDER_NAMESPACE

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Formatter
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -52,7 +53,14 @@ if TYPE_CHECKING:
     from mcpship.verify.context import VerifyContext
     from mcpship.verify.result import VerifyResult
 
-__all__ = ["ServerJsonConfig", "ServerJsonRemote", "ServerJsonTarget", "compose_server_json"]
+__all__ = [
+    "ReleaseSuggestion",
+    "ServerJsonConfig",
+    "ServerJsonRemote",
+    "ServerJsonTarget",
+    "compose_server_json",
+    "suggest_release_url",
+]
 
 SERVER_JSON = "server.json"
 _MCPB_PLACEHOLDERS = frozenset({"version", "file"})
@@ -197,7 +205,7 @@ def _config_problems(context: BuildContext, config: ServerJsonConfig) -> list[Pr
                 context,
                 "mcpb_url",
                 "an mcpb bundle was built, but server.json needs the URL it will be downloaded from",
-                f'set mcpb_url = "{_release_url_example(spec)}" under [{_config_table(context)[1]}]',
+                _mcpb_url_hint(spec, config, _config_table(context)[1]),
             )
         )
     elif len(bundles) > 1 and config.mcpb_url is not None and "{file}" not in config.mcpb_url:
@@ -233,11 +241,49 @@ def _config_problems(context: BuildContext, config: ServerJsonConfig) -> list[Pr
     return problems
 
 
-def _release_url_example(spec: Spec) -> str:
-    repository = _forges.repository_url(spec.repository or "")
-    if _forges.forge_of(repository) == "github":
-        return repository + "/releases/download/v{version}/{file}"
-    return "https://github.com/OWNER/REPO/releases/download/v{version}/{file}"
+@dataclass(frozen=True, kw_only=True)
+class ReleaseSuggestion:
+    """Where a release of ``repository`` serves its bundles; a monorepo URL is split into repository + subfolder."""
+
+    mcpb_url: str
+    repository: str | None
+    """The repository's root URL, when the declared one points deeper (``…/servers/tree/main/src/time``)."""
+    subfolder: str | None
+    """The folder the deeper URL pointed at (``src/time``), for ``subfolder`` under [targets.registry]."""
+
+
+def suggest_release_url(repository: str | None) -> ReleaseSuggestion:
+    """The ``mcpb_url`` to propose for a repository: its GitHub or GitLab release downloads, else a template."""
+    url = _forges.repository_url(repository or "")
+    parts = urlsplit(url)
+    forge = _forges.forge_of(url)
+    segments = [segment for segment in parts.path.split("/") if segment]
+    if forge is None or len(segments) < 2:
+        return ReleaseSuggestion(
+            mcpb_url="https://github.com/OWNER/REPO/releases/download/v{version}/{file}",
+            repository=None,
+            subfolder=None,
+        )
+    root = f"https://{parts.hostname}/{segments[0]}/{segments[1]}"
+    deeper = segments[2:]
+    if deeper[:1] == ["-"]:  # GitLab: /owner/repo/-/tree/main/src/x
+        deeper = deeper[1:]
+    subfolder = "/".join(deeper[2:]) if deeper[:1] in (["tree"], ["blob"]) and len(deeper) > 2 else None
+    if forge == "github":
+        mcpb_url = root + "/releases/download/v{version}/{file}"
+    else:
+        mcpb_url = root + "/-/releases/v{version}/downloads/{file}"
+    return ReleaseSuggestion(mcpb_url=mcpb_url, repository=root if deeper else None, subfolder=subfolder)
+
+
+def _mcpb_url_hint(spec: Spec, config: ServerJsonConfig, table: str) -> str:
+    suggestion = suggest_release_url(spec.repository)
+    hint = f'set mcpb_url = "{suggestion.mcpb_url}" under [{table}]'
+    if suggestion.subfolder and config.subfolder is None:
+        hint += f', with subfolder = "{suggestion.subfolder}"'
+    if suggestion.repository:
+        hint += f'; and repository = "{suggestion.repository}" (the repository itself, not a folder in it)'
+    return hint
 
 
 @dataclass(frozen=True, kw_only=True)

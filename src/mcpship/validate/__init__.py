@@ -96,10 +96,12 @@ def _validate_one(path: Path, *, require_signature: bool, bundle_limits: BundleL
 
 def _validate_spec(path: Path) -> list[Problem]:
     from mcpship.spec import load_spec
+    from mcpship.spec.names import refuse_placeholder_name
 
     directory = path if path.is_dir() else path.parent
     try:
-        load_spec(directory)
+        resolved = load_spec(directory)
+        refuse_placeholder_name(resolved.spec.name, root=resolved.root, source=resolved.source)
     except SpecError as error:
         return [
             Problem(file=str(path), path="spec", message=line, hint=error.hint) for line in error.message.splitlines()

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from mcpship.targets.mcpb.python import (
-    _compiled_distributions,
     _console_entry,
     _make_stable,
+    compiled_distributions,
     launcher_source,
     oldest_python,
     python_runtime_range,
@@ -89,7 +89,7 @@ def test_platform_specific_wheels_are_named_and_the_project_provides_the_script(
     write(tmp_path / "abi3-1.0.dist-info/WHEEL", "Root-Is-Purelib: false\nTag: cp38-abi3-manylinux_2_17_x86_64\n")
     write(tmp_path / "abi3-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: Abi3-Thing\n\nbody")
     write(tmp_path / "oddpure-1.0.dist-info/WHEEL", "Root-Is-Purelib: true\nTag: py3-none-win_amd64\n")
-    assert _compiled_distributions(tmp_path) == ("abi3-thing", "oddpure")
+    assert compiled_distributions(tmp_path) == ("abi3-thing", "oddpure")
 
     write(tmp_path / "other-1.0.dist-info/entry_points.txt", "[console_scripts]\nDemo-MCP = other:main\n")
     write(tmp_path / "demo-1.0.dist-info/entry_points.txt", "[console_scripts]\nDemo-MCP = demo.cli:run [extra]\n")

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from mcpship.interface import InterfaceLock, read_lock
 from mcpship.server_json import PUBLISHER_META_KEY, validate_server_json
 from mcpship.spec import load_spec
 from mcpship.targets import Artifact, BuildContext, BuildOptions, Target, load_target
-from mcpship.targets.server_json import INTERFACE_META_KEY, ServerJsonTarget
+from mcpship.targets.server_json import INTERFACE_META_KEY, ReleaseSuggestion, ServerJsonTarget, suggest_release_url
 from tests.shared_data import SHARED
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "notes-py"
@@ -288,3 +289,52 @@ def test_a_console_script_unlike_the_project_name_is_a_warning(tmp_path: Path) -
 def test_config_mistakes_are_spec_errors_naming_the_key(tmp_path: Path, config: dict[str, Any], says: str) -> None:
     with pytest.raises(SpecError, match=says):
         ServerJsonTarget().check(context(tmp_path, config=config))
+
+
+@pytest.mark.parametrize(
+    ("repository", "mcpb_url", "subfolder"),
+    [
+        (
+            "https://github.com/modelcontextprotocol/servers/tree/main/src/time",
+            "https://github.com/modelcontextprotocol/servers/releases/download/v{version}/{file}",
+            "src/time",
+        ),
+        (
+            "https://gitlab.com/acme/tools/-/tree/main/servers/notes",
+            "https://gitlab.com/acme/tools/-/releases/v{version}/downloads/{file}",
+            "servers/notes",
+        ),
+    ],
+)
+def test_the_mcpb_url_suggested_for_a_monorepo_folder_is_accepted_when_fed_back(
+    tmp_path: Path, repository: str, mcpb_url: str, subfolder: str
+) -> None:
+    built = full_build(tmp_path)
+    first = context(tmp_path, config={}, built=built, repository=repository)
+    (problem,) = [problem for problem in ServerJsonTarget().check(first) if problem.path.endswith("mcpb_url")]
+    suggested = dict(re.findall(r'(\w+) = "([^"]+)"', problem.hint or ""))
+    assert suggested == {
+        "mcpb_url": mcpb_url,
+        "subfolder": subfolder,
+        "repository": repository.split("/-/")[0].split("/tree/")[0],
+    }
+    fed_back = context(
+        tmp_path,
+        config={"mcpb_url": suggested["mcpb_url"], "subfolder": suggested["subfolder"]},
+        built=built,
+        repository=suggested["repository"],
+    )
+    assert [problem for problem in ServerJsonTarget().check(fed_back) if problem.severity == "error"] == []
+    _, document = build(fed_back)
+    assert document["repository"]["subfolder"] == subfolder
+    assert document["packages"][-1]["identifier"].startswith(mcpb_url.split("{version}")[0])
+    assert validate_server_json(document, source="server.json") == []
+
+
+def test_the_suggestion_for_an_unknown_forge_is_a_template() -> None:
+    assert suggest_release_url("https://git.acme.dev/tools/notes").mcpb_url == (
+        "https://github.com/OWNER/REPO/releases/download/v{version}/{file}"
+    )
+    assert suggest_release_url("git@github.com:acme/notes.git") == ReleaseSuggestion(
+        mcpb_url="https://github.com/acme/notes/releases/download/v{version}/{file}", repository=None, subfolder=None
+    )

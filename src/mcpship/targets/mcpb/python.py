@@ -31,6 +31,7 @@ from mcpship.targets.pypi.clean import keep_secrets_out
 __all__ = [
     "VendoredPython",
     "build_project_wheel",
+    "compiled_distributions",
     "exact_python_range",
     "launcher_source",
     "lock_constraints",
@@ -122,7 +123,7 @@ def vendor_python(
     project = canonicalize_name(wheel.name.split("-", 1)[0])
     return VendoredPython(
         lib=destination,
-        compiled=_compiled_distributions(destination),
+        compiled=compiled_distributions(destination),
         entry=_console_entry(destination, command, project),
     )
 
@@ -160,7 +161,7 @@ def _make_stable(lib: Path) -> None:
             record.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _compiled_distributions(lib: Path) -> tuple[str, ...]:
+def compiled_distributions(lib: Path) -> tuple[str, ...]:
     compiled: list[str] = []
     for dist_info in sorted(lib.glob("*.dist-info")):
         wheel = dist_info / "WHEEL"
