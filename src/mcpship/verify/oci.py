@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mcpship._exceptions import McpshipError
+from mcpship._exceptions import McpshipError, MissingRuntimeError
 from mcpship._reporter import Reporter
 from mcpship._safe_load import MAX_FILE_BYTES
 from mcpship._untrusted_json import loads_untrusted
@@ -60,6 +60,14 @@ def verify_image(
         )
     try:
         runtime = find_runtime()
+    except MissingRuntimeError as error:  # $MCPSHIP_OCI_RUNTIME names one that is not installed
+        return VerifyResult(
+            artifact=artifact,
+            how="image archive read",
+            status="skipped",
+            detail=f"{_CHECKED}; not run: {error.message}",
+            missing=error.hint,
+        )
     except McpshipError as error:
         return VerifyResult(artifact=artifact, how="-", status="failed", detail=error.message)
     if runtime is None:
