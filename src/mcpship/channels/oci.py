@@ -133,8 +133,9 @@ def push_oci_image(
 
     ``tag`` overrides the destination's tag; without either, the layout's own tag is used. ``layout_tag``
     picks the image when the layout holds several. Plain HTTP is used for localhost registries, or any
-    registry with ``insecure=True``; everything else is HTTPS. ``mount_from`` names a repository on the same
-    registry to mount existing blobs from instead of uploading them.
+    registry with ``insecure=True``; everything else is HTTPS. Without ``username``, the credentials ``docker
+    login`` stored for the registry are used (``$DOCKER_CONFIG/config.json``). ``mount_from`` names a
+    repository on the same registry to mount existing blobs from instead of uploading them.
     """
     reference = parse_image_reference(destination) if isinstance(destination, str) else destination
     if chunk_size < 1:
@@ -150,7 +151,7 @@ def push_oci_image(
             base=httpx.URL(f"{scheme}://{reference.api_host}/v2/{reference.name}/"),
             reference=reference,
             layout=layout,
-            auth=RegistryAuth(reference.api_host, username, password),
+            auth=RegistryAuth(reference.api_host, *_credentials(reference, username, password)),
             mount_from=mount_from,
             chunk_size=chunk_size,
             progress=progress,
@@ -166,6 +167,18 @@ def push_oci_image(
         blobs_skipped=pusher.blobs_skipped,
         blobs_mounted=pusher.blobs_mounted,
     )
+
+
+def _credentials(
+    reference: ImageReference, username: str | None, password: str | None
+) -> tuple[str | None, str | None]:
+    """The credentials given, else those ``docker login`` stored for the registry, else none (anonymous)."""
+    if username is not None:
+        return username, password
+    from mcpship._docker_credentials import docker_credentials
+
+    stored = docker_credentials(reference.registry, error=PublishError)
+    return (stored.username, stored.password) if stored is not None else (None, None)
 
 
 @contextmanager

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 
 from mcpship._exceptions import SpecError
-from mcpship._registry_auth import is_loopback
 
 __all__ = ["BaseReference", "parse_base_reference"]
 
@@ -42,6 +41,8 @@ class BaseReference:
 
     @property
     def is_local(self) -> bool:
+        from mcpship._registry_auth import is_loopback  # httpx: loaded only when a build pulls
+
         return is_loopback(self.api_host)
 
     def pinned(self, digest: str) -> str:
