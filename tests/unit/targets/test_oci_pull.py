@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -331,3 +332,53 @@ def test_references_read_as_docker_pull_reads_them(
         tag,
         digest,
     )
+
+
+class Warnings:
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def step(self, message: str) -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def debug(self, message: str) -> None:
+        pass
+
+
+def offline(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("Name or service not known", request=request)
+
+
+def test_offline_a_pulled_tag_builds_on_the_digest_it_named_last_time_and_says_so(tmp_path: Path) -> None:
+    registry = FakeRegistry()
+    index = registry.add_list("3.12-slim", ("amd64",))
+    pull(registry, tmp_path / "cache", architecture="amd64")
+    reporter = Warnings()
+    pulled = pull_base_image(
+        parse_base_reference("python:3.12-slim"),
+        tmp_path / "cache",
+        architecture="amd64",
+        transport=httpx.MockTransport(offline),
+        reporter=reporter,
+    )
+    assert pulled.digest == index
+    assert reporter.warnings == [
+        f"could not reach the registry of python:3.12-slim; building on {index}, the digest its tag named when it"
+        " was last pulled"
+    ]
+
+
+def test_offline_a_tag_never_pulled_is_an_error_naming_the_offline_ways(tmp_path: Path) -> None:
+    with pytest.raises(
+        BuildError, match=re.escape("could not resolve the tag '3.12-slim' of python:3.12-slim")
+    ) as caught:
+        pull_base_image(
+            parse_base_reference("python:3.12-slim"),
+            tmp_path / "cache",
+            architecture="amd64",
+            transport=httpx.MockTransport(offline),
+        )
+    assert "dockerfile_only = true" in (caught.value.hint or "")

@@ -130,7 +130,7 @@ def pull_base_image(
             limits=limits or PullLimits(),
             reporter=reporter,
         )
-        digest = reference.digest or puller.resolve(reference.tag or "latest")
+        digest = reference.digest or _resolve_tag(puller, store, reference, reporter)
         top = puller.manifest(digest)
         manifest_digest, manifest = digest, top
         if "manifests" in top:
@@ -157,6 +157,31 @@ def pull_base_image(
 
 
 _PIN_HINT = "pick another base image (base_image under [targets.oci])"
+
+
+class _UnreachableError(BuildError):
+    """The registry could not be reached at all (no HTTP answer)."""
+
+
+def _resolve_tag(puller: _Puller, store: _BlobStore, reference: BaseReference, reporter: Reporter) -> str:
+    """The digest the tag names now, recorded in the cache; offline, the digest it named when last pulled."""
+    tag = reference.tag or "latest"
+    key = hashlib.sha256(f"{reference.registry}/{reference.repository}:{tag}".encode()).hexdigest()[:32]
+    record = store.root / "tags" / key
+    try:
+        digest = puller.resolve(tag)
+    except _UnreachableError:
+        known = record.read_text(encoding="ascii").strip() if record.is_file() else ""
+        if not _DIGEST.fullmatch(known) or not store.has(known):
+            raise
+        reporter.warn(
+            f"could not reach the registry of {reference.written}; building on {known}, the digest its tag named"
+            " when it was last pulled"
+        )
+        return known
+    record.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(record, digest.encode("ascii"))
+    return digest
 
 
 def _platform_entry(index: dict[str, Any], arch: str, reference: BaseReference, limits: PullLimits) -> str:
@@ -391,10 +416,13 @@ class _Puller:
         return _Closing(response, self, url, action)
 
     def _unreachable(self, url: httpx.URL, action: str, exc: Exception) -> BuildError:
-        hint = "check the address, your network (or proxy), and that the registry is running"
+        hint = (
+            "check the address, your network (or proxy), and that the registry is running; offline, build on a"
+            " local layout (base_layout) or set dockerfile_only = true under [targets.oci]"
+        )
         if url.scheme == "https" and "ssl" in str(exc).lower():
             hint = "the registry may speak plain HTTP: on a trusted network, set insecure = true under [targets.oci]"
-        return BuildError(f"could not {action} of {self.reference.written} at {url.host}: {exc}", hint=hint)
+        return _UnreachableError(f"could not {action} of {self.reference.written} at {url.host}: {exc}", hint=hint)
 
     def _check(self, response: httpx.Response, action: str) -> None:
         status = response.status_code
