@@ -4,6 +4,7 @@
     ├── UsageError                   2  a command line mcpship cannot act on (unknown TARGET form, ...)
     ├── SpecError                    3  mcpship.toml / [tool.mcpship] is missing, malformed or inconsistent
     ├── ToolchainError               4  a helper program (uv, node, npx) is missing or failed to prepare a run
+    │   └── MissingRuntimeError         verify could not run an artifact: no runtime for it (also a VerifyError)
     ├── ProbeError                   5  talking MCP to a server failed
     │   ├── ServerStartError            the server could not be started at all
     │   ├── ServerExitedError           it exited before answering (exit code, stderr tail)
@@ -39,6 +40,7 @@ __all__ = [
     "InvalidArtifactError",
     "LockError",
     "McpshipError",
+    "MissingRuntimeError",
     "ProbeError",
     "ProtocolViolationError",
     "PublishError",
@@ -133,6 +135,11 @@ class VerifyError(McpshipError):
         super().__init__(message, hint=hint)
         self.results: list[VerifyResult] = list(results or [])
         """Every :class:`mcpship.verify.VerifyResult`, passed and failed, for the report table."""
+
+
+class MissingRuntimeError(ToolchainError, VerifyError):
+    """``verify`` ran what it could, but nothing on this machine runs some artifact (no container runtime for an
+    image). Exit code 4, like every missing tool; ``results`` holds every row, as for :class:`VerifyError`."""
 
 
 class PublishError(McpshipError):

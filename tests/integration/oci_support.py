@@ -206,3 +206,79 @@ def _install_npm(rootfs: Path, download: Path) -> None:
     for command in ("npm", "npx"):
         (rootfs / "usr/local/bin" / command).symlink_to(f"../lib/node_modules/npm/bin/{command}-cli.js")
     shutil.rmtree(download)
+
+
+# A bcrypt hash (libcrypt, cost 5) of "test-secret": distribution's htpasswd backend reads bcrypt only, and a
+# constant needs no bcrypt library in the tests.
+TEST_USER, TEST_PASSWORD = "tester", "test-secret"
+_TEST_HTPASSWD = "tester:$2b$05$H0SiZthBdniOtuVcQdpak.FSMZoOIbfHohNkO/M6tsoScJKiBWxAa\n"
+
+
+@contextmanager
+def local_registry(root: Path, *, basic_auth: bool = False) -> Iterator[str]:
+    """Debian's docker-registry (the CNCF distribution server) on a free loopback port, storing under ``root``;
+    with ``basic_auth``, it wants ``TEST_USER``/``TEST_PASSWORD`` (htpasswd). Yields ``127.0.0.1:PORT``."""
+    import time
+
+    import httpx
+
+    from tests.conftest import free_port
+
+    binary = require_tool("docker-registry", "docker-registry")
+    root.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    auth = ""
+    if basic_auth:
+        (root / "htpasswd").write_text(_TEST_HTPASSWD)
+        auth = f"auth:\n  htpasswd:\n    realm: mcpship-tests\n    path: {root / 'htpasswd'}\n"
+    config = root / "config.yml"
+    config.write_text(
+        "version: 0.1\nlog:\n  level: info\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n{auth}"
+    )
+    log = root / "registry.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen([binary, "serve", str(config)], stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"docker-registry exited with {process.returncode}: {log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/v2/", timeout=1.0).status_code in (200, 401):
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"docker-registry did not answer on 127.0.0.1:{port} within 15 s")
+                time.sleep(0.05)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def push_layout(
+    layout: Path, tag: str, destination: str, *, docker_format: bool = False, creds: str | None = None
+) -> None:
+    """``skopeo copy oci:LAYOUT:TAG docker://DESTINATION`` over plain HTTP; ``docker_format``: as Docker schema 2
+    (the media types Docker Hub serves), else as OCI."""
+    skopeo = require_tool("skopeo", "skopeo")
+    argv = [skopeo, "copy", "--quiet", "--dest-tls-verify=false"]
+    if docker_format:
+        argv += ["--format", "v2s2"]
+    if creds:
+        argv += ["--dest-creds", creds]
+    completed = subprocess.run(
+        [*argv, f"oci:{layout}:{tag}", f"docker://{destination}"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if completed.returncode != 0:
+        pytest.fail(f"skopeo could not push {layout}:{tag} to {destination}:\n{completed.stderr[-3000:]}")

@@ -30,8 +30,10 @@ BASES = {"notes-py": "python-venv", "notes-node": "node-npm"}
 
 def project_with_dockerfile(example: str, destination: Path) -> Path:
     """A copy of an example with the oci target's Dockerfile and ignore file in ``dist/``, as after
-    ``mcpship build --target oci`` without a base layout (only the Dockerfiles)."""
+    ``mcpship build --target oci`` with ``dockerfile_only`` (only the Dockerfiles)."""
     root = copy_example(example, destination)
+    spec_file = root / "mcpship.toml"
+    spec_file.write_text(spec_file.read_text(encoding="utf-8") + "oci = { dockerfile_only = true }\n", encoding="utf-8")
     context = make_context(root, destination / "out")
     target = OciTarget()
     assert target.check(context) == []

@@ -73,7 +73,7 @@ def tiny_node_project(root: Path) -> Path:
     (root / "node_modules" / ".package-lock.json").write_text(json.dumps({**lock, "packages": {}}), encoding="utf-8")
     (root / "mcpship.toml").write_text(
         'title = "Tiny"\n\n[run]\nruntime = "node"\ncommand = "tiny-mcp"\n\n[targets]\nnpm = {}\n'
-        'mcpb = { author = { name = "Acme" } }\noci = {}\n',
+        'mcpb = { author = { name = "Acme" } }\noci = { dockerfile_only = true }\n',
         encoding="utf-8",
     )
     return root

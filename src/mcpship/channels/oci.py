@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import tarfile
 import tempfile
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 import httpx
 
 from mcpship._exceptions import BuildError, PublishError, UsageError
+from mcpship._registry_auth import RegistryAuth, is_loopback
 from mcpship._safe_load import read_json_file
 from mcpship._untrusted_json import loads_untrusted
 
@@ -38,7 +39,6 @@ __all__ = [
 
 DEFAULT_CHUNK_SIZE = 8 << 20
 """Bytes per ``PATCH``: large enough to keep round trips few, small enough for proxies' body limits."""
-_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _INDEX_TYPES = frozenset(
     {"application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"}
 )
@@ -47,7 +47,6 @@ _NAME_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _NAME = re.compile(rf"{_NAME_COMPONENT}(?:/{_NAME_COMPONENT})*")
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
-_CHALLENGE_PARAM = re.compile(r'(\w+)=(?:"([^"]*)"|([^,\s]*))')
 _LOGIN_HINT = "log in: give a user name and a password or token with push rights (--username U --password-stdin)"
 
 
@@ -67,7 +66,7 @@ class ImageReference:
 
     @property
     def is_local(self) -> bool:
-        return httpx.URL(f"http://{self.api_host}/").host in _LOCAL_HOSTS
+        return is_loopback(self.api_host)
 
     def __str__(self) -> str:
         return f"{self.registry}/{self.name}" + (f":{self.tag}" if self.tag else "")
@@ -115,72 +114,6 @@ class PushProgress:
     message: str
 
 
-class RegistryAuth(httpx.Auth):
-    """Answers a registry's ``401`` challenge: ``Basic`` with the credentials, or ``Bearer`` by fetching a token
-    from the challenge's realm (with the credentials when given, anonymously otherwise). The header is reused
-    for later requests, and fetched again when a new challenge (another scope) comes. Only requests to
-    ``host`` get it, so a blob redirected to storage elsewhere never carries the registry's credentials."""
-
-    requires_response_body = True
-
-    def __init__(self, host: str, username: str | None = None, password: str | None = None) -> None:
-        self.host = host
-        self._basic = httpx.BasicAuth(username, password or "") if username is not None else None
-        self._header: str | None = None
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if request.url.netloc.decode() != self.host:
-            yield request
-            return
-        if self._header is not None:
-            request.headers["Authorization"] = self._header
-        response = yield request
-        if response.status_code != 401:
-            return
-        scheme, params = _parse_challenge(response.headers.get("WWW-Authenticate", ""))
-        if scheme == "basic" and self._basic is not None:
-            self._header = _basic_header(self._basic)
-        elif scheme == "bearer" and "realm" in params:
-            token_response = yield self._token_request(params)
-            self._header = f"Bearer {_token_from(token_response)}"
-        else:
-            return  # no way to answer: the caller reports the 401
-        request.headers["Authorization"] = self._header
-        yield request
-
-    def _token_request(self, params: dict[str, str]) -> httpx.Request:
-        query: dict[str, str] = {key: params[key] for key in ("service", "scope") if key in params}
-        headers = {"Authorization": _basic_header(self._basic)} if self._basic is not None else {}
-        return httpx.Request("GET", params["realm"], params=query, headers=headers)
-
-
-def _basic_header(auth: httpx.BasicAuth) -> str:
-    request = httpx.Request("GET", "http://x/")
-    next(auth.auth_flow(request))
-    return request.headers["Authorization"]
-
-
-def _parse_challenge(header: str) -> tuple[str, dict[str, str]]:
-    scheme, _, rest = header.strip().partition(" ")
-    return scheme.lower(), {m[1].lower(): m[2] or m[3] for m in _CHALLENGE_PARAM.finditer(rest)}
-
-
-def _token_from(response: httpx.Response) -> str:
-    if response.status_code in (401, 403):
-        raise PublishError(f"the token service at {response.url.host} rejected the credentials", hint=_LOGIN_HINT)
-    try:
-        body = loads_untrusted(response.content)
-        token = body.get("token") or body.get("access_token")
-    except (ValueError, AttributeError):
-        token = None
-    if response.status_code != 200 or not isinstance(token, str) or not token:
-        raise PublishError(
-            f"the registry's token service ({response.url}) answered HTTP {response.status_code} without a token",
-            hint="check the registry's address; some registries need credentials even to pull",
-        )
-    return token
-
-
 def push_oci_image(
     source: Path,
     destination: ImageReference | str,
@@ -200,8 +133,9 @@ def push_oci_image(
 
     ``tag`` overrides the destination's tag; without either, the layout's own tag is used. ``layout_tag``
     picks the image when the layout holds several. Plain HTTP is used for localhost registries, or any
-    registry with ``insecure=True``; everything else is HTTPS. ``mount_from`` names a repository on the same
-    registry to mount existing blobs from instead of uploading them.
+    registry with ``insecure=True``; everything else is HTTPS. Without ``username``, the credentials ``docker
+    login`` stored for the registry are used (``$DOCKER_CONFIG/config.json``). ``mount_from`` names a
+    repository on the same registry to mount existing blobs from instead of uploading them.
     """
     reference = parse_image_reference(destination) if isinstance(destination, str) else destination
     if chunk_size < 1:
@@ -217,7 +151,7 @@ def push_oci_image(
             base=httpx.URL(f"{scheme}://{reference.api_host}/v2/{reference.name}/"),
             reference=reference,
             layout=layout,
-            auth=RegistryAuth(reference.api_host, username, password),
+            auth=RegistryAuth(reference.api_host, *_credentials(reference, username, password)),
             mount_from=mount_from,
             chunk_size=chunk_size,
             progress=progress,
@@ -233,6 +167,18 @@ def push_oci_image(
         blobs_skipped=pusher.blobs_skipped,
         blobs_mounted=pusher.blobs_mounted,
     )
+
+
+def _credentials(
+    reference: ImageReference, username: str | None, password: str | None
+) -> tuple[str | None, str | None]:
+    """The credentials given, else those ``docker login`` stored for the registry, else none (anonymous)."""
+    if username is not None:
+        return username, password
+    from mcpship._docker_credentials import docker_credentials
+
+    stored = docker_credentials(reference.registry, error=PublishError)
+    return (stored.username, stored.password) if stored is not None else (None, None)
 
 
 @contextmanager

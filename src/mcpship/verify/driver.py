@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from mcpship._exceptions import McpshipError, UsageError, VerifyError
+from mcpship._exceptions import McpshipError, MissingRuntimeError, UsageError, VerifyError
 from mcpship._reporter import NullReporter, Reporter
 from mcpship.interface.diff import diff_locks
 from mcpship.interface.lock import LOCK_FILE, InterfaceLock, lock_from_snapshot, read_lock
@@ -92,6 +92,14 @@ def verify_dist(
             hint=_hint(_first_to_fix(failed)),
             results=list(results),
         )
+    unrun = [r for r in results if r.missing]
+    if unrun:
+        names = ", ".join(r.artifact.path.name for r in unrun)
+        raise MissingRuntimeError(
+            f"{names} could not be run: nothing on this machine runs it (the other checks passed)",
+            hint=unrun[0].missing,
+            results=list(results),
+        )
     return results
 
 
@@ -138,11 +146,15 @@ def _verify_one(
     if artifact.kind == "oci":
         from mcpship.verify.oci import verify_image
 
-        return verify_image(artifact, lock, config, timeout, reporter, run=_run_and_compare)
+        return verify_image(artifact, lock, config, timeout, reporter, run=_run_and_compare, server_name=spec.name)
     if artifact.kind in ("dockerfile", "dockerignore"):
-        return VerifyResult(
-            artifact=artifact, how="-", status="skipped", detail="build input for docker/buildah; the image is verified"
+        image = next((a.path.name for a in everything if a.kind == "oci" and a.target == artifact.target), None)
+        detail = (
+            f"not checked: a build input for Docker/Podman/Buildah (the image mcpship built, {image}, is verified)"
+            if image
+            else "not checked: a build input for Docker/Podman/Buildah; no image was built (dockerfile_only)"
         )
+        return VerifyResult(artifact=artifact, how="-", status="skipped", detail=detail)
     if artifact.kind == "sdist":
         return _verify_sdist(artifact, everything, reporter)
     return VerifyResult(artifact=artifact, how="-", status="skipped", detail=f"no runner for {artifact.kind}")

@@ -23,3 +23,5 @@ class VerifyResult:
     """The live interface equals the lock (None when nothing ran)."""
     detail: str = ""
     changes: list[ItemChange] = field(default_factory=list)
+    missing: str | None = None
+    """Not run because this machine lacks what runs it: how to install that (``verify`` then exits 4)."""

@@ -127,6 +127,12 @@ def make_image(directory: Path, layer_sizes: tuple[int, ...] = (10, 25)) -> Imag
     return Image(directory, descriptor["digest"], canonical_json(manifest), layer_sizes)
 
 
+@pytest.fixture(autouse=True)
+def no_docker_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty ``$DOCKER_CONFIG``: the pushes never use the machine's own ``docker login``."""
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "no-docker-config"))
+
+
 @pytest.fixture
 def image(tmp_path: Path) -> Image:
     return make_image(tmp_path / "layout")
@@ -194,6 +200,19 @@ def test_the_bearer_token_dance_with_credentials(image: Image) -> None:
     registry_requests = [r for r in registry.requests if r.url.host == "reg.example"]
     assert all(r.url.scheme == "https" for r in registry_requests)  # a remote registry: HTTPS only
     assert registry_requests[-1].headers["Authorization"] == "Bearer t0k"
+
+
+def test_without_a_username_the_docker_login_credentials_are_used(
+    image: Image, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth = base64.b64encode(b"user:secret").decode()
+    (tmp_path / "config.json").write_text(json.dumps({"auths": {"https://reg.example": {"auth": auth}}}))
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    registry = FakeRegistry(token="t0k")
+    result = push_oci_image(image.layout, "reg.example/acme/notes:1.0", transport=httpx.MockTransport(registry))
+    assert result.blobs_uploaded == 3
+    (token_request,) = [r for r in registry.requests if r.url.path == "/token"]
+    assert token_request.headers["Authorization"] == "Basic " + auth
 
 
 def test_plain_basic_auth(image: Image) -> None:

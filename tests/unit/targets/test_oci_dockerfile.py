@@ -1,4 +1,4 @@
-"""The oci target's Dockerfile and ignore file, and the target without a base image layout."""
+"""The oci target's Dockerfile and ignore file, and the target when it writes only them (``dockerfile_only``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from mcpship import SpecError
 from mcpship.spec import load_spec
 from mcpship.targets import BUILTIN_TARGETS, Target, load_target
 from mcpship.targets.oci import (
-    DEFAULT_BASE_IMAGES,
     MCP_NAME_LABEL,
     DockerfileInputs,
     OciTarget,
@@ -21,6 +20,11 @@ from mcpship.targets.oci import (
 )
 from mcpship.targets.oci.target import BASE_LAYOUT_ENV
 from tests.unit.targets.mcpb_support import EPOCH, copy_example, make_context
+
+PINNED = {
+    "python": "python:3.12-slim@sha256:" + "1" * 64,
+    "node": "node:22-slim@sha256:" + "2" * 64,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +37,7 @@ def dockerfile_of(root: Path, *, revision: str | None = "0123abc") -> str:
     inputs = DockerfileInputs(
         spec=spec,
         labels=image_labels(spec, revision=revision, epoch=EPOCH),
-        base_image=DEFAULT_BASE_IMAGES[spec.run.runtime],
+        base_image=PINNED[spec.run.runtime],
         user="65532:65532",
         node_entry="bin/notes-node-mcp.js" if spec.run.runtime == "node" else None,
     )
@@ -57,8 +61,7 @@ def test_oci_is_a_builtin_target_that_implements_the_protocol() -> None:
 def test_python_dockerfile_pins_an_overridable_base_and_installs_the_project_into_a_venv(tmp_path: Path) -> None:
     text = dockerfile_of(copy_example("notes-py", tmp_path))
     lines = text.splitlines()
-    assert f"ARG BASE_IMAGE={DEFAULT_BASE_IMAGES['python']}" in lines
-    assert re.search(r"@sha256:[0-9a-f]{64}$", DEFAULT_BASE_IMAGES["python"])
+    assert f"ARG BASE_IMAGE={PINNED['python']}" in lines
     assert [line for line in lines if line.startswith("FROM ")] == ["FROM ${BASE_IMAGE} AS build", "FROM ${BASE_IMAGE}"]
     assert "RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir ." in lines
     final_stage = text.split("FROM ${BASE_IMAGE}\n", 1)[1]
@@ -105,7 +108,7 @@ def test_a_stdio_only_server_has_no_healthcheck(tmp_path: Path) -> None:
 
 def test_node_dockerfile_installs_production_dependencies_with_npm_ci(tmp_path: Path) -> None:
     text = dockerfile_of(copy_example("notes-node", tmp_path))
-    assert f"ARG BASE_IMAGE={DEFAULT_BASE_IMAGES['node']}" in text.splitlines()
+    assert f"ARG BASE_IMAGE={PINNED['node']}" in text.splitlines()
     assert [line for line in text.splitlines() if line.startswith("FROM ")] == ["FROM ${BASE_IMAGE}"]
     assert "RUN npm ci --omit=dev" in text
     assert text.index("COPY package.json package-lock.json ./") < text.index("RUN npm ci") < text.index("COPY . .")
@@ -120,8 +123,14 @@ def test_dockerignore_keeps_secrets_and_local_environments_out(tmp_path: Path) -
         assert pattern in patterns
 
 
-def test_without_a_base_layout_the_target_writes_only_the_dockerfiles(tmp_path: Path) -> None:
-    root = copy_example("notes-py", tmp_path)
+def with_oci_table(root: Path, table: str) -> Path:
+    spec_file = root / "mcpship.toml"
+    spec_file.write_text(spec_file.read_text(encoding="utf-8") + f"oci = {table}\n", encoding="utf-8")
+    return root
+
+
+def test_dockerfile_only_writes_the_dockerfiles_and_pulls_nothing(tmp_path: Path) -> None:
+    root = with_oci_table(copy_example("notes-py", tmp_path), "{ dockerfile_only = true }")
     context = make_context(root, tmp_path / "out")
     target = OciTarget()
     assert target.check(context) == []
@@ -131,6 +140,7 @@ def test_without_a_base_layout_the_target_writes_only_the_dockerfiles(tmp_path: 
         ("dockerignore", "Dockerfile.dockerignore", None),
     ]
     assert sorted(p.name for p in context.staging.iterdir()) == ["Dockerfile", "Dockerfile.dockerignore"]
+    assert "ARG BASE_IMAGE=python:3.12-slim" in (context.staging / "Dockerfile").read_text().splitlines()
 
 
 def test_a_typo_in_the_oci_table_is_refused_when_the_spec_loads_naming_the_key(tmp_path: Path) -> None:
@@ -152,13 +162,32 @@ def test_a_missing_base_layout_is_a_problem(tmp_path: Path) -> None:
     assert "no index.json" in problem.message
 
 
-def test_a_project_excluding_the_default_python_must_choose_its_base_image(tmp_path: Path) -> None:
-    root = copy_example("notes-py", tmp_path)
+def set_requires_python(root: Path, specifier: str) -> Path:
     pyproject = root / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text(encoding="utf-8").replace('requires-python = ">=3.11"', 'requires-python = ">=3.13"'),
-        encoding="utf-8",
-    )
+    text = pyproject.read_text(encoding="utf-8")
+    text = text.replace('requires-python = ">=3.11"', f'requires-python = "{specifier}"')
+    pyproject.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_a_project_excluding_python_3_12_gets_the_newest_python_it_allows(tmp_path: Path) -> None:
+    root = set_requires_python(copy_example("notes-py", tmp_path), ">=3.13")
+    with_oci_table(root, "{ dockerfile_only = true }")
+    context = make_context(root, tmp_path / "out")
+    assert OciTarget().check(context) == []
+    OciTarget().build(context)
+    assert "ARG BASE_IMAGE=python:3.14-slim" in (context.staging / "Dockerfile").read_text().splitlines()
+
+
+def test_a_project_no_official_python_image_fits_must_choose_its_base_image(tmp_path: Path) -> None:
+    root = set_requires_python(copy_example("notes-py", tmp_path), "<3.8")
     (problem,) = OciTarget().check(make_context(root, tmp_path / "out"))
     assert problem.path == "[project].requires-python"
     assert "base_image" in (problem.hint or "")
+
+
+def test_a_base_image_that_is_no_image_reference_is_a_problem(tmp_path: Path) -> None:
+    root = with_oci_table(copy_example("notes-py", tmp_path), '{ base_image = "Python:3.12 slim" }')
+    (problem,) = OciTarget().check(make_context(root, tmp_path / "out"))
+    assert problem.path == "[targets.oci].base_image"
+    assert "is not an image reference" in problem.message

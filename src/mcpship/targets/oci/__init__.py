@@ -1,10 +1,13 @@
-"""The ``oci`` target: a Dockerfile, and a reproducible OCI image built daemonless on a base image layout.
+"""The ``oci`` target: a Dockerfile, and a reproducible OCI image built daemonless on a base image pulled by digest
+(or read from a local OCI layout).
 
 Public pieces other parts of mcpship use:
 
 * :class:`OciTarget`: the build target (``[targets.oci]`` configures it, see :class:`OciConfig`);
 * :func:`render_dockerfile` / :func:`render_dockerignore`: the Dockerfile for Docker, Podman and CI builders;
 * :func:`files_layer` / :func:`directory_layer` and :class:`LayoutWriter`: reproducible layers and layouts;
+* :func:`parse_base_reference`, and :func:`mcpship.targets.oci.pull.pull_base_image`: a base image from any
+  registry into the cache (a module of its own: it loads httpx);
 * :func:`run_image_plan` / :func:`image_bundle`: run an image with umoci + runc, over stdio, without network.
 """
 
@@ -16,6 +19,7 @@ from mcpship.targets.oci.image import ImageSettings, WrittenImage, write_image_l
 from mcpship.targets.oci.labels import MCP_NAME_LABEL, image_labels
 from mcpship.targets.oci.layers import Layer, directory_layer, files_layer
 from mcpship.targets.oci.layout import BaseImage, LayoutWriter, extract_layout_tar, pack_layout_tar, read_base_layout
+from mcpship.targets.oci.reference import BaseReference, parse_base_reference
 from mcpship.targets.oci.run import image_bundle, run_image_plan
 from mcpship.targets.oci.target import BASE_LAYOUT_ENV, OciTarget
 
@@ -24,6 +28,7 @@ __all__ = [
     "DEFAULT_BASE_IMAGES",
     "MCP_NAME_LABEL",
     "BaseImage",
+    "BaseReference",
     "DockerfileInputs",
     "ImageSettings",
     "Layer",
@@ -37,6 +42,7 @@ __all__ = [
     "image_bundle",
     "image_labels",
     "pack_layout_tar",
+    "parse_base_reference",
     "read_base_layout",
     "render_dockerfile",
     "render_dockerignore",

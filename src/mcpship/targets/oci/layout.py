@@ -26,6 +26,7 @@ __all__ = [
     "LayoutWriter",
     "canonical_json",
     "extract_layout_tar",
+    "oci_layer_descriptors",
     "pack_layout_tar",
     "read_base_layout",
 ]
@@ -125,7 +126,7 @@ def _read_base_layout(layout: Path, tag: str | None, architecture: str | None) -
         raise BuildError(f"{layout}: unsupported manifest media type {descriptor.get('mediaType')!r}", hint=hint)
     manifest = _read_json(_blob_path(layout, descriptor))
     config = _read_json(_blob_path(layout, manifest["config"]))
-    layers = tuple({**d, "mediaType": _LAYER_TYPES.get(d["mediaType"], d["mediaType"])} for d in manifest["layers"])
+    layers = oci_layer_descriptors(manifest["layers"])
     return BaseImage(
         layout=layout,
         manifest_digest=str(descriptor["digest"]),
@@ -133,6 +134,11 @@ def _read_base_layout(layout: Path, tag: str | None, architecture: str | None) -
         layers=layers,
         reference=f"{layout.name}:{tag}" if tag else layout.name,
     )
+
+
+def oci_layer_descriptors(layers: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """A manifest's layer descriptors with Docker's media types given their OCI names (same bytes)."""
+    return tuple({**d, "mediaType": _LAYER_TYPES.get(d["mediaType"], d["mediaType"])} for d in layers)
 
 
 def _blob_path(layout: Path, descriptor: dict[str, Any]) -> Path:
