@@ -12,7 +12,7 @@ import pytest
 
 from mcpship.interface import read_lock
 from mcpship.probe import inspect_server
-from mcpship.targets import Target
+from mcpship.targets import BuiltFile, Target
 from mcpship.targets.oci import MCP_NAME_LABEL, OciTarget, image_bundle
 from tests.integration.oci_support import debian_base_layout, require_tool
 from tests.unit.targets.mcpb_support import copy_example, make_context
@@ -28,7 +28,7 @@ def python_base() -> Path:
     return debian_base_layout("python")
 
 
-def build_image(destination: Path, base: Path) -> tuple[list[tuple[str, Path, str | None]], Path]:
+def build_image(destination: Path, base: Path) -> tuple[list[BuiltFile], Path]:
     root = copy_example("notes-py", destination)
     spec_file = root / "mcpship.toml"
     table = f'oci = {{ base_layout = {json.dumps(str(base))}, base_tag = "bookworm" }}\n'

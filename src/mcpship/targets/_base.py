@@ -121,9 +121,8 @@ class Target(Protocol):
         """Problems that stop the build, each with a fix; with ``options.fix`` repair what is safe first."""
         ...
 
-    def build(self, context: BuildContext) -> Sequence[tuple[str, Path, str | None]]:
-        """Write the artifacts into ``context.staging``; return one :class:`BuiltFile` for each (a
-        ``(kind, path, platform)`` tuple, which a :class:`BuiltFile` is, is accepted as before)."""
+    def build(self, context: BuildContext) -> Sequence[BuiltFile]:
+        """Write the artifacts into ``context.staging``; return one :class:`BuiltFile` for each."""
         ...
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from mcpship._exceptions import BuildError, SpecError
 from mcpship._problems import Problem
 from mcpship._safe_load import read_toml_file
-from mcpship.targets._base import BuildContext, target_config
+from mcpship.targets._base import BuildContext, BuiltFile, target_config
 from mcpship.targets._outputs import outputs_for
 from mcpship.targets._secret_files import SecretFiles, warn_left_out
 from mcpship.targets.oci.app import base_python_version, node_app, node_entry, python_app
@@ -83,7 +83,7 @@ class OciTarget:
             problems += _node_problems(context.root, context.resolved.spec.run.command)
         return problems
 
-    def build(self, context: BuildContext) -> list[tuple[str, Path, str | None]]:
+    def build(self, context: BuildContext) -> list[BuiltFile]:
         config = target_config(context, "oci", OciConfig)
         spec = context.resolved.spec
         labels = image_labels(spec, revision=git_revision(context.root), epoch=context.source_date_epoch)
@@ -111,14 +111,14 @@ class OciTarget:
             left_out=SecretFiles.for_spec(context.resolved).in_tree(context.root),
             verb="kept out",
         )
-        outputs: list[tuple[str, Path, str | None]] = [("dockerfile", dockerfile, None), ("dockerignore", ignore, None)]
+        outputs = [BuiltFile("dockerfile", dockerfile), BuiltFile("dockerignore", ignore)]
         if base is not None:
             outputs.append(self._build_image(context, config, labels, base))
         return outputs
 
     def _build_image(
         self, context: BuildContext, config: OciConfig, labels: dict[str, str], base: BaseImage
-    ) -> tuple[str, Path, str | None]:
+    ) -> BuiltFile:
         spec = context.resolved.spec
         env = {v.name: v.default for v in spec.env if v.default is not None and not v.secret}
         if spec.run.runtime == "python":
@@ -145,7 +145,7 @@ class OciTarget:
         image = write_image_layout(work / "layout", base, [layer], settings)
         destination = context.staging / f"{spec.server_name}-{spec.version}.oci.tar"
         pack_layout_tar(image.layout, destination, epoch=context.source_date_epoch)
-        return ("oci", destination, f"linux-{base.architecture}")
+        return BuiltFile("oci", destination, f"linux-{base.architecture}")
 
 
 def _base_layout(context: BuildContext, config: OciConfig) -> Path | None:
