@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from httpx import InvalidURL
 
 from mcpship._exceptions import UsageError
 
@@ -51,6 +50,8 @@ def package_sources(
 
 def host_entries(flag: str, entries: tuple[str, ...]) -> tuple[str, ...]:
     """``entries`` unchanged, once each is a host rule (HOST, HOST:PORT, *.DOMAIN, http://HOST:PORT)."""
+    from httpx import InvalidURL
+
     from mcpship.registry.ownership._hosts import HostRule
 
     for entry in entries:

@@ -8,7 +8,7 @@ import typer
 
 from mcpship.cli._app import State, app
 from mcpship.cli._options import EnvOption, JsonOption, MaxMessageOption, TimeoutOption
-from mcpship.cli._output import TerminalReporter, print_json
+from mcpship.cli._output import TerminalReporter, json_result
 
 _EPILOG = """Examples:
 
@@ -73,7 +73,7 @@ def inspect(
     finally:
         reporter.close()
     if as_json:
-        print_json(snapshot.to_json())
+        json_result(snapshot.to_json())
         return
     from mcpship.cli.render import render_snapshot
 

@@ -14,7 +14,7 @@ import typer
 from mcpship._exceptions import UsageError
 from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption
-from mcpship.cli._output import echo, print_json
+from mcpship.cli._output import echo, json_result
 from mcpship.registry_client.client import LOGIN_METHODS, LoginMethod, RegistryClient, RegistryRequestError
 from mcpship.registry_client.proofs import (
     DeviceCode,
@@ -83,7 +83,7 @@ def login(
     store.put(issued)
     expires = datetime.fromtimestamp(issued.expires_at, UTC) if issued.expires_at is not None else None
     if as_json:
-        print_json(
+        json_result(
             {
                 "registry": issued.registry,
                 "method": issued.method,
@@ -94,7 +94,7 @@ def login(
         return
     until = f"; the token is valid until {expires:%H:%M:%S} UTC" if expires else ""
     echo(f"logged in to {issued.registry} ({issued.method}){until}")
-    typer.echo("  next: mcpship publish --channel registry")
+    echo("  next: mcpship publish --channel registry")
 
 
 @app.command(epilog=_LOGOUT_EPILOG)
@@ -103,7 +103,7 @@ def logout(registry: RegistryOption = DEFAULT_REGISTRY, as_json: JsonOption = Fa
     registry = normalize_registry_url(registry)
     removed = TokenStore().remove(registry)
     if as_json:
-        print_json({"registry": registry, "removed": removed})
+        json_result({"registry": registry, "removed": removed})
     else:
         echo(f"logged out of {registry}" if removed else f"no token was stored for {registry}")
 

@@ -15,7 +15,7 @@ import typer
 from mcpship._exceptions import PublishError, UsageError
 from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption
-from mcpship.cli._output import echo, print_json
+from mcpship.cli._output import echo, json_result
 
 if TYPE_CHECKING:
     from mcpship.channels import PushProgress
@@ -82,7 +82,7 @@ def publish(
     outcome = _PUBLISHERS[channel](request, as_json)
     summary = outcome.pop("summary")
     if as_json:
-        print_json({"channel": channel.value, **outcome})
+        json_result({"channel": channel.value, **outcome})
     else:
         echo(summary)  # may quote the registry's answer
 

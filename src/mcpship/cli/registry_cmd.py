@@ -18,6 +18,8 @@ import typer
 from mcpship._exceptions import McpshipError, UsageError
 from mcpship._safe_load import read_text_file
 from mcpship.cli._app import app
+from mcpship.cli._options import JsonOption
+from mcpship.cli._output import json_result, warn
 from mcpship.cli._registry_options import (
     McpbHostOption,
     NpmUrlOption,
@@ -161,6 +163,7 @@ def serve(
     ] = DEFAULT_MAX_BODY_BYTES,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     public_url: Annotated[str | None, typer.Option("--public-url", help="URL users reach this registry at.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Serve the MCP Registry API (/v0, /v0.1), the web catalogue (/) and /metrics, on SQLite or PostgreSQL."""
     try:
@@ -178,7 +181,7 @@ def serve(
     _check_exposure(host, key is not None, admin_tokens, enable_anonymous_auth)
     if key is None:
         key = generate_private_key()
-        _say(
+        warn(
             "no JWT key given (--jwt-key-file or $MCP_REGISTRY_JWT_PRIVATE_KEY): using an ephemeral one; "
             "tokens stop working when the server restarts"
         )
@@ -230,10 +233,12 @@ def serve(
         os.environ[SETTINGS_ENV] = settings_to_json(settings)
         _announce(settings)
         uvicorn.run("mcpship.registry.app:app_from_environment", factory=True, workers=workers, **options)
-        return
-    application = _open(build_app, settings)
-    _announce(settings)
-    uvicorn.run(application, **options)
+    else:
+        application = _open(build_app, settings)
+        _announce(settings)
+        uvicorn.run(application, **options)
+    if as_json:  # the server has stopped (Ctrl-C, SIGTERM): what it served
+        json_result({"url": f"http://{settings.host}:{settings.port}", "database": _masked(settings.database_url)})
 
 
 def _http_protocol() -> Any:
@@ -341,4 +346,4 @@ def _check_exposure(host: str, has_key: bool, admin_tokens: tuple[str, ...], ano
             hint="bind 127.0.0.1 for local use, or give the deployment a key",
         )
     if anonymous:
-        _say(f"warning: --enable-anonymous-auth on {host}: anyone who reaches it can publish anonymous servers")
+        warn(f"--enable-anonymous-auth on {host}: anyone who reaches it can publish anonymous servers")

@@ -17,7 +17,7 @@ import typer
 
 from mcpship._exceptions import McpshipError
 from mcpship.cli._options import JsonOption
-from mcpship.cli._output import echo, print_json
+from mcpship.cli._output import echo, json_result, warn
 from mcpship.cli._registry_options import (
     McpbHostOption,
     NpmUrlOption,
@@ -99,18 +99,18 @@ def mirror(
             max_page_bytes=int(max_page_mb * 1024 * 1024),
             policy=policy,
         )
+    for note in report.notes:
+        warn(note)
+    for reason in report.skipped:
+        warn(f"skipped {reason}")  # quotes the source registry's data
+    for row in report.clamped:
+        warn(f"future timestamps of {row}")
     if as_json:
-        print_json(report.to_json())
+        json_result(report.to_json())
         return
     echo(
         f"mirrored {report.source}: {report.changed} version(s) changed of {report.seen} read in {report.pages} page(s)"
     )
-    for note in report.notes:
-        echo(f"warning: {note}", err=True)
-    for reason in report.skipped:
-        echo(f"warning: skipped {reason}", err=True)  # quotes the source registry's data
-    for row in report.clamped:
-        echo(f"warning: future timestamps of {row}", err=True)
 
 
 @contextmanager

@@ -10,7 +10,7 @@ import typer
 
 from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption
-from mcpship.cli._output import echo, print_json
+from mcpship.cli._output import echo, json_result
 from mcpship.cli._terminal import cell, terminal_text
 from mcpship.registry_client.client import DEFAULT_REGISTRY, RegistryClient, SearchResult
 
@@ -35,7 +35,7 @@ def search(
     with RegistryClient(registry) as client:
         result = client.search(query, limit=limit)
     if as_json:
-        print_json({"registry": client.registry, "query": query, "ranked": result.ranked, "servers": result.servers})
+        json_result({"registry": client.registry, "query": query, "ranked": result.ranked, "servers": result.servers})
         return
     rows = [_row(entry) for entry in result.servers]
     if not rows:
@@ -45,7 +45,7 @@ def search(
         _table(rows, result, client.registry)
     else:
         for row in rows:  # one line per server, fields tab-separated: tabs and newlines in a field are escaped
-            typer.echo("\t".join(terminal_text(field) for field in row))
+            echo("\t".join(terminal_text(field) for field in row))
 
 
 def _row(entry: Mapping[str, Any]) -> tuple[str, str, str, str]:
@@ -73,8 +73,9 @@ def _packages(server: Mapping[str, Any]) -> str:
 
 
 def _table(rows: list[tuple[str, str, str, str]], result: SearchResult, registry: str) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from mcpship.cli._output import console
 
     order = "by relevance" if result.ranked else "by name"
     table = Table(title=cell(f"{len(rows)} server(s) in {registry}, {order}"), title_justify="left")
@@ -84,4 +85,4 @@ def _table(rows: list[tuple[str, str, str, str]], result: SearchResult, registry
     table.add_column("packages")
     for row in rows:  # registry text: escaped, and never read as Rich markup
         table.add_row(*(cell(field) for field in row))
-    Console().print(table)
+    console().print(table)

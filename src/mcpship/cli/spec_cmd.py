@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption, ProjectDir
-from mcpship.cli._output import print_json
+from mcpship.cli._output import json_result
 
 _EPILOG = """Examples:
 
@@ -25,7 +25,7 @@ def spec(
 
     resolved = load_spec(directory)
     if as_json:
-        print_json(resolved.spec.model_dump(mode="json", exclude_none=True))
+        json_result(resolved.spec.model_dump(mode="json", exclude_none=True))
         return
     from mcpship.cli.render import render_spec
 
