@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -229,16 +231,39 @@ def serve(
         "server_header": False,
         "http": _http_protocol(),
     }
-    if workers > 1:
-        os.environ[SETTINGS_ENV] = settings_to_json(settings)
-        _announce(settings)
-        uvicorn.run("mcpship.registry.app:app_from_environment", factory=True, workers=workers, **options)
-    else:
-        application = _open(build_app, settings)
-        _announce(settings)
-        uvicorn.run(application, **options)
+    with _stopped_by_signal():
+        if workers > 1:
+            os.environ[SETTINGS_ENV] = settings_to_json(settings)
+            _announce(settings)
+            uvicorn.run("mcpship.registry.app:app_from_environment", factory=True, workers=workers, **options)
+        else:
+            application = _open(build_app, settings)
+            _announce(settings)
+            uvicorn.run(application, **options)
     if as_json:  # the server has stopped (Ctrl-C, SIGTERM): what it served
         json_result({"url": f"http://{settings.host}:{settings.port}", "database": _masked(settings.database_url)})
+
+
+class _Stopped(Exception):
+    pass
+
+
+@contextmanager
+def _stopped_by_signal() -> Iterator[None]:
+    """Ctrl-C and SIGTERM stop the server (uvicorn shuts down gracefully, then raises the signal again): that is
+    how a server ends, so the command ends normally (exit 0; with --json, the envelope)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stopped
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except _Stopped:
+        pass
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _http_protocol() -> Any:

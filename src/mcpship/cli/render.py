@@ -156,7 +156,8 @@ def render_spec(resolved: ResolvedSpec) -> None:
 
 def render_build(report: BuildReport) -> None:
     console = _console()
-    table = Table(title=cell(f"Built into {report.outdir}"), title_justify="left")
+    console.print(cell(f"Built into {report.outdir}"))  # a title would wrap at the table's width
+    table = Table()
     for column in ("target", "file", "size", "sha256"):
         table.add_column(column, overflow="fold")
     for artifact in report.built:
