@@ -244,8 +244,8 @@ def serve(
         json_result({"url": f"http://{settings.host}:{settings.port}", "database": _masked(settings.database_url)})
 
 
-class _Stopped(Exception):
-    pass
+class _StopSignalError(Exception):
+    """SIGINT or SIGTERM arrived: the server was asked to stop."""
 
 
 @contextmanager
@@ -254,12 +254,12 @@ def _stopped_by_signal() -> Iterator[None]:
     how a server ends, so the command ends normally (exit 0; with --json, the envelope)."""
 
     def stop(signum: int, frame: object) -> None:
-        raise _Stopped
+        raise _StopSignalError
 
     previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
-    except _Stopped:
+    except _StopSignalError:
         pass
     finally:
         for number, handler in previous.items():
