@@ -19,7 +19,7 @@ _EPILOG = """Examples:
   mcpship inspect pypi:mcp-server-time               # a PyPI package, run through uvx
   mcpship inspect npm:@scope/server@1.2.0            # an npm package, run through npx -y
   mcpship inspect pypi:mcp-server-time -- --local-timezone UTC   # server arguments after --
-  mcpship inspect --json examples/notes-py | jq '.tools[].name'
+  mcpship inspect --json examples/notes-py | jq '.result.tools[].name'
 """
 
 

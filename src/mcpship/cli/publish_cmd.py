@@ -15,7 +15,7 @@ import typer
 from mcpship._exceptions import PublishError, UsageError
 from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption
-from mcpship.cli._output import echo, json_result
+from mcpship.cli._output import echo, json_result, quiet
 
 if TYPE_CHECKING:
     from mcpship.channels import PushProgress
@@ -120,7 +120,7 @@ def _publish_oci(request: PublishRequest, as_json: bool) -> dict[str, Any]:
     image = images[0]
     assert request.to is not None
     destination = parse_image_reference(request.to)
-    with _progress(enabled=not as_json) as on_progress:
+    with _progress(enabled=not as_json and not quiet()) as on_progress:
         result = push_oci_image(
             image.path,
             destination,

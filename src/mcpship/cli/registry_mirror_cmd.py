@@ -17,7 +17,7 @@ import typer
 
 from mcpship._exceptions import McpshipError
 from mcpship.cli._options import JsonOption
-from mcpship.cli._output import echo, json_result, warn
+from mcpship.cli._output import echo, json_result, quiet, warn
 from mcpship.cli._registry_options import (
     McpbHostOption,
     NpmUrlOption,
@@ -116,7 +116,7 @@ def mirror(
 @contextmanager
 def _progress(as_json: bool) -> Iterator[Callable[[MirrorProgress], None] | None]:
     """Pages and counts on an interactive stderr (the total is unknown until the last page)."""
-    if as_json or not sys.stderr.isatty():
+    if as_json or quiet() or not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console

@@ -18,7 +18,7 @@ _EPILOG = """Examples:
 
   mcpship search notes
   mcpship search "pull requests" --registry http://127.0.0.1:8080 --limit 5
-  mcpship search github --json | jq -r '.servers[].server.name'
+  mcpship search github --json | jq -r '.result.servers[].server.name'
 """
 
 

@@ -11,7 +11,7 @@ from mcpship.cli._output import json_result
 _EPILOG = """Examples:
 
   mcpship spec examples/notes-node           # table, with where each derived value came from
-  mcpship spec --json examples/notes-py | jq .version
+  mcpship spec --json examples/notes-py | jq .result.version
 """
 
 
