@@ -95,11 +95,11 @@ def _serve_and_stop(world: World) -> Result:
     port = free_port()
     command = [mcpship_executable(), "registry", "serve", "--db", f"sqlite:///{world.tmp / 'serve.db'}"]
     command += ["--port", str(port), "--json"]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
         RegistryServer(world.registry.database_url, world.tmp, port=port, process=process)._wait_healthy()
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=60)
-    return Result(process.returncode, stdout, stderr)
+    return Result(process.returncode, stdout.decode(), stderr.decode())
 
 
 def _publish(world: World) -> Result:
