@@ -20,7 +20,7 @@ from typing import Any
 import jsonschema
 import pytest
 import typer.main
-from typer.core import TyperOption
+from typer.core import TyperArgument, TyperOption
 
 from mcpship.cli import app
 from mcpship.cli._commands import COMMANDS, METAVARS
@@ -283,6 +283,13 @@ def test_every_option_that_takes_a_value_names_it_as_users_read_it() -> None:
         and (param.metavar in (None, "TEXT") or param.metavar.startswith("<"))
     )
     assert unnamed == []
+    python_words = sorted(
+        f"{' '.join(verb)} {param.name}"
+        for verb, command in _commands()
+        for param in command.params
+        if isinstance(param, TyperArgument) and str(param.display_type_rich(typer.Context(command))).startswith("<")
+    )
+    assert python_words == []
     shown = run_mcpship("registry", "serve", "--help").stdout
     assert re.search(r"--db\s+URL", shown)
     assert re.search(r"--port\s+INTEGER", shown)

@@ -19,7 +19,7 @@ from typing import Annotated, Any, get_args
 
 import typer
 import typer.main
-from typer.core import TyperGroup, TyperOption
+from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.models import CommandInfo
 
 __all__ = ["COMMANDS", "METAVARS", "Entry", "LazyGroup", "finish", "finish_text"]
@@ -234,6 +234,13 @@ def _metavar(option: TyperOption) -> str | None:
     return _BY_TYPE.get(getattr(element, "__name__", ""), "TEXT")
 
 
+def _type_word(argument: TyperArgument) -> Any:
+    descriptor = argument.type_descriptor
+    element = get_args(descriptor.annotation)[0] if descriptor.is_list else descriptor.annotation
+    word = _BY_TYPE.get(getattr(element, "__name__", ""), "TEXT") + ("..." if descriptor.is_list else "")
+    return lambda ctx: word
+
+
 def _verbose(ctx: typer.Context, value: int) -> None:
     if value:
         from mcpship.cli._app import State
@@ -296,6 +303,8 @@ def finish_text(command: Any) -> None:
             param.help = _escape(param.help)
         if isinstance(param, TyperOption) and param.metavar is None:
             param.metavar = _metavar(param)
+        elif isinstance(param, TyperArgument):  # Typer shows <str>, <path>; the usage line has the argument's name
+            setattr(param, "display_type_rich", _type_word(param))  # noqa: B010 (an instance's own display)
     make_help_option = command.get_help_option
 
     def get_help_option(ctx: typer.Context) -> Any:
