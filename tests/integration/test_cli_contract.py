@@ -173,6 +173,12 @@ def _result_schema(verb: tuple[str, ...]) -> dict[str, Any]:
     return {"$defs": SCHEMA["$defs"], "$ref": f"#/$defs/results/properties/{'-'.join(verb)}"}
 
 
+def test_every_command_module_is_in_the_command_table() -> None:
+    # a module the table does not name is never imported: its commands would silently not exist
+    modules = {f"mcpship.cli.{path.stem}" for path in (ROOT / "src" / "mcpship" / "cli").glob("*_cmd.py")}
+    assert modules == {module for entry in COMMANDS.values() for module in entry.modules}
+
+
 def test_every_command_has_a_success_and_a_failure_case() -> None:
     assert sorted(SUCCESS) == sorted(VERBS) == sorted(FAILURE)
     assert sorted(SCHEMA["$defs"]["results"]["properties"]) == sorted("-".join(verb) for verb in VERBS)
