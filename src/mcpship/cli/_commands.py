@@ -141,11 +141,12 @@ class LazyGroup(TyperGroup):
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
         finish_text(self)
-        self.commands = _Commands(dict(self.commands), COMMANDS)
+        self._lazy = _Commands(dict(self.commands), COMMANDS)
+        self.commands = self._lazy
         self._listing = False
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        if self._listing and cmd_name in COMMANDS and cmd_name not in self.commands.loaded:  # type: ignore[attr-defined]
+        if self._listing and cmd_name in COMMANDS and cmd_name not in self._lazy.loaded:
             return _Summary(name=cmd_name, help=_escape(COMMANDS[cmd_name].summary))
         return super().get_command(ctx, cmd_name)
 
