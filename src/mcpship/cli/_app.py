@@ -61,7 +61,8 @@ app = typer.Typer(
     name="mcpship",
     help="Package MCP servers once, install them anywhere.\n\n"
     "Describe a server once (mcpship.toml), inspect it live, lock its interface, then build, verify and "
-    "publish every distribution format from that one description.",
+    "publish every distribution format from that one description.\n\n"
+    "Every command takes --json (one envelope, also on failure: docs/cli.md) and -v/-q before or after its name.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
@@ -85,7 +86,6 @@ def _main(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors: no progress, tables or warnings."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
-    """Every command also takes -v/-q after its name, and --json: one envelope, on success and on failure."""
     state = ctx.ensure_object(State)
     state.verbosity += verbose
     state.quiet = state.quiet or quiet
