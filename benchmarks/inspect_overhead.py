@@ -12,8 +12,11 @@ process measured by wall time:
   mode. It lists one thing per run, so "same 4 lists" is four runs (tools, prompts, resources, templates) and
   "tools only" is one. Skipped with a note when not installed: ``npm ci --prefix benchmarks/peers``.
 
-The overhead is median(mcpship) - median(baseline). Results go to benchmarks/RESULTS.md (the section between
-the inspect-overhead markers) and benchmarks/out/inspect_overhead.json.
+The overhead is median(mcpship) - median(baseline). Each run's CPU time (user + system of the process and the
+server it started, from ``getrusage(RUSAGE_CHILDREN)``) is recorded beside its wall time: on a machine shared with
+other work, wall times grow with the load while CPU times barely move, so the CPU overhead says what mcpship itself
+costs. Results go to benchmarks/RESULTS.md (the section between the inspect-overhead markers) and
+benchmarks/out/inspect_overhead.json.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -45,6 +49,7 @@ class Case:
     server: list[str]
     mcpship_target: list[str]
     times: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
 
 
 def mcpship_bin() -> str:
@@ -86,24 +91,30 @@ def commands(case: Case) -> dict[str, list[list[str]]]:
     return runs
 
 
-def timed(sequence: list[list[str]]) -> float:
+def timed(sequence: list[list[str]]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system of every process it waited for), in ms."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     for argv in sequence:
         completed = subprocess.run(argv, capture_output=True, timeout=120, check=False, cwd=ROOT)
         if completed.returncode != 0:
             raise SystemExit(f"{' '.join(argv)} failed ({completed.returncode}): {completed.stderr.decode()[-2000:]}")
-    return (time.perf_counter() - started) * 1000
+    wall = (time.perf_counter() - started) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - usage.ru_utime + after.ru_stime - usage.ru_stime) * 1000
 
 
 def measure(all_cases: list[Case], runs: int, warmup: int) -> None:
     for case in all_cases:
         plan = commands(case)
         case.times = {name: [] for name in plan}
+        case.cpu = {name: [] for name in plan}
         for index in range(warmup + runs):
             for name, argv in plan.items():
-                elapsed = timed(argv)
+                elapsed, cpu = timed(argv)
                 if index >= warmup:
                     case.times[name].append(elapsed)
+                    case.cpu[name].append(cpu)
         print(f"measured {case.name}", file=sys.stderr)
 
 
@@ -111,6 +122,9 @@ def summary(case: Case) -> dict[str, float]:
     medians = {name: statistics.median(values) for name, values in case.times.items()}
     result = {f"{name}_median_ms": round(value, 1) for name, value in medians.items()}
     result["overhead_ms"] = round(medians["mcpship"] - medians["baseline"], 1)
+    cpu = {name: statistics.median(values) for name, values in case.cpu.items()}
+    result.update({f"{name}_cpu_median_ms": round(value, 1) for name, value in cpu.items()})
+    result["cpu_overhead_ms"] = round(cpu["mcpship"] - cpu["baseline"], 1)
     result["mcpship_over_baseline"] = round(medians["mcpship"] / medians["baseline"], 2)
     if "inspector_all" in medians:
         result["inspector_all_over_mcpship"] = round(medians["inspector_all"] / medians["mcpship"], 2)
@@ -127,11 +141,13 @@ def render(all_cases: list[Case], runs: int) -> str:
         f"`python benchmarks/inspect_overhead.py --runs {runs}` on {os.cpu_count()} cores, Python"
         f" {platform.python_version()}, {time.strftime('%Y-%m-%d')}. Medians of {runs} interleaved runs, wall time"
         " of fresh processes. Baseline: `benchmarks/raw_client.py` (stdlib JSON-RPC, no SDK) starting the same"
-        " server and listing the same things. Target: overhead ≤ 100 ms.",
+        " server and listing the same things. Target: overhead ≤ 100 ms. CPU: median user + system time of the"
+        f" command and the server it started. Load average at the start: {os.getloadavg()[0]:.1f}.",
         "",
-        "| server | baseline | mcpship inspect | overhead | mcpship / baseline |"
+        "| server | baseline | mcpship inspect | overhead | mcpship / baseline | CPU baseline | CPU mcpship |"
+        " CPU overhead |"
         + (" Inspector CLI, same 4 lists | ÷ mcpship | Inspector CLI, tools only | ÷ mcpship |" if peer else ""),
-        "|---|---:|---:|---:|---:|" + ("---:|---:|---:|---:|" if peer else ""),
+        "|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|---:|---:|---:|" if peer else ""),
     ]
     for case in all_cases:
         s = summary(case)
@@ -139,6 +155,8 @@ def render(all_cases: list[Case], runs: int) -> str:
         row = (
             f"| {case.name} | {s['baseline_median_ms']:.0f} ms | {s['mcpship_median_ms']:.0f} ms |"
             f" {s['overhead_ms']:.0f} ms {verdict} | {s['mcpship_over_baseline']:.2f}× |"
+            f" {s['baseline_cpu_median_ms']:.0f} ms | {s['mcpship_cpu_median_ms']:.0f} ms |"
+            f" {s['cpu_overhead_ms']:.0f} ms |"
         )
         if peer:
             row += (
@@ -161,7 +179,7 @@ def main() -> None:
     measure(all_cases, options.runs, options.warmup)
     out = ROOT / "benchmarks" / "out"
     out.mkdir(exist_ok=True)
-    data = {case.name: {"summary": summary(case), "times_ms": case.times} for case in all_cases}
+    data = {case.name: {"summary": summary(case), "times_ms": case.times, "cpu_ms": case.cpu} for case in all_cases}
     (out / "inspect_overhead.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
     section = render(all_cases, options.runs)
     write_section(section, START, END)

@@ -3,6 +3,7 @@ the processes test servers leave behind."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,6 +132,13 @@ def run_mcpship(*args: str, cwd: Path | None = None, timeout: float = 180.0) -> 
         check=False,
     )
     return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+def json_result(stdout: str) -> Any:
+    """The ``result`` of a successful command's ``--json`` envelope (``{"ok", "result", "problems", "warnings"}``)."""
+    envelope = json.loads(stdout)
+    assert envelope["ok"] is True, envelope
+    return envelope["result"]
 
 
 def assert_clean_error(result: Result, exit_code: int) -> None:

@@ -15,7 +15,7 @@ import typer.main
 
 from mcpship import __version__
 from mcpship.cli import app
-from tests.conftest import run_mcpship
+from tests.conftest import json_result, run_mcpship
 
 
 def _verbs() -> list[tuple[str, ...]]:
@@ -68,7 +68,7 @@ def test_python_dash_m_runs_the_same_cli() -> None:
 def test_spec_json_shows_derived_values(notes_node: Path) -> None:
     result = run_mcpship("spec", "--json", str(notes_node))
     assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
+    data = json_result(result.stdout)
     assert data["name"] == "io.github.mcpship/notes-node"
     assert data["version"] == json.loads((notes_node / "package.json").read_text())["version"]
 

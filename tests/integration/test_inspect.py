@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 
 from mcpship import inspect_server
-from tests.conftest import SERVERS, run_mcpship
+from tests.conftest import SERVERS, json_result, run_mcpship
 
 NOTES_TOOLS = {"add_note", "search_notes", "delete_note"}
 
@@ -19,7 +18,7 @@ NOTES_TOOLS = {"add_note", "search_notes", "delete_note"}
 def inspect_json(*args: str) -> dict[str, Any]:
     result = run_mcpship("inspect", "--json", *args)
     assert result.returncode == 0, result.stderr
-    parsed: dict[str, Any] = json.loads(result.stdout)
+    parsed: dict[str, Any] = json_result(result.stdout)
     return parsed
 
 

@@ -4,7 +4,6 @@ fix: the deadline holds, no process is left, memory stays bounded, the terminal 
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from tests.conftest import (
     alive,
     assert_clean_error,
     free_port,
+    json_result,
     mcpship_executable,
     run_mcpship,
     wait_for_port,
@@ -106,7 +106,7 @@ def test_max_message_mib_admits_a_larger_answer_from_a_trusted_server() -> None:
     assert_clean_error(refused, 5)
     admitted = run_mcpship("inspect", "--json", "--max-message-mib", "8", *command)
     assert admitted.returncode == 0, admitted.stderr
-    assert len(json.loads(admitted.stdout)["instructions"]) == 5 * 1024 * 1024
+    assert len(json_result(admitted.stdout)["instructions"]) == 5 * 1024 * 1024
 
 
 def test_pagination_that_never_ends_stops_at_the_page_limit() -> None:
@@ -149,7 +149,7 @@ def test_json_output_keeps_the_servers_strings_exactly() -> None:
     result = run_mcpship("inspect", "--json", "--", sys.executable, str(SERVERS / "hostile_text.py"))
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout  # JSON escapes it: \u001b
-    data = json.loads(result.stdout)
+    data = json_result(result.stdout)
     tool = data["tools"][0]
     assert tool["name"] == f"evil{TITLE}{CLEAR}"
     assert tool["description"].startswith(f"Reads {LINK} \u202eexe.txt")

@@ -94,7 +94,7 @@ def image_annotations(archive: Path) -> dict[str, str]:
 
 def verify_rows(dist: Path, *extra: str) -> tuple[int, dict[str, dict[str, object]], str]:
     result = run_mcpship("verify", str(dist), "--config", "NOTES_TOKEN=test-token", "--json", *extra)
-    rows = json.loads(result.stdout) if result.stdout.strip() else []
+    rows = json.loads(result.stdout)["result"] or [] if result.stdout.strip() else []
     return result.returncode, {row["file"]: row for row in rows}, result.stderr
 
 

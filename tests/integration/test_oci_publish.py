@@ -27,7 +27,7 @@ from mcpship.targets.oci import (
     write_image_layout,
 )
 from mcpship.targets.oci.layout import CONFIG_MEDIA_TYPE, MANIFEST_MEDIA_TYPE, REF_NAME, canonical_json
-from tests.conftest import free_port
+from tests.conftest import free_port, json_result
 from tests.integration.oci_support import require_tool
 
 pytestmark = pytest.mark.timeout(120)
@@ -203,7 +203,7 @@ def test_the_cli_publishes_the_built_image_tagged_with_its_version(
     code = main(["publish", str(dist), "--channel", "oci", "--to", f"{registry.host}/mcpship/cli", "--json"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    shown = json.loads(captured.out)
+    shown = json_result(captured.out)
     assert shown["channel"] == "oci"
     assert shown["tag"] == VERSION
     assert shown["reference"] == f"{registry.host}/mcpship/cli:{VERSION}@{shown['digest']}"

@@ -86,7 +86,7 @@ def test_the_plugin_builds_from_its_own_table_and_verifies_with_its_own_step(
     root = project(tmp_path, notes_py, 'greeting = "Bonjour"\nrepeat = 2')
     built = run_in(plugin_venv, "build", str(root), "--json")
     assert built.returncode == 0, built.stderr
-    [artifact] = json.loads(built.stdout)["built"]
+    [artifact] = json.loads(built.stdout)["result"]["built"]
     assert (artifact["target"], artifact["kind"]) == ("hello", "hello")
     assert (root / "dist" / "hello.txt").read_text(
         encoding="utf-8"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ import pytest
 
 from mcpship.cli.search_cmd import _row, _table
 from mcpship.registry_client.client import SearchResult
-from tests.conftest import SERVERS, free_port, run_mcpship, wait_for_port
+from tests.conftest import SERVERS, free_port, json_result, run_mcpship, wait_for_port
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x1b]8;;https://evil.example/\x1b\\docs\x1b]8;;\x1b\\ \u202eexe.txt [/]"
 VISIBLE = "\\x1b]0;pwned\\x07\\x1b[2J\\x1b]8;;https://evil.example/\\x1b\\docs\\x1b]8;;\\x1b\\ \\u202eexe.txt [/]"
@@ -55,7 +54,7 @@ def test_json_keeps_the_registrys_strings_exactly(hostile_registry: str) -> None
     result = run_mcpship("search", "evil", "--json", "--registry", hostile_registry)
     assert result.returncode == 0, result.stderr
     assert not any(character in result.stdout for character in ACTIVE)  # all in JSON escapes
-    server = json.loads(result.stdout)["servers"][0]["server"]
+    server = json_result(result.stdout)["servers"][0]["server"]
     assert server["name"] == f"io.github.evil/{HOSTILE}"
     assert server["description"] == f"Line one\twith a tab\nline two {HOSTILE}"
 

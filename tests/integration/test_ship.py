@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from tests.conftest import ROOT, assert_clean_error, run_mcpship
+from tests.conftest import ROOT, assert_clean_error, json_result, run_mcpship
 from tests.shared_data import SHARED
 
 SEED = SHARED / "conformance" / "registry" / "seed.json"
@@ -25,7 +25,7 @@ SEED = SHARED / "conformance" / "registry" / "seed.json"
 def ship(project: Path, out: Path, *extra: str) -> dict[str, dict[str, Any]]:
     result = run_mcpship("ship", str(project), "--out", str(out), *extra, "--json", timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
-    return {row["file"]: row for row in json.loads(result.stdout)}
+    return {row["file"]: row for row in json_result(result.stdout)}
 
 
 def test_ship_builds_and_verifies_the_python_example(notes_py: Path, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""``mcpship`` command line: a thin shell over the library; one module per command."""
+"""``mcpship`` command line: a thin shell over the library; one module per command, imported when it runs
+(``_commands.COMMANDS`` lists them)."""
 
 from __future__ import annotations
 
@@ -13,38 +14,11 @@ import typer
 import typer.main
 
 from mcpship._exceptions import McpshipError
-from mcpship.cli import (
-    build_cmd,
-    init_cmd,
-    inspect_cmd,
-    lock_cmd,
-    login_cmd,
-    publish_cmd,
-    registry_cmd,
-    registry_mirror_cmd,
-    search_cmd,
-    spec_cmd,
-    verify_cmd,
-)
-from mcpship.cli._app import State, app
-from mcpship.cli._output import print_error, print_usage_error
+from mcpship.cli._app import State, app, set_current_state
+from mcpship.cli._output import error_entry, print_envelope, print_error, print_usage_error
 from mcpship.cli._prespawn import prespawn
 
 __all__ = ["app", "main"]
-
-_COMMANDS = (
-    build_cmd,
-    init_cmd,
-    inspect_cmd,
-    lock_cmd,
-    login_cmd,
-    publish_cmd,
-    registry_cmd,
-    registry_mirror_cmd,
-    search_cmd,
-    spec_cmd,
-    verify_cmd,
-)  # imported for their @app.command registrations
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         index = args.index("--")
         args, passthrough = args[:index], args[index + 1 :]
     state = State(passthrough=passthrough, prespawned=prespawn(args, passthrough))
+    set_current_state(state)
     command = typer.main.get_command(app)
     try:
         return _run(command, args, state)
@@ -65,25 +40,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(command: Any, args: list[str], state: State) -> int:
+    """Run the command; with ``--json``, print the envelope once it has ended, however it ended."""
     try:
         result = command.main(args=args, prog_name="mcpship", standalone_mode=False, obj=state)
     except McpshipError as error:
         if state.verbosity:
             traceback.print_exc()
         print_error(error)
-        return error.exit_code
-    except typer.Exit as done:
+        return _failed(state, error, error.exit_code, json_requested="--json" in args)
+    except typer.Exit as done:  # --help, --version
         return int(done.exit_code)
     except typer.Abort:
         sys.stderr.write("aborted\n")
-        return 130
+        return _failed(state, McpshipError("aborted"), 130, json_requested="--json" in args)
     except typer.TyperException as error:  # usage errors: unknown option, missing value, bad type
         print_usage_error(error)
-        return int(getattr(error, "exit_code", 2))
+        return _failed(state, error, int(getattr(error, "exit_code", 2)), json_requested="--json" in args)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
-        return 130
-    return result if isinstance(result, int) else 0
+        return _failed(state, McpshipError("interrupted"), 130, json_requested="--json" in args)
+    code = result if isinstance(result, int) else 0
+    if state.json:
+        print_envelope(ok=code == 0)
+    return code
+
+
+def _failed(state: State, error: BaseException, exit_code: int, *, json_requested: bool) -> int:
+    # A command line that failed to parse never reached --json's callback: the word on the line decides.
+    if state.json or json_requested:
+        state.problems.append(error_entry(error, exit_code=exit_code))
+        print_envelope(ok=False)
+    return exit_code
 
 
 def entrypoint() -> None:

@@ -24,4 +24,21 @@ MaxMessageOption = Annotated[
         "inspection may receive 8 times that.",
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables (for scripts).")]
+
+
+def _json_requested(ctx: typer.Context, value: bool) -> bool:
+    if value:
+        from mcpship.cli._app import State
+
+        ctx.ensure_object(State).json = True
+    return value
+
+
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        callback=_json_requested,
+        help='Print one JSON document instead of tables: {"ok", "result", "problems", "warnings"}, also on failure.',
+    ),
+]

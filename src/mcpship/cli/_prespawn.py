@@ -21,7 +21,8 @@ __all__ = ["Prespawned", "prespawn"]
 
 # option -> takes a value; a test keeps these in line with the commands' real options
 _VALUE_OPTIONS = {"--timeout", "--env", "-e", "--script", "--max-message-mib"}
-_FLAG_OPTIONS = {"--json", "--inherit-env", "--check"}
+_FLAG_OPTIONS = {"--json", "--inherit-env", "--check", "-v", "--verbose", "-q", "--quiet"}
+_GLOBAL_FLAGS = {"-v", "-vv", "-vvv", "--verbose", "-q", "--quiet"}  # the group's, before the command
 _COMMANDS = {"inspect", "lock"}
 
 
@@ -84,7 +85,7 @@ def prespawn(args: Sequence[str], passthrough: Sequence[str]) -> Prespawned | No
 
 def _scan(args: Sequence[str]) -> tuple[str, str | None, list[str], bool, str | None] | None:
     tokens = list(args)
-    while tokens and tokens[0] in ("-v", "-vv", "-vvv", "--verbose"):
+    while tokens and tokens[0] in _GLOBAL_FLAGS:
         tokens.pop(0)
     if not tokens or tokens[0] not in _COMMANDS:
         return None
@@ -107,7 +108,7 @@ def _scan(args: Sequence[str]) -> tuple[str, str | None, list[str], bool, str | 
             elif name == "--script":
                 script = value
             continue
-        if token in _FLAG_OPTIONS:
+        if token in _FLAG_OPTIONS or token in _GLOBAL_FLAGS:
             inherit_env = inherit_env or token == "--inherit-env"
             index += 1
             continue

@@ -9,7 +9,7 @@ import typer
 
 from mcpship.cli._app import State, app
 from mcpship.cli._options import JsonOption, ProjectDir
-from mcpship.cli._output import TerminalReporter, print_json
+from mcpship.cli._output import TerminalReporter, json_result
 
 _EPILOG = """Examples:
 
@@ -73,7 +73,7 @@ def build(
     finally:
         reporter.close()
     if as_json:
-        print_json(
+        json_result(
             {
                 "outdir": str(report.outdir),
                 "built": [_artifact_json(a) for a in report.built],

@@ -8,7 +8,7 @@ import typer
 
 from mcpship.cli._app import State, app
 from mcpship.cli._options import EnvOption, JsonOption, MaxMessageOption, TimeoutOption
-from mcpship.cli._output import TerminalReporter, print_json
+from mcpship.cli._output import TerminalReporter, json_result
 
 _EPILOG = """Examples:
 
@@ -19,7 +19,7 @@ _EPILOG = """Examples:
   mcpship inspect pypi:mcp-server-time               # a PyPI package, run through uvx
   mcpship inspect npm:@scope/server@1.2.0            # an npm package, run through npx -y
   mcpship inspect pypi:mcp-server-time -- --local-timezone UTC   # server arguments after --
-  mcpship inspect --json examples/notes-py | jq '.tools[].name'
+  mcpship inspect --json examples/notes-py | jq '.result.tools[].name'
 """
 
 
@@ -73,7 +73,7 @@ def inspect(
     finally:
         reporter.close()
     if as_json:
-        print_json(snapshot.to_json())
+        json_result(snapshot.to_json())
         return
     from mcpship.cli.render import render_snapshot
 

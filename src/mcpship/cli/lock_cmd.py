@@ -10,7 +10,7 @@ import typer
 from mcpship._exceptions import UsageError
 from mcpship.cli._app import State, app
 from mcpship.cli._options import EnvOption, JsonOption, MaxMessageOption, ProjectDir, TimeoutOption
-from mcpship.cli._output import TerminalReporter, echo, print_json
+from mcpship.cli._output import TerminalReporter, echo, json_result
 
 _EPILOG = """Examples:
 
@@ -56,7 +56,7 @@ def lock(
     finally:
         reporter.close()
     if as_json:
-        print_json(
+        json_result(
             {
                 "path": str(outcome.path),
                 "digest": outcome.lock.digest,

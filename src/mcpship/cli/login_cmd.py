@@ -12,7 +12,7 @@ import typer
 from mcpship._exceptions import UsageError
 from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption
-from mcpship.cli._output import echo, print_json
+from mcpship.cli._output import echo, json_result
 from mcpship.registry_client.client import LOGIN_METHODS, LoginMethod
 from mcpship.registry_client.tokens import DEFAULT_REGISTRY
 
@@ -76,7 +76,7 @@ def login(
     outcome = login_registry(request, show_device_code=_show_device_code if sys.stdin.isatty() else None)
     expires = outcome.expires_at
     if as_json:
-        print_json(
+        json_result(
             {
                 "registry": outcome.registry,
                 "method": outcome.method,
@@ -87,7 +87,7 @@ def login(
         return
     until = f"; the token is valid until {expires:%H:%M:%S} UTC" if expires else ""
     echo(f"logged in to {outcome.registry} ({outcome.method}){until}")
-    typer.echo("  next: mcpship publish --channel registry")
+    echo("  next: mcpship publish --channel registry")
 
 
 @app.command(epilog=_LOGOUT_EPILOG)
@@ -97,7 +97,7 @@ def logout(registry: RegistryOption = DEFAULT_REGISTRY, as_json: JsonOption = Fa
 
     outcome = logout_registry(registry)
     if as_json:
-        print_json({"registry": outcome.registry, "removed": outcome.removed})
+        json_result({"registry": outcome.registry, "removed": outcome.removed})
     else:
         echo(f"logged out of {outcome.registry}" if outcome.removed else f"no token was stored for {outcome.registry}")
 

@@ -14,7 +14,7 @@ import typer
 from mcpship._exceptions import UsageError
 from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption
-from mcpship.cli._output import echo, print_json
+from mcpship.cli._output import echo, json_result, quiet
 
 if TYPE_CHECKING:
     from mcpship.channels import PushProgress
@@ -76,7 +76,7 @@ def publish(
         rendered = _publish_registry(RegistryDestination(registry), dist)
     summary = rendered.pop("summary")
     if as_json:
-        print_json({"channel": channel.value, **rendered})
+        json_result({"channel": channel.value, **rendered})
     else:
         echo(summary)  # may quote the registry's answer
 
@@ -103,7 +103,7 @@ def _check_channel_options(
 def _publish_oci(destination: OciDestination, dist: Path, as_json: bool) -> dict[str, Any]:
     from mcpship.channels.publish import publish_artifact
 
-    with _progress(enabled=not as_json) as on_progress:
+    with _progress(enabled=not as_json and not quiet()) as on_progress:
         outcome = publish_artifact(dist, destination, progress=on_progress)
     result = outcome.pushed
     sent = f"{result.blobs_uploaded} blob(s) uploaded ({_size(result.bytes_uploaded)})"

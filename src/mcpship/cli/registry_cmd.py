@@ -6,13 +6,17 @@ The service's dependencies (Starlette, SQLAlchemy, uvicorn) are imported inside 
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mcpship.cli._app import app
-from mcpship.cli._output import TerminalReporter, echo
+from mcpship.cli._options import JsonOption
+from mcpship.cli._output import TerminalReporter, echo, json_result
 from mcpship.cli._registry_options import McpbHostOption, NpmUrlOption, OciRegistryOption, PypiUrlOption
 from mcpship.registry.limits import DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_CEILING, MAX_BODY_BYTES_FLOOR
 
@@ -147,6 +151,7 @@ def serve(
     ] = DEFAULT_MAX_BODY_BYTES,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     public_url: Annotated[str | None, typer.Option("--public-url", help="URL users reach this registry at.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Serve the MCP Registry API (/v0, /v0.1), the web catalogue (/) and /metrics, on SQLite or PostgreSQL."""
     from mcpship.registry.config import PackageSources
@@ -182,7 +187,43 @@ def serve(
         max_body_bytes=max_body_bytes,
         workers=workers,
     )
-    serve_registry(options, reporter=TerminalReporter(), on_ready=_announce)
+    served: list[RegistrySettings] = []
+
+    def ready(settings: RegistrySettings) -> None:
+        served.append(settings)
+        _announce(settings)
+
+    with _stopped_by_signal():
+        serve_registry(options, reporter=TerminalReporter(), on_ready=ready)
+    if as_json and served:  # the server has stopped (Ctrl-C, SIGTERM): what it served
+        from mcpship.registry.deployment import masked_database_url
+
+        settings = served[0]
+        json_result(
+            {"url": f"http://{settings.host}:{settings.port}", "database": masked_database_url(settings.database_url)}
+        )
+
+
+class _StopSignalError(Exception):
+    """SIGINT or SIGTERM arrived: the server was asked to stop."""
+
+
+@contextmanager
+def _stopped_by_signal() -> Iterator[None]:
+    """Ctrl-C and SIGTERM stop the server (uvicorn shuts down gracefully, then raises the signal again): that is
+    how a server ends, so the command ends normally (exit 0; with --json, the envelope)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise _StopSignalError
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except _StopSignalError:
+        pass
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _mib(count: float) -> int:

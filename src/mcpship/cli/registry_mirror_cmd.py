@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mcpship.cli._options import JsonOption
-from mcpship.cli._output import echo, print_json
+from mcpship.cli._output import echo, json_result, quiet, warn
 from mcpship.cli._registry_options import McpbHostOption, NpmUrlOption, OciRegistryOption, PypiUrlOption
 from mcpship.cli.registry_cmd import registry_app
 
@@ -76,24 +76,24 @@ def mirror(
     )
     with _progress(as_json) as update:
         report = run_mirror(options, progress=update)
+    for note in report.notes:
+        warn(note)
+    for reason in report.skipped:
+        warn(f"skipped {reason}")  # quotes the source registry's data
+    for row in report.clamped:
+        warn(f"future timestamps of {row}")
     if as_json:
-        print_json(report.to_json())
+        json_result(report.to_json())
         return
     echo(
         f"mirrored {report.source}: {report.changed} version(s) changed of {report.seen} read in {report.pages} page(s)"
     )
-    for note in report.notes:
-        echo(f"warning: {note}", err=True)
-    for reason in report.skipped:
-        echo(f"warning: skipped {reason}", err=True)  # quotes the source registry's data
-    for row in report.clamped:
-        echo(f"warning: future timestamps of {row}", err=True)
 
 
 @contextmanager
 def _progress(as_json: bool) -> Iterator[Callable[[MirrorProgress], None] | None]:
     """Pages and counts on an interactive stderr (the total is unknown until the last page)."""
-    if as_json or not sys.stderr.isatty():
+    if as_json or quiet() or not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console

@@ -7,16 +7,18 @@ Every value that came from outside (a server, a spec, a bundle) enters a table a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.table import Table
 
+from mcpship.cli._output import console as _console
 from mcpship.cli._terminal import cell
-from mcpship.pipeline import BuildReport
-from mcpship.probe.snapshot import ServerSnapshot
-from mcpship.spec.load import ResolvedSpec
-from mcpship.verify.result import VerifyResult
+
+if TYPE_CHECKING:
+    from mcpship.pipeline import BuildReport
+    from mcpship.probe.snapshot import ServerSnapshot
+    from mcpship.spec.load import ResolvedSpec
+    from mcpship.verify.result import VerifyResult
 
 __all__ = ["render_snapshot", "render_spec"]
 
@@ -32,7 +34,7 @@ _HINTS = (
 
 
 def render_snapshot(snapshot: ServerSnapshot) -> None:
-    console = Console()
+    console = _console()
     info = snapshot.server_info
     title = f" — {info['title']}" if info.get("title") else ""
     console.print(cell(f"{info.get('name', '?')} {info.get('version', '')}{title}", style="bold"))
@@ -114,7 +116,7 @@ def _arguments(arguments: list[dict[str, Any]]) -> str:
 
 
 def render_spec(resolved: ResolvedSpec) -> None:
-    console = Console()
+    console = _console()
     spec = resolved.spec
     source = resolved.source or "(derived only)"
     console.print(cell(f"{spec.name} {spec.version}", style="bold"), cell(f"from {source}"))
@@ -153,8 +155,9 @@ def render_spec(resolved: ResolvedSpec) -> None:
 
 
 def render_build(report: BuildReport) -> None:
-    console = Console()
-    table = Table(title=cell(f"Built into {report.outdir}"), title_justify="left")
+    console = _console()
+    console.print(cell(f"Built into {report.outdir}"))  # a title would wrap at the table's width
+    table = Table()
     for column in ("target", "file", "size", "sha256"):
         table.add_column(column, overflow="fold")
     for artifact in report.built:
@@ -179,4 +182,4 @@ def render_verify(results: Sequence[VerifyResult]) -> None:
         shown = result.detail if result.status != "skipped" else f"skipped: {result.detail}"
         detail = cell(shown, style="dim" if result.status == "skipped" else "", multiline=True)  # quotes stderr
         table.add_row(cell(result.artifact.path.name), cell(result.how), start, status, detail)
-    Console().print(table)
+    _console().print(table)

@@ -10,7 +10,7 @@ import typer
 
 from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption
-from mcpship.cli._output import echo, print_json
+from mcpship.cli._output import echo, json_result
 from mcpship.cli._terminal import cell, terminal_text
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ _EPILOG = """Examples:
 
   mcpship search notes                                 # in the registry of your last `mcpship login`
   mcpship search "pull requests" --registry http://127.0.0.1:8080 --limit 5
-  mcpship search github --json | jq -r '.servers[].server.name'
+  mcpship search github --json | jq -r '.result.servers[].server.name'
 """
 
 
@@ -43,7 +43,7 @@ def search(
 
     result = search_registry(query, registry=registry, limit=limit)
     if as_json:
-        print_json({"registry": result.registry, "query": query, "ranked": result.ranked, "servers": result.servers})
+        json_result({"registry": result.registry, "query": query, "ranked": result.ranked, "servers": result.servers})
         return
     rows = [_row(entry) for entry in result.servers]
     if not rows:
@@ -53,7 +53,7 @@ def search(
         _table(rows, result, result.registry)
     else:
         for row in rows:  # one line per server, fields tab-separated: tabs and newlines in a field are escaped
-            typer.echo("\t".join(terminal_text(field) for field in row))
+            echo("\t".join(terminal_text(field) for field in row))
 
 
 def _row(entry: Mapping[str, Any]) -> tuple[str, str, str, str]:
@@ -81,8 +81,9 @@ def _packages(server: Mapping[str, Any]) -> str:
 
 
 def _table(rows: list[tuple[str, str, str, str]], result: SearchResult, registry: str) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from mcpship.cli._output import console
 
     order = "by relevance" if result.ranked else "by name"
     table = Table(title=cell(f"{len(rows)} server(s) in {registry}, {order}"), title_justify="left")
@@ -92,4 +93,4 @@ def _table(rows: list[tuple[str, str, str, str]], result: SearchResult, registry
     table.add_column("packages")
     for row in rows:  # registry text: escaped, and never read as Rich markup
         table.add_row(*(cell(field) for field in row))
-    Console().print(table)
+    console().print(table)

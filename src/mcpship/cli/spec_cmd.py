@@ -6,12 +6,12 @@ from pathlib import Path
 
 from mcpship.cli._app import app
 from mcpship.cli._options import JsonOption, ProjectDir
-from mcpship.cli._output import print_json
+from mcpship.cli._output import json_result
 
 _EPILOG = """Examples:
 
   mcpship spec examples/notes-node           # table, with where each derived value came from
-  mcpship spec --json examples/notes-py | jq .version
+  mcpship spec --json examples/notes-py | jq .result.version
 """
 
 
@@ -25,7 +25,7 @@ def spec(
 
     resolved = load_spec(directory)
     if as_json:
-        print_json(resolved.spec.model_dump(mode="json", exclude_none=True))
+        json_result(resolved.spec.model_dump(mode="json", exclude_none=True))
         return
     from mcpship.cli.render import render_spec
 

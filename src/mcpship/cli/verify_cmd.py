@@ -12,7 +12,7 @@ import typer
 from mcpship._exceptions import InvalidArtifactError, VerifyError
 from mcpship.cli._app import State, app
 from mcpship.cli._options import JsonOption, ProjectDir, TimeoutOption
-from mcpship.cli._output import TerminalReporter, echo, print_json
+from mcpship.cli._output import TerminalReporter, echo, json_problem, json_result
 
 ConfigOption = Annotated[
     list[str] | None,
@@ -94,13 +94,10 @@ def validate(
     limits = _bundle_limits(max_unpacked_mib, max_entries)
     problems = validate_paths(files, require_signature=require_signature, bundle_limits=limits)
     errors = [p for p in problems if p.severity == "error"]
-    if as_json:
-        print_json(
-            [
-                {"file": p.file, "path": p.path, "severity": p.severity, "message": p.message, "hint": p.hint}
-                for p in problems
-            ]
-        )
+    if as_json:  # the findings are the envelope's problems (errors) and warnings
+        json_result({"files": [str(f) for f in files], "valid": not errors})
+        for problem in problems:
+            json_problem(problem)
     else:
         for problem in problems:  # one `error:` line at the end sums up; each finding gets a mark
             mark = "✗" if problem.severity == "error" else "!"
@@ -182,7 +179,7 @@ def _results_shown_on_failure(reporter: TerminalReporter, as_json: bool) -> Iter
 
 def _show_results(rows: Sequence[VerifyResult], as_json: bool) -> None:
     if as_json:
-        print_json(
+        json_result(
             [
                 {
                     "file": r.artifact.path.name,
@@ -192,6 +189,7 @@ def _show_results(rows: Sequence[VerifyResult], as_json: bool) -> None:
                     "seconds": r.seconds,
                     "interfaceMatches": r.matches,
                     "detail": r.detail,
+                    "notRun": r.missing,
                 }
                 for r in rows
             ]

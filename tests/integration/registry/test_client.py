@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Result, assert_clean_error, free_port, mcpship_executable
+from tests.conftest import Result, assert_clean_error, free_port, json_result, mcpship_executable
 from tests.integration.registry.conftest import ADMIN_SECRET, RegistryServer
 
 ANONYMOUS = "io.modelcontextprotocol.anonymous"
@@ -62,7 +62,7 @@ def test_login_none_publish_then_search_finds_the_server(
     name = f"{ANONYMOUS}/quillpad-notes"
     login = cli(config_dir, "login", "none", "--registry", registry.base_url, "--json")
     assert login.returncode == 0, login.stderr
-    token_file = Path(json.loads(login.stdout)["tokenFile"])
+    token_file = Path(json_result(login.stdout)["tokenFile"])
     assert token_file == config_dir / "registry-tokens.json"
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
 
@@ -75,7 +75,7 @@ def test_login_none_publish_then_search_finds_the_server(
     dist = server_json(tmp_path / "dist", name).parent
     published = cli(config_dir, "publish", str(dist), "--channel", "registry", "--json")  # to the last login
     assert published.returncode == 0, published.stderr
-    outcome = json.loads(published.stdout)
+    outcome = json_result(published.stdout)
     assert (outcome["channel"], outcome["name"], outcome["version"], outcome["isLatest"]) == (
         "registry",
         name,
@@ -85,7 +85,7 @@ def test_login_none_publish_then_search_finds_the_server(
 
     found = cli(config_dir, "search", "quillpad", "--registry", registry.base_url, "--json")
     assert found.returncode == 0, found.stderr
-    result = json.loads(found.stdout)
+    result = json_result(found.stdout)
     assert result["ranked"] is True
     assert [entry["server"]["name"] for entry in result["servers"]] == [name]
 
@@ -103,7 +103,7 @@ def test_search_without_a_registry_asks_the_one_logged_into_last_as_publish_does
     found = cli(config_dir, "search", "lastlogin", "--json")
 
     assert found.returncode == 0, found.stderr
-    result = json.loads(found.stdout)
+    result = json_result(found.stdout)
     assert result["registry"] == registry.base_url
     assert [entry["server"]["name"] for entry in result["servers"]] == [name]
 
@@ -246,8 +246,8 @@ def test_a_build_is_published_from_its_dist_folder_and_found_by_a_tool_name(
 
     published = cli(config_dir, "publish", str(project / "dist"), "--channel", "registry", "--json")
     assert published.returncode == 0, published.stderr
-    name = json.loads(published.stdout)["name"]
+    name = json_result(published.stdout)["name"]
     assert name == json.loads((project / "dist" / "server.json").read_text(encoding="utf-8"))["name"]
 
     found = cli(config_dir, "search", "delete_note", "--registry", registry.base_url, "--json")
-    assert name in [entry["server"]["name"] for entry in json.loads(found.stdout)["servers"]]
+    assert name in [entry["server"]["name"] for entry in json_result(found.stdout)["servers"]]

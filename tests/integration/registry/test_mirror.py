@@ -19,7 +19,7 @@ from mcpship.registry.mirror import MirrorProgress, MirrorStateFile, mirror_regi
 from mcpship.registry.records import OFFICIAL_META_KEY, ListQuery
 from mcpship.registry.service import SqlRegistry
 from mcpship.registry_client.client import RegistryClient
-from tests.conftest import mcpship_executable
+from tests.conftest import json_result, mcpship_executable
 from tests.integration.registry.conftest import RegistryServer
 from tests.shared_data import SHARED
 
@@ -93,7 +93,7 @@ def run_mirror_cli(source: Source, database_url: str) -> dict[str, Any]:
     env = {**os.environ, "NO_COLOR": "1"}
     completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert completed.returncode == 0, completed.stderr
-    summary: dict[str, Any] = json.loads(completed.stdout)
+    summary: dict[str, Any] = json_result(completed.stdout)
     return summary
 
 

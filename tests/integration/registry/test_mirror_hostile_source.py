@@ -16,7 +16,7 @@ from mcpship.cli import main
 from mcpship.registry.mirror import MirrorStateFile, state_file_for
 from mcpship.registry.records import OFFICIAL_META_KEY
 from mcpship.registry.service import SqlRegistry
-from tests.conftest import mcpship_executable
+from tests.conftest import json_result, mcpship_executable
 from tests.peak_memory import run_measured
 from tests.registry_support.hostile_http import Answer, HostileServer, running_hostile_server, zeros
 
@@ -105,7 +105,7 @@ def test_a_row_from_the_future_is_kept_with_its_time_clamped_and_the_next_run_as
     code, stdout, stderr, _ = run_mirror(source, database, "--json")
 
     assert code == 0, stderr
-    report = json.loads(stdout)
+    report = json_result(stdout)
     assert report["changed"] == 1
     [clamped] = report["clamped"]
     assert clamped.startswith("com.example/future 1.0.0: timestamps after ")
@@ -137,10 +137,10 @@ def test_the_package_registries_given_to_the_mirror_decide_which_entries_pass(
     command = ["registry", "mirror", "--from", source.url, "--db", database, "--json"]
 
     assert main(command) == 0
-    refused = json.loads(capsys.readouterr().out)
+    refused = json_result(capsys.readouterr().out)
     assert refused["changed"] == 0
     [reason] = refused["skipped"]
     assert reason.startswith("com.example/private 1.0.0: refused by the server.json rules a publish must pass: ")
 
     assert main([*command, "--npm-url", "http://127.0.0.1:4873"]) == 0
-    assert json.loads(capsys.readouterr().out)["changed"] == 1
+    assert json_result(capsys.readouterr().out)["changed"] == 1

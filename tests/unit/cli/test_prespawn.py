@@ -60,3 +60,11 @@ def test_an_unadopted_process_is_stopped_when_the_command_fails() -> None:
     assert prespawned is not None
     prespawned.discard()
     assert prespawned.process.wait(10) is not None
+
+
+@pytest.mark.parametrize("args", [["-q", "inspect"], ["inspect", "-q", "-v"], ["inspect", "--quiet", "--verbose"]])
+def test_quiet_and_verbose_on_either_side_of_the_command_still_prespawn(args: list[str]) -> None:
+    prespawned = prespawn(args, [sys.executable, str(SERVERS / "never_answers.py")])
+    assert prespawned is not None
+    prespawned.discard()
+    assert prespawned.process.wait(10) is not None

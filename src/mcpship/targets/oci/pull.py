@@ -56,7 +56,9 @@ _LAYER_TYPES = frozenset(
 )
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _ARCHITECTURES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
-_LOGIN_HINT = "log in with `docker login REGISTRY` (mcpship reads ~/.docker/config.json, or $DOCKER_CONFIG)"
+_LOGIN_HINT = (
+    "log in with `docker login REGISTRY` (its credentials are read from ~/.docker/config.json, or $DOCKER_CONFIG)"
+)
 
 
 @dataclass(frozen=True)
@@ -329,7 +331,8 @@ class _Puller:
             raise BuildError(f"{self.reference.written}: its manifest has no config or no layers", hint=_PIN_HINT)
         if len(layers) > self.limits.max_layers:
             raise BuildError(
-                f"{self.reference.written} has {len(layers)} layers (mcpship takes at most {self.limits.max_layers})",
+                f"{self.reference.written} has {len(layers)} layers, more than the {self.limits.max_layers}"
+                " mcpship takes",
                 hint=_PIN_HINT,
             )
         config_digest = self._blob(config_descriptor, "its config", self.limits.max_config_bytes)
