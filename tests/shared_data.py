@@ -15,7 +15,7 @@ from typing import NoReturn
 
 import pytest
 
-__all__ = ["SHARED", "missing_shared_data", "shared_files", "under_shared"]
+__all__ = ["SHARED", "missing_shared_data", "shared_file", "shared_files", "under_shared"]
 
 _ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MCPSHIP_SHARED_DIR") or _ROOT.parent / "shared").resolve()
@@ -43,3 +43,11 @@ def shared_files(directory: Path, pattern: str) -> list[Path]:
     collecting no case at all."""
     found = sorted(directory.glob(pattern))
     return found or [directory / pattern]
+
+
+def shared_file(path: Path) -> Path:
+    """``path``, a file of the shared data that is handed to another process: checked here, since that process's
+    own error for a missing file is no ``FileNotFoundError`` the rule above can see."""
+    if not path.is_file():
+        missing_shared_data(path)
+    return path

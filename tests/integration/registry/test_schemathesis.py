@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.registry.conftest import CONFORMANCE, RegistryServer, server_json
+from tests.shared_data import shared_file
 
 OPENAPI = CONFORMANCE / "openapi.yaml"
 ST = Path(sys.executable).with_name("st")
@@ -36,11 +37,11 @@ def fuzzed_registry(start_registry: Callable[..., RegistryServer]) -> RegistrySe
     return registry
 
 
-def _schemathesis(registry: RegistryServer, workdir: Path, *options: str, document: str = str(OPENAPI)) -> None:
+def _schemathesis(registry: RegistryServer, workdir: Path, *options: str, document: str | None = None) -> None:
     command = [
         str(ST),
         "run",
-        document,
+        document or str(shared_file(OPENAPI)),
         "--url",
         registry.base_url,
         "-H",
