@@ -64,6 +64,22 @@ def notes_node() -> Path:
     return path
 
 
+class RecordingReporter:
+    """A library reporter that keeps the warnings it hears (steps and debug lines are dropped)."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def step(self, message: str) -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def debug(self, message: str) -> None:
+        pass
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

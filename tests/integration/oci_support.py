@@ -218,48 +218,10 @@ _TEST_HTPASSWD = "tester:$2b$05$H0SiZthBdniOtuVcQdpak.FSMZoOIbfHohNkO/M6tsoScJKi
 def local_registry(root: Path, *, basic_auth: bool = False) -> Iterator[str]:
     """Debian's docker-registry (the CNCF distribution server) on a free loopback port, storing under ``root``;
     with ``basic_auth``, it wants ``TEST_USER``/``TEST_PASSWORD`` (htpasswd). Yields ``127.0.0.1:PORT``."""
-    import time
+    from tests.registry_support.package_registries import running_oci_registry
 
-    import httpx
-
-    from tests.conftest import free_port
-
-    binary = require_tool("docker-registry", "docker-registry")
-    root.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    auth = ""
-    if basic_auth:
-        (root / "htpasswd").write_text(_TEST_HTPASSWD)
-        auth = f"auth:\n  htpasswd:\n    realm: mcpship-tests\n    path: {root / 'htpasswd'}\n"
-    config = root / "config.yml"
-    config.write_text(
-        "version: 0.1\nlog:\n  level: info\n"
-        f"storage:\n  filesystem:\n    rootdirectory: {root / 'data'}\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n{auth}"
-    )
-    log = root / "registry.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen([binary, "serve", str(config)], stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"docker-registry exited with {process.returncode}: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/v2/", timeout=1.0).status_code in (200, 401):
-                    break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"docker-registry did not answer on 127.0.0.1:{port} within 15 s")
-                time.sleep(0.05)
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with running_oci_registry(root, htpasswd=_TEST_HTPASSWD if basic_auth else None) as host:
+        yield host
 
 
 def push_layout(

@@ -130,23 +130,28 @@ def running_verdaccio(directory: Path) -> Iterator[VerdaccioServer]:
 
 
 @contextmanager
-def running_oci_registry(directory: Path) -> Iterator[str]:
-    """docker-registry with filesystem storage in ``directory``; yields its ``127.0.0.1:PORT`` (plain HTTP)."""
+def running_oci_registry(directory: Path, *, htpasswd: str | None = None) -> Iterator[str]:
+    """docker-registry with filesystem storage in ``directory``; yields its ``127.0.0.1:PORT`` (plain HTTP). With
+    ``htpasswd`` (the file's text, bcrypt entries), it wants basic auth from those users."""
     binary = shutil.which("docker-registry")
     if binary is None:
         pytest.fail("docker-registry is not installed: apt-get install -y docker-registry (.ci/run does)")
     directory.mkdir(parents=True, exist_ok=True)
     port = free_port()
+    auth = ""
+    if htpasswd is not None:
+        (directory / "htpasswd").write_text(htpasswd, encoding="utf-8")
+        auth = f"auth:\n  htpasswd:\n    realm: mcpship-tests\n    path: {directory / 'htpasswd'}\n"
     config = directory / "config.yml"
     config.write_text(
         "version: 0.1\n"
         "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
         f"storage:\n  filesystem:\n    rootdirectory: {directory / 'data'}\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n{auth}"
     )
     log = directory / "registry.log"
     with _process_group([binary, "serve", str(config)], log) as process:
-        _wait_until_answering(f"http://127.0.0.1:{port}/v2/", process, log, "docker-registry")
+        _wait_until_answering(f"http://127.0.0.1:{port}/v2/", process, log, "docker-registry", ok=(200, 401))
         yield f"127.0.0.1:{port}"
 
 
@@ -212,13 +217,15 @@ def _group_alive(group: int) -> bool:
     return True
 
 
-def _wait_until_answering(url: str, process: subprocess.Popen[bytes], log: Path, what: str) -> None:
+def _wait_until_answering(
+    url: str, process: subprocess.Popen[bytes], log: Path, what: str, ok: tuple[int, ...] = (200,)
+) -> None:
     deadline = time.monotonic() + _START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"{what} exited with {process.returncode}: {log.read_text(errors='replace')[-2000:]}")
         try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
+            if httpx.get(url, timeout=1.0).status_code in ok:
                 return
         except httpx.TransportError:
             pass

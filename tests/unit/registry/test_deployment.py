@@ -9,26 +9,13 @@ import pytest
 
 from mcpship import MirrorOptions, ServeOptions, UsageError, run_mirror, serve_settings
 from mcpship.registry.config import DEFAULT_FETCH_HOSTS, OwnershipSettings, PackageSources
+from tests.conftest import RecordingReporter
 
 KEY = "ab" * 32
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.warnings: list[str] = []
-
-    def step(self, message: str) -> None:
-        pass
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
-
-    def debug(self, message: str) -> None:
-        pass
-
-
 def test_the_key_comes_from_the_environment_and_nothing_is_reported() -> None:
-    reporter = Recorder()
+    reporter = RecordingReporter()
     environ = {"MCP_REGISTRY_JWT_PRIVATE_KEY": KEY, "MCP_REGISTRY_GITHUB_CLIENT_ID": "Iv1.app"}
     settings = serve_settings(ServeOptions(database_url="sqlite:///r.db"), environ=environ, reporter=reporter)
     assert settings.jwt_private_key == bytes.fromhex(KEY)
@@ -37,7 +24,7 @@ def test_the_key_comes_from_the_environment_and_nothing_is_reported() -> None:
 
 
 def test_without_a_key_an_ephemeral_one_is_made_and_the_reporter_warns() -> None:
-    reporter = Recorder()
+    reporter = RecordingReporter()
     settings = serve_settings(ServeOptions(database_url="sqlite:///r.db"), environ={}, reporter=reporter)
     assert len(settings.jwt_private_key) == 32
     [warning] = reporter.warnings
@@ -50,7 +37,7 @@ def test_a_public_address_needs_a_key_and_warns_about_anonymous_logins(tmp_path:
 
     admin = tmp_path / "admin.txt"
     admin.write_text("# the operators' secret\nsecret-1\n\n", encoding="utf-8")
-    reporter = Recorder()
+    reporter = RecordingReporter()
     options = ServeOptions(host="0.0.0.0", admin_token_file=admin, enable_anonymous_auth=True, database_url="x://")
     settings = serve_settings(options, environ={}, reporter=reporter)
     assert settings.admin_tokens == ("secret-1",)

@@ -21,6 +21,7 @@ import pytest
 from mcpship._exceptions import BuildError
 from mcpship.targets.oci.pull import PullLimits, pull_base_image
 from mcpship.targets.oci.reference import parse_base_reference
+from tests.conftest import RecordingReporter
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -334,20 +335,6 @@ def test_references_read_as_docker_pull_reads_them(
     )
 
 
-class Warnings:
-    def __init__(self) -> None:
-        self.warnings: list[str] = []
-
-    def step(self, message: str) -> None:
-        pass
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
-
-    def debug(self, message: str) -> None:
-        pass
-
-
 def offline(request: httpx.Request) -> httpx.Response:
     raise httpx.ConnectError("Name or service not known", request=request)
 
@@ -356,7 +343,7 @@ def test_offline_a_pulled_tag_builds_on_the_digest_it_named_last_time_and_says_s
     registry = FakeRegistry()
     index = registry.add_list("3.12-slim", ("amd64",))
     pull(registry, tmp_path / "cache", architecture="amd64")
-    reporter = Warnings()
+    reporter = RecordingReporter()
     pulled = pull_base_image(
         parse_base_reference("python:3.12-slim"),
         tmp_path / "cache",

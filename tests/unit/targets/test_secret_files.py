@@ -14,6 +14,7 @@ from mcpship.spec import load_spec
 from mcpship.targets._archive import tar_gz_names, without_tar_members
 from mcpship.targets._secret_files import SecretFiles, dockerignore_lines, warn_left_out
 from mcpship.targets.mcpb.target import _without_secrets
+from tests.conftest import RecordingReporter
 
 LEFT_OUT = [
     ".env",
@@ -110,27 +111,13 @@ def test_dockerignore_lines_match_at_any_depth_and_end_with_the_includes() -> No
     assert lines.index("**/.env.*") < lines.index("!**/.env.example")  # the exception comes after its rule
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.warnings: list[str] = []
-
-    def step(self, message: str) -> None:
-        pass
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
-
-    def debug(self, message: str) -> None:
-        pass
-
-
 def test_the_warning_lists_ten_names_counts_the_rest_and_shows_how_to_include(tmp_path: Path) -> None:
     (tmp_path / "mcpship.toml").write_text(
         'name = "io.github.a/bb"\ndescription = "d"\nversion = "1.0.0"\n[run]\nruntime = "python"\ncommand = "x"\n',
         encoding="utf-8",
     )
     resolved = load_spec(tmp_path)
-    reporter = Recorder()
+    reporter = RecordingReporter()
     names = [f"k{index:02}.pem" for index in range(12)]
     warn_left_out(reporter, resolved, where="the bundle", left_out=names)
     warn_left_out(reporter, resolved, where="the bundle", left_out=[])
@@ -145,7 +132,7 @@ def test_the_warning_escapes_names_with_control_characters(tmp_path: Path) -> No
         'name = "io.github.a/bb"\ndescription = "d"\nversion = "1.0.0"\n[run]\nruntime = "python"\ncommand = "x"\n',
         encoding="utf-8",
     )
-    reporter = Recorder()
+    reporter = RecordingReporter()
     warn_left_out(reporter, load_spec(tmp_path), where="x", left_out=["\x1b]0;t\x07.pem"])
     assert "\x1b" not in reporter.warnings[0]
     assert "\x07" not in reporter.warnings[0]
