@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from mcpship._exceptions import SpecError
 from mcpship.interface import read_lock
 from mcpship.probe import inspect_server
 from mcpship.probe.pyenv import uv_executable
@@ -299,7 +300,8 @@ def test_a_missing_author_is_a_problem_with_the_fix(tmp_path: Path) -> None:
     assert 'author = { name = "Your Name"' in problem.hint
 
 
-def test_a_typo_in_the_target_table_is_a_problem_naming_the_key(tmp_path: Path) -> None:
+def test_a_typo_in_the_target_table_is_refused_when_the_spec_loads_naming_the_key(tmp_path: Path) -> None:
     root = copy_example("notes-node", tmp_path, '{ manifest_versoin = "0.3" }')
-    (problem,) = McpbTarget().check(make_context(root, tmp_path / "out"))
-    assert "manifest_versoin" in problem.message
+    with pytest.raises(SpecError, match=r'unknown key "manifest_versoin" in \[targets.mcpb\]; did you mean') as caught:
+        make_context(root, tmp_path / "out")
+    assert caught.value.hint == 'rename "manifest_versoin" to "manifest_version"'
