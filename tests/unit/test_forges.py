@@ -40,6 +40,7 @@ def test_each_forge_has_its_hosts_and_the_official_bundle_hosts_are_exactly_them
         ("ssh://git@gitlab.com/acme/notes.git", "https://gitlab.com/acme/notes"),
         ("  https://github.com/acme/notes/  ", "https://github.com/acme/notes"),
         ("https://github.com/acme/notes", "https://github.com/acme/notes"),
+        ("https://github.com/ACME/NOTES-XX/", "https://github.com/ACME/NOTES-XX"),  # only the slash is trimmed
     ],
 )
 def test_repository_urls_take_one_form(declared: str, normal: str) -> None:

@@ -163,7 +163,7 @@ def mcpb_url_problem(url: str, policy: PackagePolicy | None = None) -> tuple[str
         release = _GITHUB_RELEASE.match(parsed.path)
     elif forge == "gitlab":
         release = _GITLAB_RELEASE.match(parsed.path) or _GITLAB_PACKAGE_FILE.match(parsed.path)
-    if release is None:
+    if not release:
         return f'mcpb identifier "{url}" is not a release asset URL', release_hint
     if "mcp" not in url.lower():
         return (

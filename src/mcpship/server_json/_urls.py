@@ -44,9 +44,11 @@ def is_valid_repository_url(source: str, url: str) -> bool:
 
 def is_valid_subfolder(path: str) -> bool:
     """A clean relative path: no leading or trailing ``/``, no empty, ``.`` or ``..`` segments."""
-    if path.startswith("/") or path.endswith("/") or not _SUBFOLDER_CHARS.match(path):
+    if not _SUBFOLDER_CHARS.match(path):
         return False
-    return all(segment not in ("", ".", "..") for segment in path.split("/"))
+    return all(  # a leading or trailing "/" makes an empty first or last segment
+        segment not in ("", ".", "..") for segment in path.split("/")
+    )
 
 
 def template_variables(url: str) -> list[str]:

@@ -315,7 +315,9 @@ def _go_json_size(value: object) -> int:
     A lone surrogate (refused by ``_characters.py``, but a document built in code may hold one) counts 3 bytes,
     as the U+FFFD Go decodes it to.
     """
-    encoded = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    # Go sorts a map's keys, but the size does not depend on their order, and sorting would raise on a mapping
+    # built in code with keys of mixed types.
+    encoded = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     escaped = sum(encoded.count(character) for character in "<>&")
     separators = sum(encoded.count(character) for character in "\u2028\u2029")
     return len(encoded.encode(errors="surrogatepass")) + 5 * escaped + 3 * separators

@@ -183,6 +183,19 @@ def test_the_registry_of_an_image_reference_is_its_first_part_when_that_names_a_
 @pytest.mark.parametrize(
     ("reference", "why"),
     [
+        (":1", 'repository "" must be lowercase letters, digits and ._-/'),  # a tag, but no repository
+        ("acme.dev/a:b/c", 'repository "a:b/c" must be lowercase letters, digits and ._-/'),  # a tag is last
+    ],
+)
+def test_a_tag_is_read_only_after_the_last_slash(reference: str, why: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        oci_registry(reference)
+    assert str(raised.value) == why
+
+
+@pytest.mark.parametrize(
+    ("reference", "why"),
+    [
         ("weather@sha256:" + "A" * 64, "digest"),
         ("weather@sha256:" + "a" * 63, "digest"),
         ("weather@md5:" + "a" * 64, "digest"),

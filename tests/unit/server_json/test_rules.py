@@ -18,7 +18,7 @@ from mcpship.server_json import CURRENT_SCHEMA_URL, PUBLISHER_META_KEY, validate
 from mcpship.server_json._structure import structure_problems
 from mcpship.server_json._versions import looks_like_version_range
 from mcpship.server_json.model import schema_url
-from mcpship.server_json.rules import PUBLISHER_META_LIMIT, publisher_meta_bytes
+from mcpship.server_json.rules import PUBLISHER_META_LIMIT, _path_key, publisher_meta_bytes
 
 from .conftest import valid_server
 
@@ -699,6 +699,8 @@ def test_the_meta_limit_can_be_left_to_publish_time() -> None:
         ({"b": "\u2028\u2029"}, len('{"b":"\\u2028\\u2029"}')),  # but the JavaScript line separators are escaped
         ({"b": chr(0xDC00)}, len('{"b":""}') + 3),  # a lone surrogate: the U+FFFD Go decodes it to
         ("text", len('"text"')),
+        ({"XX": "X"}, len('{"XX":"X"}')),  # letters are one byte, whatever the escaped characters
+        ({1: "a", "b": "c"}, len('{"1":"a","b":"c"}')),  # built in code: keys of mixed types are measured too
     ],
 )
 def test_the_meta_is_measured_as_go_writes_it(value: object, size: int) -> None:
@@ -744,3 +746,14 @@ def test_a_value_of_the_wrong_type_is_reported_by_the_structure_pass_alone(path:
         parent[path[-1]] = value
         _, structural = structure_problems(document, source=SOURCE)
         assert validate_server_json(document, source=SOURCE) == sorted(structural, key=lambda p: p.path), value
+
+
+def test_problems_sort_by_path_with_indices_as_numbers_before_keys() -> None:
+    paths = ["$.packages.name", "$.packages[10]", "$.packages[2].transport", "$.name", "$"]
+    assert sorted(paths, key=_path_key) == [
+        "$",
+        "$.name",
+        "$.packages[2].transport",
+        "$.packages[10]",
+        "$.packages.name",
+    ]

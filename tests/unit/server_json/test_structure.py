@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from mcpship.server_json import CURRENT_SCHEMA_URL, ServerJSON
-from mcpship.server_json._structure import _PATTERN_HINTS, structure_problems
+from mcpship.server_json._structure import _PATTERN_HINTS, _location, structure_problems
 
 from .conftest import valid_server
 from .test_rules import DELETE, changed
@@ -462,3 +462,21 @@ def test_every_violation_is_reported_not_only_the_first() -> None:
         "$.icons[0].sizes[0]",
         "$.icons[0].sizes[1]",
     ]
+
+
+@pytest.mark.parametrize(
+    ("loc", "parts"),
+    [
+        (("packages", 0, "transport", "stdio", "command"), ["packages", 0, "transport", "command"]),
+        (("remotes", 1, "sse", "url"), ["remotes", 1, "url"]),
+        (("packages", 0, "packageArguments", 2, "named", "name"), ["packages", 0, "packageArguments", 2, "name"]),
+        (("transport", "stdio", "command"), ["transport", "command"]),  # right after transport, wherever it is
+        (("stdio", "transport"), ["stdio", "transport"]),  # the first part is a key of the document
+        (("packages", 0, "named"), ["packages", 0, "named"]),  # an item of a list that is not a tagged union
+        (("remotes", "sse", "sse"), ["remotes", "sse", "sse"]),  # not after an item of the tagged list
+    ],
+)
+def test_only_the_tag_after_a_transport_or_an_item_of_a_tagged_list_is_left_out_of_a_path(
+    loc: tuple[int | str, ...], parts: list[int | str]
+) -> None:
+    assert _location(loc) == parts
