@@ -69,7 +69,14 @@ def test_a_child_of_a_server_that_answered_is_stopped_with_it(pidfile: Path) -> 
 
 def test_interrupting_inspect_stops_the_whole_server_tree(pidfile: Path) -> None:
     command = [mcpship_executable(), "inspect", "--timeout", "120", "--", *lingering(pidfile, "--own-session")]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # As from a terminal: SIGINT at its default even when the test run itself was started in the background (a
+    # non-interactive shell's `cmd &` ignores SIGINT, and an ignored signal stays ignored across exec).
+    as_from_a_terminal = (
+        "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", as_from_a_terminal, *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 60
         while not pidfile.with_suffix(".asked").exists():  # the session is under way: interrupt that
@@ -80,6 +87,9 @@ def test_interrupting_inspect_stops_the_whole_server_tree(pidfile: Path) -> None
     finally:
         process.kill()
         process.wait(10)
+        for pipe in (process.stdout, process.stderr):  # even when the wait above timed out: no fd left to GC
+            if pipe is not None:
+                pipe.close()
     assert process.returncode == 130, stderr
     assert not alive(int(pidfile.read_text(encoding="utf-8")))
 
