@@ -76,7 +76,7 @@ def test_a_broken_version_source_is_a_spec_error_with_the_fix(tmp_path: Path, no
 
 def test_a_setuptools_scm_version_follows_the_git_tag(tmp_path: Path, notes_py: Path) -> None:
     if shutil.which("git") is None:
-        pytest.skip("git is not installed (apt-get install git)")
+        pytest.fail("git is not installed: apt-get install -y git (dev/system-deps does)")
     root = _dynamic_copy(
         tmp_path,
         notes_py,
