@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -59,7 +60,7 @@ def test_a_github_enterprise_host_is_accepted_when_named() -> None:
     assert parse_release_download_url(url, hosts=frozenset({"git.corp.example"})).repository == "acme/notes"
 
 
-def _dist(tmp_path: Path, packages: list[dict[str, object]], bundles: dict[str, bytes]) -> Path:
+def _dist(tmp_path: Path, packages: Sequence[Mapping[str, object]], bundles: dict[str, bytes]) -> Path:
     dist = tmp_path / "dist"
     dist.mkdir()
     artifacts = []
