@@ -218,3 +218,28 @@ def test_a_name_github_would_rename_is_an_error_instead_of_a_broken_download_url
 
     with pytest.raises(PublishError, match=r"stored 'notes 1.2.0.mcpb' as 'notes.1.2.0.mcpb'"):
         publish_github_release(destination(github), dist)
+
+
+def test_an_asset_the_list_did_not_show_yet_is_compared_when_github_calls_the_upload_a_duplicate(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    release = github.add_release(TAG)
+    github.add_asset(release, "notes-1.2.0-linux-x86_64.mcpb", b"linux bundle")
+    github.hidden_once.add("notes-1.2.0-linux-x86_64.mcpb")
+
+    outcome = publish_github_release(destination(github), build_dir(tmp_path, BUNDLES))
+
+    assert {row.asset: row.status for row in outcome.assets}["notes-1.2.0-linux-x86_64.mcpb"] == "skipped"
+    assert len(release["assets"]) == 2
+
+
+def test_a_tag_with_a_slash_is_found_and_created_as_one_path_segment(github: FakeGitHub, tmp_path: Path) -> None:
+    name = "notes.mcpb"
+    url = f"https://github.com/acme/notes/releases/download/release/v1.2.0/{name}"
+    dist = build_dir(tmp_path, {name: b"n"}, urls={name: url})
+
+    first = publish_github_release(destination(github), dist)
+    again = publish_github_release(destination(github), dist)
+
+    assert (first.tag, first.created, again.created) == ("release/v1.2.0", True, False)
+    assert [row.status for row in again.assets] == ["skipped"]

@@ -33,6 +33,8 @@ class FakeGitHub:
     report_digests: bool = True
     """False: assets come without GitHub's ``digest`` field (as before mid-2025), so clients must hash them."""
     rate_limited: bool = False
+    hidden_once: set[str] = field(default_factory=set)
+    """Asset names the next asset list leaves out (GitHub's lists can lag behind a finished upload)."""
     releases: list[dict[str, Any]] = field(default_factory=list)
     contents: dict[int, bytes] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -145,8 +147,10 @@ class FakeGitHub:
             return JSONResponse({"message": "Not Found"}, status_code=404)
         per_page = min(int(request.query_params.get("per_page", "30")), 100)
         page = int(request.query_params.get("page", "1"))
-        assets = release["assets"][(page - 1) * per_page : page * per_page]
-        more = len(release["assets"]) > page * per_page
+        listed = [asset for asset in release["assets"] if asset["name"] not in self.hidden_once]
+        self.hidden_once.clear()
+        assets = listed[(page - 1) * per_page : page * per_page]
+        more = len(listed) > page * per_page
         headers = {"link": f'<{self.base}{request.url.path}?page={page + 1}>; rel="next"'} if more else {}
         return JSONResponse(assets, headers=headers)
 
