@@ -90,4 +90,5 @@ def test_the_workflow_shown_in_the_docs_is_the_one_written_for_the_python_exampl
     page = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
     shown = page.split("```yaml\n", 1)[1].split("```", 1)[0]
 
-    assert shown == render_github_workflow(folder)
+    written = render_github_workflow(folder)
+    assert shown == written, "docs/ci.md shows an older workflow: paste what `mcpship ci init --github` writes now"
