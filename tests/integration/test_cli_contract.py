@@ -90,6 +90,17 @@ def _init_project(world: World) -> Path:
     return project
 
 
+def _ci_project(world: World) -> Path:
+    """A copy of the example outside any git repository: the workflow goes into it, not into mcpship's own."""
+    project = world.tmp / "ci"
+    if not project.exists():
+        project.mkdir()
+        for name in ("pyproject.toml", "mcpship.toml", "README.md"):
+            shutil.copy(world.notes_py / name, project / name)
+        (project / "src").symlink_to(world.notes_py / "src", target_is_directory=True)
+    return project
+
+
 def _serve_and_stop(world: World) -> Result:
     """``registry serve --json`` prints its envelope once the server stops (here: SIGTERM once it answers)."""
     port = free_port()
@@ -138,6 +149,7 @@ SUCCESS: dict[tuple[str, ...], Case] = {
     ("login",): lambda w: w.run("login", "none", "--registry", w.registry.base_url, "--json"),
     ("logout",): lambda w: w.run("logout", "--registry", w.registry.base_url, "--json"),
     ("search",): lambda w: w.run("search", "notes", "--registry", w.registry.base_url, "--json"),
+    ("ci", "init"): lambda w: w.run("ci", "init", "--github", str(_ci_project(w)), "--force", "--json"),
     ("registry", "serve"): _serve_and_stop,
     ("registry", "mirror"): lambda w: w.run(
         "registry", "mirror", "--from", w.registry.base_url, "--db", f"sqlite:///{w.tmp / 'mirror.db'}", "--json"
@@ -156,6 +168,7 @@ FAILURE: dict[tuple[str, ...], Case] = {
     ("login",): lambda w: w.run("login", "carrier-pigeon", "--json"),
     ("logout",): lambda w: w.run("logout", "--registry", "ftp://example.com", "--json"),
     ("search",): lambda w: w.run("search", "notes", "--registry", UNREACHABLE, "--json"),
+    ("ci", "init"): lambda w: w.run("ci", "init", "--github", MISSING, "--json"),
     ("registry", "serve"): lambda w: w.run("registry", "serve", "--host", "0.0.0.0", "--json"),
     ("registry", "mirror"): lambda w: w.run(
         "registry", "mirror", "--from", UNREACHABLE, "--db", f"sqlite:///{w.tmp / 'nothing.db'}", "--json"

@@ -76,6 +76,9 @@ COMMANDS: dict[str, Entry] = {
         "search_cmd",
         "Search an MCP registry: ranked by relevance on mcpship registries, else the official name search.",
     ),
+    "ci": _entry(
+        "ci_cmd", "Set up continuous integration: a release workflow that verifies, then publishes on a version tag."
+    ),
     "registry": _entry(
         "registry_cmd",
         "Run a self-hosted MCP Registry compatible with the official API (needs `pip install 'mcpship[registry]'`).",
