@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: importing them here would load the build and verify code with every error
+    from mcpship._problems import Problem
     from mcpship.pipeline.driver import BuildReport
     from mcpship.verify import VerifyResult
 
@@ -180,9 +181,14 @@ class RegistryPublishError(RegistryError, PublishError):
 
 class VersionError(McpshipError):
     """The version places of a project (pyproject.toml, package.json, server.json, ...) disagree, or one cannot be
-    read, bumped or written back; the message names the file and the field."""
+    read, bumped or written back; the message names the file and the field, and ``problems`` holds each place that
+    disagrees (file, field, fix) for ``--json``."""
 
     exit_code = 13
+
+    def __init__(self, message: str, *, hint: str | None = None, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message, hint=hint)
+        self.problems: list[Problem] = list(problems)
 
 
 class CheckFailedError(McpshipError):

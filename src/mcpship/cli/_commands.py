@@ -76,6 +76,13 @@ COMMANDS: dict[str, Entry] = {
         "search_cmd",
         "Search an MCP registry: ranked by relevance on mcpship registries, else the official name search.",
     ),
+    "bump": _entry(
+        "bump_cmd", "Write the next version everywhere the project's version lives, keeping each file's formatting."
+    ),
+    "check": _entry(
+        "check_cmd",
+        "Run every release gate: spec valid, interface lock current, version the same everywhere (exit 14 if not).",
+    ),
     "registry": _entry(
         "registry_cmd",
         "Run a self-hosted MCP Registry compatible with the official API (needs `pip install 'mcpship[registry]'`).",

@@ -37,6 +37,7 @@ class VersionsReport:
             f" from {self.reference.relative(self.root)} {self.reference.field} ({self.reference.value}):\n{lines}",
             hint=f"set each to {self.reference.value}, or run `mcpship bump LEVEL --from {self.reference.value}`"
             " to write the next version everywhere",
+            problems=self.mismatches,
         )
 
 
@@ -56,9 +57,9 @@ def check_versions_in_sync(project: Path | str) -> VersionsReport:
                     Problem(
                         file=place.relative(root),
                         path=place.field,
-                        message=f"version {place.value!r} differs from {reference.relative(root)}"
-                        f" {reference.field} {reference.value!r}",
-                        hint=f"set {place.field} in {place.relative(root)} to {wanted!r}",
+                        message=f'version "{place.value}" differs from {reference.relative(root)}'
+                        f' {reference.field} "{reference.value}"',
+                        hint=f'set {place.field} in {place.relative(root)} to "{wanted}"',
                     )
                 )
     return VersionsReport(root=root, places=places, files=files, reference=reference, mismatches=mismatches)
