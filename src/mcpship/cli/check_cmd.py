@@ -79,21 +79,14 @@ def _payload(report: CheckReport) -> dict[str, Any]:
 
 
 def _json_problems(report: CheckReport, state: State) -> None:
-    """Each failing gate as a problem with its own error class and exit code, and each finding with its file."""
+    """Each failing gate's findings (with their file and field) or its error, as problems; the gate's error class
+    and exit code are in ``result.gates`` (only the error that ends the command carries a kind in ``problems``)."""
     for gate in report.failed:
         if gate.problems:
             for problem in gate.problems:
                 json_problem(problem)
         elif gate.error is not None:
-            state.problems.append(
-                entry(
-                    gate.error.message,
-                    hint=gate.error.hint,
-                    path=gate.name,
-                    kind=type(gate.error).__name__,
-                    exit_code=gate.error.exit_code,
-                )
-            )
+            state.problems.append(entry(gate.error.message, hint=gate.error.hint, path=gate.name))
 
 
 _SHOWN = {"passed": "ok", "failed": "FAILED", "skipped": "skipped"}
