@@ -47,8 +47,9 @@ def test_next_version_follows_node_semvers_inc(
 def test_a_pre_release_sequence_continues_then_becomes_its_release() -> None:
     version = semver("0.3.0")
     seen = []
-    for pre in ("rc", "rc", None):
-        version = next_version(version, "minor", pre)  # type: ignore[arg-type]
+    pres: tuple[PreLabel | None, ...] = ("rc", "rc", None)
+    for pre in pres:
+        version = next_version(version, "minor", pre)
         seen.append((version.render("semver"), version.render("pep440")))
     assert seen == [("0.4.0-rc.1", "0.4.0rc1"), ("0.4.0-rc.2", "0.4.0rc2"), ("0.4.0", "0.4.0")]
 
