@@ -6,6 +6,7 @@ clobbered), and each is written atomically, then read back.
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from mcpship.versioning.sync import check_versions_in_sync
 __all__ = ["BumpPlan", "PlannedChange", "apply_bump", "bump_project", "describe_new", "plan_bump"]
 
 _BOM = "\ufeff"
+_GIT_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,7 @@ def plan_bump(
     elif not report.in_sync:
         raise report.error()
     elif report.reference is None or report.reference.value is None:
-        raise VersionError(
-            f"{report.root}: the version comes from git tags only, so mcpship has no version to bump here",
-            hint="tag the release (git tag vX.Y.Z), or pass the current version with --from X.Y.Z",
-        )
+        current = _latest_tag_version(report.root)
     else:
         current = parse_version(
             report.reference.value,
@@ -124,6 +123,31 @@ def _refuse_if_changed(original: ProjectFile) -> None:
             f"{original.path}: changed while mcpship was bumping the version; nothing was written",
             hint="run the command again once the file is saved",
         )
+
+
+def _latest_tag_version(root: Path) -> ReleaseVersion:
+    """The version of the nearest tag (``v1.2.0`` or ``1.2.0``): where setuptools-scm and hatch-vcs read it."""
+    try:
+        completed = subprocess.run(
+            ["git", "describe", "--tags", "--abbrev=0"],
+            cwd=root, stdin=subprocess.DEVNULL, capture_output=True, timeout=_GIT_TIMEOUT, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise _no_tag(root, f"git describe could not run ({exc})") from exc
+    tag = completed.stdout.decode(errors="replace").strip()[:256]
+    if completed.returncode != 0 or not tag:
+        raise _no_tag(root, "git describe found no tag")
+    try:
+        return _parse_any(tag.removeprefix("v"))
+    except VersionError as exc:
+        raise _no_tag(root, f"the nearest tag {tag!r} is not a version mcpship can bump") from exc
+
+
+def _no_tag(root: Path, why: str) -> VersionError:
+    return VersionError(
+        f"{root}: the version comes from git tags only, and {why}",
+        hint="tag the last release (git tag vX.Y.Z), or pass the current version with --from X.Y.Z",
+    )
 
 
 def _parse_any(text: str) -> ReleaseVersion:

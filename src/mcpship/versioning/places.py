@@ -145,7 +145,7 @@ class _Finder:
         if isinstance(setuptools, dict) and isinstance(setuptools.get("attr"), str):
             module, _, name = setuptools["attr"].rpartition(".")
             return self._setuptools_attr(pyproject, module, name)
-        if isinstance(setuptools, dict) and isinstance(setuptools.get("file"), str | list):
+        if isinstance(setuptools, dict) and isinstance(setuptools.get("file"), str | list) and setuptools["file"]:
             files = setuptools["file"] if isinstance(setuptools["file"], list) else [setuptools["file"]]
             return self._text_file(pyproject, str(files[0]))
         if any(name in requires for name in _VCS_BACKENDS):
@@ -177,11 +177,19 @@ class _Finder:
         )
 
     def _setuptools_attr(self, pyproject: Path, module: str, name: str) -> None:
-        parts = module.split(".") if module else []
-        for base in (self.root / "src", self.root):
-            for candidate in (base.joinpath(*parts, "__init__.py"), base.joinpath(*parts[:-1], f"{parts[-1]}.py")):
-                if parts and candidate.is_file():
-                    return self._module_file(pyproject, str(candidate.relative_to(self.root)), "version attr", (name,))
+        parts = [part for part in module.split(".") if part]
+        candidates = (
+            [
+                candidate
+                for base in (self.root / "src", self.root)
+                for candidate in (base.joinpath(*parts, "__init__.py"), base.joinpath(*parts[:-1], f"{parts[-1]}.py"))
+            ]
+            if parts
+            else []
+        )
+        for candidate in candidates:
+            if candidate.is_file():
+                return self._module_file(pyproject, str(candidate.relative_to(self.root)), "version attr", (name,))
         raise VersionError(
             f"{pyproject}: the dynamic version comes from {module}.{name}, and no {module} module was found under"
             f" {self.root} or {self.root / 'src'}",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -318,3 +320,43 @@ def test_a_project_without_any_version_says_where_to_set_one(tmp_path: Path) -> 
     write(tmp_path, "README.md", "hello\n")
     with pytest.raises(VersionError, match="no version found"):
         find_version_places(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "dynamic", ['version = {attr = "__version__"}', "version = {file = []}", 'version = {attr = ".x"}']
+)
+def test_an_empty_setuptools_version_source_is_an_error_not_a_crash(tmp_path: Path, dynamic: str) -> None:
+    write(
+        tmp_path,
+        "pyproject.toml",
+        f'[project]\nname = "d"\ndynamic = ["version"]\n[tool.setuptools.dynamic]\n{dynamic}\n',
+    )
+    with pytest.raises(VersionError) as caught:
+        find_version_places(tmp_path)
+    assert caught.value.hint
+
+
+def _git(root: Path, *args: str) -> None:
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t"}
+    env |= {"GIT_COMMITTER_EMAIL": "t@example.com", "HOME": str(root), "PATH": os.environ["PATH"]}
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, timeout=30)
+
+
+def test_a_git_tag_version_bumps_from_the_nearest_tag(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "pyproject.toml",
+        '[project]\nname = "demo"\ndynamic = ["version"]\n[tool.hatch.version]\nsource = "vcs"\n',
+    )
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "first")
+    with pytest.raises(VersionError, match="found no tag") as caught:
+        plan_bump(tmp_path, "minor")
+    assert caught.value.hint is not None
+    assert "--from" in caught.value.hint
+    _git(tmp_path, "tag", "v1.2.0")
+
+    plan = plan_bump(tmp_path, "minor", pre="beta")
+
+    assert (str(plan.current), plan.tag, plan.changes[0].new) == ("1.2.0", "v1.3.0-beta.1", None)
