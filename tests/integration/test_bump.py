@@ -137,3 +137,5 @@ def test_bump_on_a_hatch_dynamic_version_writes_the_about_file(py_copy: Path) ->
     changed = changed_files(before, snapshot(py_copy), "0.1.0", "0.1.1")
     assert sorted(changed) == ["src/notes_mcp/__about__.py", "src/notes_mcp/__init__.py"]
     assert about.read_text(encoding="utf-8").endswith('__version__ = "0.1.1"  # bumped by mcpship\n')
+    spec = run_mcpship("spec", str(py_copy), "--json")  # hatchling itself reads the bumped file
+    assert json_result(spec.stdout)["version"] == "0.1.1", spec.stderr
