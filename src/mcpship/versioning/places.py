@@ -92,13 +92,19 @@ class _Finder:
     def _read(self, path: Path, *, max_bytes: int | None = None) -> ProjectFile | None:
         if not path.is_file():
             return None
+        if path.is_symlink():  # written through to its target, which must be the project's own file
+            target = path.resolve()
+            if not target.is_relative_to(self.root):
+                raise VersionError(f"{path}: is a link to {target}, outside the project", hint=_OUTSIDE_HINT)
+            path = target
         if path not in self.files:
             data = read_bytes(path, error=VersionError, **({"max_bytes": max_bytes} if max_bytes else {}))
             self.files[path] = ProjectFile(path, data)
         return self.files[path]
 
     def _add(self, path: Path, field: str, scheme: Scheme, locator: Locator, *, required: bool = False) -> None:
-        file = self.files[path]
+        file = self.files[path.resolve() if path.is_symlink() else path]
+        path = file.path
         value = read_value(locator, file.text)
         if value is None:
             if required:
@@ -135,7 +141,9 @@ class _Finder:
         hatch = _get(tool, "hatch", "version")
         pdm = _get(tool, "pdm", "version")
         setuptools = _get(tool, "setuptools", "dynamic").get("version")
-        requires = " ".join(str(item) for item in _get(document, "build-system").get("requires", []))
+        system = _get(document, "build-system")
+        requires_list = system.get("requires")
+        requires = " ".join(str(item) for item in requires_list) if isinstance(requires_list, list) else ""
         if hatch.get("source") == "vcs" or pdm.get("source") == "scm" or "setuptools_scm" in tool:
             return self._git_tag(pyproject)
         if isinstance(hatch.get("path"), str):
@@ -150,7 +158,7 @@ class _Finder:
             return self._text_file(pyproject, str(files[0]))
         if any(name in requires for name in _VCS_BACKENDS):
             return self._git_tag(pyproject)
-        if "flit" in _get(document, "build-system").get("build-backend", ""):
+        if "flit" in str(system.get("build-backend", "")):
             module = _get(tool, "flit", "module").get("name") or _get(document, "project").get("name", "")
             return self._setuptools_attr(pyproject, str(module).replace("-", "_"), "__version__")
         raise VersionError(

@@ -360,3 +360,19 @@ def test_a_git_tag_version_bumps_from_the_nearest_tag(tmp_path: Path) -> None:
     plan = plan_bump(tmp_path, "minor", pre="beta")
 
     assert (str(plan.current), plan.tag, plan.changes[0].new) == ("1.2.0", "v1.3.0-beta.1", None)
+
+
+def test_a_linked_version_file_is_written_through_the_link_and_a_link_outside_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    real = write(root, "shared/package.json", '{"name": "demo", "version": "1.0.0"}\n')
+    (root / "package.json").symlink_to(real)
+    bump_project(root, "patch")
+    assert (root / "package.json").is_symlink()
+    assert json.loads(real.read_text(encoding="utf-8"))["version"] == "1.0.1"
+
+    outside = write(tmp_path, "elsewhere/package.json", '{"name": "demo", "version": "1.0.0"}\n')
+    (root / "package.json").unlink()
+    (root / "package.json").symlink_to(outside)
+    with pytest.raises(VersionError, match="outside the project"):
+        bump_project(root, "patch")
+    assert json.loads(outside.read_text(encoding="utf-8"))["version"] == "1.0.0"
