@@ -16,6 +16,7 @@ from mcpship.versioning.next_version import (
     Severity,
     bump_is_sufficient,
     next_version,
+    parse_any,
     parse_version,
     required_next_version,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "check_versions_in_sync",
     "find_version_places",
     "next_version",
+    "parse_any",
     "parse_version",
     "plan_bump",
     "required_next_version",

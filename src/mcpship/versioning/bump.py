@@ -14,7 +14,14 @@ from mcpship._atomic import write_text_atomic
 from mcpship._exceptions import VersionError
 from mcpship._safe_load import MAX_LOCKFILE_BYTES, read_bytes
 from mcpship.versioning.formats import Locator, read_value, replace_values
-from mcpship.versioning.next_version import BumpLevel, PreLabel, ReleaseVersion, next_version, parse_version
+from mcpship.versioning.next_version import (
+    BumpLevel,
+    PreLabel,
+    ReleaseVersion,
+    next_version,
+    parse_any,
+    parse_version,
+)
 from mcpship.versioning.places import GIT_TAG, ProjectFile, VersionPlace
 from mcpship.versioning.sync import check_versions_in_sync
 
@@ -54,7 +61,7 @@ def plan_bump(
     version to bump from; then every place gets the new version."""
     report = check_versions_in_sync(directory)
     if from_version is not None:
-        current = _parse_any(from_version)
+        current = parse_any(from_version, where="--from")
     elif not report.in_sync:
         raise report.error()
     elif report.reference is None or report.reference.value is None:
@@ -138,7 +145,7 @@ def _latest_tag_version(root: Path) -> ReleaseVersion:
     if completed.returncode != 0 or not tag:
         raise _no_tag(root, "git describe found no tag")
     try:
-        return _parse_any(tag.removeprefix("v"))
+        return parse_any(tag.removeprefix("v"), where=f"git tag {tag}")
     except VersionError as exc:
         raise _no_tag(root, f"the nearest tag {tag!r} is not a version mcpship can bump") from exc
 
@@ -148,13 +155,6 @@ def _no_tag(root: Path, why: str) -> VersionError:
         f"{root}: the version comes from git tags only, and {why}",
         hint="tag the last release (git tag vX.Y.Z), or pass the current version with --from X.Y.Z",
     )
-
-
-def _parse_any(text: str) -> ReleaseVersion:
-    try:
-        return parse_version(text, "semver", where="--from")
-    except VersionError:
-        return parse_version(text, "pep440", where="--from")
 
 
 def describe_new(change: PlannedChange, plan: BumpPlan) -> str:

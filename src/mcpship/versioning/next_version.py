@@ -31,6 +31,7 @@ __all__ = [
     "Severity",
     "bump_is_sufficient",
     "next_version",
+    "parse_any",
     "parse_version",
     "required_next_version",
 ]
@@ -176,21 +177,39 @@ def effective_level(released: ReleaseVersion, severity: Severity) -> BumpLevel:
     return severity
 
 
-def required_next_version(current: ReleaseVersion, required_severity: Severity) -> ReleaseVersion:
+def required_next_version(current: ReleaseVersion | str, required_severity: Severity) -> ReleaseVersion:
     """The smallest version after the released ``current`` that a change of ``required_severity`` allows:
-    ``1.2.3`` + major → ``2.0.0``; ``0.3.0`` + major → ``0.4.0``, + minor → ``0.3.1``."""
+    ``1.2.3`` + major → ``2.0.0``; ``0.3.0`` + major → ``0.4.0``, + minor → ``0.3.1``. A string is read as semver,
+    else PEP 440."""
+    current = _coerce(current, "the released version")
     return _release_after(current, effective_level(current, required_severity))
 
 
-def bump_is_sufficient(released: ReleaseVersion, current: ReleaseVersion, required: Severity | None) -> bool:
+def bump_is_sufficient(
+    released: ReleaseVersion | str, current: ReleaseVersion | str, required: Severity | None
+) -> bool:
     """Whether going from ``released`` to ``current`` is a big enough bump for changes of ``required`` severity
     (None: nothing changed, so any version not below ``released`` is fine). A pre-release of the required version
     counts (``0.4.0-rc.1`` suffices where ``0.4.0`` is required)."""
+    released = _coerce(released, "the released version")
+    current = _coerce(current, "the current version")
     if required is None:
         return current.precedence() >= released.precedence()
     if current.precedence() <= released.precedence():
         return False
     return current.core >= required_next_version(released, required).core
+
+
+def parse_any(text: str, *, where: str = "the version") -> ReleaseVersion:
+    """``text`` as semver (``0.4.0-rc.1``), else as PEP 440 (``0.4.0rc1``)."""
+    try:
+        return parse_version(text, "semver", where=where)
+    except VersionError:
+        return parse_version(text, "pep440", where=where)
+
+
+def _coerce(value: ReleaseVersion | str, where: str) -> ReleaseVersion:
+    return value if isinstance(value, ReleaseVersion) else parse_any(value, where=where)
 
 
 def as_level(text: str) -> BumpLevel:

@@ -151,3 +151,11 @@ def test_bump_is_sufficient(released: str, current: str, required: Severity | No
 def test_pre_releases_rank_below_their_release() -> None:
     ordered = ["0.4.0-alpha.1", "0.4.0-alpha.2", "0.4.0-beta.1", "0.4.0-rc.1", "0.4.0", "0.4.1-alpha.1"]
     assert sorted(ordered, key=lambda text: semver(text).precedence()) == ordered
+
+
+def test_the_library_calls_take_version_strings_in_either_scheme() -> None:
+    assert str(required_next_version("0.3.0", "major")) == "0.4.0"
+    assert bump_is_sufficient("0.3.0", "0.4.0rc1", "major") is True
+    assert bump_is_sufficient("1.0.0", "1.0.1", "minor") is False
+    with pytest.raises(VersionError, match="the current version: cannot read"):
+        bump_is_sufficient("1.0.0", "soon", None)
