@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from mcpship.__about__ import __version__
 from mcpship._exceptions import (
     BuildError,
+    CheckFailedError,
     InterfaceDriftError,
     InvalidArtifactError,
     LockError,
@@ -36,11 +37,17 @@ from mcpship._exceptions import (
     ToolchainError,
     UsageError,
     VerifyError,
+    VersionError,
 )
 
 # Public names resolved on first use, so `import mcpship` (and the CLI's start) stays cheap: the CLI
 # spawns a server before loading pydantic models and the MCP SDK, which then load while the server boots.
 _LAZY = {
+    "BumpPlan": "mcpship.versioning",
+    "bump_project": "mcpship.versioning",
+    "check_versions_in_sync": "mcpship.versioning",
+    "CheckReport": "mcpship.pipeline.check",
+    "check_project": "mcpship.pipeline.check",
     "Problem": "mcpship._problems",
     "BuildReport": "mcpship.pipeline",
     "build_project": "mcpship.pipeline",
@@ -132,6 +139,9 @@ __all__ = [
     "BuildError",
     "BuildOptions",
     "BuildReport",
+    "BumpPlan",
+    "CheckFailedError",
+    "CheckReport",
     "InitOutcome",
     "InterfaceDriftError",
     "InterfaceLock",
@@ -172,8 +182,12 @@ __all__ = [
     "UsageError",
     "VerifyError",
     "VerifyResult",
+    "VersionError",
     "__version__",
     "build_project",
+    "bump_project",
+    "check_project",
+    "check_versions_in_sync",
     "diff_locks",
     "init_project",
     "inspect_server",

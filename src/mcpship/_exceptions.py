@@ -18,8 +18,10 @@
     ├── VerifyError                 10  a built artifact did not start, or its interface differs from the lock
     ├── PublishError                11  a channel (an OCI or MCP registry) refused or could not take an artifact
     │   └── RegistryPublishError        an MCP registry refused a publish (also a RegistryError: status, detail)
-    └── RegistryError               12  an MCP registry refused a request or could not be reached (login, search,
+    ├── RegistryError               12  an MCP registry refused a request or could not be reached (login, search,
                                         mirror); ``status``, ``detail`` and ``errors`` are the registry's own words
+    ├── VersionError                13  the project's version places disagree, or one cannot be read, bumped or written
+    └── CheckFailedError            14  `mcpship check`: one or more gates failed (each listed with its own error)
 
 Messages are complete sentences saying what failed; ``hint`` says how to fix it. Library code raises,
 the CLI renders ``error:`` and ``hint:`` lines.
@@ -31,11 +33,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: importing them here would load the build and verify code with every error
+    from mcpship._problems import Problem
     from mcpship.pipeline.driver import BuildReport
     from mcpship.verify import VerifyResult
 
 __all__ = [
     "BuildError",
+    "CheckFailedError",
     "InterfaceDriftError",
     "InvalidArtifactError",
     "LockError",
@@ -54,6 +58,7 @@ __all__ = [
     "ToolchainError",
     "UsageError",
     "VerifyError",
+    "VersionError",
 ]
 
 
@@ -172,3 +177,26 @@ class RegistryPublishError(RegistryError, PublishError):
     with the registry's ``status``, ``detail`` and ``errors``."""
 
     exit_code = PublishError.exit_code
+
+
+class VersionError(McpshipError):
+    """The version places of a project (pyproject.toml, package.json, server.json, ...) disagree, or one cannot be
+    read, bumped or written back; the message names the file and the field, and ``problems`` holds each place that
+    disagrees (file, field, fix) for ``--json``."""
+
+    exit_code = 13
+
+    def __init__(self, message: str, *, hint: str | None = None, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message, hint=hint)
+        self.problems: list[Problem] = list(problems)
+
+
+class CheckFailedError(McpshipError):
+    """``mcpship check`` found failing gates; ``failures`` holds each gate's own error (its class and exit code are
+    in the ``--json`` problems)."""
+
+    exit_code = 14
+
+    def __init__(self, message: str, *, hint: str | None = None, failures: Sequence[McpshipError] = ()) -> None:
+        super().__init__(message, hint=hint)
+        self.failures: list[McpshipError] = list(failures)

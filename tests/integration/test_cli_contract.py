@@ -150,6 +150,8 @@ SUCCESS: dict[tuple[str, ...], Case] = {
     ("logout",): lambda w: w.run("logout", "--registry", w.registry.base_url, "--json"),
     ("search",): lambda w: w.run("search", "notes", "--registry", w.registry.base_url, "--json"),
     ("ci", "init"): lambda w: w.run("ci", "init", "--github", str(_ci_project(w)), "--force", "--json"),
+    ("bump",): lambda w: w.run("bump", "minor", "--pre", "rc", "--dry-run", str(w.notes_py), "--json"),
+    ("check",): lambda w: w.run("check", str(w.notes_py), "--json"),
     ("registry", "serve"): _serve_and_stop,
     ("registry", "mirror"): lambda w: w.run(
         "registry", "mirror", "--from", w.registry.base_url, "--db", f"sqlite:///{w.tmp / 'mirror.db'}", "--json"
@@ -169,6 +171,8 @@ FAILURE: dict[tuple[str, ...], Case] = {
     ("logout",): lambda w: w.run("logout", "--registry", "ftp://example.com", "--json"),
     ("search",): lambda w: w.run("search", "notes", "--registry", UNREACHABLE, "--json"),
     ("ci", "init"): lambda w: w.run("ci", "init", "--github", MISSING, "--json"),
+    ("bump",): lambda w: w.run("bump", "minor", MISSING, "--json"),
+    ("check",): lambda w: w.run("check", MISSING, "--json"),
     ("registry", "serve"): lambda w: w.run("registry", "serve", "--host", "0.0.0.0", "--json"),
     ("registry", "mirror"): lambda w: w.run(
         "registry", "mirror", "--from", UNREACHABLE, "--db", f"sqlite:///{w.tmp / 'nothing.db'}", "--json"

@@ -76,6 +76,13 @@ COMMANDS: dict[str, Entry] = {
         "search_cmd",
         "Search an MCP registry: ranked by relevance on mcpship registries, else the official name search.",
     ),
+    "bump": _entry(
+        "bump_cmd", "Write the next version everywhere the project's version lives, keeping each file's formatting."
+    ),
+    "check": _entry(
+        "check_cmd",
+        "Run every release gate: spec valid, interface lock current, version the same everywhere (exit 14 if not).",
+    ),
     "ci": _entry(
         "ci_cmd", "Set up continuous integration: a release workflow that verifies, then publishes on a version tag."
     ),
