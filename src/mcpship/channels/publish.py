@@ -299,13 +299,14 @@ def _registry_channel(context: _Context) -> list[PublishedItem]:
     return [PublishedItem(f"{outcome.name}@{outcome.version}", "published", url)]
 
 
-# One row per channel: (rank, publisher). Packages go first, then the image, then the release, then the MCP
-# registry, whose server.json points at all of them. Helper "github" adds ("github-release", (2, ...)).
-CHANNELS: dict[str, tuple[int, Callable[[_Context], list[PublishedItem]]]] = {
-    "pypi": (0, _pypi_channel),
-    "npm": (0, _npm_channel),
-    "oci": (1, _oci_channel),
-    "registry": (3, _registry_channel),
+# One row per channel, in the order a run takes them: packages first, then the image, then the release, then the
+# MCP registry, whose server.json points at all of them. Helper "github"'s module adds, before "registry":
+#     "github-release": _github_release_channel,
+CHANNELS: dict[str, Callable[[_Context], list[PublishedItem]]] = {
+    "pypi": _pypi_channel,
+    "npm": _npm_channel,
+    "oci": _oci_channel,
+    "registry": _registry_channel,
 }
 
 
@@ -332,14 +333,14 @@ def publish_channels(
             f"unknown channel(s): {', '.join(unknown)}" if unknown else "no channel given",
             hint=f"choose among {', '.join(CHANNELS)} (comma-separated: --channel pypi,npm)",
         )
-    ordered = sorted(dict.fromkeys(channels), key=lambda name: CHANNELS[name][0])
+    ordered = [name for name in CHANNELS if name in channels]
     context = _Context(
         Path(dist), options, dry_run, client, store, dict(os.environ if environ is None else environ), progress
     )
     results: list[ChannelResult] = []
     for index, name in enumerate(ordered):
         try:
-            items = CHANNELS[name][1](context)
+            items = CHANNELS[name](context)
         except McpshipError as error:
             results.append(ChannelResult(name, "failed", error=error))
             results += [ChannelResult(later, "not-run") for later in ordered[index + 1 :]]

@@ -1,0 +1,226 @@
+"""``mcpship publish --channel pypi,npm`` against a real pypiserver and a real verdaccio on loopback ports: the
+examples' wheel, sdist and tarball go up, come back byte for byte, a rerun skips them, a run stopped after a
+failure or after its first file completes without a duplicate, and a different file under a taken version is
+refused while the index keeps the original."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mcpship import PublishError, build_project
+from mcpship.channels.npm import publish_npm_tarball, tarball_integrity
+from mcpship.channels.pypi import PypiCredentials, upload_distributions
+from mcpship.pipeline.report import read_report, sha256_of, write_report
+from tests.conftest import assert_clean_error, json_result, run_mcpship
+from tests.registry_support.package_registries import running_pypiserver, running_verdaccio
+
+pytestmark = pytest.mark.timeout(170)
+
+TOKEN = "pypi-AgEIcHlwaS5vcmc-test-token"
+WHEEL = "mcpship_example_notes-0.1.0-py3-none-any.whl"
+SDIST = "mcpship_example_notes-0.1.0.tar.gz"
+NODE = "mcpship-example-notes-node"
+
+
+@pytest.fixture(scope="module")
+def py_dist(tmp_path_factory: pytest.TempPathFactory, notes_py: Path) -> Path:
+    out = tmp_path_factory.mktemp("notes-py") / "dist"
+    build_project(notes_py, targets=["pypi"], outdir=out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def node_dist(tmp_path_factory: pytest.TempPathFactory, notes_node: Path) -> Path:
+    out = tmp_path_factory.mktemp("notes-node") / "dist"
+    build_project(notes_node, targets=["npm"], outdir=out)
+    return out
+
+
+@pytest.fixture
+def npm_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """npm reads no user's ~/.npmrc and caches under tmp_path (npm and mcpship's children inherit this)."""
+    home = tmp_path / "npm-home"
+    home.mkdir()
+    (home / "npmrc").write_text("update-notifier=false\nfund=false\naudit=false\n")
+    monkeypatch.setenv("npm_config_userconfig", str(home / "npmrc"))
+    monkeypatch.setenv("npm_config_cache", str(home / "cache"))
+    for variable in ("NPM_TOKEN", "NODE_AUTH_TOKEN", "CI", "GITHUB_ACTIONS", "MCPSHIP_PYPI_TOKEN", "PYPI_API_TOKEN"):
+        monkeypatch.delenv(variable, raising=False)
+    return home
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[str]:
+    with running_pypiserver(tmp_path / "index", uploaders={"__token__": TOKEN}) as url:
+        yield url
+
+
+def held_files(index_dir: Path) -> dict[str, str]:
+    return {path.name: sha256_of(path) for path in sorted((index_dir / "packages").iterdir())}
+
+
+def test_the_cli_uploads_wheel_and_sdist_that_download_back_and_a_rerun_skips_both(
+    tmp_path: Path, py_dist: Path, index: str, npm_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MCPSHIP_PYPI_TOKEN", "pypi-wrong-token-value")
+    refused = run_mcpship("publish", str(py_dist), "--channel", "pypi", "--repository-url", f"{index}/")
+    assert_clean_error(refused, 11)
+    assert "pypi: " in refused.stderr
+    assert "$MCPSHIP_PYPI_TOKEN" in refused.stderr
+    assert "wrong-token-value" not in refused.stdout + refused.stderr
+    assert not (tmp_path / "index" / "packages").joinpath(WHEEL).exists()
+
+    monkeypatch.setenv("MCPSHIP_PYPI_TOKEN", TOKEN)
+    first = run_mcpship("publish", str(py_dist), "--channel", "pypi", "--repository-url", f"{index}/", "--json")
+    assert first.returncode == 0, first.stderr
+    (pypi,) = json_result(first.stdout)["channels"]
+    assert pypi["status"] == "published"
+    assert [(item["name"], item["status"]) for item in pypi["items"]] == [(WHEEL, "published"), (SDIST, "published")]
+    assert TOKEN not in first.stdout + first.stderr
+
+    download = tmp_path / "download"
+    pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir", "--only-binary", ":all:"]
+    pip += ["--index-url", f"{index}/simple/", "-d", str(download), "mcpship-example-notes==0.1.0"]
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}  # the machine's pip config adds other indexes
+    done = subprocess.run(pip, capture_output=True, text=True, timeout=120, env=env, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sha256_of(download / WHEEL) == sha256_of(py_dist / WHEEL)
+    sdist = httpx.get(f"{index}/packages/{SDIST}", timeout=10).content
+    assert hashlib.sha256(sdist).hexdigest() == sha256_of(py_dist / SDIST)
+
+    again = run_mcpship("publish", str(py_dist), "--channel", "pypi", "--repository-url", f"{index}/")
+    assert again.returncode == 0, again.stderr
+    rows = [line for line in again.stdout.splitlines() if "pypi" in line]
+    assert len(rows) == 2, again.stdout
+    assert all("skipped" in row for row in rows), again.stdout
+    assert f"{index}/packages/{WHEEL}#sha256=" in again.stdout
+
+
+def test_a_run_stopped_after_the_wheel_completes_without_a_duplicate_and_a_changed_file_is_refused(
+    tmp_path: Path, py_dist: Path, index: str
+) -> None:
+    credentials = PypiCredentials("__token__", TOKEN, "a test")
+    (wheel,) = upload_distributions([py_dist / WHEEL], repository_url=f"{index}/", credentials=credentials)
+    assert wheel.status == "published"
+
+    rerun = upload_distributions(
+        [py_dist / WHEEL, py_dist / SDIST], repository_url=f"{index}/", credentials=credentials
+    )
+    assert [(o.path.name, o.status) for o in rerun] == [(WHEEL, "skipped"), (SDIST, "published")]
+    original = {WHEEL: sha256_of(py_dist / WHEEL), SDIST: sha256_of(py_dist / SDIST)}
+    assert held_files(tmp_path / "index") == original
+
+    changed = tmp_path / "changed" / WHEEL
+    changed.parent.mkdir()
+    shutil.copy2(py_dist / WHEEL, changed)
+    with zipfile.ZipFile(changed, "a") as archive:
+        archive.comment = b"rebuilt"  # same name, same metadata, other bytes
+    with pytest.raises(PublishError) as refused:
+        upload_distributions([changed], repository_url=f"{index}/", credentials=credentials)
+    assert original[WHEEL] in refused.value.message
+    assert sha256_of(changed) in refused.value.message
+    assert "bump" in (refused.value.hint or "")
+    assert held_files(tmp_path / "index") == original
+
+
+def combined(dist: Path, *builds: Path) -> Path:
+    """One folder holding several builds' artifacts, with one report (a release folder)."""
+    dist.mkdir()
+    artifacts = []
+    for build in builds:
+        for artifact in read_report(build):
+            shutil.copy2(artifact.path, dist / artifact.path.name)
+            artifacts.append(replace(artifact, path=dist / artifact.path.name))
+    write_report(dist, artifacts, name="io.github.mcpship/notes", source_date_epoch=0)
+    return dist
+
+
+def npm_view_integrity(registry: str, spec: str) -> str:
+    npm = shutil.which("npm")
+    assert npm is not None
+    argv = [npm, "view", spec, "dist.integrity", "--registry", f"{registry}/"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_pypi_and_npm_in_one_run_stop_at_the_first_failure_and_the_rerun_completes_then_skips(
+    tmp_path: Path, py_dist: Path, node_dist: Path, index: str, npm_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dist = combined(tmp_path / "release", py_dist, node_dist)
+    tarball = dist / f"{NODE}-0.1.0.tgz"
+    with running_verdaccio(tmp_path / "verdaccio") as verdaccio:
+        channels = ["publish", str(dist), "--channel", "npm,pypi", "--repository-url", f"{index}/"]
+        channels += ["--npm-registry", verdaccio.url, "--json"]
+        monkeypatch.setenv("NPM_TOKEN", verdaccio.token)
+
+        preview = run_mcpship(*channels, "--dry-run")
+        assert preview.returncode == 0, preview.stderr
+        planned = json_result(preview.stdout)
+        assert planned["dryRun"] is True
+        assert [(c["channel"], c["status"]) for c in planned["channels"]] == [
+            ("pypi", "would-publish"),
+            ("npm", "would-publish"),
+        ]
+
+        monkeypatch.setenv("MCPSHIP_PYPI_TOKEN", "pypi-not-the-token")
+        stopped = run_mcpship(*channels)
+        assert stopped.returncode == 11
+        statuses = [(c["channel"], c["status"]) for c in json_result_of_failure(stopped.stdout)["channels"]]
+        assert statuses == [("pypi", "failed"), ("npm", "not-run")]
+
+        monkeypatch.setenv("MCPSHIP_PYPI_TOKEN", TOKEN)
+        completed = run_mcpship(*channels)
+        assert completed.returncode == 0, completed.stderr
+        outcome = json_result(completed.stdout)["channels"]
+        assert [(c["channel"], c["status"]) for c in outcome] == [("pypi", "published"), ("npm", "published")]
+        assert outcome[1]["items"][0]["url"] == f"{verdaccio.url}/{NODE}/0.1.0"
+        assert verdaccio.token not in completed.stdout + completed.stderr
+
+        assert npm_view_integrity(verdaccio.url, f"{NODE}@0.1.0") == tarball_integrity(tarball)
+        fetched = tmp_path / "fetched"
+        fetched.mkdir()
+        npm = shutil.which("npm")
+        assert npm is not None
+        pack = [npm, "pack", f"{NODE}@0.1.0", "--registry", f"{verdaccio.url}/", "--pack-destination", str(fetched)]
+        done = subprocess.run(pack, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        assert sha256_of(fetched / tarball.name) == sha256_of(tarball)
+
+        rerun = run_mcpship(*channels)
+        assert rerun.returncode == 0, rerun.stderr
+        assert [c["status"] for c in json_result(rerun.stdout)["channels"]] == ["skipped", "skipped"]
+
+        other = tmp_path / "other" / tarball.name
+        other.parent.mkdir()
+        data = bytearray(tarball.read_bytes())
+        data[4:8] = b"\x01\x00\x00\x00"  # the gzip header's mtime: the same package, other bytes
+        other.write_bytes(bytes(data))
+        assert gzip.decompress(bytes(data)) == gzip.decompress(tarball.read_bytes())
+        with pytest.raises(PublishError) as refused:
+            publish_npm_tarball(other, registry=verdaccio.url)
+        assert tarball_integrity(tarball) in refused.value.message
+        assert tarball_integrity(other) in refused.value.message
+        assert npm_view_integrity(verdaccio.url, f"{NODE}@0.1.0") == tarball_integrity(tarball)
+
+
+def json_result_of_failure(stdout: str) -> dict[str, object]:
+    import json
+
+    envelope = json.loads(stdout)
+    assert envelope["ok"] is False
+    assert envelope["problems"][0]["exitCode"] == 11
+    result: dict[str, object] = envelope["result"]
+    return result
