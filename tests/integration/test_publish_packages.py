@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -216,11 +218,9 @@ def test_pypi_and_npm_in_one_run_stop_at_the_first_failure_and_the_rerun_complet
         assert npm_view_integrity(verdaccio.url, f"{NODE}@0.1.0") == tarball_integrity(tarball)
 
 
-def json_result_of_failure(stdout: str) -> dict[str, object]:
-    import json
-
+def json_result_of_failure(stdout: str) -> Any:
+    """The ``result`` of a failed command's ``--json`` envelope, which stopped with a publish error."""
     envelope = json.loads(stdout)
     assert envelope["ok"] is False
     assert envelope["problems"][0]["exitCode"] == 11
-    result: dict[str, object] = envelope["result"]
-    return result
+    return envelope["result"]

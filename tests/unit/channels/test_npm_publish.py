@@ -9,6 +9,7 @@ import json
 import sys
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,7 +57,7 @@ class FakeNpm:
         data = {verb: {"code": c, "stdout": o, "stderr": e} for verb, (c, o, e) in answers.items()}
         (self.folder / "answers.json").write_text(json.dumps(data))
 
-    def calls(self) -> list[dict[str, object]]:
+    def calls(self) -> list[dict[str, Any]]:
         log = self.folder / "calls.jsonl"
         return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
@@ -81,11 +82,11 @@ def test_a_new_version_is_published_with_the_token_in_npms_environment_only(tmp_
     view, publish = npm.calls()
     assert view["argv"] == ["view", "@acme/notes@1.2.3", "dist.integrity", "--json", "--registry", REGISTRY]
     assert publish["argv"][:2] == ["publish", str(tarball.resolve())]
-    assert publish["argv"][publish["argv"].index("--tag") :][:2] == ["--tag", "next"]  # type: ignore[union-attr]
-    assert "--access" in publish["argv"]  # type: ignore[operator]
-    assert "--provenance" not in publish["argv"]  # type: ignore[operator]
+    assert publish["argv"][publish["argv"].index("--tag") :][:2] == ["--tag", "next"]
+    assert "--access" in publish["argv"]
+    assert "--provenance" not in publish["argv"]
     assert publish["tokens"] == {"npm_config_//127.0.0.1:4873/:_authToken": SECRET}
-    assert all(SECRET not in arg for call in npm.calls() for arg in call["argv"])  # type: ignore[attr-defined]
+    assert all(SECRET not in arg for call in npm.calls() for arg in call["argv"])
 
 
 def test_provenance_is_on_in_github_actions_and_can_be_turned_off(tmp_path: Path, npm: FakeNpm) -> None:
@@ -94,8 +95,8 @@ def test_provenance_is_on_in_github_actions_and_can_be_turned_off(tmp_path: Path
     ci = npm.environ(CI="true", GITHUB_ACTIONS="true")
     publish_npm_tarball(tarball, registry=REGISTRY, environ=ci)
     publish_npm_tarball(tarball, registry=REGISTRY, environ=ci, provenance=False)
-    published = [call["argv"] for call in npm.calls() if call["argv"][0] == "publish"]  # type: ignore[index]
-    assert ["--provenance" in argv for argv in published] == [True, False]  # type: ignore[operator]
+    published = [call["argv"] for call in npm.calls() if call["argv"][0] == "publish"]
+    assert ["--provenance" in argv for argv in published] == [True, False]
     assert provenance_default({"CI": "1"}) is False
 
 
@@ -109,7 +110,7 @@ def test_the_same_integrity_is_skipped_and_another_is_an_error_naming_both(tmp_p
         publish_npm_tarball(tarball, registry=REGISTRY, environ=npm.environ())
     assert "sha512-other" in refused.value.message
     assert integrity in refused.value.message
-    assert [call["argv"][0] for call in npm.calls()] == ["view", "view"]  # type: ignore[index]
+    assert [call["argv"][0] for call in npm.calls()] == ["view", "view"]
 
 
 def test_a_dry_run_looks_the_version_up_and_publishes_nothing(tmp_path: Path, npm: FakeNpm) -> None:
@@ -118,7 +119,7 @@ def test_a_dry_run_looks_the_version_up_and_publishes_nothing(tmp_path: Path, np
         make_tarball(tmp_path / "dist"), registry=REGISTRY, dry_run=True, environ=npm.environ()
     )
     assert outcome.status == "would-publish"
-    assert [call["argv"][0] for call in npm.calls()] == ["view"]  # type: ignore[index]
+    assert [call["argv"][0] for call in npm.calls()] == ["view"]
 
 
 def test_the_registry_comes_from_npms_config_for_the_packages_scope(tmp_path: Path, npm: FakeNpm) -> None:
@@ -156,7 +157,7 @@ def test_a_registry_that_cannot_be_read_is_an_error_not_a_publish(tmp_path: Path
     with pytest.raises(PublishError) as refused:
         publish_npm_tarball(make_tarball(tmp_path / "dist"), registry=REGISTRY, environ=npm.environ())
     assert "nothing answers" in (refused.value.hint or "")
-    assert [call["argv"][0] for call in npm.calls()] == ["view"]  # type: ignore[index]
+    assert [call["argv"][0] for call in npm.calls()] == ["view"]
 
 
 def test_without_npm_the_error_says_to_install_node(tmp_path: Path) -> None:
