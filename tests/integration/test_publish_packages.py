@@ -1,7 +1,7 @@
-"""``mcpship publish --channel pypi,npm`` against a real pypiserver and a real verdaccio on loopback ports: the
-examples' wheel, sdist and tarball go up, come back byte for byte, a rerun skips them, a run stopped after a
-failure or after its first file completes without a duplicate, and a different file under a taken version is
-refused while the index keeps the original."""
+"""``mcpship publish --channel pypi,npm,oci`` against a real pypiserver, verdaccio and docker-registry on loopback
+ports: the examples' wheel, sdist and tarball go up, come back byte for byte, a rerun skips them, a run stopped
+after a failure or after its first file completes without a duplicate, and a different file (or image) under a
+taken version is refused while the index keeps the original."""
 
 from __future__ import annotations
 
@@ -21,12 +21,15 @@ from typing import Any
 import httpx
 import pytest
 
-from mcpship import PublishError, build_project
+from mcpship import OciDestination, PublishError, PublishOptions, build_project, publish_channels
 from mcpship.channels.npm import publish_npm_tarball, tarball_integrity
 from mcpship.channels.pypi import PypiCredentials, upload_distributions
 from mcpship.pipeline.report import read_report, sha256_of, write_report
+from mcpship.targets import Artifact
+from mcpship.targets.oci import pack_layout_tar
 from tests.conftest import assert_clean_error, json_result, run_mcpship
-from tests.registry_support.package_registries import running_pypiserver, running_verdaccio
+from tests.registry_support.package_registries import running_oci_registry, running_pypiserver, running_verdaccio
+from tests.unit.channels.test_oci_push import make_image
 
 pytestmark = pytest.mark.timeout(170)
 
@@ -224,3 +227,52 @@ def json_result_of_failure(stdout: str) -> Any:
     assert envelope["ok"] is False
     assert envelope["problems"][0]["exitCode"] == 11
     return envelope["result"]
+
+
+def oci_dist(folder: Path, layer_sizes: tuple[int, ...]) -> tuple[Path, str]:
+    """A build folder recording one image at version 0.1.0; with its manifest digest."""
+    image = make_image(folder / "layout", layer_sizes)
+    dist = folder / "dist"
+    dist.mkdir()
+    archive = dist / "notes-0.1.0.oci.tar"
+    pack_layout_tar(image.layout, archive, epoch=0)
+    artifact = Artifact(
+        target="oci",
+        kind="oci",
+        path=archive,
+        sha256=sha256_of(archive),
+        size=archive.stat().st_size,
+        version="0.1.0",
+        lock_digest=None,
+    )
+    write_report(dist, [artifact], name="io.github.mcpship/notes", source_date_epoch=0)
+    return dist, image.manifest_digest
+
+
+def test_an_image_under_its_version_is_skipped_when_there_and_never_replaced_by_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "no-docker-config"))
+    first, digest = oci_dist(tmp_path / "first", (10, 25))
+    other, other_digest = oci_dist(tmp_path / "other", (11, 25))
+    with running_oci_registry(tmp_path / "registry") as host:
+        options = PublishOptions(oci=OciDestination(f"{host}/notes"))
+        pushed = publish_channels(first, ["oci"], options)
+        assert [(r.status, r.items[0].url) for r in pushed.results] == [("published", f"{host}/notes:0.1.0@{digest}")]
+        assert publish_channels(first, ["oci"], options).results[0].status == "skipped"
+
+        refused = publish_channels(other, ["oci"], options).failure
+        assert refused is not None
+        assert refused.error is not None
+        assert digest in refused.error.message
+        assert other_digest in refused.error.message
+        held = httpx.head(
+            f"http://{host}/v2/notes/manifests/0.1.0",
+            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
+            timeout=10,
+        )
+        assert held.headers["Docker-Content-Digest"] == digest
+
+        moving = PublishOptions(oci=OciDestination(f"{host}/notes:latest"))  # a tag given in --to may move
+        assert publish_channels(first, ["oci"], moving).results[0].status == "published"
+        assert publish_channels(other, ["oci"], moving).results[0].status == "published"

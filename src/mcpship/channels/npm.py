@@ -91,7 +91,7 @@ def publish_npm_tarball(
     target = _with_slash(registry) if registry else _configured_registry(npm, name, where, env)
     env.update(_token_environment(target, env))
     integrity = tarball_integrity(tarball)
-    url = f"{target}{quote(name, safe='@')}/{quote(version)}"
+    url = _version_url(target, name, version)
     there = _published_integrity(npm, name, version, target, where, env)
     if there is not None:
         if there != integrity:
@@ -254,6 +254,13 @@ def _redacted(text: str, env: Mapping[str, str]) -> str:
         if len(secret) >= 4:
             text = text.replace(secret, "***")
     return text
+
+
+def _version_url(registry: str, name: str, version: str) -> str:
+    """npmjs.com's page for the public registry; elsewhere the version's document (``@scope%2Fname/1.0.0``)."""
+    if urlsplit(registry).netloc == "registry.npmjs.org":
+        return f"https://www.npmjs.com/package/{quote(name, safe='@/')}/v/{quote(version)}"
+    return f"{registry}{quote(name, safe='@')}/{quote(version)}"
 
 
 def _with_slash(url: str) -> str:

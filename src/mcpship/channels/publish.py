@@ -126,6 +126,8 @@ def _push_image(
     destination: OciDestination,
     progress: Callable[[PushProgress], None] | None,
     client: httpx.Client | None,
+    *,
+    immutable_tag: bool = False,
 ) -> OciPublishOutcome:
     """The one image the build recorded, tagged as ``to`` says or else with the version it was built for."""
     image = _recorded_image(dist)
@@ -139,6 +141,7 @@ def _push_image(
         insecure=destination.insecure,
         client=client,
         progress=progress,
+        immutable_tag=immutable_tag,
     )
     return OciPublishOutcome(artifact=image, pushed=pushed)
 
@@ -273,8 +276,10 @@ def _oci_channel(context: _Context) -> list[PublishedItem]:
         image = _recorded_image(context.dist)
         tag = reference.tag or image.version
         return [PublishedItem(image.path.name, "would-publish", f"{reference.registry}/{reference.name}:{tag}")]
-    pushed = _push_image(context.dist, destination, context.progress, context.client).pushed
-    status: ItemStatus = "skipped" if pushed.blobs_uploaded == 0 and pushed.blobs_mounted == 0 else "published"
+    # A tag defaulted to the version is a version: never moved. A tag given in --to (latest, edge) may move.
+    immutable = parse_image_reference(destination.to).tag is None
+    pushed = _push_image(context.dist, destination, context.progress, context.client, immutable_tag=immutable).pushed
+    status: ItemStatus = "skipped" if pushed.already_tagged else "published"
     return [PublishedItem(pushed.reference, status, pushed.reference)]
 
 
