@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 
 from mcpship import OciDestination, PublishError, PublishOptions, build_project, publish_channels
@@ -27,7 +28,7 @@ from mcpship.channels.pypi import PypiCredentials, upload_distributions
 from mcpship.pipeline.report import read_report, sha256_of, write_report
 from mcpship.targets import Artifact
 from mcpship.targets.oci import pack_layout_tar
-from tests.conftest import assert_clean_error, json_result, run_mcpship
+from tests.conftest import ROOT, assert_clean_error, json_result, run_mcpship
 from tests.registry_support.package_registries import running_oci_registry, running_pypiserver, running_verdaccio
 from tests.unit.channels.test_oci_push import make_image
 
@@ -37,6 +38,7 @@ TOKEN = "pypi-AgEIcHlwaS5vcmc-test-token"
 WHEEL = "mcpship_example_notes-0.1.0-py3-none-any.whl"
 SDIST = "mcpship_example_notes-0.1.0.tar.gz"
 NODE = "mcpship-example-notes-node"
+SCHEMA = json.loads((ROOT / "docs" / "cli-json.schema.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +176,7 @@ def test_pypi_and_npm_in_one_run_stop_at_the_first_failure_and_the_rerun_complet
         preview = run_mcpship(*channels, "--dry-run")
         assert preview.returncode == 0, preview.stderr
         planned = json_result(preview.stdout)
+        valid_envelope(preview.stdout)
         assert planned["dryRun"] is True
         assert [(c["channel"], c["status"]) for c in planned["channels"]] == [
             ("pypi", "would-publish"),
@@ -189,7 +192,7 @@ def test_pypi_and_npm_in_one_run_stop_at_the_first_failure_and_the_rerun_complet
         monkeypatch.setenv("MCPSHIP_PYPI_TOKEN", TOKEN)
         completed = run_mcpship(*channels)
         assert completed.returncode == 0, completed.stderr
-        outcome = json_result(completed.stdout)["channels"]
+        outcome = valid_envelope(completed.stdout)["result"]["channels"]
         assert [(c["channel"], c["status"]) for c in outcome] == [("pypi", "published"), ("npm", "published")]
         assert outcome[1]["items"][0]["url"] == f"{verdaccio.url}/{NODE}/0.1.0"
         assert verdaccio.token not in completed.stdout + completed.stderr
@@ -221,9 +224,18 @@ def test_pypi_and_npm_in_one_run_stop_at_the_first_failure_and_the_rerun_complet
         assert npm_view_integrity(verdaccio.url, f"{NODE}@0.1.0") == tarball_integrity(tarball)
 
 
+def valid_envelope(stdout: str) -> Any:
+    """The ``--json`` envelope, checked against docs/cli-json.schema.json (its result against publish's)."""
+    envelope = json.loads(stdout)
+    jsonschema.validate(envelope, SCHEMA, cls=jsonschema.Draft202012Validator)
+    publish = {"$defs": SCHEMA["$defs"], "$ref": "#/$defs/results/properties/publish"}
+    jsonschema.validate(envelope["result"], publish, cls=jsonschema.Draft202012Validator)
+    return envelope
+
+
 def json_result_of_failure(stdout: str) -> Any:
     """The ``result`` of a failed command's ``--json`` envelope, which stopped with a publish error."""
-    envelope = json.loads(stdout)
+    envelope = valid_envelope(stdout)
     assert envelope["ok"] is False
     assert envelope["problems"][0]["exitCode"] == 11
     return envelope["result"]
