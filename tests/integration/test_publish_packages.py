@@ -28,7 +28,7 @@ from mcpship.channels.pypi import PypiCredentials, upload_distributions
 from mcpship.pipeline.report import read_report, sha256_of, write_report
 from mcpship.targets import Artifact
 from mcpship.targets.oci import pack_layout_tar
-from tests.conftest import ROOT, assert_clean_error, json_result, run_mcpship
+from tests.conftest import ROOT, assert_clean_error, json_result, mcpship_executable, run_mcpship
 from tests.registry_support.package_registries import running_oci_registry, running_pypiserver, running_verdaccio
 from tests.unit.channels.test_oci_push import make_image
 
@@ -89,8 +89,11 @@ def test_the_cli_uploads_wheel_and_sdist_that_download_back_and_a_rerun_skips_bo
     assert "wrong-token-value" not in refused.stdout + refused.stderr
     assert not (tmp_path / "index" / "packages").joinpath(WHEEL).exists()
 
-    monkeypatch.setenv("MCPSHIP_PYPI_TOKEN", TOKEN)
-    first = run_mcpship("publish", str(py_dist), "--channel", "pypi", "--repository-url", f"{index}/", "--json")
+    monkeypatch.delenv("MCPSHIP_PYPI_TOKEN")
+    argv = [mcpship_executable(), "publish", str(py_dist), "--channel", "pypi", "--repository-url", f"{index}/"]
+    first = subprocess.run(
+        [*argv, "--password-stdin", "--json"], input=f"{TOKEN}\n", capture_output=True, text=True, timeout=120
+    )
     assert first.returncode == 0, first.stderr
     (pypi,) = json_result(first.stdout)["channels"]
     assert pypi["status"] == "published"
@@ -107,6 +110,7 @@ def test_the_cli_uploads_wheel_and_sdist_that_download_back_and_a_rerun_skips_bo
     sdist = httpx.get(f"{index}/packages/{SDIST}", timeout=10).content
     assert hashlib.sha256(sdist).hexdigest() == sha256_of(py_dist / SDIST)
 
+    monkeypatch.setenv("MCPSHIP_PYPI_TOKEN", TOKEN)
     again = run_mcpship("publish", str(py_dist), "--channel", "pypi", "--repository-url", f"{index}/")
     assert again.returncode == 0, again.stderr
     rows = [line for line in again.stdout.splitlines() if "pypi" in line]

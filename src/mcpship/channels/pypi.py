@@ -386,16 +386,25 @@ def _html_files(text: str, page: str) -> dict[str, tuple[str, str]]:
 
 # -- reading a distribution ------------------------------------------------------------------------------------
 
-# packaging's RawMetadata keys whose form field is named otherwise (twine's names, which warehouse reads).
-_FIELD_NAMES = {"platforms": "platform", "supported_platforms": "supported_platform", "license_files": "license_file"}
+# packaging's RawMetadata keys → the upload form's field names (twine's, which warehouse reads); others are not sent.
+_FIELD_NAMES = {
+    **{key: key for key in ("summary", "description", "keywords", "home_page", "author", "author_email", "license")},
+    **{key: key for key in ("download_url", "classifiers", "requires", "provides", "obsoletes", "maintainer")},
+    **{key: key for key in ("maintainer_email", "requires_dist", "provides_dist", "obsoletes_dist", "dynamic")},
+    **{key: key for key in ("requires_python", "requires_external", "project_urls", "description_content_type")},
+    **{key: key for key in ("provides_extra", "license_expression")},
+    "platforms": "platform",
+    "supported_platforms": "supported_platform",
+    "license_files": "license_file",
+}
 
 
 def _read_distribution(path: Path) -> _Distribution:
     """Name, version and every metadata field of a wheel or sdist, from its own METADATA / PKG-INFO."""
     try:
         if path.name.endswith(".whl"):
-            _, _, _, tags = parse_wheel_filename(path.name)
-            filetype, pyversion = "bdist_wheel", sorted({tag.interpreter for tag in tags})[0]
+            parse_wheel_filename(path.name)  # refuses a name that is not a wheel's
+            filetype, pyversion = "bdist_wheel", path.name[: -len(".whl")].split("-")[-3]  # the python tag: py3
             with open_zip(path) as archive:
                 names = [n for n in archive.namelist() if re.fullmatch(r"[^/]+\.dist-info/METADATA", n)]
                 if len(names) != 1:
@@ -418,9 +427,9 @@ def _read_distribution(path: Path) -> _Distribution:
     fields = [("metadata_version", str(metadata.metadata_version)), ("name", metadata.name)]
     fields.append(("version", str(metadata.version)))
     for key, value in raw.items():
-        if key in ("metadata_version", "name", "version"):
+        name = _FIELD_NAMES.get(key)
+        if name is None:
             continue
-        name = _FIELD_NAMES.get(key, key)
         if isinstance(value, dict):
             fields += [(name, f"{label}, {url}") for label, url in value.items()]
         elif isinstance(value, list):

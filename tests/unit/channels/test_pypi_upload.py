@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
+import re
+import tarfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -276,3 +279,34 @@ def test_an_actions_token_endpoint_that_refuses_names_the_permission_without_its
         find_pypi_credentials(UPLOAD, environ=ACTIONS, client=client(handler))
     assert "id-token: write" in (refused.value.hint or "")
     assert "api-version" not in refused.value.message
+
+
+def make_sdist(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "acme_notes-1.0.tar.gz"
+    data = METADATA.encode()
+    with tarfile.open(path, "w:gz") as archive:
+        info = tarfile.TarInfo("acme_notes-1.0/PKG-INFO")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def form_field(form: bytes, name: str) -> list[str]:
+    pattern = re.compile(rb'name="' + re.escape(name.encode()) + rb'"\r\n\r\n(.*?)\r\n--', re.S)
+    return [value.decode() for value in pattern.findall(form)]
+
+
+def test_an_sdist_is_sent_as_source_with_its_pkg_info_and_a_universal_wheel_with_its_python_tag(
+    tmp_path: Path,
+) -> None:
+    sdist = make_sdist(tmp_path / "s")
+    universal = make_wheel(tmp_path / "w").rename(tmp_path / "w" / "acme_notes-1.0-py2.py3-none-any.whl")
+    index = FakeIndex()
+    upload_distributions([sdist, universal], repository_url=UPLOAD, credentials=CREDENTIALS, client=client(index))
+    sent_sdist, sent_wheel = (post.read() for post in index.posts())
+    assert (form_field(sent_sdist, "filetype"), form_field(sent_sdist, "pyversion")) == (["sdist"], ["source"])
+    assert form_field(sent_sdist, "sha256_digest") == [sha256(sdist)]
+    assert form_field(sent_sdist, "description") == ["# Notes\n"]
+    assert form_field(sent_wheel, "pyversion") == ["py2.py3"]
+    assert form_field(sent_wheel, "metadata_version") == ["2.1"]
