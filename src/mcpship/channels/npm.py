@@ -108,8 +108,6 @@ def publish_npm_tarball(
     if provenance is None:
         provenance = provenance_default(env)
     argv += ["--provenance"] if provenance else []
-    if name.startswith("@"):
-        argv += ["--access", "public"]  # a scoped package is otherwise refused as a paid private one
     done = _run(argv, where, env, PUBLISH_TIMEOUT, f"npm publish {tarball.name}")
     if done.returncode != 0:
         raise _translated(done, name, version, target, env)
@@ -239,6 +237,8 @@ def _translated(
         " (npm owner ls), or whether the name is taken by someone else",
         "E409": f"{name}@{version} was published meanwhile: rerun to compare it (same tarball: skipped)",
         "EPUBLISHCONFLICT": f"{name}@{version} was published meanwhile: rerun to compare it (same tarball: skipped)",
+        "E402": f"npmjs.com publishes a scoped package as private (paid) unless told otherwise: add"
+        f' "publishConfig": {{"access": "public"}} to package.json, rebuild and rerun (for {name})',
         "EOTP": "the account needs a one-time password: use an automation or granular token (NPM_TOKEN)",
         "ENOTFOUND": f"check the registry URL {registry}",
         "ECONNREFUSED": f"nothing answers at {registry}: start it or fix the URL",

@@ -83,7 +83,7 @@ def test_a_new_version_is_published_with_the_token_in_npms_environment_only(tmp_
     assert view["argv"] == ["view", "@acme/notes@1.2.3", "dist.integrity", "--json", "--registry", REGISTRY]
     assert publish["argv"][:2] == ["publish", str(tarball.resolve())]
     assert publish["argv"][publish["argv"].index("--tag") :][:2] == ["--tag", "next"]
-    assert "--access" in publish["argv"]
+    assert "--access" not in publish["argv"]  # package.json's publishConfig decides, as for npm publish
     assert "--provenance" not in publish["argv"]
     assert publish["tokens"] == {"npm_config_//127.0.0.1:4873/:_authToken": SECRET}
     assert all(SECRET not in arg for call in npm.calls() for arg in call["argv"])
@@ -137,6 +137,7 @@ def test_the_registry_comes_from_npms_config_for_the_packages_scope(tmp_path: Pa
         ("E403", "npm error code E403\nnpm error 403 Forbidden - PUT", "npm owner ls"),
         ("EPUBLISHCONFLICT", "npm error code EPUBLISHCONFLICT\nnpm error Cannot publish over", "rerun to compare"),
         ("E409", "npm error code E409\nnpm error 409 Conflict", "rerun to compare"),
+        ("E402", "npm error code E402\nnpm error 402 Payment Required", "publishConfig"),
         ("EOTP", "npm error code EOTP\nnpm error This operation requires a one-time password", "automation"),
     ],
 )
