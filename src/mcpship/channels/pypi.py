@@ -314,7 +314,8 @@ def _listed_files(
     except (httpx.HTTPError, BodyTooLargeError) as error:
         raise PublishError(
             f"could not look up {name} in {simple}: {_reason(error)}",
-            hint="mcpship checks what the index holds before uploading; give its simple API with --index-url",
+            hint="mcpship checks what the index holds before uploading: check the index is up and its URL"
+            " (--repository-url; its simple API, if elsewhere: --index-url)",
         ) from error
     if status != 200:
         raise PublishError(
