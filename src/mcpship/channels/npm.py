@@ -98,7 +98,8 @@ def publish_npm_tarball(
             raise PublishError(
                 f"{target} already holds {name}@{version} with integrity {there}, but {tarball.name} has {integrity};"
                 " a registry never replaces a published version, and mcpship does not try",
-                hint=f"the version {version} is taken: raise the version (a patch bump will do), rebuild and publish again",
+                hint=f"the version {version} is taken: raise the version (a patch bump will do),"
+                " rebuild and publish again",
             )
         return NpmPublishOutcome(tarball, name, version, integrity, "skipped", url, target)
     if dry_run:
