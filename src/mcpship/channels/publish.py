@@ -33,6 +33,7 @@ from mcpship.targets import Artifact
 
 __all__ = [
     "CHANNELS",
+    "ChannelContext",
     "ChannelResult",
     "NpmDestination",
     "OciDestination",
@@ -213,7 +214,10 @@ class PublishRun:
 
 
 @dataclass(frozen=True)
-class _Context:
+class ChannelContext:
+    """What a channel's function in :data:`CHANNELS` gets: the build folder, every destination, and the run's
+    settings. It returns the :class:`PublishedItem` s it published, skipped or would publish, or raises."""
+
     dist: Path
     options: PublishOptions
     dry_run: bool
@@ -223,7 +227,7 @@ class _Context:
     progress: Callable[[PushProgress], None] | None
 
 
-def _pypi_channel(context: _Context) -> list[PublishedItem]:
+def _pypi_channel(context: ChannelContext) -> list[PublishedItem]:
     destination = context.options.pypi
     files = [a.path for a in read_report(context.dist) if a.kind in ("wheel", "sdist")]
     if not files:
@@ -247,7 +251,7 @@ def _pypi_channel(context: _Context) -> list[PublishedItem]:
     return [PublishedItem(outcome.path.name, outcome.status, outcome.url) for outcome in outcomes]
 
 
-def _npm_channel(context: _Context) -> list[PublishedItem]:
+def _npm_channel(context: ChannelContext) -> list[PublishedItem]:
     destination = context.options.npm
     tarballs = [a.path for a in read_report(context.dist) if a.kind == "npm"]
     if len(tarballs) != 1:
@@ -267,7 +271,7 @@ def _npm_channel(context: _Context) -> list[PublishedItem]:
     return [PublishedItem(f"{outcome.name}@{outcome.version}", outcome.status, outcome.url)]
 
 
-def _oci_channel(context: _Context) -> list[PublishedItem]:
+def _oci_channel(context: ChannelContext) -> list[PublishedItem]:
     destination = context.options.oci
     if destination is None:
         raise UsageError("--channel oci needs --to", hint="give the destination: --to REGISTRY/NAME[:TAG]")
@@ -283,7 +287,7 @@ def _oci_channel(context: _Context) -> list[PublishedItem]:
     return [PublishedItem(pushed.reference, status, pushed.reference)]
 
 
-def _registry_channel(context: _Context) -> list[PublishedItem]:
+def _registry_channel(context: ChannelContext) -> list[PublishedItem]:
     """The MCP registry takes a version once, so a version it lists already is skipped (not compared)."""
     from mcpship.registry_client.client import RegistryClient, read_server_json
     from mcpship.registry_client.tokens import registry_in_use
@@ -307,7 +311,7 @@ def _registry_channel(context: _Context) -> list[PublishedItem]:
 # One row per channel, in the order a run takes them: packages first, then the image, then the release, then the
 # MCP registry, whose server.json points at all of them. Helper "github"'s module adds, before "registry":
 #     "github-release": _github_release_channel,
-CHANNELS: dict[str, Callable[[_Context], list[PublishedItem]]] = {
+CHANNELS: dict[str, Callable[[ChannelContext], list[PublishedItem]]] = {
     "pypi": _pypi_channel,
     "npm": _npm_channel,
     "oci": _oci_channel,
@@ -339,7 +343,7 @@ def publish_channels(
             hint=f"choose among {', '.join(CHANNELS)} (comma-separated: --channel pypi,npm)",
         )
     ordered = [name for name in CHANNELS if name in channels]
-    context = _Context(
+    context = ChannelContext(
         Path(dist), options, dry_run, client, store, dict(os.environ if environ is None else environ), progress
     )
     results: list[ChannelResult] = []
