@@ -297,7 +297,8 @@ def _registry_channel(context: ChannelContext) -> list[PublishedItem]:
     name, version = str(server.get("name", "")), str(server.get("version", ""))
     url = f"{key}/v0.1/servers/{quote(name, safe='')}/versions/{quote(version, safe='')}"
     with RegistryClient(key, client=context.client) as registry_client:
-        listed = {str(entry.get("server", {}).get("version")) for entry in registry_client.list_versions(name)}
+        servers = [entry.get("server") for entry in registry_client.list_versions(name)]
+    listed = {held.get("version") for held in servers if isinstance(held, dict)}
     if version in listed:
         return [PublishedItem(f"{name}@{version}", "skipped", url)]
     if context.dry_run:
