@@ -86,6 +86,7 @@ def test_the_cli_uploads_wheel_and_sdist_that_download_back_and_a_rerun_skips_bo
     assert_clean_error(refused, 11)
     assert "pypi: " in refused.stderr
     assert "$MCPSHIP_PYPI_TOKEN" in refused.stderr
+    assert "rerun the same command" in refused.stderr
     assert "wrong-token-value" not in refused.stdout + refused.stderr
     assert not (tmp_path / "index" / "packages").joinpath(WHEEL).exists()
 
@@ -104,11 +105,19 @@ def test_the_cli_uploads_wheel_and_sdist_that_download_back_and_a_rerun_skips_bo
     pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir", "--only-binary", ":all:"]
     pip += ["--index-url", f"{index}/simple/", "-d", str(download), "mcpship-example-notes==0.1.0"]
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}  # the machine's pip config adds other indexes
+    env.pop("PIP_FIND_LINKS", None)
     done = subprocess.run(pip, capture_output=True, text=True, timeout=120, env=env, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert sha256_of(download / WHEEL) == sha256_of(py_dist / WHEEL)
     sdist = httpx.get(f"{index}/packages/{SDIST}", timeout=10).content
     assert hashlib.sha256(sdist).hexdigest() == sha256_of(py_dist / SDIST)
+
+    # What a client runs: uvx, with the local index first (its dependencies come from the default index).
+    uvx = ["uvx", "--isolated", "--index", f"{index}/simple/", "--from", "mcpship-example-notes==0.1.0", "notes-mcp"]
+    served = run_mcpship("inspect", "--json", "--", *uvx)
+    assert served.returncode == 0, served.stderr
+    tools = [tool["name"] for tool in json_result(served.stdout)["tools"]]
+    assert "search_notes" in tools
 
     monkeypatch.setenv("MCPSHIP_PYPI_TOKEN", TOKEN)
     again = run_mcpship("publish", str(py_dist), "--channel", "pypi", "--repository-url", f"{index}/")
