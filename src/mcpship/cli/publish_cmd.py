@@ -103,7 +103,14 @@ def publish(
     )
     if password_stdin and username is None and "pypi" not in channels:
         raise UsageError("--password-stdin needs --username", hint="give the account name with --username")
+    if "pypi" in channels and username is not None and not password_stdin:
+        raise UsageError(
+            "--username for --channel pypi needs --password-stdin",
+            hint="pipe the password in (--password-stdin), or drop --username to use $MCPSHIP_PYPI_TOKEN",
+        )
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    if password == "":
+        raise UsageError("--password-stdin read an empty line", hint="pipe the password or token in: ... < token.txt")
     from mcpship.channels.publish import OciDestination, RegistryDestination
 
     oci = OciDestination(to, username, password, insecure) if to is not None else None

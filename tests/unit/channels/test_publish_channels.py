@@ -4,6 +4,7 @@ items. The command line refuses an option meant for a channel that is not run.""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,7 @@ def test_a_build_without_python_distributions_names_the_build_command(tmp_path: 
         (["--channel", "pypi,oci", "--to", "r.test/a", "-u", "me"], "ambiguous"),
         (["--channel", "pypi,pip"], "unknown channel(s) in --channel: pip"),
         (["--channel", "npm,oci"], "--channel oci needs --to"),
+        (["--channel", "pypi", "-u", "alice"], "needs --password-stdin"),
     ],
 )
 def test_the_command_line_refuses_options_for_channels_not_run(
@@ -86,3 +88,11 @@ def test_the_command_line_refuses_options_for_channels_not_run(
 ) -> None:
     assert main(["publish", str(tmp_path), *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_an_empty_password_on_stdin_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert main(["publish", str(tmp_path), "--channel", "pypi", "--password-stdin"]) == 2
+    assert "empty line" in capsys.readouterr().err
