@@ -112,7 +112,14 @@ def mint_trusted_publishing_token(
     parts = urlsplit(repository_url)
     index = f"{parts.scheme}://{parts.netloc}"
     with _client(client) as http:
-        audience = _json_field(http, "GET", f"{index}/_/oidc/audience", "audience", what="the OIDC audience")
+        audience = _json_field(
+            http,
+            "GET",
+            f"{index}/_/oidc/audience",
+            "audience",
+            what="the OIDC audience (trusted publishing)",
+            hint=f"{index} may not offer trusted publishing: give an API token in MCPSHIP_PYPI_TOKEN instead",
+        )
         request_url = str(httpx.URL(environ["ACTIONS_ID_TOKEN_REQUEST_URL"]).copy_merge_params({"audience": audience}))
         oidc = _json_field(
             http,

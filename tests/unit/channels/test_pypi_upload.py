@@ -310,3 +310,11 @@ def test_an_sdist_is_sent_as_source_with_its_pkg_info_and_a_universal_wheel_with
     assert form_field(sent_sdist, "description") == ["# Notes\n"]
     assert form_field(sent_wheel, "pyversion") == ["py2.py3"]
     assert form_field(sent_wheel, "metadata_version") == ["2.1"]
+
+
+def test_an_index_without_trusted_publishing_says_to_use_a_token_instead() -> None:
+    handler = lambda request: httpx.Response(404, text="Not Found")  # noqa: E731
+    with pytest.raises(PublishError) as refused:
+        find_pypi_credentials("http://127.0.0.1:8080/", environ=ACTIONS, client=client(handler))
+    assert "OIDC audience" in refused.value.message
+    assert "MCPSHIP_PYPI_TOKEN" in (refused.value.hint or "")
