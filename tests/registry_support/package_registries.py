@@ -6,6 +6,8 @@ everything it started, whatever the test did. Neither reaches the internet: pypi
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -13,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,13 +40,24 @@ _STOP_TIMEOUT = 10.0
 
 
 @contextmanager
-def running_pypiserver(directory: Path) -> Iterator[str]:
-    """A pypiserver serving (and accepting anonymous uploads into) ``directory``; yields its root URL."""
+def running_pypiserver(directory: Path, *, uploaders: Mapping[str, str] | None = None) -> Iterator[str]:
+    """A pypiserver serving (and accepting anonymous uploads into) ``directory``; yields its root URL. With
+    ``uploaders`` (user → password, e.g. ``{"__token__": token}``), only they may upload; reading stays open."""
     packages = directory / "packages"
     packages.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [_venv_script("pypi-server"), "run", "-i", "127.0.0.1", "-p", str(port), "--disable-fallback"]
-    command += ["-a", ".", "-P", ".", str(packages)]
+    if uploaders is None:
+        command += ["-a", ".", "-P", "."]
+    else:
+        # Apache's {SHA} scheme, which pypiserver's passlib reads (importing passlib here warns about `crypt`).
+        lines = [
+            f"{user}:{{SHA}}{base64.b64encode(hashlib.sha1(pw.encode()).digest()).decode()}\n"
+            for user, pw in uploaders.items()
+        ]
+        (directory / "htpasswd").write_text("".join(lines), encoding="utf-8")
+        command += ["-a", "update", "-P", str(directory / "htpasswd")]
+    command += [str(packages)]
     log = directory / "pypiserver.log"
     url = f"http://127.0.0.1:{port}"
     with _process_group(command, log) as process:

@@ -1,7 +1,8 @@
 """Publishers ("channels"): each takes a built artifact to where its users get it.
 
-Every channel talks HTTP through an injected ``httpx`` client or transport, so tests use real local
-servers or ``httpx.MockTransport``. Today: :func:`push_oci_image` (any OCI distribution registry).
+Every HTTP channel talks through an injected ``httpx`` client or transport, so tests use real local servers or
+``httpx.MockTransport``: :func:`push_oci_image` (any OCI distribution registry, here), :mod:`.pypi` (the upload
+API twine uses), :mod:`.npm` (the npm CLI); :mod:`.publish` runs several in one pass.
 """
 
 from __future__ import annotations

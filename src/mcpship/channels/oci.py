@@ -42,6 +42,7 @@ DEFAULT_CHUNK_SIZE = 8 << 20
 _INDEX_TYPES = frozenset(
     {"application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"}
 )
+_MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json")
 _REF_NAME = "org.opencontainers.image.ref.name"
 _NAME_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _NAME = re.compile(rf"{_NAME_COMPONENT}(?:/{_NAME_COMPONENT})*")
@@ -104,6 +105,8 @@ class OciPushResult:
     blobs_skipped: int
     """Blobs the registry already had (checked with ``HEAD``), not sent again."""
     blobs_mounted: int = 0
+    already_tagged: bool = False
+    """``immutable_tag``: the registry held this very manifest under the tag already; nothing was sent."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ def push_oci_image(
     client: httpx.Client | None = None,
     transport: httpx.BaseTransport | None = None,
     progress: Callable[[PushProgress], None] | None = None,
+    immutable_tag: bool = False,
 ) -> OciPushResult:
     """Push the image of an OCI layout (folder or ``.oci.tar``) to ``destination``.
 
@@ -136,6 +140,8 @@ def push_oci_image(
     registry with ``insecure=True``; everything else is HTTPS. Without ``username``, the credentials ``docker
     login`` stored for the registry are used (``$DOCKER_CONFIG/config.json``). ``mount_from`` names a
     repository on the same registry to mount existing blobs from instead of uploading them.
+    ``immutable_tag`` treats the tag as a version: the same manifest under it already is left alone (nothing is
+    sent), another one is a :class:`PublishError` naming both digests, never an overwrite.
     """
     reference = parse_image_reference(destination) if isinstance(destination, str) else destination
     if chunk_size < 1:
@@ -157,6 +163,19 @@ def push_oci_image(
             progress=progress,
         )
         pusher.ping()
+        if immutable_tag:
+            held = pusher.tagged_digest(str(final_tag))
+            local = str(descriptor.get("digest"))
+            if held == local:
+                pinned = f"{reference.registry}/{reference.name}:{final_tag}@{local}"
+                return OciPushResult(pinned, local, str(final_tag), 0, 0, 0, already_tagged=True)
+            if held is not None:
+                raise PublishError(
+                    f"{reference.registry}/{reference.name}:{final_tag} is already the image {held}, but the image"
+                    f" to push is {local}; a version's tag is not moved, and mcpship does not try",
+                    hint=f"the version {final_tag} is taken: raise the version (a patch bump will do),"
+                    " rebuild and publish again",
+                )
         digest = pusher.push_manifest(descriptor, str(final_tag))
     return OciPushResult(
         reference=f"{reference.registry}/{reference.name}:{final_tag}@{digest}",
@@ -332,6 +351,23 @@ class _Pusher:
         if response.status_code not in (201, 204):
             self._fail(response, f"finish the upload of {digest}")
         self.blobs_uploaded += 1
+
+    def tagged_digest(self, tag: str) -> str | None:
+        """The digest of the manifest the registry holds under ``tag``, None when the tag is free."""
+        accept = ", ".join([*_INDEX_TYPES, *_MANIFEST_TYPES])
+        url = self.base.join(f"manifests/{tag}")
+        response = self._send("HEAD", url, f"look up the tag {tag}", headers={"Accept": accept})
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            self._fail(response, f"look up the tag {tag}")
+        digest = response.headers.get("Docker-Content-Digest", "")
+        if _DIGEST.fullmatch(digest):
+            return str(digest)
+        raise PublishError(
+            f"{self.reference.registry}/{self.reference.name}:{tag} exists, but the registry did not say its digest",
+            hint="compare the image by hand (skopeo inspect); mcpship does not move a version's tag",
+        )
 
     def _blob_exists(self, digest: str) -> bool:
         response = self._send("HEAD", self.base.join(f"blobs/{digest}"), f"check the blob {digest}")

@@ -64,8 +64,10 @@ COMMANDS: dict[str, Entry] = {
     ),
     "publish": _entry(
         "publish_cmd",
-        "Publish a built artifact: push the OCI image (tag default: the artifact's version), or list server.json in "
-        "an MCP registry (log in first: `mcpship login`).",
+        "Publish a build to one or more channels: wheel and sdist to a PyPI index, the tarball to an npm registry, "
+        "the OCI image (tag default: the artifact's version), server.json to an MCP registry (`mcpship login` "
+        "first). What a channel already holds is skipped (a different file under the same version is an error), so "
+        "a rerun after a failure continues where it stopped.",
     ),
     "login": _entry(
         "login_cmd",
@@ -191,6 +193,7 @@ def _escape(text: str | None) -> str | None:
 METAVARS = {
     "--admin-token-file": "FILE",
     "--cache-mb": "MIB",
+    "--channel": "NAME[,NAME]",
     "--config": "KEY=VALUE",
     "--db": "URL",
     "--domain": "DOMAIN",
@@ -200,9 +203,12 @@ METAVARS = {
     "--github-oidc-audience": "AUDIENCE",
     "--github-oidc-issuer": "URL",
     "--host": "ADDRESS",
+    "--index-url": "URL",
     "--jwt-key-file": "FILE",
     "--max-page-mb": "MIB",
     "--mcpb-host": "HOST",
+    "--npm-registry": "URL",
+    "--npm-tag": "TAG",
     "--npm-url": "URL",
     "--oci-insecure": "HOST",
     "--oci-registry": "HOST",
@@ -217,6 +223,7 @@ METAVARS = {
     "--public-url": "URL",
     "--pypi-url": "URL",
     "--registry": "URL",
+    "--repository-url": "URL",
     "--script": "NAME",
     "--sign-cert": "FILE",
     "--sign-chain": "FILE",

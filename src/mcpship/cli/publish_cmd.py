@@ -1,11 +1,12 @@
-"""``mcpship publish``: take a built artifact from DIST to a channel (an OCI registry, an MCP registry)."""
+"""``mcpship publish``: take a build from DIST to channels (a PyPI index, an npm registry, an OCI registry, an MCP
+registry)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import StrEnum
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,35 +19,42 @@ from mcpship.cli._output import echo, json_result, quiet
 
 if TYPE_CHECKING:
     from mcpship.channels import PushProgress
-    from mcpship.channels.publish import OciDestination, RegistryDestination
+    from mcpship.channels.publish import OciDestination, PublishOptions, PublishRun, RegistryDestination
 
 _EPILOG = """Examples:
 
+  MCPSHIP_PYPI_TOKEN=pypi-… mcpship publish --channel pypi           # dist/*.whl + *.tar.gz to PyPI
+  mcpship publish --channel pypi,npm,oci,registry --to ghcr.io/acme/notes --dry-run
+  mcpship publish --channel pypi --repository-url http://127.0.0.1:8080/ -u __token__ --password-stdin < token.txt
+  NPM_TOKEN=… mcpship publish --channel npm --npm-registry http://127.0.0.1:4873/ --json
   mcpship publish dist --channel oci --to ghcr.io/acme/notes --username acme --password-stdin < token.txt
   mcpship publish --channel oci --to 127.0.0.1:5000/notes:latest      # a local registry, plain HTTP
-  mcpship publish dist --channel oci --to registry.lan/notes --insecure --json
   mcpship publish --channel registry                  # dist/server.json, to the registry you logged in to
   mcpship publish server.json --channel registry --registry http://127.0.0.1:8080 --json
 """
 
-
-class Channel(StrEnum):
-    """Where ``publish`` can take an artifact; pypi and npm join here."""
-
-    oci = "oci"
-    registry = "registry"
+_SECRET_CHANNELS = ("oci", "pypi")  # the channels --username / --password-stdin speak for
 
 
 @app.command(epilog=_EPILOG)
 def publish(
-    channel: Annotated[Channel, typer.Option("--channel", help="Where to publish.", show_choices=True)],
+    channel: Annotated[
+        str,
+        typer.Option(
+            "--channel",
+            help="Where to publish, comma-separated: pypi, npm, oci, registry (run in that order: packages first,"
+            " the MCP registry last).",
+        ),
+    ],
     to: Annotated[str | None, typer.Option("--to", help="oci: destination REGISTRY/NAME[:TAG] (required).")] = None,
     dist: Annotated[
         Path, typer.Argument(help="The build output folder (with mcpship-build.json); registry: or a server.json.")
     ] = Path("dist"),
-    username: Annotated[str | None, typer.Option("--username", "-u", help="User name for the registry.")] = None,
+    username: Annotated[
+        str | None, typer.Option("--username", "-u", help="oci or pypi: user name (pypi default: __token__).")
+    ] = None,
     password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password or token from stdin.")
+        bool, typer.Option("--password-stdin", help="oci or pypi: read the password or token from stdin.")
     ] = False,
     insecure: Annotated[bool, typer.Option("--insecure", help="Allow plain HTTP to a non-local registry.")] = False,
     registry: Annotated[
@@ -57,47 +65,172 @@ def publish(
             " `mcpship login`, else the official registry).",
         ),
     ] = None,
+    repository_url: Annotated[
+        str | None,
+        typer.Option("--repository-url", help="pypi: the upload URL (default: https://upload.pypi.org/legacy/)."),
+    ] = None,
+    index_url: Annotated[
+        str | None,
+        typer.Option("--index-url", help="pypi: the simple API to check first (default: next to the upload URL)."),
+    ] = None,
+    npm_registry: Annotated[
+        str | None, typer.Option("--npm-registry", help="npm: the registry (default: what .npmrc says).")
+    ] = None,
+    npm_tag: Annotated[str | None, typer.Option("--npm-tag", help="npm: the dist-tag (default: latest).")] = None,
+    provenance: Annotated[
+        bool | None,
+        typer.Option("--provenance/--no-provenance", help="npm: provenance (default: on in GitHub Actions)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Look up what each channel holds and say what would be sent.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Publish a built artifact: push the OCI image (tag default: the artifact's version), or list server.json in
-    an MCP registry (log in first: `mcpship login`)."""
+    """Publish a build to one or more channels: wheel and sdist to a PyPI index, the tarball to an npm registry,
+    the OCI image (tag default: the artifact's version), server.json to an MCP registry (`mcpship login` first).
+    What a channel already holds is skipped (a different file under the same version is an error), so a rerun
+    after a failure continues where it stopped."""
+    channels = [name.strip() for name in channel.split(",") if name.strip()]
     _check_channel_options(
-        channel, to=to, username=username, secret=password_stdin, insecure=insecure, registry=registry
+        channels,
+        to=to,
+        username=username,
+        secret=password_stdin,
+        insecure=insecure,
+        registry=registry,
+        pypi=(("--repository-url", repository_url), ("--index-url", index_url)),
+        npm=(("--npm-registry", npm_registry), ("--npm-tag", npm_tag), ("--provenance", provenance is not None)),
     )
-    if password_stdin and username is None:
+    if password_stdin and username is None and "pypi" not in channels:
         raise UsageError("--password-stdin needs --username", hint="give the account name with --username")
+    if "pypi" in channels and username is not None and not password_stdin:
+        raise UsageError(
+            "--username for --channel pypi needs --password-stdin",
+            hint="pipe the password in (--password-stdin), or drop --username to use $MCPSHIP_PYPI_TOKEN",
+        )
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    if password == "":
+        raise UsageError("--password-stdin read an empty line", hint="pipe the password or token in: ... < token.txt")
     from mcpship.channels.publish import OciDestination, RegistryDestination
 
-    if channel is Channel.oci:
-        assert to is not None
-        rendered = _publish_oci(OciDestination(to, username, password, insecure), dist, as_json)
-    else:
-        rendered = _publish_registry(RegistryDestination(registry), dist)
-    summary = rendered.pop("summary")
-    if as_json:
-        json_result({"channel": channel.value, **rendered})
-    else:
-        echo(summary)  # may quote the registry's answer
+    oci = OciDestination(to, username, password, insecure) if to is not None else None
+    if channels in (["oci"], ["registry"]) and not dry_run:  # one channel: its own detailed answer, as before
+        if oci is not None:
+            rendered = _publish_oci(oci, dist, as_json)
+        else:
+            rendered = _publish_registry(RegistryDestination(registry), dist)
+        summary = rendered.pop("summary")
+        if as_json:
+            json_result({"channel": channels[0], **rendered})
+        else:
+            echo(summary)  # may quote the registry's answer
+        return
+    from mcpship.channels.publish import NpmDestination, PublishOptions, PypiDestination
+
+    pypi = PypiDestination(index_url=index_url, username=username if "pypi" in channels else None)
+    if repository_url is not None:
+        pypi = replace(pypi, repository_url=repository_url)
+    if "pypi" in channels and password is not None:
+        pypi = replace(pypi, password=password)
+    options = PublishOptions(
+        pypi=pypi,
+        npm=NpmDestination(npm_registry, npm_tag, provenance),
+        oci=oci,
+        registry=RegistryDestination(registry),
+    )
+    _publish_many(dist, channels, options, dry_run=dry_run, as_json=as_json)
 
 
 def _check_channel_options(
-    channel: Channel, *, to: str | None, username: str | None, secret: bool, insecure: bool, registry: str | None
+    channels: list[str],
+    *,
+    to: str | None,
+    username: str | None,
+    secret: bool,
+    insecure: bool,
+    registry: str | None,
+    pypi: tuple[tuple[str, object], ...],
+    npm: tuple[tuple[str, object], ...],
 ) -> None:
-    """Each channel's own options; one meant for another channel is an error, not silently ignored."""
-    if channel is Channel.oci:
-        if to is None:
-            raise UsageError("--channel oci needs --to", hint="give the destination: --to REGISTRY/NAME[:TAG]")
-        if registry is not None:
-            raise UsageError("--registry is for --channel registry", hint="oci takes the destination in --to")
-        return
-    oci_only = (("--to", to), ("--username", username), ("--password-stdin", secret), ("--insecure", insecure))
-    misplaced = [flag for flag, given in oci_only if given]
-    if misplaced:
+    """Each channel's own options; one meant for a channel that is not run is an error, not silently ignored."""
+    from mcpship.channels.publish import CHANNELS
+
+    unknown = [name for name in channels if name not in CHANNELS]
+    if unknown or not channels:
         raise UsageError(
-            f"--channel registry does not take {', '.join(misplaced)}",
-            hint="give the MCP registry with --registry URL; its token comes from `mcpship login`",
+            f"unknown channel(s) in --channel: {', '.join(unknown)}" if unknown else "--channel names no channel",
+            hint=f"choose among {', '.join(CHANNELS)}, comma-separated (--channel pypi,npm)",
         )
+    if "oci" in channels and to is None:
+        raise UsageError("--channel oci needs --to", hint="give the destination: --to REGISTRY/NAME[:TAG]")
+    if "oci" in channels and "pypi" in channels and (username is not None or secret):
+        raise UsageError(
+            "--username and --password-stdin are ambiguous with both oci and pypi",
+            hint="publish the two in separate runs, or give PyPI's token in $MCPSHIP_PYPI_TOKEN",
+        )
+    owners: list[tuple[str, object, tuple[str, ...]]] = [
+        ("--to", to, ("oci",)),
+        ("--insecure", insecure, ("oci",)),
+        ("--username", username, _SECRET_CHANNELS),
+        ("--password-stdin", secret, _SECRET_CHANNELS),
+        ("--registry", registry, ("registry",)),
+        *((flag, value, ("pypi",)) for flag, value in pypi),
+        *((flag, value, ("npm",)) for flag, value in npm),
+    ]
+    misplaced = [(flag, wanted) for flag, value, wanted in owners if value and not set(wanted) & set(channels)]
+    if misplaced:
+        flags = ", ".join(flag for flag, _ in misplaced)
+        owners_text = "; ".join(f"{flag} is for --channel {' or '.join(wanted)}" for flag, wanted in misplaced)
+        raise UsageError(f"--channel {','.join(channels)} does not take {flags}", hint=owners_text)
+
+
+def _publish_many(dist: Path, channels: list[str], options: PublishOptions, *, dry_run: bool, as_json: bool) -> None:
+    from mcpship.channels.publish import publish_channels
+
+    with _progress(enabled=not as_json and not quiet()) as on_progress:
+        run = publish_channels(dist, channels, options, dry_run=dry_run, progress=on_progress)
+    json_result(
+        {
+            "channel": ",".join(result.channel for result in run.results),
+            "dryRun": run.dry_run,
+            "channels": [
+                {
+                    "channel": result.channel,
+                    "status": result.status,
+                    "items": [{"name": i.name, "status": i.status, "url": i.url} for i in result.items],
+                    "error": None if result.error is None else result.error.message,
+                }
+                for result in run.results
+            ],
+        }
+    )
+    if not as_json:
+        _render_run(run)
+    failed = run.failure
+    if failed is not None and failed.error is not None:
+        error = failed.error
+        error.message = f"{failed.channel}: {error.message}"
+        error.args = (error.message,)
+        rerun = "then rerun the same command: what is already published is skipped"
+        error.hint = f"{error.hint}; {rerun}" if error.hint and "rerun" not in error.hint else error.hint or rerun
+        raise error
+
+
+def _render_run(run: PublishRun) -> None:
+    from rich.table import Table
+
+    from mcpship.cli._output import console
+    from mcpship.cli._terminal import cell
+
+    table = Table(title="Dry run: nothing was sent" if run.dry_run else None, title_justify="left")
+    for column in ("channel", "status", "what", "url"):
+        table.add_column(column, overflow="fold")
+    for result in run.results:
+        if not result.items:
+            table.add_row(cell(result.channel), cell(result.status), "", "")
+        for item in result.items:
+            table.add_row(cell(result.channel), cell(item.status), cell(item.name), cell(item.url))
+    console().print(table)
 
 
 def _publish_oci(destination: OciDestination, dist: Path, as_json: bool) -> dict[str, Any]:
