@@ -243,3 +243,27 @@ def test_a_tag_with_a_slash_is_found_and_created_as_one_path_segment(github: Fak
 
     assert (first.tag, first.created, again.created) == ("release/v1.2.0", True, False)
     assert [row.status for row in again.assets] == ["skipped"]
+
+
+def test_publish_channels_runs_github_release_between_the_image_and_the_registry(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    from mcpship.channels.publish import CHANNELS, PublishOptions, publish_channels
+
+    dist = build_dir(tmp_path, BUNDLES)
+    options = PublishOptions(github=destination(github))
+    assert list(CHANNELS).index("github-release") == list(CHANNELS).index("registry") - 1
+
+    planned = publish_channels(dist, ["github-release"], options, dry_run=True)
+    assert github.release(TAG) is None  # a dry run calls nothing
+    assert {(i.name, i.status, i.url) for i in planned.results[0].items} == {
+        (name, "would-publish", f"{RELEASE_URL}/{name}") for name in BUNDLES
+    }
+
+    first = publish_channels(dist, ["github-release"], options)
+    again = publish_channels(dist, ["github-release"], options)
+
+    assert [(r.channel, r.status) for r in first.results] == [("github-release", "published")]
+    assert {i.status for i in first.results[0].items} == {"published"}
+    assert {i.status for i in again.results[0].items} == {"skipped"}
+    assert {i.url for i in again.results[0].items} == {f"{RELEASE_URL}/{name}" for name in BUNDLES}

@@ -37,6 +37,7 @@ __all__ = [
     "ReleaseAssetOutcome",
     "ReleaseLocation",
     "parse_release_download_url",
+    "planned_release_assets",
     "publish_github_release",
 ]
 
@@ -117,8 +118,7 @@ def publish_github_release(
     """
     env = os.environ if environ is None else environ
     api, uploads = _endpoints(destination, env)
-    hosts = frozenset({"github.com", api.host} - {"api.github.com"}) | _server_host(env)
-    location, uploads_planned = _plan(Path(build_dir), extra_files, hosts)
+    location, uploads_planned = _plan(Path(build_dir), extra_files, _release_hosts(api, env))
     token = destination.token or env.get("GITHUB_TOKEN") or env.get("GH_TOKEN")
     if not token:
         raise PublishError(
@@ -135,6 +135,24 @@ def publish_github_release(
         created=created,
         assets=rows,
     )
+
+
+def planned_release_assets(
+    destination: GitHubReleaseDestination,
+    build_dir: Path | str,
+    *,
+    extra_files: Sequence[Path] = (),
+    environ: Mapping[str, str] | None = None,
+) -> tuple[ReleaseLocation, tuple[Upload, ...]]:
+    """What :func:`publish_github_release` would attach, and to which release, checked offline (a dry run)."""
+    env = os.environ if environ is None else environ
+    api, _ = _endpoints(destination, env)
+    location, uploads = _plan(Path(build_dir), extra_files, _release_hosts(api, env))
+    return location, tuple(uploads)
+
+
+def _release_hosts(api: httpx.URL, env: Mapping[str, str]) -> frozenset[str]:
+    return frozenset({"github.com", api.host} - {"api.github.com"}) | _server_host(env)
 
 
 @contextmanager

@@ -98,7 +98,7 @@ def publish_npm_tarball(
             raise PublishError(
                 f"{target} already holds {name}@{version} with integrity {there}, but {tarball.name} has {integrity};"
                 " a registry never replaces a published version, and mcpship does not try",
-                hint=f"the version {version} is taken: raise the version (a patch bump will do),"
+                hint=f"the version {version} is taken: raise the version (`mcpship bump patch`),"
                 " rebuild and publish again",
             )
         return NpmPublishOutcome(tarball, name, version, integrity, "skipped", url, target)

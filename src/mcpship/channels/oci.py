@@ -173,7 +173,7 @@ def push_oci_image(
                 raise PublishError(
                     f"{reference.registry}/{reference.name}:{final_tag} is already the image {held}, but the image"
                     f" to push is {local}; a version's tag is not moved, and mcpship does not try",
-                    hint=f"the version {final_tag} is taken: raise the version (a patch bump will do),"
+                    hint=f"the version {final_tag} is taken: raise the version (`mcpship bump patch`),"
                     " rebuild and publish again",
                 )
         digest = pusher.push_manifest(descriptor, str(final_tag))

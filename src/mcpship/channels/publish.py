@@ -22,6 +22,7 @@ from urllib.parse import quote
 import httpx
 
 from mcpship._exceptions import McpshipError, PublishError, UsageError
+from mcpship.channels.github_release import GitHubReleaseDestination
 from mcpship.channels.npm import publish_npm_tarball
 from mcpship.channels.oci import OciPushResult, PushProgress, parse_image_reference, push_oci_image
 from mcpship.channels.pypi import DEFAULT_PYPI_UPLOAD_URL, PypiCredentials, find_pypi_credentials, upload_distributions
@@ -184,6 +185,7 @@ class PublishOptions:
     npm: NpmDestination = NpmDestination()
     oci: OciDestination | None = None
     registry: RegistryDestination = RegistryDestination()
+    github: GitHubReleaseDestination = field(default_factory=GitHubReleaseDestination)
 
 
 @dataclass(frozen=True)
@@ -309,13 +311,26 @@ def _registry_channel(context: ChannelContext) -> list[PublishedItem]:
     return [PublishedItem(f"{outcome.name}@{outcome.version}", "published", url)]
 
 
+def _github_release_channel(context: ChannelContext) -> list[PublishedItem]:
+    """The MCPB bundles (and the build's supply-chain records) on the GitHub release server.json points at."""
+    from mcpship.channels.github_release import planned_release_assets, publish_github_release
+
+    destination = context.options.github
+    if context.dry_run:
+        location, uploads = planned_release_assets(destination, context.dist, environ=context.environ)
+        base = f"https://github.com/{location.repository}/releases/download/{quote(location.tag, safe='/')}"
+        return [PublishedItem(upload.name, "would-publish", f"{base}/{quote(upload.name)}") for upload in uploads]
+    outcome = publish_github_release(destination, context.dist, client=context.client, environ=context.environ)
+    return [PublishedItem(row.asset, row.status, row.url) for row in outcome.assets]
+
+
 # One row per channel, in the order a run takes them: packages first, then the image, then the release, then the
-# MCP registry, whose server.json points at all of them. Helper "github"'s module adds, before "registry":
-#     "github-release": _github_release_channel,
+# MCP registry, whose server.json points at all of them.
 CHANNELS: dict[str, Callable[[ChannelContext], list[PublishedItem]]] = {
     "pypi": _pypi_channel,
     "npm": _npm_channel,
     "oci": _oci_channel,
+    "github-release": _github_release_channel,
     "registry": _registry_channel,
 }
 

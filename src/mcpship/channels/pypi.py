@@ -233,7 +233,7 @@ def _already_there(dist: _Distribution, there: tuple[str, str], simple: str) -> 
         raise PublishError(
             f"{simple} already holds {dist.path.name} with sha256 {digest or '(none listed)'}, but the file to"
             f" publish has sha256 {dist.sha256}; an index never replaces a file, and mcpship does not try",
-            hint=f"the version {dist.version} is taken: raise the version (a patch bump will do),"
+            hint=f"the version {dist.version} is taken: raise the version (`mcpship bump patch`),"
             " rebuild and publish again",
         )
     return PypiFileOutcome(dist.path, dist.sha256, "skipped", url)

@@ -30,6 +30,7 @@ _EPILOG = """Examples:
   mcpship publish dist --channel oci --to ghcr.io/acme/notes --username acme --password-stdin < token.txt
   mcpship publish --channel oci --to 127.0.0.1:5000/notes:latest      # a local registry, plain HTTP
   mcpship publish --channel registry                  # dist/server.json, to the registry you logged in to
+  GITHUB_TOKEN=... mcpship publish --channel github-release --dry-run   # the bundles server.json points at
   mcpship publish server.json --channel registry --registry http://127.0.0.1:8080 --json
 """
 
@@ -42,8 +43,8 @@ def publish(
         str,
         typer.Option(
             "--channel",
-            help="Where to publish, comma-separated: pypi, npm, oci, registry (run in that order: packages first,"
-            " the MCP registry last).",
+            help="Where to publish, comma-separated: pypi, npm, oci, github-release, registry (run in that order:"
+            " packages first, the MCP registry last). github-release takes $GITHUB_TOKEN (or $GH_TOKEN).",
         ),
     ],
     to: Annotated[str | None, typer.Option("--to", help="oci: destination REGISTRY/NAME[:TAG] (required).")] = None,
@@ -87,7 +88,8 @@ def publish(
     as_json: JsonOption = False,
 ) -> None:
     """Publish a build to one or more channels: wheel and sdist to a PyPI index, the tarball to an npm registry,
-    the OCI image (tag default: the artifact's version), server.json to an MCP registry (`mcpship login` first).
+    the OCI image (tag default: the artifact's version), the MCPB bundles to the GitHub release server.json points
+    at, server.json to an MCP registry (`mcpship login` first).
     What a channel already holds is skipped (a different file under the same version is an error), so a rerun
     after a failure continues where it stopped."""
     channels = [name.strip() for name in channel.split(",") if name.strip()]
