@@ -84,6 +84,16 @@ def build(
                 "outdir": str(report.outdir),
                 "built": [_artifact_json(a) for a in report.built],
                 "skipped": report.skipped,
+                "records": [
+                    {
+                        "kind": record.kind,
+                        "file": str(record.path),
+                        "mediaType": record.media_type,
+                        "sha256": record.sha256,
+                        "describes": record.describes,
+                    }
+                    for record in report.records
+                ],
             }
         )
         return
