@@ -24,6 +24,7 @@ __all__ = ["ArtifactFacts", "BundledPackage", "read_artifact_facts"]
 
 _MAX_MEMBERS = 500_000
 _MAX_MEMBER_BYTES = 1 << 20
+_MAX_NAME = 1024
 _DIST_INFO_METADATA = re.compile(r"^(?:.*/)?[^/]+\.dist-info/METADATA$")
 _NODE_PACKAGE = re.compile(r"^(?:.*?/)?(node_modules/(?:.*/node_modules/)?(?:@[^/]+/)?[^/@][^/]*)/package\.json$")
 _BASE_NAME = "org.opencontainers.image.base.name"
@@ -116,7 +117,8 @@ def _mcpb(artifact: Artifact, fallback_name: str) -> ArtifactFacts:
             if info.filename == "manifest.json":
                 manifest = _json_object(_read_zip(archive, info))
             elif _is_package_record(info.filename):
-                found = _bundled(info.filename, _read_zip(archive, info))
+                with archive.open(info) as handle:
+                    found = _bundled(info.filename, handle)
                 bundled += [found] if found is not None else []
     return ArtifactFacts(
         name=_text(manifest.get("name"), fallback_name),
@@ -143,7 +145,7 @@ def _oci(artifact: Artifact, fallback_name: str) -> ArtifactFacts:
                     if count >= _MAX_MEMBERS:
                         break
                     if member.isfile() and _is_package_record(member.name):
-                        found = _bundled(member.name, _read(layer.extractfile(member), member.name))
+                        found = _bundled(member.name, layer.extractfile(member))
                         bundled += [found] if found is not None else []
     base_name, base_digest = annotations.get(_BASE_NAME), annotations.get(_BASE_DIGEST)
     base = (base_name, base_digest) if isinstance(base_name, str) and isinstance(base_digest, str) else None
@@ -158,18 +160,25 @@ def _oci(artifact: Artifact, fallback_name: str) -> ArtifactFacts:
 
 
 def _is_package_record(name: str) -> bool:
+    # the suffix and length checks first: the patterns backtrack on long names of many folders
+    if len(name) > _MAX_NAME or not name.endswith(("/package.json", ".dist-info/METADATA")):
+        return False
     return bool(_DIST_INFO_METADATA.match(name) or _NODE_PACKAGE.match(name))
 
 
-def _bundled(member: str, data: bytes) -> BundledPackage | None:
+def _bundled(member: str, handle: IO[bytes] | None) -> BundledPackage | None:
+    """The package a ``package.json`` or ``METADATA`` names; None when it names none (or is over the cap: a
+    dependency's oversized file is skipped, not a failed build)."""
+    data = handle.read(_MAX_MEMBER_BYTES + 1) if handle is not None else b""
     node = _NODE_PACKAGE.match(member)
     if node is not None:
-        package = _json_object(data)
+        package = _json_object(data) if len(data) <= _MAX_MEMBER_BYTES else {}
         name, version = package.get("name"), package.get("version")
         if isinstance(name, str) and isinstance(version, str) and name and version:
             return BundledPackage(ecosystem="npm", name=name, version=version, path=node.group(1))
         return None
-    headers = HeaderParser().parsestr(data.decode("utf-8", errors="replace"), headersonly=True)
+    # the headers come first: a long description past the cap is cut off, the name and version are not
+    headers = HeaderParser().parsestr(data[:_MAX_MEMBER_BYTES].decode("utf-8", errors="replace"), headersonly=True)
     name, version = headers.get("Name"), headers.get("Version")
     if name and version:
         return BundledPackage(ecosystem="pypi", name=str(name), version=str(version), path=member.rsplit("/", 1)[0])

@@ -45,11 +45,13 @@ def dependencies_of(kind: str, facts: ArtifactFacts, root: Path) -> list[Package
 
 
 def _python_declared(facts: ArtifactFacts, root: Path) -> list[Package]:
+    locked: list[Package] = []
     if (root / "uv.lock").is_file():
-        return packages_from_uv_lock(_toml(root / "uv.lock"), facts.name)
-    if (root / "pylock.toml").is_file():
-        return packages_from_pylock(_toml(root / "pylock.toml"), facts.name)
-    return packages_from_requires_dist(facts.requires_dist)
+        locked = packages_from_uv_lock(_toml(root / "uv.lock"), facts.name)
+    elif (root / "pylock.toml").is_file():
+        locked = packages_from_pylock(_toml(root / "pylock.toml"), facts.name)
+    # a lock that does not hold this package (another workspace member's) says nothing about it
+    return locked or packages_from_requires_dist(facts.requires_dist)
 
 
 def _node_declared(root: Path) -> list[Package]:
