@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
+import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packageurl import PackageURL
 from packaging.utils import canonicalize_name
 
 from mcpship.__about__ import __version__
 from mcpship._exceptions import BuildError
+from mcpship._problems import Problem
 from mcpship.security._contents import ArtifactFacts, read_artifact_facts
 from mcpship.security._packages import Package
 from mcpship.security._project_deps import dependencies_of
@@ -32,7 +35,15 @@ if TYPE_CHECKING:
     from cyclonedx.model import ExternalReference, HashType, Property
     from cyclonedx.model.component import Component
 
-__all__ = ["SBOM_KINDS", "SBOM_MEDIA_TYPE", "SBOM_SUFFIX", "build_sbom", "sbom_name", "validate_sbom"]
+__all__ = [
+    "SBOM_KINDS",
+    "SBOM_MEDIA_TYPE",
+    "SBOM_SUFFIX",
+    "build_sbom",
+    "sbom_name",
+    "sbom_problems",
+    "validate_sbom",
+]
 
 SBOM_KINDS = frozenset({"wheel", "sdist", "npm", "mcpb", "oci"})
 """Artifacts that carry software (descriptors such as server.json or a Dockerfile get none)."""
@@ -98,6 +109,37 @@ def validate_sbom(text: str, *, what: str = "the SBOM") -> None:
             f"{what} does not validate against the CycloneDX 1.6 schema: {error}",
             hint="this is a bug in mcpship: report it with the artifact; `--no-sbom` builds without SBOMs meanwhile",
         )
+
+
+_MAX_PROBLEMS = 50
+
+
+def sbom_problems(document: dict[str, Any], *, source: str) -> list[Problem]:
+    """Every way a parsed CycloneDX JSON document breaks its ``specVersion``'s strict schema (``mcpship validate``)."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    version = document.get("specVersion")
+    try:
+        schema = SchemaVersion.from_version(str(version))
+    except ValueError:
+        known = ", ".join(v.to_version() for v in SchemaVersion)
+        return [
+            Problem(
+                file=source,
+                path="$.specVersion",
+                message=f"unknown CycloneDX version {str(version)[:40]!r}",
+                hint=f"use one of {known}",
+            )
+        ]
+    errors = JsonStrictValidator(schema).validate_str(json.dumps(document), all_errors=True) or []
+    problems = []
+    for error in itertools.islice(errors, _MAX_PROBLEMS):
+        detail = error.data
+        path = str(getattr(detail, "json_path", "$"))
+        message = str(getattr(detail, "message", detail))[:300]
+        problems.append(Problem(file=source, path=path, message=message, hint=f"see the CycloneDX {version} schema"))
+    return problems
 
 
 def _artifact_component(artifact: Artifact, facts: ArtifactFacts) -> Component:
