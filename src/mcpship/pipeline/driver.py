@@ -114,7 +114,7 @@ def build_project(
     survivors = [a for a in previous if a.target in failed or a.target in skipped] + kept
     unique = {a.path: a for a in survivors + built}
     artifacts = sorted(unique.values(), key=lambda a: a.path.name)
-    records = _supply_chain(resolved, out, artifacts, names, epoch, options, reporter, failed)
+    records = _supply_chain(resolved, out, artifacts, epoch, options, reporter, failed)
     write_report(out, artifacts, name=resolved.spec.name, source_date_epoch=epoch, records=records)
     report = BuildReport(outdir=out, built=built, artifacts=artifacts, records=records, skipped=skipped, failed=failed)
     if failed:
@@ -174,7 +174,6 @@ def _supply_chain(
     resolved: ResolvedSpec,
     out: Path,
     artifacts: list[Artifact],
-    names: list[str],
     epoch: int,
     options: BuildOptions,
     reporter: Reporter,
@@ -199,7 +198,7 @@ def _supply_chain(
         root=resolved.root,
         server_name=spec.name,
         version=spec.version,
-        targets=tuple(names),
+        targets=tuple(sorted({artifact.target for artifact in artifacts})),  # this run's and the kept ones
         spec_file=resolved.source,
         interface_lock=lock_file if lock_file.is_file() else None,
         dependency_locks=tuple(project_locks(resolved.root)),

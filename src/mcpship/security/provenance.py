@@ -96,6 +96,7 @@ class BuildInputs(_Model):
     """The spec's ``name`` (``io.github.acme/notes``)."""
     version: str
     targets: tuple[str, ...]
+    """The targets whose artifacts the statement names."""
     spec_file: Path | None
     interface_lock: Path | None
     dependency_locks: tuple[Path, ...] = ()
