@@ -28,6 +28,7 @@ __all__ = [
 Ecosystem = Literal["pypi", "npm"]
 _MAX_PACKAGES = 100_000
 _HASH_NAMES = {"sha256": "SHA-256", "sha384": "SHA-384", "sha512": "SHA-512", "sha1": "SHA-1", "md5": "MD5"}
+_HEX_LENGTHS = {"SHA-256": 64, "SHA-384": 96, "SHA-512": 128, "SHA-1": 40, "MD5": 32}
 
 
 @dataclass(frozen=True, order=True)
@@ -229,7 +230,7 @@ def npm_integrity_hashes(integrity: object) -> tuple[tuple[str, str], ...]:
             digest = base64.b64decode(encoded, validate=True).hex()
         except (binascii.Error, ValueError):
             continue
-        if name is not None and digest:
+        if name is not None and len(digest) == _HEX_LENGTHS[name]:  # a truncated digest is no digest
             pairs.append((name, digest))
     return tuple(sorted(pairs))
 
@@ -246,7 +247,7 @@ def _named_hashes(hashes: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     pairs = []
     for algorithm, digest in hashes.items():
         name = _HASH_NAMES.get(str(algorithm).lower())
-        if name is not None and isinstance(digest, str) and _is_hex(digest):
+        if name is not None and isinstance(digest, str) and _is_hex(digest) and len(digest) == _HEX_LENGTHS[name]:
             pairs.append((name, digest.lower()))
     return tuple(sorted(pairs))
 

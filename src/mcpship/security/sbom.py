@@ -143,22 +143,18 @@ def sbom_problems(document: dict[str, Any], *, source: str) -> list[Problem]:
 
 
 def _artifact_component(artifact: Artifact, facts: ArtifactFacts) -> Component:
-    qualifiers: dict[str, str] = {}
+    purl: PackageURL | None
     if artifact.kind in ("wheel", "sdist"):
-        purl = PackageURL(
-            type="pypi",
-            name=canonicalize_name(facts.name),
-            version=facts.version,
-            qualifiers={"file_name": artifact.path.name},
-        )
+        qualifiers = {"file_name": artifact.path.name}
+        purl = _purl(type="pypi", name=canonicalize_name(facts.name), version=facts.version, qualifiers=qualifiers)
     elif artifact.kind == "npm":
         purl = _npm_purl(facts.name, facts.version)
     elif artifact.kind == "oci" and facts.image_digest:
         qualifiers = {"tag": facts.version}
-        purl = PackageURL(type="oci", name=facts.name.lower(), version=facts.image_digest, qualifiers=qualifiers)
+        purl = _purl(type="oci", name=facts.name.lower(), version=facts.image_digest, qualifiers=qualifiers)
     else:
         qualifiers = {"checksum": f"sha256:{artifact.sha256}"}
-        purl = PackageURL(type="generic", name=facts.name, version=facts.version, qualifiers=qualifiers)
+        purl = _purl(type="generic", name=facts.name, version=facts.version, qualifiers=qualifiers)
     properties = {"mcpship:artifact-kind": artifact.kind, "mcpship:file": artifact.path.name}
     if artifact.platform:
         properties["mcpship:platform"] = artifact.platform
@@ -179,11 +175,11 @@ def _components(packages: Iterable[Package]) -> list[Component]:
         if package.ecosystem == "npm":
             purl = _npm_purl(package.name, package.version)
         else:
-            purl = PackageURL(type="pypi", name=canonicalize_name(package.name), version=package.version)
+            purl = _purl(type="pypi", name=canonicalize_name(package.name), version=package.version)
         properties = {"mcpship:source": package.source}
         if package.requirement is not None:
             properties["mcpship:requirement"] = package.requirement
-        ref = purl.to_string()
+        ref = purl.to_string() if purl is not None else f"{package.ecosystem}:{package.name}@{package.version}"
         if package.version is None:
             ref += "#" + (package.requirement or "")  # two unresolved ranges of one name are two entries
         components.setdefault(
@@ -218,9 +214,17 @@ def _base_image_component(reference: str, digest: str) -> Component:
     )
 
 
-def _npm_purl(name: str, version: str | None) -> PackageURL:
+def _npm_purl(name: str, version: str | None) -> PackageURL | None:
     scope, _, bare = name.rpartition("/")
-    return PackageURL(type="npm", namespace=scope or None, name=bare, version=version)
+    return _purl(type="npm", namespace=scope or None, name=bare, version=version)
+
+
+def _purl(**parts: Any) -> PackageURL | None:
+    """A purl, or None for a name no purl can hold (a bundled package.json names ``"foo/"``)."""
+    try:
+        return PackageURL(**parts)
+    except ValueError:
+        return None
 
 
 def _component(

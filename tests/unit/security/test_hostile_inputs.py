@@ -37,7 +37,21 @@ def test_malformed_lock_entries_are_skipped() -> None:
     (package,) = packages_from_npm_lock(lock)
     assert (package.name, package.version, package.hashes, package.distributions) == ("ok", "1.0.0", (), ())
     assert packages_from_npm_lock({"packages": ["x"]}) == []
-    assert npm_integrity_hashes("md4-AAAA sha512-") == ()
+    assert npm_integrity_hashes("md4-AAAA sha512- sha512-AAAA") == ()  # unknown, empty, truncated
+
+
+def test_a_bundled_package_no_purl_can_name_is_listed_without_one(tmp_path: Path) -> None:
+    path = write_zip(
+        tmp_path / "tiny-1.0.0.mcpb",
+        {
+            "manifest.json": package_json("tiny", "1.0.0"),
+            "server/node_modules/odd/package.json": package_json("odd/", "1.0.0"),
+        },
+    )
+    text = build_sbom(artifact(path, "mcpb"), inputs(tmp_path))
+    assert validation_error(text) is None
+    (component,) = json.loads(text)["components"]
+    assert (component["name"], component["bom-ref"], "purl" in component) == ("odd/", "npm:odd/@1.0.0", False)
 
 
 def test_a_dependency_cycle_in_uv_lock_ends() -> None:

@@ -69,6 +69,7 @@ def test_the_provenance_names_every_file_of_sha256sums_with_the_same_digest(proj
     subjects = {subject["name"]: subject["digest"]["sha256"] for subject in statement["subject"]}
     assert subjects == sums(dist)
     assert set(subjects) == {"server.json", "tiny-0.1.0-py3-none-any.whl", "tiny-0.1.0-py3-none-any.whl.cdx.json"}
+    assert statement["predicate"]["buildDefinition"]["externalParameters"]["targets"] == ["fake-wheel"]
     assert validation_error((dist / "tiny-0.1.0-py3-none-any.whl.cdx.json").read_text(encoding="utf-8")) is None
 
 
