@@ -112,6 +112,7 @@ def validate_sbom(text: str, *, what: str = "the SBOM") -> None:
 
 
 _MAX_PROBLEMS = 50
+_MAX_FIELD = 1024
 
 
 def sbom_problems(document: dict[str, Any], *, source: str) -> list[Problem]:
@@ -172,6 +173,8 @@ def _artifact_component(artifact: Artifact, facts: ArtifactFacts) -> Component:
 def _components(packages: Iterable[Package]) -> list[Component]:
     components: dict[str, Component] = {}
     for package in packages:
+        if len(package.name) > _MAX_FIELD or len(package.version or "") > _MAX_FIELD:
+            continue  # no real package is named or versioned so (the schema caps versions at 1024)
         if package.ecosystem == "npm":
             purl = _npm_purl(package.name, package.version)
         else:

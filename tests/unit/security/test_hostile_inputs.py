@@ -46,6 +46,7 @@ def test_a_bundled_package_no_purl_can_name_is_listed_without_one(tmp_path: Path
         {
             "manifest.json": package_json("tiny", "1.0.0"),
             "server/node_modules/odd/package.json": package_json("odd/", "1.0.0"),
+            "server/node_modules/long/package.json": package_json("long", "1." + "0" * 2000),
         },
     )
     text = build_sbom(artifact(path, "mcpb"), inputs(tmp_path))
