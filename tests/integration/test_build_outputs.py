@@ -1,6 +1,7 @@
 """Outputs are never packed into outputs: builds into the default DIR/dist, through the installed script, repeat
-byte for byte with no artifact inside another, and a server whose code is in dist/ (TypeScript's usual outDir) is
-packed and verifies."""
+byte for byte (artifacts and supply-chain records) with no artifact inside another, each package has an SBOM that
+validates and the provenance names every digest of SHA256SUMS, and a server whose code is in dist/ (TypeScript's
+usual outDir) is packed and verifies."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import platform
 import shutil
 import sys
 import tarfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from mcpship.pipeline.report import read_report
+from mcpship.security import supply_chain_records
 from mcpship.targets.mcpb.host import host_platform
 from mcpship.verify.contents import nested_outputs
 from tests.conftest import run_mcpship
@@ -25,8 +28,15 @@ HERE = f"{host_platform()}-{_ARCH.get(platform.machine().lower(), platform.machi
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
-def build_three_times(root: Path) -> list[dict[str, str]]:
-    """``mcpship build DIR`` three times; after each, every artifact's sha256 (and none holds another)."""
+@dataclass(frozen=True)
+class Rounds:
+    root: Path
+    digests: list[dict[str, str]]
+    """After each build, the sha256 of every artifact and supply-chain record."""
+
+
+def build_three_times(root: Path) -> Rounds:
+    """``mcpship build DIR`` three times; after each, every output's sha256 (and no artifact holds another)."""
     rounds = []
     for _ in range(3):
         result = run_mcpship("build", str(root), timeout=600)
@@ -34,8 +44,9 @@ def build_three_times(root: Path) -> list[dict[str, str]]:
         artifacts = read_report(root / "dist")
         for artifact in artifacts:
             assert nested_outputs(artifact, artifacts) == [], artifact.path.name
-        rounds.append({a.path.name: hashlib.sha256(a.path.read_bytes()).hexdigest() for a in artifacts})
-    return rounds
+        outputs = [a.path for a in artifacts] + [r.path for r in supply_chain_records(root / "dist")]
+        rounds.append({path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in outputs})
+    return Rounds(root=root, digests=rounds)
 
 
 def node_copy(parent: Path, notes_node: Path) -> Path:
@@ -54,7 +65,7 @@ def edit_package(root: Path, **changes: object) -> None:
 
 
 @pytest.fixture(scope="module")
-def node_rounds(tmp_path_factory: pytest.TempPathFactory, notes_node: Path) -> list[dict[str, str]]:
+def node_rounds(tmp_path_factory: pytest.TempPathFactory, notes_node: Path) -> Rounds:
     # Without "files", npm pack packs whatever .npmignore/.gitignore leave: dist/ too (the reported case).
     root = node_copy(tmp_path_factory.mktemp("outputs-node"), notes_node)
     edit_package(root, files=None)
@@ -62,7 +73,7 @@ def node_rounds(tmp_path_factory: pytest.TempPathFactory, notes_node: Path) -> l
 
 
 @pytest.fixture(scope="module")
-def python_rounds(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
+def python_rounds(tmp_path_factory: pytest.TempPathFactory) -> Rounds:
     table = f'{{ author = {{ name = "mcpship tests" }}, platforms = ["{HERE}"], python_versions = ["{PYTHON}"] }}'
     root = copy_example("notes-py", tmp_path_factory.mktemp("outputs-py"), table)
     return build_three_times(root)
@@ -72,9 +83,36 @@ def python_rounds(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, st
 def test_three_builds_into_the_default_dist_give_the_same_artifacts_byte_for_byte(
     which: str, request: pytest.FixtureRequest
 ) -> None:
-    first, second, third = request.getfixturevalue(which)
+    first, second, third = request.getfixturevalue(which).digests
     assert len(first) >= 3
     assert first == second == third
+
+
+@pytest.mark.parametrize("which", ["node_rounds", "python_rounds"])
+def test_each_package_has_a_valid_sbom_and_the_provenance_names_every_digest_of_sha256sums(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    dist = request.getfixturevalue(which).root / "dist"
+    artifacts = read_report(dist)
+    records = supply_chain_records(dist)
+    sboms = {r.describes: r.path for r in records if r.kind == "sbom"}
+    packages = {a.path.name for a in artifacts if a.kind in ("wheel", "sdist", "npm", "mcpb", "oci")}
+    assert len(packages) >= 2
+    assert set(sboms) == packages
+    validator = JsonStrictValidator(SchemaVersion.V1_6)
+    for path in sboms.values():
+        document = path.read_text(encoding="utf-8")
+        assert validator.validate_str(document) is None, path.name
+        assert json.loads(document)["components"], f"{path.name} lists no dependency"
+    lines = (dist / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    summed = {name: digest for digest, name in (line.split("  ", 1) for line in lines)}
+    assert set(summed) == {a.path.name for a in artifacts} | {p.name for p in sboms.values()}
+    statement = json.loads((dist / "provenance.intoto.json").read_bytes())
+    assert statement["predicateType"] == "https://slsa.dev/provenance/v1"
+    assert {s["name"]: s["digest"]["sha256"] for s in statement["subject"]} == summed
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ _EPILOG = """Examples:
   mcpship build examples/notes-py --target pypi --fix  # only sdist + wheel; add the README's mcp-name marker
   mcpship build . --target mcpb --platform linux-x86_64 --sign-key key.pem --sign-cert cert.pem
   SOURCE_DATE_EPOCH=1700000000 mcpship build .         # pin archive timestamps (default: last commit time)
+  mcpship build . --no-sbom                            # without the SBOMs and provenance.intoto.json
 """
 
 TargetOption = Annotated[
@@ -49,6 +50,10 @@ def build(
         list[Path] | None,
         typer.Option("--sign-chain", help="Intermediate certificate(s) to embed, repeatable (overrides sign_chain)."),
     ] = None,
+    no_sbom: Annotated[
+        bool,
+        typer.Option("--no-sbom", help="Skip the supply-chain records (*.cdx.json SBOMs, provenance.intoto.json)."),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Build every distribution format of the server, reproducibly, with dist/SHA256SUMS and dist/mcpship-build.json.
@@ -65,6 +70,7 @@ def build(
         sign_key=sign_key,
         sign_cert=sign_cert,
         sign_chain=tuple(sign_chain or ()),
+        supply_chain=not no_sbom,
     )
     names = [name.strip() for item in target or [] for name in item.split(",") if name.strip()]
     reporter = TerminalReporter(state.verbosity)
@@ -78,6 +84,16 @@ def build(
                 "outdir": str(report.outdir),
                 "built": [_artifact_json(a) for a in report.built],
                 "skipped": report.skipped,
+                "records": [
+                    {
+                        "kind": record.kind,
+                        "file": str(record.path),
+                        "mediaType": record.media_type,
+                        "sha256": record.sha256,
+                        "describes": record.describes,
+                    }
+                    for record in report.records
+                ],
             }
         )
         return

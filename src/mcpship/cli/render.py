@@ -163,6 +163,11 @@ def render_build(report: BuildReport) -> None:
     for artifact in report.built:
         table.add_row(cell(artifact.target), cell(artifact.path.name), _size(artifact.size), artifact.sha256[:16] + "…")
     console.print(table)
+    sboms = [record for record in report.records if record.kind == "sbom"]
+    provenance = [record.path.name for record in report.records if record.kind == "provenance"]
+    if report.records:
+        shown = ", ".join([f"{len(sboms)} SBOM(s) (*.cdx.json)", *provenance])
+        console.print(cell(f"supply chain: {shown}", style="dim"))
     for name, reason in report.skipped.items():
         console.print(cell(f"{name}: skipped, {reason}", style="dim"))
 

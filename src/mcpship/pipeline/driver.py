@@ -12,17 +12,21 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mcpship._exceptions import BuildError, McpshipError, UsageError
 from mcpship._reporter import NullReporter, Reporter
 from mcpship.interface.lock import LOCK_FILE, InterfaceLock, read_lock
-from mcpship.pipeline.report import REPORT_FILE, read_report, sha256_of, write_report
+from mcpship.pipeline.report import REPORT_FILE, read_report, read_supply_chain, sha256_of, write_report
 from mcpship.spec.load import ResolvedSpec, load_spec
 from mcpship.spec.names import refuse_placeholder_name
 from mcpship.targets import load_target
 from mcpship.targets._base import Artifact, BuildContext, BuildOptions, BuiltFile, Target
 from mcpship.targets._epoch import source_date_epoch
 from mcpship.targets._known import canonical_name
+
+if TYPE_CHECKING:
+    from mcpship.security.records import SupplyChainRecord
 
 __all__ = ["BuildReport", "build_project", "default_targets"]
 
@@ -43,6 +47,8 @@ class BuildReport:
     skipped: dict[str, str] = field(default_factory=dict)
     """Target -> why it does not apply."""
     failed: dict[str, McpshipError] = field(default_factory=dict)
+    records: list[SupplyChainRecord] = field(default_factory=list)
+    """The supply-chain records beside the artifacts: an SBOM per artifact, the provenance statement."""
 
 
 def default_targets(resolved: ResolvedSpec) -> list[str]:
@@ -108,8 +114,9 @@ def build_project(
     survivors = [a for a in previous if a.target in failed or a.target in skipped] + kept
     unique = {a.path: a for a in survivors + built}
     artifacts = sorted(unique.values(), key=lambda a: a.path.name)
-    write_report(out, artifacts, name=resolved.spec.name, source_date_epoch=epoch)
-    report = BuildReport(outdir=out, built=built, artifacts=artifacts, skipped=skipped, failed=failed)
+    records = _supply_chain(resolved, out, artifacts, epoch, options, reporter, failed)
+    write_report(out, artifacts, name=resolved.spec.name, source_date_epoch=epoch, records=records)
+    report = BuildReport(outdir=out, built=built, artifacts=artifacts, records=records, skipped=skipped, failed=failed)
     if failed:
         first = next(iter(failed.values()))
         summary = "\n".join(f"  {name}: {error.message}" for name, error in failed.items())
@@ -157,6 +164,55 @@ def _run_target(
         )
         reporter.debug(f"{target.name}: {final.name}")
     return artifacts
+
+
+SUPPLY_CHAIN = "supply-chain"
+"""The key of :attr:`BuildReport.failed` when the records could not be written."""
+
+
+def _supply_chain(
+    resolved: ResolvedSpec,
+    out: Path,
+    artifacts: list[Artifact],
+    epoch: int,
+    options: BuildOptions,
+    reporter: Reporter,
+    failed: dict[str, McpshipError],
+) -> list[SupplyChainRecord]:
+    """Write the SBOMs and the provenance statement (or, with ``--no-sbom``, remove the earlier build's, which
+    would describe other files); a failure is recorded in ``failed`` like a target's."""
+    stale = [record.path for record in read_supply_chain(out)]
+    if not options.supply_chain:
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return []
+    from mcpship.security._project_deps import project_locks
+    from mcpship.security.provenance import BuildInputs
+    from mcpship.security.records import write_supply_chain_records
+    from mcpship.security.sbom import sbom_name
+
+    reporter.step("writing the SBOMs and the provenance statement")
+    spec = resolved.spec
+    lock_file = resolved.root / LOCK_FILE
+    inputs = BuildInputs(
+        root=resolved.root,
+        server_name=spec.name,
+        version=spec.version,
+        targets=tuple(sorted({artifact.target for artifact in artifacts})),  # this run's and the kept ones
+        spec_file=resolved.source,
+        interface_lock=lock_file if lock_file.is_file() else None,
+        dependency_locks=tuple(project_locks(resolved.root)),
+        repository=spec.repository,
+        source_date_epoch=epoch,
+    )
+    try:
+        return write_supply_chain_records(out, artifacts, inputs, stale=stale)
+    except McpshipError as error:
+        failed[SUPPLY_CHAIN] = error
+        # no record at all rather than one that describes other files
+        for path in [*stale, *(out / sbom_name(artifact) for artifact in artifacts)]:
+            path.unlink(missing_ok=True)
+        return []
 
 
 def _ordered(names: list[str]) -> list[str]:

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpship._atomic import write_text_atomic
 from mcpship._exceptions import McpshipError
@@ -14,7 +14,18 @@ from mcpship._safe_load import read_json_file
 from mcpship.targets._base import Artifact
 from mcpship.targets._outputs import REPORT_FILE, SUMS_FILE
 
-__all__ = ["REPORT_FILE", "SUMS_FILE", "read_report", "read_source_date_epoch", "sha256_of", "write_report"]
+if TYPE_CHECKING:
+    from mcpship.security.records import SupplyChainRecord
+
+__all__ = [
+    "REPORT_FILE",
+    "SUMS_FILE",
+    "read_report",
+    "read_source_date_epoch",
+    "read_supply_chain",
+    "sha256_of",
+    "write_report",
+]
 
 REPORT_VERSION = 1
 
@@ -64,7 +75,7 @@ def _artifact(outdir: Path, entry: object) -> Artifact | None:
     if not all(value is None or isinstance(value, str) for value in optional.values()):
         return None
     name = str(text["file"])
-    if name in ("", ".", "..") or name != Path(name).name or "\\" in name or "\0" in name:
+    if not _plain_name(name):
         return None
     return Artifact(
         target=str(text["target"]),
@@ -84,8 +95,56 @@ def read_source_date_epoch(outdir: Path) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def write_report(outdir: Path, artifacts: Iterable[Artifact], *, name: str, source_date_epoch: int) -> None:
+def read_supply_chain(outdir: Path) -> list[SupplyChainRecord]:
+    """The supply-chain records (SBOMs, provenance) the report lists whose files are still there unchanged."""
+    from mcpship.security.records import SupplyChainRecord
+
+    entries = _report_object(outdir).get("supplyChain")
+    records = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        name, kind, sha256, media_type = (
+            entry.get("file"),
+            entry.get("kind"),
+            entry.get("sha256"),
+            entry.get("mediaType"),
+        )
+        describes, size = entry.get("describes"), entry.get("size")
+        if not (
+            isinstance(name, str) and isinstance(sha256, str) and isinstance(media_type, str) and _plain_name(name)
+        ):
+            continue
+        if kind not in ("sbom", "provenance") or not isinstance(size, int):
+            continue
+        if not (describes is None or isinstance(describes, str)):
+            continue
+        path = outdir / name
+        if path.is_file() and sha256_of(path) == sha256:
+            records.append(
+                SupplyChainRecord(
+                    kind="sbom" if kind == "sbom" else "provenance",
+                    path=path,
+                    sha256=sha256,
+                    size=size,
+                    media_type=media_type,
+                    describes=describes,
+                )
+            )
+    return records
+
+
+def write_report(
+    outdir: Path,
+    artifacts: Iterable[Artifact],
+    *,
+    name: str,
+    source_date_epoch: int,
+    records: Iterable[SupplyChainRecord] = (),
+) -> None:
+    """The report, and SHA256SUMS: every artifact and every record with ``in_sums`` (the SBOMs)."""
     ordered = sorted(artifacts, key=lambda artifact: artifact.path.name)
+    listed = sorted(records, key=lambda record: record.path.name)
     entries: list[dict[str, Any]] = []
     for artifact in ordered:
         entry: dict[str, Any] = {
@@ -100,6 +159,29 @@ def write_report(outdir: Path, artifacts: Iterable[Artifact], *, name: str, sour
         if artifact.platform:
             entry["platform"] = artifact.platform
         entries.append(entry)
-    report = {"reportVersion": REPORT_VERSION, "name": name, "sourceDateEpoch": source_date_epoch, "artifacts": entries}
+    report: dict[str, Any] = {
+        "reportVersion": REPORT_VERSION,
+        "name": name,
+        "sourceDateEpoch": source_date_epoch,
+        "artifacts": entries,
+    }
+    if listed:
+        report["supplyChain"] = [
+            {
+                "kind": record.kind,
+                "file": record.path.name,
+                "sha256": record.sha256,
+                "size": record.size,
+                "mediaType": record.media_type,
+                "describes": record.describes,
+            }
+            for record in listed
+        ]
+    summed = sorted([(a.path.name, a.sha256) for a in ordered] + [(r.path.name, r.sha256) for r in listed if r.in_sums])
     write_text_atomic(outdir / REPORT_FILE, json.dumps(report, indent=2, sort_keys=True) + "\n")
-    write_text_atomic(outdir / SUMS_FILE, "".join(f"{a.sha256}  {a.path.name}\n" for a in ordered))
+    write_text_atomic(outdir / SUMS_FILE, "".join(f"{sha256}  {file}\n" for file, sha256 in summed))
+
+
+def _plain_name(name: str) -> bool:
+    """A file directly in the output folder: never ``../`` or an absolute path."""
+    return name not in ("", ".", "..") and name == Path(name).name and "\\" not in name and "\0" not in name

@@ -78,6 +78,8 @@ class BuildOptions:
     """Overrides ``[targets.mcpb] sign_key`` (the ``--sign-key`` flag); likewise ``sign_cert`` and ``sign_chain``."""
     sign_cert: Path | None = None
     sign_chain: tuple[Path, ...] = ()
+    supply_chain: bool = True
+    """Write an SBOM per artifact and the build's provenance statement beside the artifacts (``--no-sbom``)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -2,8 +2,9 @@
 
 An output folder is any folder of the project holding a build report (``mcpship-build.json``), whatever its name:
 the build driver writes one into its output folder before any target runs. Its outputs are the report,
-``SHA256SUMS``, every file the report names and every file shaped like an artifact (``*.mcpb``, ``*.whl``,
-``*.tgz``, ``*.tar.gz``, ``*.oci.tar``); the folder's other files are not mcpship's. So a TypeScript server's
+``SHA256SUMS``, every file the report names (artifacts and supply-chain records) and every file shaped like an
+artifact (``*.mcpb``, ``*.whl``, ``*.tgz``, ``*.tar.gz``, ``*.oci.tar``) or a record (``*.cdx.json``,
+``*.intoto.json``); the folder's other files are not mcpship's. So a TypeScript server's
 ``dist/`` is packed as its code even when mcpship writes its artifacts beside it, and an output folder named
 ``out/`` or ``release/`` is left out as surely as ``dist/``.
 """
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ARTIFACT_SUFFIXES",
+    "OUTPUT_SUFFIXES",
+    "RECORD_SUFFIXES",
     "REPORT_FILE",
     "SUMS_FILE",
     "Outputs",
@@ -35,6 +38,10 @@ __all__ = [
 REPORT_FILE = "mcpship-build.json"
 SUMS_FILE = "SHA256SUMS"
 ARTIFACT_SUFFIXES = (".mcpb", ".dxt", ".whl", ".tgz", ".tar.gz", ".oci.tar")
+RECORD_SUFFIXES = (".cdx.json", ".intoto.json")
+"""Supply-chain records (SBOMs, provenance). Not artifact names: a package may ship its own SBOM (PEP 770
+puts them in ``.dist-info/sboms/``), so the "no artifact inside another" check does not flag the shape."""
+OUTPUT_SUFFIXES = ARTIFACT_SUFFIXES + RECORD_SUFFIXES
 # Folders that never hold the project's own outputs and are large: not entered.
 _NOT_ENTERED = frozenset(
     {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox", ".mypy_cache"}
@@ -51,6 +58,10 @@ def is_artifact_name(name: str) -> bool:
     return name in (REPORT_FILE, SUMS_FILE) or name.endswith(ARTIFACT_SUFFIXES)
 
 
+def _is_output_name(name: str) -> bool:
+    return is_artifact_name(name) or name.endswith(RECORD_SUFFIXES)
+
+
 @dataclass(frozen=True)
 class Outputs:
     """mcpship's outputs in one project: paths are POSIX, relative to the project root (``""`` is the root)."""
@@ -64,7 +75,7 @@ class Outputs:
         """Whether the file at ``relative`` (from the project root) is one of mcpship's outputs."""
         path = PurePosixPath(relative)
         parent = "" if str(path.parent) == "." else str(path.parent)
-        return relative in self.files or (parent in self.folders and is_artifact_name(path.name))
+        return relative in self.files or (parent in self.folders and _is_output_name(path.name))
 
     def gitignore_patterns(self) -> list[str]:
         """Anchored gitignore patterns (``.mcpbignore`` syntax) that match exactly :meth:`holds`."""
@@ -72,7 +83,7 @@ class Outputs:
         for folder in self.folders:
             prefix = "/" + _escape(folder) + "/" if folder else "/"
             patterns += [prefix + _escape(REPORT_FILE), prefix + _escape(SUMS_FILE)]
-            patterns += [prefix + "*" + suffix for suffix in ARTIFACT_SUFFIXES]
+            patterns += [prefix + "*" + suffix for suffix in OUTPUT_SUFFIXES]
         patterns += ["/" + _escape(file) for file in sorted(self.files)]
         return patterns
 
@@ -131,9 +142,12 @@ def _recorded_names(report: Path) -> list[str]:
         data = json.loads(raw) if len(raw) <= _MAX_REPORT_BYTES else None
     except (OSError, ValueError, RecursionError):
         return []
-    entries = data.get("artifacts") if isinstance(data, dict) else None
+    entries: list[object] = []
+    for key in ("artifacts", "supplyChain"):
+        listed = data.get(key) if isinstance(data, dict) else None
+        entries += listed[:_MAX_NAMES] if isinstance(listed, list) else []
     names = []
-    for entry in entries[:_MAX_NAMES] if isinstance(entries, list) else []:
+    for entry in entries:
         name = entry.get("file") if isinstance(entry, dict) else None
         # only plain names, as the report reader accepts them: never a path out of the folder
         if isinstance(name, str) and name not in ("", ".", "..") and not any(c in name for c in "/\\\0"):

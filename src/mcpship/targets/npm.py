@@ -20,7 +20,7 @@ from mcpship._safe_load import read_bytes
 from mcpship.spec.project_metadata import read_package_json_document
 from mcpship.targets._archive import tar_gz_names, without_tar_members
 from mcpship.targets._base import BuildContext, BuiltFile, target_config
-from mcpship.targets._outputs import ARTIFACT_SUFFIXES, outputs_for
+from mcpship.targets._outputs import OUTPUT_SUFFIXES, outputs_for
 from mcpship.targets._secret_files import SecretFiles, warn_left_out
 
 __all__ = ["NpmConfig", "NpmTarget", "check_package"]
@@ -101,7 +101,7 @@ def _npmignore_lines(paths: list[str]) -> list[str]:
     lines: list[str] = []
     for path in paths:
         folder, _, name = path.rpartition("/")
-        suffix = next((s for s in ARTIFACT_SUFFIXES if name.endswith(s)), None)
+        suffix = next((s for s in OUTPUT_SUFFIXES if name.endswith(s)), None)
         line = f"/{folder + '/' if folder else ''}{'*' + suffix if suffix else name}"
         if line not in lines:
             lines.append(line)

@@ -1,7 +1,8 @@
 """``mcpship validate``: recognise what a file is and check it by its own rules.
 
 server.json (official registry rules), an MCPB ``manifest.json`` (its schema version's rules), a ``.mcpb``
-bundle (manifest, contents, signature), ``mcpship.toml`` / ``pyproject.toml`` (the spec).
+bundle (manifest, contents, signature), ``mcpship.toml`` / ``pyproject.toml`` (the spec), a CycloneDX JSON SBOM
+(its ``specVersion``'s strict schema, by cyclonedx-python-lib).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from mcpship._safe_load import read_json_file
 
 __all__ = ["FileKind", "detect_kind", "validate_paths"]
 
-FileKind = Literal["server.json", "mcpb-manifest", "mcpb-bundle", "spec"]
+FileKind = Literal["server.json", "mcpb-manifest", "mcpb-bundle", "spec", "cyclonedx-sbom"]
 
 if TYPE_CHECKING:
     from mcpship.targets.mcpb.archive import BundleLimits
@@ -39,6 +40,8 @@ def detect_kind(path: Path) -> tuple[FileKind | None, Any]:
         schema = str(data.get("$schema", ""))
         if "server.schema" in schema or ("name" in data and ("packages" in data or "remotes" in data)):
             return "server.json", data
+        if data.get("bomFormat") == "CycloneDX":
+            return "cyclonedx-sbom", data
         server = data.get("server")
         if (
             "manifest_version" in data
@@ -84,11 +87,16 @@ def _validate_one(path: Path, *, require_signature: bool, bundle_limits: BundleL
         return validate_bundle(path, require_signature=require_signature, limits=bundle_limits)
     if kind == "spec":
         return _validate_spec(path)
+    if kind == "cyclonedx-sbom":
+        from mcpship.security.sbom import sbom_problems
+
+        return sbom_problems(data, source=str(path))
     return [
         Problem(
             file=str(path),
             path="$",
-            message="cannot tell what this file is (not a server.json, an MCPB manifest, a .mcpb bundle or a spec)",
+            message="cannot tell what this file is (not a server.json, an MCPB manifest, a .mcpb bundle, a spec or"
+            " a CycloneDX SBOM)",
             hint='server.json needs "$schema" and "name"; an MCPB manifest needs "manifest_version"',
         )
     ]
