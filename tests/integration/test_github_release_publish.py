@@ -267,3 +267,34 @@ def test_publish_channels_runs_github_release_between_the_image_and_the_registry
     assert {i.status for i in first.results[0].items} == {"published"}
     assert {i.status for i in again.results[0].items} == {"skipped"}
     assert {i.url for i in again.results[0].items} == {f"{RELEASE_URL}/{name}" for name in BUNDLES}
+
+
+def test_the_supply_chain_records_the_build_lists_are_attached_beside_the_bundles(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    from mcpship.security.records import RecordKind, SupplyChainRecord
+
+    dist = build_dir(tmp_path, BUNDLES)
+    sbom, statement = dist / "notes.mcpb.cdx.json", dist / "provenance.intoto.json"
+    sbom.write_text('{"bomFormat": "CycloneDX"}')
+    statement.write_text('{"_type": "https://in-toto.io/Statement/v1"}')
+
+    def record(kind: RecordKind, path: Path, media_type: str) -> SupplyChainRecord:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        return SupplyChainRecord(kind=kind, path=path, sha256=digest, size=path.stat().st_size, media_type=media_type)
+
+    records = [
+        record("sbom", sbom, "application/vnd.cyclonedx+json"),
+        record("provenance", statement, "application/vnd.in-toto+json"),
+    ]
+    artifacts = [artifact("mcpb", dist / name) for name in BUNDLES] + [artifact("server.json", dist / "server.json")]
+    write_report(dist, artifacts, name="io.github.acme/notes", source_date_epoch=0, records=records)
+
+    outcome = publish_github_release(destination(github), dist)
+
+    release = github.release(TAG)
+    assert release is not None
+    held = {a["name"]: github.contents[a["id"]] for a in release["assets"]}
+    assert held[sbom.name] == sbom.read_bytes()
+    assert held[statement.name] == statement.read_bytes()
+    assert {row.asset for row in outcome.assets} == {*BUNDLES, sbom.name, statement.name}

@@ -26,12 +26,11 @@ import httpx
 
 from mcpship._exceptions import PublishError
 from mcpship.channels._github_api import TOKEN_HINT, GitHubReleases, ReleaseAssetOutcome, ReleaseLocation, Upload
-from mcpship.pipeline.report import REPORT_FILE, read_report, sha256_of
+from mcpship.pipeline.report import REPORT_FILE, read_report, read_supply_chain, sha256_of
 
 __all__ = [
     "GITHUB_API_URL",
     "MAX_ASSET_BYTES",
-    "SUPPLY_CHAIN_KINDS",
     "GitHubReleaseDestination",
     "GitHubReleaseOutcome",
     "ReleaseAssetOutcome",
@@ -45,8 +44,6 @@ GITHUB_API_URL = "https://api.github.com"
 GITHUB_UPLOADS_URL = "https://uploads.github.com"
 MAX_ASSET_BYTES = 2 << 30
 """GitHub's limit for one release asset (2 GiB)."""
-SUPPLY_CHAIN_KINDS = frozenset({"sbom", "provenance"})
-"""Kinds of build-report entries attached beside the bundles when a build recorded them."""
 _TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 _OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
 _REPO = re.compile(r"[A-Za-z0-9._-]{1,100}")
@@ -220,7 +217,8 @@ def _plan(build_dir: Path, extra_files: Sequence[Path], hosts: frozenset[str]) -
             f"{file}: the MCPB packages point at {len(releases)} different releases ({named})",
             hint="use one mcpb_url template (ending with {file}) for every bundle, and build again",
         )
-    uploads += [Upload(a.path.name, a.path, a.sha256, a.size) for a in artifacts if a.kind in SUPPLY_CHAIN_KINDS]
+    # The SBOMs and the provenance statement go beside the bundles: the release is where users look for them.
+    uploads += [Upload(r.path.name, r.path, r.sha256, r.size) for r in read_supply_chain(build_dir)]
     uploads += [_local_file(Path(path)) for path in extra_files]
     _check_names(uploads)
     return next(iter(locations)), uploads
