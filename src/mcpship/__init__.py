@@ -29,6 +29,7 @@ from mcpship._exceptions import (
     PublishError,
     RegistryError,
     RegistryPublishError,
+    ReleaseError,
     ServerConnectionError,
     ServerExitedError,
     ServerStartError,
@@ -53,6 +54,8 @@ _LAZY = {
     "build_project": "mcpship.pipeline",
     "ShipOutcome": "mcpship.pipeline.ship",
     "ship_project": "mcpship.pipeline.ship",
+    "ReleaseOutcome": "mcpship.pipeline.release",
+    "release_project": "mcpship.pipeline.release",
     "Artifact": "mcpship.targets",
     "BuildOptions": "mcpship.targets",
     "VerifyResult": "mcpship.verify",
@@ -121,6 +124,7 @@ if TYPE_CHECKING:
     from mcpship.interface import InterfaceLock, ItemChange, diff_locks, lock_from_snapshot, read_lock
     from mcpship.interface.project import LockOutcome, lock_project
     from mcpship.pipeline import BuildReport, build_project
+    from mcpship.pipeline.release import ReleaseOutcome, release_project
     from mcpship.pipeline.ship import ShipOutcome, ship_project
     from mcpship.probe import ServerSnapshot, inspect_server
     from mcpship.registry.deployment import MirrorOptions, ServeOptions, run_mirror, serve_registry, serve_settings
@@ -186,6 +190,8 @@ __all__ = [
     "RegistryError",
     "RegistryPublishError",
     "RegistryPublishOutcome",
+    "ReleaseError",
+    "ReleaseOutcome",
     "Reporter",
     "ResolvedSpec",
     "SearchResult",
@@ -220,6 +226,7 @@ __all__ = [
     "publish_channels",
     "read_lock",
     "registry_in_use",
+    "release_project",
     "run_mirror",
     "search_registry",
     "serve_registry",

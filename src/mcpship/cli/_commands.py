@@ -85,6 +85,11 @@ COMMANDS: dict[str, Entry] = {
         "check_cmd",
         "Run every release gate: spec valid, interface lock current, version the same everywhere (exit 14 if not).",
     ),
+    "release": _entry(
+        "release_cmd",
+        "Release the project: check, bump, lock, commit, build, verify, publish, tag; stops at the first failure and "
+        "continues with --resume.",
+    ),
     "ci": _entry(
         "ci_cmd", "Set up continuous integration: a release workflow that verifies, then publishes on a version tag."
     ),
