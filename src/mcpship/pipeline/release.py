@@ -428,7 +428,7 @@ class _Run:
         report = check_versions_in_sync(self.root)
         if not report.in_sync:
             raise report.error()
-        if self.git and not self.request.dry_run:
+        if self.git:
             _refuse_dirty_tree(self.root, self.outdir)
         level = self.request.level
         assert level is not None
