@@ -103,10 +103,11 @@ def git(root: Path, *args: str) -> str:
 def project_in_git(example: str, destination: Path, targets: str) -> Path:
     """A copy of ``examples/<example>`` with ``targets`` as its [targets] table, committed in a new repository."""
     root = destination / example
-    shutil.copytree(ROOT / "examples" / example, root, ignore=shutil.ignore_patterns("node_modules", "dist", ".venv"))
+    ignored = ("node_modules", "dist", ".venv", "__pycache__")
+    shutil.copytree(ROOT / "examples" / example, root, ignore=shutil.ignore_patterns(*ignored))
     if (ROOT / "examples" / example / "node_modules").is_dir():
         (root / "node_modules").symlink_to(ROOT / "examples" / example / "node_modules")
-        (root / ".gitignore").write_text("node_modules\n")
+    (root / ".gitignore").write_text("".join(f"{name}\n" for name in ignored))
     spec = root / "mcpship.toml"
     text = spec.read_text(encoding="utf-8")
     spec.write_text(text[: text.index("[targets]")] + "[targets]\n" + targets, encoding="utf-8")
@@ -144,7 +145,8 @@ def test_a_python_release_stopped_at_the_image_resumes_without_a_second_upload_a
 ) -> None:
     base = debian_base_layout("python")
     oci = f"{{ base_layout = {json.dumps(str(base))}, base_tag = \"bookworm\" }}"
-    targets = f'pypi = {{}}\noci = {oci}\nserver-json = {{ oci_image = "{services.oci}/notes-py:{{version}}" }}\n'
+    # server.json names the image where the MCP Registry accepts images; this release pushes it to a local one.
+    targets = f'pypi = {{}}\noci = {oci}\nserver-json = {{ oci_image = "ghcr.io/mcpship/notes-py:{{version}}" }}\n'
     project = project_in_git("notes-py", tmp_path, targets)
     unreachable = f"127.0.0.1:{free_port()}/notes-py"  # nothing listens there: the push fails after PyPI
     argv = ["release", "minor", "--project", str(project), "--repository-url", f"{services.index}/"]
@@ -167,7 +169,7 @@ def test_a_python_release_stopped_at_the_image_resumes_without_a_second_upload_a
     uploaded = held(services.index_dir)
     assert sorted(uploaded) == ["mcpship_example_notes-0.2.0-py3-none-any.whl", "mcpship_example_notes-0.2.0.tar.gz"]
     assert (project / ".mcpship" / "release.json").is_file()
-    assert git(project, "status", "--porcelain", "--", ".", ":(exclude)dist") == ""  # the state is git-ignored
+    assert git(project, "status", "--porcelain") == ""  # the state is git-ignored
     assert git(project, "tag", "--list") == ""
 
     again = run_mcpship("release", "minor", "--project", str(project))
