@@ -144,7 +144,7 @@ def test_a_python_release_stopped_at_the_image_resumes_without_a_second_upload_a
     services: Services, release_env: None, tmp_path: Path
 ) -> None:
     base = debian_base_layout("python")
-    oci = f"{{ base_layout = {json.dumps(str(base))}, base_tag = \"bookworm\" }}"
+    oci = f'{{ base_layout = {json.dumps(str(base))}, base_tag = "bookworm" }}'
     # server.json names the image where the MCP Registry accepts images; this release pushes it to a local one.
     targets = f'pypi = {{}}\noci = {oci}\nserver-json = {{ oci_image = "ghcr.io/mcpship/notes-py:{{version}}" }}\n'
     project = project_in_git("notes-py", tmp_path, targets)

@@ -279,7 +279,7 @@ def _in_git_repo(root: Path) -> bool:
         return False
 
 
-def _refuse_dirty_tree(root: Path, outdir: Path) -> None:
+def _refuse_dirty_tree(root: Path, outdir: Path, *, resuming: bool = False) -> None:
     excluded = [":(exclude).mcpship"]
     if outdir.is_relative_to(root):
         excluded.append(f":(exclude){outdir.relative_to(root).as_posix()}")
@@ -287,6 +287,11 @@ def _refuse_dirty_tree(root: Path, outdir: Path) -> None:
     changed = [line[3:] for line in status.splitlines() if line.strip()]
     if changed:
         shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
+        if resuming:
+            raise ReleaseError(
+                f"{root}: the git work tree has changes since the release commit: {shown}",
+                hint="commit the fix (the tag goes on the commit that was built), then `mcpship release --resume`",
+            )
         raise ReleaseError(
             f"{root}: the git work tree has changes a release would mix into its commit: {shown}",
             hint="commit or stash them (git stash -u), then run `mcpship release` again",
@@ -368,8 +373,10 @@ class _Run:
             state = self._plan()
             if self.request.dry_run:
                 return self._dry_run(state)
-        elif self.request.dry_run:
-            return self._dry_run(state, resumed=True)
+        else:
+            self._prepare_resume(state)
+            if self.request.dry_run:
+                return self._dry_run(state, resumed=True)
         actions: dict[str, Callable[[_State], str | None]] = {
             "check": lambda s: "passed (spec, versions, git work tree)",
             "bump": self._bump,
@@ -402,6 +409,14 @@ class _Run:
         if error is None:
             _state_path(self.root).unlink(missing_ok=True)
         return self._outcome(state, resumed=resumed, error=error)
+
+    def _prepare_resume(self, state: _State) -> None:
+        """Before continuing: a fix made since the stop must be committed (the tag marks what was built), and until
+        something is published, build and verify run again so that they see the fix."""
+        if state.commit and "commit" in state.done:
+            _refuse_dirty_tree(self.root, self.outdir, resuming=True)
+        if "publish" not in state.done and not state.published:
+            state.done = [name for name in state.done if name not in ("build", "verify")]
 
     def _outcome(self, state: _State, *, resumed: bool, error: McpshipError | None) -> ReleaseOutcome:
         rows = [PublishedRow(**row) for row in state.published]
@@ -502,6 +517,8 @@ class _Run:
     def _build(self, state: _State) -> str | None:
         from mcpship.pipeline.driver import build_project
 
+        if state.commit:
+            state.commit_sha = _git(self.root, "rev-parse", "HEAD").stdout.strip()  # what the tag will mark
         built = build_project(self.root, outdir=self.outdir, reporter=self.reporter)
         return f"{len(built.artifacts)} artifact(s) in {built.outdir}"
 
