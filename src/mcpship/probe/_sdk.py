@@ -11,7 +11,9 @@ So :func:`client_sdk` registers those two packages from their import specs witho
 initialisers, imports just the client modules, and gives each package a PEP 562 ``__getattr__`` that runs its
 real initialiser the first time anything else is asked of it: code that later uses ``mcp.Client`` or
 ``from mcp import ...`` gets the complete package, as if it had imported it first. When ``mcp`` is already
-loaded (an embedder, a test), the ordinary imports run and this changes nothing.
+loaded (an embedder, a test), the ordinary imports run and this changes nothing. (The completion takes no
+lock: two threads first touching ``mcp.<name>`` at the same moment could see one AttributeError; holding a lock
+there could deadlock against the import system's own module locks, and mcpship's first use is single-threaded.)
 
 The protocol is still the SDK's own: :class:`ClientSession` and ``negotiate_auto`` are exactly what
 ``mcp.Client(transport, mode="auto")`` runs for a transport (see its ``_connect_transport`` and
