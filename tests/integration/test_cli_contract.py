@@ -24,7 +24,7 @@ from typer.core import TyperArgument, TyperOption
 
 from mcpship.cli import app
 from mcpship.cli._commands import COMMANDS, METAVARS
-from tests.conftest import Result, free_port, mcpship_executable, run_mcpship
+from tests.conftest import SERVERS, Result, free_port, mcpship_executable, run_mcpship
 from tests.integration.registry.conftest import RegistryServer
 from tests.integration.test_cli import VERBS
 
@@ -348,3 +348,23 @@ def test_a_command_imports_only_what_it_needs(notes_py: Path, args: list[str]) -
     assert "typer" in imported  # the import log was read
     heavy = ("httpx", "sqlalchemy", "mcpship.channels", "mcpship.registry", "mcpship.registry_client", "uvicorn")
     assert sorted(name for name in imported if name.split(".")[0] in heavy or name.startswith(heavy)) == []
+
+
+@pytest.mark.parametrize("target", ["{notes_py}", "--"])
+def test_inspecting_a_stdio_server_loads_neither_the_sdk_server_side_nor_an_http_stack(
+    notes_py: Path, target: str
+) -> None:
+    # What mcpship imports after spawning is what the server waits for: the SDK's client half and nothing else.
+    server = [sys.executable, str(SERVERS / "paginated.py")] if target == "--" else []
+    argv = [target.format(notes_py=notes_py), *server]
+    completed = subprocess.run(
+        [sys.executable, "-X", "importtime", mcpship_executable(), "inspect", "--json", *argv],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert json.loads(completed.stdout)["result"]["tools"]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in completed.stderr.splitlines() if "|" in line}
+    assert {"mcp.client.session", "mcp_types", "typer"} <= imported  # the import log was read
+    sdk_server_side = ("mcp.server", "mcp.client.client", "uvicorn", "starlette", "sse_starlette", "cryptography")
+    unwanted = (*sdk_server_side, "jwt", "httpx", "httpx2", "rich", "mcpship.channels", "mcpship.registry")
+    assert sorted(name for name in imported if name.split(".")[0] in unwanted or name.startswith(unwanted)) == []

@@ -1,24 +1,32 @@
 """``mcpship`` command line: a thin shell over the library; one module per command, imported when it runs
-(``_commands.COMMANDS`` lists them)."""
+(``_commands.COMMANDS`` lists them).
+
+Importing this package loads neither Typer nor the application: :func:`main` first starts the server an
+``inspect``/``lock`` command line names (``_prespawn``), then loads them, so the server boots meanwhile.
+"""
 
 from __future__ import annotations
 
 import gc
 import os
 import sys
-import traceback
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-import typer.main
-
-from mcpship._exceptions import McpshipError
-from mcpship.cli._app import State, app, set_current_state
-from mcpship.cli._output import error_entry, print_envelope, print_error, print_usage_error
 from mcpship.cli._prespawn import prespawn
 
+if TYPE_CHECKING:
+    from mcpship.cli._app import State
+
 __all__ = ["app", "main"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the Typer application, loaded on first use
+        from mcpship.cli._app import app
+
+        return app
+    raise AttributeError(f"module 'mcpship.cli' has no attribute {name!r}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,18 +37,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--" in args:
         index = args.index("--")
         args, passthrough = args[:index], args[index + 1 :]
-    state = State(passthrough=passthrough, prespawned=prespawn(args, passthrough))
-    set_current_state(state)
-    command = typer.main.get_command(app)
+    prespawned = prespawn(args, passthrough)  # before Typer and the app load: the server boots meanwhile
     try:
-        return _run(command, args, state)
+        import typer.main
+
+        from mcpship.cli._app import State, app, set_current_state
+
+        state = State(passthrough=passthrough, prespawned=prespawned)
+        set_current_state(state)
+        return _run(typer.main.get_command(app), args, state)
     finally:
-        if state.prespawned is not None:
-            state.prespawned.discard()
+        if prespawned is not None:  # not adopted (a parse error, another plan), or interrupted while loading
+            prespawned.discard()
 
 
 def _run(command: Any, args: list[str], state: State) -> int:
     """Run the command; with ``--json``, print the envelope once it has ended, however it ended."""
+    import traceback
+
+    import typer
+
+    from mcpship._exceptions import McpshipError
+    from mcpship.cli._output import print_envelope, print_error, print_usage_error
+
     try:
         result = command.main(args=args, prog_name="mcpship", standalone_mode=False, obj=state)
     except McpshipError as error:
@@ -66,6 +85,8 @@ def _run(command: Any, args: list[str], state: State) -> int:
 
 
 def _failed(state: State, error: BaseException, exit_code: int, *, json_requested: bool) -> int:
+    from mcpship.cli._output import error_entry, print_envelope
+
     # A command line that failed to parse never reached --json's callback: the word on the line decides.
     if state.json or json_requested:
         state.problems.append(error_entry(error, exit_code=exit_code))

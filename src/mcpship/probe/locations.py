@@ -5,14 +5,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import zipfile
-import zlib
 from collections.abc import Mapping, Sequence
-from configparser import ConfigParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mcpship._archive_members import open_zip, read_zip_member
 from mcpship._exceptions import SpecError, ToolchainError, UsageError
 from mcpship._reporter import NullReporter, Reporter
 from mcpship.probe.environment import child_environment
@@ -353,6 +349,12 @@ def _wheel_plan(path: Path, extra: tuple[str, ...], env: dict[str, str], script:
 
 
 def _wheel_console_scripts(path: Path) -> list[str]:
+    import zipfile  # the wheel form only: every other target starts without the archive readers
+    import zlib
+    from configparser import ConfigParser
+
+    from mcpship._archive_members import open_zip, read_zip_member
+
     try:
         with open_zip(path) as wheel:  # any wheel a user points at: bounded reads
             names = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]

@@ -4,7 +4,8 @@ everything the server lists, following pagination."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -20,6 +21,7 @@ from mcpship._exceptions import (
 )
 from mcpship._groups import first_failure, unwrapped_groups
 from mcpship._reporter import NullReporter, Reporter
+from mcpship.probe._sdk import client_sdk
 from mcpship.probe.limits import ProbeLimits, ReadBudget
 from mcpship.probe.plan import HttpPlan, LaunchPlan, StdioPlan
 from mcpship.probe.snapshot import JsonObject, ServerSnapshot
@@ -27,7 +29,7 @@ from mcpship.probe.spawn import spawn
 from mcpship.probe.stdio import attach
 
 if TYPE_CHECKING:
-    from mcp.client.client import Client
+    from mcp.client.session import ClientSession
 
 __all__ = ["inspect_plan", "inspect_spawned"]
 
@@ -66,12 +68,9 @@ async def inspect_spawned(
     limits = limits or ProbeLimits()
     reporter.debug(f"spawned pid {process.pid}: {plan.display_command}")
     async with attach(plan, process, reporter, limits) as server:
-        from mcp.client.client import Client
-
+        client_sdk()  # the slow import (the SDK's pydantic models), while the server boots
         reporter.debug("MCP client loaded")
-        outcome = await _session(
-            Client, server, server, plan.label, timeout, limits, reporter, settle=_FAILURE_SETTLE_SECONDS
-        )
+        outcome = await _session(server, server, plan.label, timeout, limits, reporter, settle=_FAILURE_SETTLE_SECONDS)
         if isinstance(outcome, ServerSnapshot):
             return outcome
         tail = server.stderr_tail(8)
@@ -89,7 +88,7 @@ async def inspect_spawned(
 
 
 async def _inspect_http(plan: HttpPlan, timeout: float, reporter: Reporter, limits: ProbeLimits) -> ServerSnapshot:
-    from mcp.client.client import Client
+    client_sdk()  # first: the SDK's client side without its server side
     from mcp.client.streamable_http import streamable_http_client
 
     from mcpship.probe.http import bounded_http_client
@@ -98,7 +97,7 @@ async def _inspect_http(plan: HttpPlan, timeout: float, reporter: Reporter, limi
     watched = _HttpFailure()
     async with bounded_http_client(ReadBudget(limits, plan.url), watched.fail) as http:
         transport = streamable_http_client(plan.url, http_client=http, max_sse_event_size=limits.max_message_bytes)
-        outcome = await _session(Client, transport, watched, plan.label, timeout, limits, reporter)
+        outcome = await _session(transport, watched, plan.label, timeout, limits, reporter)
     if isinstance(outcome, ServerSnapshot):
         return outcome
     raise ServerTimeoutError(
@@ -118,7 +117,6 @@ class _HttpFailure:
 
 
 async def _session(
-    client_class: type[Client],
     transport: Any,
     watched: _Watched,
     label: str,
@@ -142,7 +140,7 @@ async def _session(
 
             group.start_soon(watch)
             try:
-                async with _client(client_class, transport, timeout) as client:
+                async with _connected(transport, timeout) as client:
                     result = await _collect(client, label, limits, reporter)
             except Exception as exc:  # translated below, once we know whether the transport saw the cause
                 failure = exc
@@ -160,21 +158,27 @@ async def _session(
     return None
 
 
-def _client(client_class: type[Client], server: Any, timeout: float) -> Client:
-    from mcp_types import Implementation
+@asynccontextmanager
+async def _connected(transport: Any, timeout: float) -> AsyncIterator[ClientSession]:
+    """A session over ``transport`` with the era negotiated: what ``mcp.Client(transport, mode="auto")`` does
+    on entry (server/discover, else initialize), without the module that also imports the SDK's server side."""
+    sdk = client_sdk()
+    async with transport as (read_stream, write_stream):
+        session = sdk.session(
+            dispatcher=sdk.dispatcher(read_stream, write_stream),
+            read_timeout_seconds=timeout,
+            client_info=sdk.implementation(name="mcpship", version=__version__),
+        )  # no response cache: a probe must see what the server says now
+        async with session:
+            await sdk.negotiate_auto(session)
+            yield session
 
-    return client_class(
-        server,
-        mode="auto",
-        read_timeout_seconds=timeout,
-        client_info=Implementation(name="mcpship", version=__version__),
-        cache=None,  # a probe must see what the server says now
-    )
 
-
-async def _collect(client: Client, label: str, limits: ProbeLimits, reporter: Reporter) -> ServerSnapshot:
-    reporter.debug(f"connected: protocol {client.protocol_version}")
-    capabilities = client.server_capabilities
+async def _collect(client: ClientSession, label: str, limits: ProbeLimits, reporter: Reporter) -> ServerSnapshot:
+    protocol_version, capabilities = client.protocol_version, client.server_capabilities
+    assert protocol_version is not None  # both set by the negotiation, or it raised
+    assert capabilities is not None
+    reporter.debug(f"connected: protocol {protocol_version}")
     info = client.server_info
     pages = partial(_all_pages, label=label, limits=limits)
     tools = await pages(client.list_tools, "tools") if capabilities.tools is not None else []
@@ -187,7 +191,7 @@ async def _collect(client: Client, label: str, limits: ProbeLimits, reporter: Re
     reporter.debug(f"listed {len(tools)} tools, {len(prompts)} prompts, {len(resources)} resources")
     return ServerSnapshot(
         target=label,
-        protocol_version=client.protocol_version,
+        protocol_version=protocol_version,
         server_info=_dump(info) if info is not None else {},
         capabilities=_dump(capabilities),
         instructions=client.instructions,
@@ -203,11 +207,12 @@ async def _all_pages(
 ) -> list[JsonObject]:
     """Follow a list's cursors to its end, within the limits: a server may paginate forever."""
     kind = attribute.replace("_", " ")
+    params = client_sdk().page_params
     items: list[JsonObject] = []
     cursor: str | None = None
     seen: set[str] = set()
     for _ in range(limits.max_pages):
-        page = await fetch(cursor=cursor)
+        page = await fetch(params=params(cursor=cursor))  # as mcp.Client sends it, first page too
         listed = getattr(page, attribute)
         if len(items) + len(listed) > limits.max_items:
             raise ProtocolViolationError(
@@ -249,6 +254,8 @@ def _translate(exc: BaseException, label: str) -> McpshipError:
     if isinstance(leaf, McpshipError):
         return leaf
     import httpx2
+
+    client_sdk()  # mcp.shared without the SDK's server side
     from mcp.shared.exceptions import MCPError
     from pydantic import ValidationError
 

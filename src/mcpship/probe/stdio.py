@@ -112,11 +112,12 @@ class ServerProcess:
             self.failed.set()
 
     async def _read_stdout(self) -> None:
-        from mcp.shared.message import SessionMessage
         from mcp_types import jsonrpc_message_adapter
 
+        from mcpship.probe._sdk import client_sdk
+
         async with self._incoming_send:
-            if await self._pump_stdout(jsonrpc_message_adapter, SessionMessage):
+            if await self._pump_stdout(jsonrpc_message_adapter, client_sdk().message):
                 await self._report_exit()
 
     async def _pump_stdout(self, adapter: Any, message_class: Any) -> bool:

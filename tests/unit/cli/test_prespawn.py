@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
@@ -68,3 +69,12 @@ def test_quiet_and_verbose_on_either_side_of_the_command_still_prespawn(args: li
     assert prespawned is not None
     prespawned.discard()
     assert prespawned.process.wait(10) is not None
+
+
+def test_the_server_is_spawned_before_typer_pydantic_or_the_sdk_load() -> None:
+    # main() pre-spawns right after importing mcpship.cli: nothing slow may be loaded by then, so the server's
+    # boot overlaps all of it.
+    heavy = ("typer", "click", "rich", "pydantic", "anyio", "mcp", "mcp_types", "zipfile", "tarfile")
+    code = f"import sys, mcpship.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == "[]"
