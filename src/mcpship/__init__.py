@@ -55,6 +55,7 @@ _LAZY = {
     "ShipOutcome": "mcpship.pipeline.ship",
     "ship_project": "mcpship.pipeline.ship",
     "ReleaseOutcome": "mcpship.pipeline.release",
+    "ReleaseRequest": "mcpship.pipeline.release",
     "release_project": "mcpship.pipeline.release",
     "Artifact": "mcpship.targets",
     "BuildOptions": "mcpship.targets",
@@ -124,7 +125,7 @@ if TYPE_CHECKING:
     from mcpship.interface import InterfaceLock, ItemChange, diff_locks, lock_from_snapshot, read_lock
     from mcpship.interface.project import LockOutcome, lock_project
     from mcpship.pipeline import BuildReport, build_project
-    from mcpship.pipeline.release import ReleaseOutcome, release_project
+    from mcpship.pipeline.release import ReleaseOutcome, ReleaseRequest, release_project
     from mcpship.pipeline.ship import ShipOutcome, ship_project
     from mcpship.probe import ServerSnapshot, inspect_server
     from mcpship.registry.deployment import MirrorOptions, ServeOptions, run_mirror, serve_registry, serve_settings
@@ -192,6 +193,7 @@ __all__ = [
     "RegistryPublishOutcome",
     "ReleaseError",
     "ReleaseOutcome",
+    "ReleaseRequest",
     "Reporter",
     "ResolvedSpec",
     "SearchResult",
