@@ -4,14 +4,18 @@ verdaccio and the same MCP registry. Each is installed back (uvx from the index,
 image by digest with skopeo), the registry lists the new version and the git tag is on the release commit.
 
 A release whose image push cannot reach its registry stops after PyPI; rerun with ``--resume``, it finishes: the
-index holds each file once with the bytes of the first upload, nothing is sent twice or overwritten."""
+index holds each file once with the bytes of the first upload, nothing is sent twice or overwritten. A release
+killed (SIGTERM to mcpship and npm) as publishing starts completes with ``--resume``; verdaccio serves the very
+tarball the build made."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +27,7 @@ import pytest
 
 from mcpship.pipeline.report import sha256_of
 from mcpship.registry_client.tokens import RegistryToken, TokenStore
-from tests.conftest import ROOT, assert_clean_error, free_port, json_result, run_mcpship
+from tests.conftest import ROOT, assert_clean_error, free_port, json_result, mcpship_executable, run_mcpship
 from tests.integration.oci_support import debian_base_layout, require_tool
 from tests.integration.registry.conftest import RegistryServer
 from tests.registry_support.package_registries import (
@@ -213,7 +217,7 @@ def test_a_python_release_stopped_at_the_image_resumes_without_a_second_upload_a
     assert "search_notes" in [tool["name"] for tool in json_result(served.stdout)["tools"]]
 
 
-def test_a_node_release_publishes_to_verdaccio_and_the_registry_and_tags_the_commit(
+def test_a_node_release_killed_as_it_starts_publishing_resumes_to_verdaccio_and_the_registry(
     services: Services, release_env: None, tmp_path: Path
 ) -> None:
     project = project_in_git("notes-node", tmp_path, "npm = {}\nserver-json = {}\n")
@@ -226,15 +230,35 @@ def test_a_node_release_publishes_to_verdaccio_and_the_registry_and_tags_the_com
     assert (planned["dryRun"], planned["version"], planned["channels"]) == (True, "0.2.0", ["npm", "registry"])
     assert git(project, "status", "--porcelain") == ""  # a dry run changes nothing
 
-    done = run_mcpship(*argv, timeout=170)
+    # SIGTERM to mcpship and its children (npm) once the state says verify is done: publishing starts then.
+    state = project / ".mcpship" / "release.json"
+    killed = subprocess.Popen(
+        [mcpship_executable(), *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 150
+        while killed.poll() is None and time.monotonic() < deadline:
+            if state.is_file() and "verify" in json.loads(state.read_text(encoding="utf-8"))["done"]:
+                os.killpg(killed.pid, signal.SIGTERM)
+                break
+            time.sleep(0.02)
+    finally:
+        if killed.poll() is None:
+            os.killpg(killed.pid, signal.SIGTERM)
+        killed.wait(timeout=30)
+    assert killed.returncode == -signal.SIGTERM
+    assert "tag" not in json.loads(state.read_text(encoding="utf-8"))["done"]
+
+    done = run_mcpship("release", "--resume", "--project", str(project), timeout=170)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "released 0.2.0" in done.stdout
     assert f"{services.verdaccio.url}/mcpship-example-notes-node/0.2.0" in done.stdout
+    assert not state.exists()
 
     package = json.loads((project / "package.json").read_text(encoding="utf-8"))
     assert package["version"] == "0.2.0"
     assert git(project, "rev-parse", "v0.2.0^{commit}") == git(project, "rev-parse", "HEAD")
-    assert registry_versions(services, "io.github.mcpship/notes-node") == ["0.2.0"]
+    assert registry_versions(services, "io.github.mcpship/notes-node") == ["0.2.0"]  # listed once
 
     # verdaccio has no uplinks, so npx could not resolve the SDK the package depends on: npm view and npm pack
     # fetch the published package itself and compare it with the build.
