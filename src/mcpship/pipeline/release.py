@@ -378,7 +378,7 @@ class _Run:
             if self.request.dry_run:
                 return self._dry_run(state, resumed=True)
         actions: dict[str, Callable[[_State], str | None]] = {
-            "check": lambda s: "passed (spec, versions, git work tree)",
+            "check": lambda s: "spec valid, versions in sync, work tree clean",  # done by _plan, before the state
             "bump": self._bump,
             "lock": self._lock,
             "commit": self._commit,
@@ -393,14 +393,15 @@ class _Run:
                 self.steps.append(StepResult(name, "not-run"))
                 continue
             if name in state.done:
-                self.steps.append(StepResult(name, "done", "done before --resume" if resumed else ""))
+                earlier = "done before --resume" if resumed else "spec valid, versions in sync, work tree clean"
+                self.steps.append(StepResult(name, "done", earlier))
                 continue
             self.reporter.step(f"release {state.version}: {name}")
             try:
                 detail = actions[name](state)
             except McpshipError as exc:
+                self.steps.append(StepResult(name, "failed", (exc.message.splitlines() or [""])[0][:300]))
                 error = _with_resume_hint(name, exc)
-                self.steps.append(StepResult(name, "failed", exc.message.splitlines()[0][:300]))
                 _save(self.root, state)
                 continue
             state.done.append(name)
@@ -456,7 +457,7 @@ class _Run:
             options=_options_to_state(self.request.options),
             commit=self.request.commit and self.git,
             make_tag=self.request.tag and self.request.commit and self.git,
-            outdir=str(self.request.outdir) if self.request.outdir is not None else None,
+            outdir=str(self.outdir) if self.request.outdir is not None else None,
             done=["check"],
         )
         if not self.request.dry_run:
