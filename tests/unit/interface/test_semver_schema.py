@@ -453,8 +453,8 @@ def test_a_difference_just_inside_the_depth_limit_is_compared() -> None:
 
 def test_a_schema_past_the_node_budget_stops_with_one_unresolvable_change(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(schema_compat, "MAX_NODES", 5)
-    old = obj(**{f"p{i}": {"type": "number"} for i in range(20)})
-    new = obj(**{f"p{i}": {"type": "integer"} for i in range(20)})
+    old = {"type": "object", "properties": {f"p{i}": {"type": "number"} for i in range(20)}}
+    new = {"type": "object", "properties": {f"p{i}": {"type": "integer"} for i in range(20)}}
     rules = [change.rule for change in classify(as_input(old), as_input(new)).changes]
     assert rules.count("input.ref.unresolvable") == 1
     assert rules.count("input.type.narrowed") == 4
