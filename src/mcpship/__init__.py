@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from mcpship.__about__ import __version__
 from mcpship._exceptions import (
     BuildError,
+    InterfaceChangeError,
     InterfaceDriftError,
     InvalidArtifactError,
     LockError,
@@ -58,6 +59,11 @@ _LAZY = {
     "diff_locks": "mcpship.interface",
     "lock_from_snapshot": "mcpship.interface",
     "read_lock": "mcpship.interface",
+    "Change": "mcpship.interface.semver",
+    "Classification": "mcpship.interface.semver",
+    "classify": "mcpship.interface.semver",
+    "InterfaceDiff": "mcpship.interface.sides",
+    "diff_interfaces": "mcpship.interface.sides",
     "LockOutcome": "mcpship.interface.project",
     "lock_project": "mcpship.interface.project",
     "ServerSnapshot": "mcpship.probe",
@@ -99,6 +105,8 @@ if TYPE_CHECKING:
     )
     from mcpship.interface import InterfaceLock, ItemChange, diff_locks, lock_from_snapshot, read_lock
     from mcpship.interface.project import LockOutcome, lock_project
+    from mcpship.interface.semver import Change, Classification, classify
+    from mcpship.interface.sides import InterfaceDiff, diff_interfaces
     from mcpship.pipeline import BuildReport, build_project
     from mcpship.pipeline.ship import ShipOutcome, ship_project
     from mcpship.probe import ServerSnapshot, inspect_server
@@ -132,7 +140,11 @@ __all__ = [
     "BuildError",
     "BuildOptions",
     "BuildReport",
+    "Change",
+    "Classification",
     "InitOutcome",
+    "InterfaceChangeError",
+    "InterfaceDiff",
     "InterfaceDriftError",
     "InterfaceLock",
     "InvalidArtifactError",
@@ -174,6 +186,8 @@ __all__ = [
     "VerifyResult",
     "__version__",
     "build_project",
+    "classify",
+    "diff_interfaces",
     "diff_locks",
     "init_project",
     "inspect_server",

@@ -18,8 +18,9 @@
     ├── VerifyError                 10  a built artifact did not start, or its interface differs from the lock
     ├── PublishError                11  a channel (an OCI or MCP registry) refused or could not take an artifact
     │   └── RegistryPublishError        an MCP registry refused a publish (also a RegistryError: status, detail)
-    └── RegistryError               12  an MCP registry refused a request or could not be reached (login, search,
-                                        mirror); ``status``, ``detail`` and ``errors`` are the registry's own words
+    ├── RegistryError               12  an MCP registry refused a request or could not be reached (login, search,
+    │                                   mirror); ``status``, ``detail`` and ``errors`` are the registry's own words
+    └── InterfaceChangeError        13  `mcpship diff --fail-on LEVEL`: the interface changed at or above LEVEL
 
 Messages are complete sentences saying what failed; ``hint`` says how to fix it. Library code raises,
 the CLI renders ``error:`` and ``hint:`` lines.
@@ -31,11 +32,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: importing them here would load the build and verify code with every error
+    from mcpship.interface.semver import Classification
     from mcpship.pipeline.driver import BuildReport
     from mcpship.verify import VerifyResult
 
 __all__ = [
     "BuildError",
+    "InterfaceChangeError",
     "InterfaceDriftError",
     "InvalidArtifactError",
     "LockError",
@@ -113,6 +116,21 @@ class LockError(McpshipError):
 
 class InterfaceDriftError(McpshipError):
     exit_code = 7
+
+    def __init__(self, message: str, *, hint: str | None = None, classification: Classification | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.classification = classification
+        """The drift by semver rule (``mcpship lock --check``), when it was classified."""
+
+
+class InterfaceChangeError(McpshipError):
+    """``mcpship diff --fail-on LEVEL``: the interface changed at or above that level (the changes were shown)."""
+
+    exit_code = 13
+
+    def __init__(self, message: str, *, hint: str | None = None, classification: Classification) -> None:
+        super().__init__(message, hint=hint)
+        self.classification = classification
 
 
 class BuildError(McpshipError):
