@@ -61,7 +61,7 @@ _SCHEMA_RULES: dict[str, tuple[Severity, Severity, bool, str]] = {
     "keyword.removed": ("minor", "major", True, "keyword {name} removed: its effect is not checked"),
     "keyword.changed": ("major", "major", True, "keyword {name} changed: its effect is not checked"),
     "ref.unresolvable": ("major", "major", True, "{name}: not compared"),
-    "default.changed": ("patch", "patch", False, "default changed from {old} to {new}"),
+    "default.changed": ("patch", "patch", False, "{name}"),
     "description.changed": ("patch", "patch", False, "{name} changed"),
 }
 

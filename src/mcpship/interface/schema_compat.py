@@ -34,8 +34,10 @@ __all__ = ["MAX_DEPTH", "MAX_NODES", "SchemaFinding", "compare_schemas"]
 
 MAX_DEPTH = 32
 MAX_NODES = 20_000
+_MAX_SHOWN = 60
 
-_ANNOTATIONS = ("title", "description", "examples", "$comment", "deprecated", "readOnly", "writeOnly")
+# $schema names the dialect: the walk reads every keyword by its 2020-12 meaning whatever it says
+_ANNOTATIONS = ("title", "description", "examples", "$comment", "$schema", "deprecated", "readOnly", "writeOnly")
 _LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties", "minContains")
 _UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties", "maxContains")
 # Keywords walked or compared by a rule of their own; every other keyword is compared as an opaque value.
@@ -326,10 +328,30 @@ class _Walk:
         return gone, came
 
     def compare_annotations(self, old: dict[str, Any], new: dict[str, Any], path: str) -> None:
-        for keyword in (*_ANNOTATIONS, "default"):
+        for keyword in _ANNOTATIONS:
             if (keyword in old) != (keyword in new) or _canonical(old.get(keyword)) != _canonical(new.get(keyword)):
-                rule = "default.changed" if keyword == "default" else "description.changed"
-                self.emit(rule, _join(path, keyword), keyword, old.get(keyword), new.get(keyword))
+                self.emit("description.changed", _join(path, keyword), keyword, old.get(keyword), new.get(keyword))
+        if "default" not in old and "default" not in new:
+            return
+        if "default" not in old:
+            self.emit(
+                "default.changed",
+                _join(path, "default"),
+                f"default {_brief(new['default'])} added",
+                None,
+                new["default"],
+            )
+        elif "default" not in new:
+            self.emit(
+                "default.changed",
+                _join(path, "default"),
+                f"default {_brief(old['default'])} removed",
+                old["default"],
+                None,
+            )
+        elif _canonical(old["default"]) != _canonical(new["default"]):
+            text = f"default changed from {_brief(old['default'])} to {_brief(new['default'])}"
+            self.emit("default.changed", _join(path, "default"), text, old["default"], new["default"])
 
 
 def compare_schemas(old: Any, new: Any, path: str) -> list[SchemaFinding]:
@@ -472,3 +494,8 @@ def _join(path: str, *parts: str) -> str:
 
 def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _brief(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"

@@ -350,6 +350,14 @@ CASES: dict[str, Case] = {
         prop(description="a"), prop(description="b"), {"description.changed"}, "patch", "patch"
     ),
     "title changed": Case(prop(title="a"), prop(title="b"), {"description.changed"}, "patch", "patch"),
+    "default removed": Case(prop(default=None), prop(), {"default.changed"}, "patch", "patch"),
+    "the dialect ($schema) is schema text": Case(
+        {"$schema": "https://json-schema.org/draft/2020-12/schema", **obj()},
+        {"$schema": "http://json-schema.org/draft-07/schema#", **obj()},
+        {"description.changed"},
+        "patch",
+        "patch",
+    ),
     "near miss: nothing changed": Case(
         prop(type="string", description="x"), prop(type="string", description="x"), set(), None, None
     ),
@@ -480,3 +488,17 @@ def test_messages_quote_server_values_briefly() -> None:
     assert change.message.startswith('enum value "xxx')
     assert len(change.message) < 100
     assert change.new == "x" * 500
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (prop(), prop(default=None), "default null added"),
+        (prop(default=[1]), prop(), "default [1] removed"),
+        (prop(default="a"), prop(default="b"), 'default changed from "a" to "b"'),
+        (prop(default=0), prop(default="x" * 100), "default changed from 0 to " + '"' + "x" * 58 + "…"),
+    ],
+)
+def test_default_messages_tell_added_removed_and_changed_apart(old: Any, new: Any, message: str) -> None:
+    (change,) = classify(as_input(old), as_input(new)).changes
+    assert change.message == message
