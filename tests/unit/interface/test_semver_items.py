@@ -3,6 +3,7 @@ catalogue itself: each rule has a case that fires it and a near miss that must n
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 import pytest
@@ -372,3 +373,20 @@ def test_hostile_item_shapes_are_compared_without_raising() -> None:
     new = lock(tools=[tool(annotations=None, inputSchema=None)], prompts=[prompt(arguments=[1, {"name": 2}])])
     rules = {change.rule for change in classify(old, new).changes}
     assert "input.keyword.changed" in rules
+
+
+def test_the_documented_rule_tables_match_the_catalogue() -> None:
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "versioning.md").read_text(encoding="utf-8")
+    schema = dict(re.findall(r"^\| `([a-z.-]+)` \| (\w+ \| \w+ \| (?:yes)? ?)\|$", text, re.M))
+    items = dict(re.findall(r"^\| `([A-Za-z.-]+)` \| (patch|minor|major) \|$", text, re.M))
+    documented_schema = {
+        f"{side}.{suffix}": (severities.split(" | ")[index].strip(), "yes" in severities)
+        for suffix, severities in schema.items()
+        for index, side in enumerate(("input", "output"))
+    }
+    documented_items = {rule: (severity, False) for rule, severity in items.items()}
+    assert {**documented_schema, **documented_items} == {
+        rule_id: (rule.severity, rule.review) for rule_id, rule in RULES.items()
+    }
