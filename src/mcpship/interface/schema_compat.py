@@ -35,6 +35,7 @@ __all__ = ["MAX_DEPTH", "MAX_NODES", "SchemaFinding", "compare_schemas"]
 MAX_DEPTH = 32
 MAX_NODES = 20_000
 _MAX_SHOWN = 60
+_DEFINITIONS = ("#/$defs/", "#/definitions/")
 
 # $schema names the dialect: the walk reads every keyword by its 2020-12 meaning whatever it says
 _ANNOTATIONS = ("title", "description", "examples", "$comment", "$schema", "deprecated", "readOnly", "writeOnly")
@@ -86,12 +87,22 @@ class _Walk:
         self.nodes = 0
         self.in_progress: set[tuple[bytes, bytes]] = set()
         self.budget_spent = False
+        self.same_definitions = all(
+            _canonical(_mapping(old_root).get(key)) == _canonical(_mapping(new_root).get(key))
+            for key in ("$defs", "definitions")
+        )
+
+    def same_targets(self, node: Any) -> bool:
+        """Whether every ``$ref`` in an unchanged subtree points at the same schema on both sides: true without
+        references, or when they all point into ``$defs``/``definitions`` and those are unchanged."""
+        refs = list(_refs(node))
+        return not refs or (self.same_definitions and all(ref.startswith(_DEFINITIONS) for ref in refs))
 
     def emit(self, rule: str, path: str, name: str = "", old: Any = None, new: Any = None) -> None:
         self.findings.append(SchemaFinding(rule, path, name, old, new))
 
     def compare(self, old: Any, new: Any, path: str, depth: int) -> None:
-        if _canonical(old) == _canonical(new) and _free_of_refs(old):
+        if _canonical(old) == _canonical(new) and self.same_targets(old):
             return
         self.nodes += 1
         if self.nodes > MAX_NODES:
@@ -361,9 +372,16 @@ def compare_schemas(old: Any, new: Any, path: str) -> list[SchemaFinding]:
     return walk.findings
 
 
-def _free_of_refs(node: Any) -> bool:
-    """Equal subtrees are skipped unless they hold a ``$ref``: it may point at ``$defs`` that changed elsewhere."""
-    return b'"$ref"' not in _canonical(node)
+def _refs(node: Any) -> Iterator[str]:
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, dict):
+            if isinstance(current.get("$ref"), str):
+                yield current["$ref"]
+            pending.extend(current.values())
+        elif isinstance(current, list):
+            pending.extend(current)
 
 
 def _as_schema(node: Any) -> dict[str, Any]:

@@ -502,3 +502,21 @@ def test_messages_quote_server_values_briefly() -> None:
 def test_default_messages_tell_added_removed_and_changed_apart(old: Any, new: Any, message: str) -> None:
     (change,) = classify(as_input(old), as_input(new)).changes
     assert change.message == message
+
+
+def test_an_unchanged_reference_graph_is_not_walked_again_and_does_not_exhaust_the_budget() -> None:
+    defs = {f"d{i}": obj(a={"$ref": f"#/$defs/d{i + 1}"}, b={"$ref": f"#/$defs/d{i + 1}"}) for i in range(40)}
+    old = {**obj(root={"$ref": "#/$defs/d0"}), "$defs": {**defs, "d40": {"type": "number"}}}
+    new = {**obj(root={"$ref": "#/$defs/d0"}, extra=STRING), "$defs": {**defs, "d40": {"type": "number"}}}
+    assert rules_and_paths(classify(as_input(old), as_input(new))) == {
+        ("input.property.optional-added", "inputSchema.properties.extra")
+    }
+
+
+def test_an_unchanged_reference_into_a_changed_part_of_the_root_is_still_followed() -> None:
+    old = obj(a={"type": "number"}, b={"$ref": "#/properties/a"})
+    new = obj(a={"type": "integer"}, b={"$ref": "#/properties/a"})
+    assert rules_and_paths(classify(as_input(old), as_input(new))) == {
+        ("input.type.narrowed", "inputSchema.properties.a.type"),
+        ("input.type.narrowed", "inputSchema.properties.b.type"),
+    }
