@@ -182,7 +182,8 @@ class _Walk:
 
     def malformed(self, keyword: str, old: dict[str, Any], new: dict[str, Any], path: str) -> None:
         """A keyword whose value is not of its type on one side: any difference needs review, as a change."""
-        self.compare_presence(keyword, old, new, path, "keyword.changed", "keyword.changed", "keyword.changed")
+        if (keyword in old) != (keyword in new) or _canonical(old.get(keyword)) != _canonical(new.get(keyword)):
+            self.emit("keyword.changed", _join(path, keyword), keyword, old.get(keyword), new.get(keyword))
 
     def compare_types(self, old: dict[str, Any], new: dict[str, Any], path: str) -> None:
         if "type" not in old and "type" not in new:

@@ -30,7 +30,8 @@ _MAX_SHOWN = 60
 _HINT_DEFAULTS = {"readOnlyHint": False, "destructiveHint": True, "idempotentHint": False, "openWorldHint": True}
 _HINT_SAFE = {"readOnlyHint": True, "destructiveHint": False, "idempotentHint": True, "openWorldHint": False}
 _TOOL_TEXT = {"title": "tool.title.changed", "description": "tool.description.changed", "icons": "tool.icons.changed"}
-_TOOL_WALKED = {"name", "inputSchema", "outputSchema", "annotations", *_TOOL_TEXT}
+# the key field (name, uri, uriTemplate) is never compared: items are matched by it
+_TOOL_WALKED = {"inputSchema", "outputSchema", "annotations", *_TOOL_TEXT}
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ def _hint(annotations: dict[str, Any], hint: str, default: bool = False) -> bool
 
 
 def _compare_prompt(prefix: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[_Finding]:
-    for field in sorted((old.keys() | new.keys()) - {"name", "arguments"}):
+    for field in sorted((old.keys() | new.keys()) - {"arguments"}):
         if _differs(old.get(field), new.get(field)):
             yield "prompt.description.changed", field, field, old.get(field), new.get(field)
     before, after = _arguments(old.get("arguments")), _arguments(new.get("arguments"))
@@ -208,7 +209,7 @@ def _compare_prompt(prefix: str, old: dict[str, Any], new: dict[str, Any]) -> It
         if was != now:
             rule = "became-required" if now else "became-optional"
             yield f"prompt.argument.{rule}", f"arguments.{name}.required", _quoted(name), was, now
-        for field in sorted((before[name].keys() | after[name].keys()) - {"name", "required"}):
+        for field in sorted((before[name].keys() | after[name].keys()) - {"required"}):
             if _differs(before[name].get(field), after[name].get(field)):
                 path = f"arguments.{name}.{field}"
                 yield "prompt.description.changed", path, path, before[name].get(field), after[name].get(field)
@@ -221,8 +222,7 @@ def _arguments(value: Any) -> dict[str, dict[str, Any]]:
 
 
 def _compare_resource(prefix: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[_Finding]:
-    key_field = "uriTemplate" if prefix == "resource-template" else "uri"
-    for field in sorted((old.keys() | new.keys()) - {key_field}):
+    for field in sorted(old.keys() | new.keys()):
         if not _differs(old.get(field), new.get(field)):
             continue
         rule = f"{prefix}.mime-type.changed" if field == "mimeType" else f"{prefix}.description.changed"

@@ -3,7 +3,6 @@ catalogue itself: each rule has a case that fires it and a near miss that must n
 
 from __future__ import annotations
 
-import re
 from typing import Any, NamedTuple
 
 import pytest
@@ -375,18 +374,101 @@ def test_hostile_item_shapes_are_compared_without_raising() -> None:
     assert "input.keyword.changed" in rules
 
 
-def test_the_documented_rule_tables_match_the_catalogue() -> None:
-    from tests.conftest import ROOT
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            lock(prompts=[prompt({"name": "é"})]),
+            lock(prompts=[prompt()]),
+            ("prompt.argument.removed", "arguments.é", 'argument "é" removed', {"name": "é"}, None),
+        ),
+        (
+            lock(prompts=[prompt(OPTIONAL)]),
+            lock(prompts=[prompt(REQUIRED)]),
+            ("prompt.argument.became-required", "arguments.a.required", 'argument "a" became required', False, True),
+        ),
+        (
+            lock(prompts=[prompt(title="A")]),
+            lock(prompts=[prompt(title="B")]),
+            ("prompt.description.changed", "title", "title changed", "A", "B"),
+        ),
+        (
+            lock(prompts=[prompt({"name": "a", "title": "x"})]),
+            lock(prompts=[prompt({"name": "a", "title": "y"})]),
+            ("prompt.description.changed", "arguments.a.title", "arguments.a.title changed", "x", "y"),
+        ),
+        (
+            lock(resources=[resource(mimeType="text/plain")]),
+            lock(resources=[resource(mimeType="text/html")]),
+            (
+                "resource.mime-type.changed",
+                "mimeType",
+                'MIME type changed from "text/plain" to "text/html"',
+                "text/plain",
+                "text/html",
+            ),
+        ),
+        (
+            lock(resource_templates=[template(size=1)]),
+            lock(resource_templates=[template(size=2)]),
+            ("resource-template.description.changed", "size", "size changed", 1, 2),
+        ),
+        (
+            lock(tools=[tool(annotations={"readOnlyHint": True})]),
+            lock(tools=[tool()]),
+            (
+                "annotation.readOnlyHint.weakened",
+                "annotations.readOnlyHint",
+                "readOnlyHint weakened from true to false",
+                True,
+                False,
+            ),
+        ),
+        (
+            lock(tools=[tool(annotations={"title": "A"})]),
+            lock(tools=[tool(annotations={"title": "B"})]),
+            ("tool.title.changed", "annotations.title", 'title changed from "A" to "B"', "A", "B"),
+        ),
+        (
+            lock(tools=[tool(_meta={"a": 1})]),
+            lock(tools=[tool()]),
+            ("tool.meta.changed", "_meta", "_meta changed", {"a": 1}, None),
+        ),
+        (
+            lock(tools=[tool(outputSchema=OUTPUT)]),
+            lock(tools=[tool()]),
+            (
+                "tool.output-schema.removed",
+                "outputSchema",
+                "output schema removed: structured results are no longer promised",
+                OUTPUT,
+                None,
+            ),
+        ),
+    ],
+)
+def test_item_changes_carry_path_message_and_values(
+    old: InterfaceLock, new: InterfaceLock, expected: tuple[Any, ...]
+) -> None:
+    (change,) = classify(old, new).changes
+    assert (change.rule, change.path, change.message, change.old, change.new) == expected
 
-    text = (ROOT / "docs" / "versioning.md").read_text(encoding="utf-8")
-    schema = dict(re.findall(r"^\| `([a-z.-]+)` \| (\w+ \| \w+ \| (?:yes)? ?)\|$", text, re.M))
-    items = dict(re.findall(r"^\| `([A-Za-z.-]+)` \| (patch|minor|major) \|$", text, re.M))
-    documented_schema = {
-        f"{side}.{suffix}": (severities.split(" | ")[index].strip(), "yes" in severities)
-        for suffix, severities in schema.items()
-        for index, side in enumerate(("input", "output"))
+
+def test_a_change_as_json_has_every_field() -> None:
+    change = Change("tool.title.changed", "patch", False, "tools", "t", "title", "m", "A", None)
+    assert change.to_json() == {
+        "rule": "tool.title.changed",
+        "severity": "patch",
+        "review": False,
+        "kind": "tools",
+        "key": "t",
+        "path": "title",
+        "message": "m",
+        "old": "A",
+        "new": None,
     }
-    documented_items = {rule: (severity, False) for rule, severity in items.items()}
-    assert {**documented_schema, **documented_items} == {
-        rule_id: (rule.severity, rule.review) for rule_id, rule in RULES.items()
-    }
+
+
+def test_a_key_field_of_another_type_but_the_same_text_is_a_change() -> None:
+    result = classify(lock(prompts=[prompt(name=1)]), lock(prompts=[prompt(name="1")]))
+    assert [(change.rule, change.path) for change in result.changes] == [("prompt.description.changed", "name")]

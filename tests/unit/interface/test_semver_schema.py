@@ -103,6 +103,12 @@ CASES: dict[str, Case] = {
     "near miss: enum reordered": Case(prop(enum=["a", "b"]), prop(enum=["b", "a"]), set(), None, None),
     "enum added": Case(prop(type="string"), prop(type="string", enum=["a"]), {"enum.added"}, "major", "minor"),
     "enum removed": Case(prop(enum=["a"]), prop(), {"enum.removed"}, "minor", "major"),
+    "malformed properties appearing is a review": Case(
+        obj(), {"type": "object", "properties": "x"}, {"keyword.changed"}, "major", "major"
+    ),
+    "malformed required going away is a review": Case(
+        {**obj(), "required": "a"}, obj(), {"keyword.changed"}, "major", "major"
+    ),
     "malformed enum is a review": Case(prop(enum=["a"]), prop(enum="a"), {"keyword.changed"}, "major", "major"),
     "const added": Case(prop(type="string"), prop(type="string", const="a"), {"const.added"}, "major", "minor"),
     "const changed": Case(prop(const="a"), prop(const="b"), {"const.changed"}, "major", "minor"),
@@ -153,6 +159,14 @@ CASES: dict[str, Case] = {
     "multipleOf changed both ways": Case(
         prop(multipleOf=2), prop(multipleOf=3), {"bound.tightened", "bound.relaxed"}, "major", "major"
     ),
+    "multipleOf 1 made stricter": Case(prop(multipleOf=1), prop(multipleOf=2), {"bound.tightened"}, "major", "minor"),
+    "multipleOf relaxed to 1": Case(prop(multipleOf=2), prop(multipleOf=1), {"bound.relaxed"}, "minor", "major"),
+    "an invalid multipleOf 0 replaced": Case(
+        prop(multipleOf=0), prop(multipleOf=2), {"bound.relaxed"}, "minor", "major"
+    ),
+    "multipleOf set to an invalid 0": Case(
+        prop(multipleOf=2), prop(multipleOf=0), {"bound.tightened"}, "major", "minor"
+    ),
     "uniqueItems unset": Case(prop(uniqueItems=True), prop(uniqueItems=False), {"bound.relaxed"}, "minor", "major"),
     "near miss: maximum 10 is 10.0": Case(prop(maximum=10), prop(maximum=10.0), set(), None, None),
     "near miss: uniqueItems false is absent": Case(prop(), prop(uniqueItems=False), set(), None, None),
@@ -186,6 +200,13 @@ CASES: dict[str, Case] = {
         {"bound.tightened"},
         "major",
         "minor",
+    ),
+    "an Optional with a default keeps the default outside the branch": Case(
+        prop(type="string", default="a"),
+        prop(anyOf=[STRING, NULL], default="a"),
+        {"composition.branch-added"},
+        "minor",
+        "major",
     ),
     "two changed branches are removed and added": Case(
         prop(anyOf=[STRING, NULL]),
@@ -294,6 +315,27 @@ CASES: dict[str, Case] = {
     "a $ref with a conflicting sibling keyword": Case(
         {**obj(f={"$ref": "#/$defs/F"}), "$defs": {"F": {"maxLength": 9}}},
         {**obj(f={"$ref": "#/$defs/F", "maxLength": 3}), "$defs": {"F": {"maxLength": 9}}},
+        {"composition.member-added"},
+        "major",
+        "minor",
+    ),
+    "a sibling default of a $ref wins over the target's": Case(
+        {**obj(f={"$ref": "#/$defs/F", "default": 1}), "$defs": {"F": {"default": 0}}},
+        {**obj(f={"$ref": "#/$defs/F", "default": 2}), "$defs": {"F": {"default": 0}}},
+        {"default.changed"},
+        "patch",
+        "patch",
+    ),
+    "near miss: a $ref with a sibling equal to the target's keyword": Case(
+        {**obj(f={"$ref": "#/$defs/F", "type": "string"}), "$defs": {"F": STRING}},
+        obj(f=STRING),
+        set(),
+        None,
+        None,
+    ),
+    "a conflicting sibling joins the target's own allOf": Case(
+        {**obj(f={"$ref": "#/$defs/F"}), "$defs": {"F": {"allOf": [STRING], "maxLength": 9}}},
+        {**obj(f={"$ref": "#/$defs/F", "maxLength": 3}), "$defs": {"F": {"allOf": [STRING], "maxLength": 9}}},
         {"composition.member-added"},
         "major",
         "minor",
@@ -520,3 +562,38 @@ def test_an_unchanged_reference_into_a_changed_part_of_the_root_is_still_followe
         ("input.type.narrowed", "inputSchema.properties.a.type"),
         ("input.type.narrowed", "inputSchema.properties.b.type"),
     }
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (obj(), obj(café=STRING), 'optional property "café" added'),
+        (obj(), obj(("x",), x=STRING), 'required property "x" added'),
+        (obj(x=STRING), obj(), 'property "x" removed'),
+        (obj(x=STRING), obj(("x",), x=STRING), 'property "x" became required'),
+        (prop(type="integer"), prop(type=["integer", "null"]), 'type widened from "integer" to ["integer", "null"]'),
+        (prop(enum=["é"]), prop(enum=[]), 'enum value "é" removed'),
+        (prop(maximum=3), prop(maximum=2), "maximum tightened from 3 to 2"),
+        (prop(default="é"), prop(default="x" * 58), 'default changed from "é" to "' + "x" * 58 + '"'),
+        (prop(anyOf=[STRING]), prop(anyOf=[STRING, NULL]), 'anyOf branch {"type": "null"} added'),
+        (prop(**{"x-a": 1}), prop(), "keyword x-a removed: its effect is not checked"),
+        (
+            obj(f={"$ref": "other.json"}),
+            obj(f={"$ref": "x.json"}),
+            '$ref "other.json" is not a local reference that resolves: not compared',
+        ),
+        (prop(description="a"), prop(description="b"), "description changed"),
+    ],
+)
+def test_messages_name_the_property_keyword_and_values(old: Any, new: Any, message: str) -> None:
+    (change,) = classify(as_input(old), as_input(new)).changes
+    assert change.message == message
+
+
+def test_changes_carry_the_old_and_new_values_of_the_keyword() -> None:
+    (change,) = classify(as_input(prop(maxLength=5)), as_input(prop(maxLength=3))).changes
+    assert (change.path, change.old, change.new) == ("inputSchema.properties.p.maxLength", 5, 3)
+    (change,) = classify(as_input(obj(x=STRING)), as_input(obj())).changes
+    assert (change.old, change.new) == (STRING, None)
+    (change,) = classify(as_input(prop(enum=["a"])), as_input(prop())).changes
+    assert (change.old, change.new) == (["a"], None)

@@ -217,3 +217,37 @@ def test_git_missing_is_a_toolchain_error(repo: Path, monkeypatch: pytest.Monkey
     monkeypatch.setattr("shutil.which", lambda name: None)
     with pytest.raises(ToolchainError, match="git is not installed"):
         load_side("git:v1:sub", cwd=repo)
+
+
+def test_probe_options_reach_the_inspect_machinery_for_both_sides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mcpship._reporter import NullReporter
+    from mcpship.probe import ProbeLimits
+
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def fake_inspect(name: str, **options: Any) -> ServerSnapshot:
+        calls.append((name, options))
+        tools = [{"name": "t", "inputSchema": {"type": "object"}}] if name.endswith("2") else []
+        return ServerSnapshot(target=name, protocol_version="x", server_info={}, capabilities={}, tools=tools)
+
+    def spawner(plan: Any) -> Any:
+        raise AssertionError("not called by the fake")
+
+    monkeypatch.setattr("mcpship.probe.inspect_server", fake_inspect)
+    limits, reporter = ProbeLimits(max_message_bytes=1024), NullReporter()
+    options: dict[str, Any] = {
+        "env": {"A": "1"},
+        "inherit_env": True,
+        "timeout": 5.0,
+        "spawner": spawner,
+        "limits": limits,
+    }
+    result = diff_interfaces(
+        "npm:a@1", "npm:a@2", cwd=tmp_path, reporter=reporter, env={"A": "1"}, inherit_env=True, timeout=5.0,
+        spawner=spawner, limits=limits,
+    )  # fmt: skip
+    assert calls == [("npm:a@1", {**options, "reporter": reporter}), ("npm:a@2", {**options, "reporter": reporter})]
+    assert result.new.spec == "npm:a@2"
+    assert [change.rule for change in result.classification.changes] == ["tool.added"]
