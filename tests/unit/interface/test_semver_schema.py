@@ -597,3 +597,33 @@ def test_changes_carry_the_old_and_new_values_of_the_keyword() -> None:
     assert (change.old, change.new) == (STRING, None)
     (change,) = classify(as_input(prop(enum=["a"])), as_input(prop())).changes
     assert (change.old, change.new) == (["a"], None)
+
+
+@pytest.mark.parametrize(
+    ("ref", "resolves"),
+    [
+        ("#/properties/a~1b", True),
+        ("#/properties/t~0", True),
+        ("#/prefixItems/1", True),
+        ("#/prefixItems/2", False),
+        ("#/prefixItems/x", False),
+        ("#/properties/missing", False),
+        ("#/properties/a~1b/type/deeper", False),
+    ],
+)
+def test_local_pointers_unescape_and_index_lists(ref: str, resolves: bool) -> None:
+    properties: dict[str, Any] = {"a/b": {"type": "number"}, "t~": {"type": "number"}}
+    base: dict[str, Any] = {"type": "object", "prefixItems": [NULL, {"type": "number"}]}
+    old = {**base, "properties": {**properties, "r": {"$ref": ref}}}
+    new = {**base, "properties": {**properties, "r": {"type": "integer"}}}
+    rules = {change.rule for change in classify(as_input(old), as_input(new)).changes}
+    assert rules == ({"input.type.narrowed"} if resolves else {"input.ref.unresolvable"})
+
+
+def test_a_reference_to_the_root_is_a_recursive_schema() -> None:
+    old = obj(child={"$ref": "#"}, name=STRING)
+    new = obj(child={"$ref": "#"}, name=STRING, extra=STRING)
+    # the child is the root again: its change is the one reported where the walk entered the root
+    assert rules_and_paths(classify(as_input(old), as_input(new))) == {
+        ("input.property.optional-added", "inputSchema.properties.extra")
+    }
