@@ -50,6 +50,11 @@ def test_check_passes_when_nothing_changed_and_fails_naming_an_edited_tool(notes
     assert "Store a note; returns the new id." in result.stderr
     assert "search_notes" not in result.stderr  # only the edited tool is named
 
+    accepted = run_mcpship("lock", str(notes_copy))
+    assert accepted.returncode == 0, accepted.stderr
+    assert "[patch] tool.description.changed: tool add_note description" in accepted.stdout
+    assert accepted.stdout.rstrip().endswith("the change requires a patch bump")
+
 
 def test_check_without_a_lock_says_how_to_create_one(notes_copy: Path) -> None:
     result = run_mcpship("lock", "--check", str(notes_copy))
