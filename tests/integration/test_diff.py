@@ -165,3 +165,20 @@ def test_git_ref_without_a_lock_fails_with_the_fix(tmp_path: Path) -> None:
     unknown = run_mcpship("diff", "git:v9.9.9", "git:HEAD", cwd=tmp_path)
     assert_clean_error(unknown, 2)
     assert "'v9.9.9' is not a commit, branch or tag" in unknown.stderr
+
+
+def test_fail_on_with_json_keeps_the_result_and_names_the_error(notes_py: Path, tmp_path: Path) -> None:
+    old = notes_py / "mcp-interface.json"
+    new = _edited_lock(old, tmp_path / "new.json", _require_limit)
+    result = run_mcpship("diff", str(old), str(new), "--fail-on", "major", "--json")
+    assert result.returncode == 13, result.stderr
+    envelope = json.loads(result.stdout)
+    assert envelope["ok"] is False
+    assert envelope["result"]["bump"] == "major"
+    assert [(p["kind"], p["exitCode"]) for p in envelope["problems"]] == [("InterfaceChangeError", 13)]
+
+
+def test_a_side_of_no_known_form_is_a_usage_error(notes_py: Path) -> None:
+    result = run_mcpship("diff", "no-such-thing", str(notes_py / "mcp-interface.json"))
+    assert_clean_error(result, 2)
+    assert "not a side mcpship diff can read" in result.stderr
