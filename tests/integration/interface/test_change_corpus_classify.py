@@ -31,6 +31,7 @@ def test_each_case_raises_exactly_its_rules_and_bump(corpus_snapshots: CorpusSna
     found = {change.rule for change in classification.changes}
     assert found == case.rules, f"{case.id} ({case.change}); the engine said:\n{_shown(classification)}"
     assert (classification.bump or "none") == case.bump, f"{case.id}; the engine said:\n{_shown(classification)}"
+    assert any(change.review for change in classification.changes) == case.review, _shown(classification)
 
 
 @pytest.mark.parametrize("sdk", SDKS)

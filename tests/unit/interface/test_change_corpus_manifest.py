@@ -177,6 +177,21 @@ def test_a_case_expects_catalogue_rules_and_the_largest_of_their_severities(case
     assert case.bump == largest
 
 
+REVIEW_RULES = {
+    "pattern.changed",
+    "format.changed",
+    "keyword.added",
+    "keyword.removed",
+    "keyword.changed",
+    "ref.unresolvable",
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_a_case_expects_needs_review_exactly_when_it_expects_a_review_class_rule(case: Case) -> None:
+    assert case.review == any(rule.partition(".")[2] in REVIEW_RULES for rule in case.rules)
+
+
 def test_a_no_change_case_and_a_description_only_case_exist_in_each_sdk() -> None:
     for sdk in ("python", "typescript"):
         assert any(case.bump == "none" and not case.rules for case in CASES if case.sdk == sdk)
