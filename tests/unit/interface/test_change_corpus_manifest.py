@@ -192,6 +192,13 @@ def test_a_case_expects_needs_review_exactly_when_it_expects_a_review_class_rule
     assert case.review == any(rule.partition(".")[2] in REVIEW_RULES for rule in case.rules)
 
 
+def test_every_rule_of_the_catalogue_is_expected_by_some_case() -> None:
+    expected = set().union(*(case.rules for case in CASES))
+    schema_rules = {rule.partition(".")[2] for rule in expected if rule.partition(".")[0] in ("input", "output")}
+    assert sorted(ITEM_RULES.keys() - expected) == []
+    assert sorted(SCHEMA_RULES.keys() - schema_rules) == []
+
+
 def test_a_no_change_case_and_a_description_only_case_exist_in_each_sdk() -> None:
     for sdk in ("python", "typescript"):
         assert any(case.bump == "none" and not case.rules for case in CASES if case.sdk == sdk)
