@@ -19,6 +19,7 @@ from mcpship.__about__ import __version__
 from mcpship._exceptions import (
     BuildError,
     CheckFailedError,
+    InterfaceChangeError,
     InterfaceDriftError,
     InvalidArtifactError,
     LockError,
@@ -69,6 +70,11 @@ _LAZY = {
     "diff_locks": "mcpship.interface",
     "lock_from_snapshot": "mcpship.interface",
     "read_lock": "mcpship.interface",
+    "Change": "mcpship.interface.semver",
+    "Classification": "mcpship.interface.semver",
+    "classify": "mcpship.interface.semver",
+    "InterfaceDiff": "mcpship.interface.sides",
+    "diff_interfaces": "mcpship.interface.sides",
     "LockOutcome": "mcpship.interface.project",
     "lock_project": "mcpship.interface.project",
     "ServerSnapshot": "mcpship.probe",
@@ -124,6 +130,8 @@ if TYPE_CHECKING:
     )
     from mcpship.interface import InterfaceLock, ItemChange, diff_locks, lock_from_snapshot, read_lock
     from mcpship.interface.project import LockOutcome, lock_project
+    from mcpship.interface.semver import Change, Classification, classify
+    from mcpship.interface.sides import InterfaceDiff, diff_interfaces
     from mcpship.pipeline import BuildReport, build_project
     from mcpship.pipeline.release import ReleaseOutcome, ReleaseRequest, release_project
     from mcpship.pipeline.ship import ShipOutcome, ship_project
@@ -159,10 +167,14 @@ __all__ = [
     "BuildOptions",
     "BuildReport",
     "BumpPlan",
+    "Change",
     "ChannelResult",
     "CheckFailedError",
     "CheckReport",
+    "Classification",
     "InitOutcome",
+    "InterfaceChangeError",
+    "InterfaceDiff",
     "InterfaceDriftError",
     "InterfaceLock",
     "InvalidArtifactError",
@@ -216,6 +228,8 @@ __all__ = [
     "bump_project",
     "check_project",
     "check_versions_in_sync",
+    "classify",
+    "diff_interfaces",
     "diff_locks",
     "init_project",
     "inspect_server",

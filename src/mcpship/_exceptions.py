@@ -19,9 +19,10 @@
     ├── PublishError                11  a channel (an OCI or MCP registry) refused or could not take an artifact
     │   └── RegistryPublishError        an MCP registry refused a publish (also a RegistryError: status, detail)
     ├── RegistryError               12  an MCP registry refused a request or could not be reached (login, search,
-                                        mirror); ``status``, ``detail`` and ``errors`` are the registry's own words
+    │                                   mirror); ``status``, ``detail`` and ``errors`` are the registry's own words
     ├── VersionError                13  the project's version places disagree, or one cannot be read, bumped or written
-    └── CheckFailedError            14  `mcpship check`: one or more gates failed (each listed with its own error)
+    ├── CheckFailedError            14  `mcpship check`: one or more gates failed (each listed with its own error)
+    └── InterfaceChangeError        15  `mcpship diff --fail-on LEVEL`: the interface changed at or above LEVEL
 
 Messages are complete sentences saying what failed; ``hint`` says how to fix it. Library code raises,
 the CLI renders ``error:`` and ``hint:`` lines.
@@ -34,12 +35,14 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: importing them here would load the build and verify code with every error
     from mcpship._problems import Problem
+    from mcpship.interface.semver import Classification
     from mcpship.pipeline.driver import BuildReport
     from mcpship.verify import VerifyResult
 
 __all__ = [
     "BuildError",
     "CheckFailedError",
+    "InterfaceChangeError",
     "InterfaceDriftError",
     "InvalidArtifactError",
     "LockError",
@@ -119,6 +122,21 @@ class LockError(McpshipError):
 
 class InterfaceDriftError(McpshipError):
     exit_code = 7
+
+    def __init__(self, message: str, *, hint: str | None = None, classification: Classification | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.classification = classification
+        """The drift by semver rule (``mcpship lock --check``), when it was classified."""
+
+
+class InterfaceChangeError(McpshipError):
+    """``mcpship diff --fail-on LEVEL``: the interface changed at or above that level (the changes were shown)."""
+
+    exit_code = 15
+
+    def __init__(self, message: str, *, hint: str | None = None, classification: Classification) -> None:
+        super().__init__(message, hint=hint)
+        self.classification = classification
 
 
 class BuildError(McpshipError):
@@ -208,4 +226,4 @@ class ReleaseError(McpshipError):
     git work tree has changes, the release state file is unreadable, a git command failed, or the tag exists on
     another commit. A step that fails keeps its own error class and exit code."""
 
-    exit_code = 15
+    exit_code = 16

@@ -82,7 +82,7 @@ def test_bump_on_the_node_example_updates_package_json_and_both_lock_fields_then
     assert sorted(changed_files(before, snapshot(node_copy), "0.1.0", "1.0.0")) == ["package-lock.json", "package.json"]
     check = run_mcpship("check", str(node_copy))
     assert check.returncode == 0, check.stdout + check.stderr
-    assert all(gate in check.stdout for gate in ("spec", "lock", "versions")), check.stdout
+    assert all(gate in check.stdout for gate in ("spec", "lock", "versions", "bump")), check.stdout
 
 
 def test_check_fails_naming_the_place_after_a_hand_edit_of_package_json(node_copy: Path) -> None:
@@ -99,7 +99,12 @@ def test_check_fails_naming_the_place_after_a_hand_edit_of_package_json(node_cop
     envelope = json.loads(as_json.stdout)
     assert as_json.returncode == 14
     gates = {gate["name"]: (gate["status"], gate["exitCode"]) for gate in envelope["result"]["gates"]}
-    assert gates == {"spec": ("passed", None), "lock": ("passed", None), "versions": ("failed", 13)}
+    assert gates == {
+        "spec": ("passed", None),
+        "lock": ("passed", None),
+        "versions": ("failed", 13),
+        "bump": ("skipped", None),
+    }
     named = [(problem["file"], problem["path"]) for problem in envelope["problems"] if problem["file"]]
     assert named == [("package-lock.json", "version"), ("package-lock.json", 'packages[""].version')]
 
@@ -118,7 +123,12 @@ def test_check_reports_every_failing_gate_not_only_the_first(node_copy: Path) ->
 
     assert result.returncode == 14, result.stderr
     gates = {gate["name"]: (gate["status"], gate["kind"]) for gate in json.loads(result.stdout)["result"]["gates"]}
-    assert gates == {"spec": ("passed", None), "lock": ("failed", "LockError"), "versions": ("failed", "VersionError")}
+    assert gates == {
+        "spec": ("passed", None),
+        "lock": ("failed", "LockError"),
+        "versions": ("failed", "VersionError"),
+        "bump": ("skipped", None),
+    }
 
 
 def test_bump_on_a_hatch_dynamic_version_writes_the_about_file(py_copy: Path) -> None:

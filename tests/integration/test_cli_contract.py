@@ -139,6 +139,9 @@ SUCCESS: dict[tuple[str, ...], Case] = {
     ("spec",): lambda w: w.run("spec", str(w.notes_py), "--json"),
     ("inspect",): lambda w: w.run("inspect", str(w.notes_py), "--json"),
     ("lock",): lambda w: w.run("lock", "--check", str(w.notes_py), "--json"),
+    ("diff",): lambda w: w.run(
+        "diff", str(w.notes_py / "mcp-interface.json"), str(w.notes_py / "mcp-interface.json"), "--json"
+    ),
     ("build",): lambda w: w.run("build", str(w.notes_py), "--target", "registry", "--out", str(w.tmp / "b"), "--json"),
     ("verify",): lambda w: w.run("verify", str(w.built()), "--project", str(w.notes_py), "--json"),
     ("ship",): lambda w: w.run(
@@ -163,6 +166,7 @@ FAILURE: dict[tuple[str, ...], Case] = {
     ("spec",): lambda w: w.run("spec", MISSING, "--json"),
     ("inspect",): lambda w: w.run("inspect", MISSING, "--json"),
     ("lock",): lambda w: w.run("lock", MISSING, "--json"),
+    ("diff",): lambda w: w.run("diff", f"{MISSING}/mcp-interface.json", str(w.notes_py), "--json"),
     ("build",): lambda w: w.run("build", MISSING, "--json"),
     ("verify",): lambda w: w.run("verify", MISSING, "--json"),
     ("ship",): lambda w: w.run("ship", MISSING, "--json"),

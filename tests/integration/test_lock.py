@@ -44,9 +44,16 @@ def test_check_passes_when_nothing_changed_and_fails_naming_an_edited_tool(notes
     result = run_mcpship("lock", "--check", str(notes_copy))
     assert_clean_error(result, 7)
     assert "~ tool add_note changed" in result.stderr
+    assert "[patch] tool.description.changed: tool add_note description: description changed" in result.stderr
+    assert "(1 change; requires a patch bump)" in result.stderr
     assert "description:" in result.stderr
     assert "Store a note; returns the new id." in result.stderr
     assert "search_notes" not in result.stderr  # only the edited tool is named
+
+    accepted = run_mcpship("lock", str(notes_copy))
+    assert accepted.returncode == 0, accepted.stderr
+    assert "[patch] tool.description.changed: tool add_note description" in accepted.stdout
+    assert accepted.stdout.rstrip().endswith("the change requires a patch bump")
 
 
 def test_check_without_a_lock_says_how_to_create_one(notes_copy: Path) -> None:

@@ -177,7 +177,7 @@ def test_a_python_release_stopped_at_the_image_resumes_without_a_second_upload_a
     assert git(project, "tag", "--list") == ""
 
     again = run_mcpship("release", "minor", "--project", str(project))
-    assert_clean_error(again, 15)
+    assert_clean_error(again, 16)
     assert "--resume" in again.stderr
 
     resumed = run_mcpship(
@@ -278,4 +278,4 @@ def test_a_node_release_killed_as_it_starts_publishing_resumes_to_verdaccio_and_
     assert sha256_of(fetched / tarball) == sha256_of(project / "dist" / tarball)
 
     nothing_left = run_mcpship("release", "--resume", "--project", str(project))
-    assert_clean_error(nothing_left, 15)
+    assert_clean_error(nothing_left, 16)

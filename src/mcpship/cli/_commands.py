@@ -48,6 +48,10 @@ COMMANDS: dict[str, Entry] = {
     "lock": _entry(
         "lock_cmd", "Probe the project's server and write its interface lock (canonical JSON, SHA-256 per item)."
     ),
+    "diff": _entry(
+        "diff_cmd",
+        "Classify the interface changes between two versions (lock, git ref, folder or package) by semver bump.",
+    ),
     "build": _entry(
         "build_cmd",
         "Build every distribution format of the server, reproducibly, with dist/SHA256SUMS and "

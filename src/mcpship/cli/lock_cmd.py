@@ -15,7 +15,8 @@ from mcpship.cli._output import TerminalReporter, echo, json_result
 _EPILOG = """Examples:
 
   mcpship lock examples/notes-py            # write examples/notes-py/mcp-interface.json
-  mcpship lock --check examples/notes-py    # exit 7 with a diff if the live server changed
+  mcpship lock --check examples/notes-py    # exit 7 if the live server changed: each change, its semver rule and
+                                            # the bump it requires
 """
 
 
@@ -33,7 +34,7 @@ def lock(
 ) -> None:
     """Probe the project's server and write its interface lock (canonical JSON, SHA-256 per item)."""
     from mcpship.interface.project import lock_project
-    from mcpship.interface.render import describe_changes
+    from mcpship.interface.render import bump_sentence, describe_changes, describe_classification
     from mcpship.probe import ProbeLimits
     from mcpship.probe.environment import parse_env_assignments
     from mcpship.probe.limits import MIB
@@ -62,6 +63,8 @@ def lock(
                 "digest": outcome.lock.digest,
                 "written": outcome.written,
                 "changes": [{"kind": c.kind, "key": c.key, "change": c.change} for c in outcome.changes],
+                "bump": outcome.classification.bump,
+                "classified": [change.to_json() for change in outcome.classification.changes],
             }
         )
         return
@@ -71,6 +74,8 @@ def lock(
     elif outcome.written:
         echo(f"wrote {outcome.path} ({counts}; {outcome.lock.digest[:19]}…)")
         if outcome.changes:
-            echo(describe_changes(outcome.changes))  # tool names and values from the server
+            echo(describe_classification(outcome.classification))  # tool names and values from the server
+            echo(describe_changes(outcome.changes))
+            echo(f"the change {bump_sentence(outcome.classification)}")
     else:
         echo(f"{outcome.path}: unchanged ({counts})")

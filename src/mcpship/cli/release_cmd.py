@@ -58,6 +58,10 @@ def release(
         bool, typer.Option("--commit/--no-commit", help="Commit the version files and lock (no commit: no tag).")
     ] = True,
     tag: Annotated[bool, typer.Option("--tag/--no-tag", help="Tag the release commit v{version} (annotated).")] = True,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Bump as asked even when the interface changes since the last tag need more."),
+    ] = False,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Build folder (default: DIR/dist).")] = None,
     to: Annotated[str | None, typer.Option("--to", help="oci: destination REGISTRY/NAME[:TAG].")] = None,
     insecure: Annotated[bool, typer.Option("--insecure", help="oci: plain HTTP to a non-local registry.")] = False,
@@ -116,6 +120,7 @@ def release(
         dry_run=dry_run,
         commit=commit,
         tag=tag,
+        force=force,
         outdir=out,
         config=parse_env_assignments(config or []),
         timeout=timeout,

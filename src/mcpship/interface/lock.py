@@ -7,17 +7,27 @@ recorded for the reader but excluded from the digest, so a release bump alone ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mcpship._atomic import write_text_atomic
 from mcpship._exceptions import LockError
-from mcpship._safe_load import read_json_file
+from mcpship._safe_load import parse_json, read_json_file
 from mcpship.interface.canonical import digest, pretty
 from mcpship.probe.snapshot import ServerSnapshot
 
-__all__ = ["KINDS", "LOCK_FILE", "LOCK_VERSION", "InterfaceLock", "lock_from_snapshot", "read_lock", "write_lock"]
+__all__ = [
+    "KINDS",
+    "LOCK_FILE",
+    "LOCK_VERSION",
+    "InterfaceLock",
+    "lock_from_snapshot",
+    "parse_lock",
+    "read_lock",
+    "write_lock",
+]
 
 LOCK_FILE = "mcp-interface.json"
 LOCK_VERSION = 1
@@ -82,22 +92,31 @@ def write_lock(lock: InterfaceLock, path: Path) -> None:
 def read_lock(path: Path) -> InterfaceLock:
     if not path.exists():
         raise LockError(f"{path}: no interface lock yet", hint="run `mcpship lock` to create it")
+    return _checked_lock(lambda: read_json_file(path, error=LockError), str(path))
+
+
+def parse_lock(data: bytes, source: str) -> InterfaceLock:
+    """A lock read by other means (``git show REF:mcp-interface.json``); ``source`` names it in errors."""
+    return _checked_lock(lambda: parse_json(data, source=source, error=LockError), source)
+
+
+def _checked_lock(load: Callable[[], Any], source: str) -> InterfaceLock:
     try:
-        data = read_json_file(path, error=LockError)
+        data = load()
     except LockError as error:
         raise LockError(
             error.message, hint="restore it from version control, or run `mcpship lock` to write it again"
         ) from error.__cause__
     if not isinstance(data, dict) or data.get("lockVersion") != LOCK_VERSION or "digest" not in data:
         raise LockError(
-            f"{path}: not an mcpship interface lock (lockVersion {LOCK_VERSION} expected)",
+            f"{source}: not an mcpship interface lock (lockVersion {LOCK_VERSION} expected)",
             hint="run `mcpship lock` to write it again",
         )
     for kind in KINDS:
         entries = data.get(kind, [])
         if not isinstance(entries, list) or not all(_is_entry(entry) for entry in entries):
             raise LockError(
-                f'{path}: "{kind}" must be a list of {{"key", "digest", "definition"}} entries',
+                f'{source}: "{kind}" must be a list of {{"key", "digest", "definition"}} entries',
                 hint="restore it from version control, or run `mcpship lock` to write it again",
             )
     return InterfaceLock(data)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from mcpship._exceptions import CheckFailedError, McpshipError, SpecError, VersionError
+from mcpship._exceptions import CheckFailedError, LockError, McpshipError, SpecError, VersionError
 from mcpship._problems import Problem
 from mcpship._reporter import NullReporter, Reporter
 from mcpship.probe import ProbeLimits, Spawner
@@ -133,10 +133,32 @@ def _gates(
         shown = report.reference.value if report.reference is not None else "set by the git tag"
         return f"{shown} in {len(report.places)} place{'s' if len(report.places) != 1 else ''}", []
 
+    def bump() -> tuple[str, list[Problem]]:
+        """The version since the last release tag is a big enough step for the interface changes since then (the
+        lock committed at the tag against the project's lock, which the lock gate proved current)."""
+        from mcpship.versioning import check_versions_in_sync, parse_any
+        from mcpship.versioning.interface_bump import interface_bump, last_release, refuse_insufficient_bump
+
+        release = last_release(root)
+        if release is None:
+            return "no release tag yet: nothing to compare with", []
+        reference = check_versions_in_sync(root).reference
+        if reference is None or reference.value is None:
+            return f"the version is the git tag ({release.tag}): the release tag sets it", []
+        current = parse_any(reference.value, where=f"{reference.relative(root)} {reference.field}")
+        try:
+            found = interface_bump(root, release=release, against_lock=True, env=env, timeout=timeout)
+        except LockError as exc:
+            return f"not checked: {exc.message}", []
+        if found is None:  # unreachable: a release was given
+            raise AssertionError(release)
+        refuse_insufficient_bump(found, current, what="the version")
+        need = found.classification.bump
+        return f"{current} since {release.tag} covers {f'a {need} change' if need else 'an unchanged interface'}", []
+
     return [
         _Gate("spec", spec),
         _Gate("lock", lock, needs=("spec",)),
         _Gate("versions", versions),
-        # _Gate("bump", ...): the bump since the last release is sufficient for the interface changes (the lead
-        # adds it with the interface diff: versioning.bump_is_sufficient over classify(last released lock, lock)).
+        _Gate("bump", bump, needs=("lock", "versions")),
     ]

@@ -33,7 +33,6 @@ __all__ = [
     "StepResult",
     "implied_channels",
     "release_project",
-    "resolve_auto_level",
 ]
 
 STEPS = ("check", "bump", "lock", "commit", "build", "verify", "publish", "tag")
@@ -59,6 +58,8 @@ class ReleaseRequest:
     dry_run: bool = False
     commit: bool = True
     tag: bool = True
+    force: bool = False
+    """Bump as asked even when the interface changes since the last release tag need more (``bump --force``)."""
     outdir: Path | None = None
     """The build folder (default: ``dist`` in the project)."""
     config: Mapping[str, str] | None = None
@@ -97,21 +98,6 @@ class ReleaseOutcome:
     """Where the unfinished release is kept (None once it finished, or on a dry run)."""
 
 
-def resolve_auto_level(root: Path) -> BumpLevel:
-    """The level the interface changes since the last release require (``release auto``).
-
-    Filled in by the interface diff (``mcpship bump auto``): until then ``auto`` is refused with what to use."""
-    try:
-        from mcpship.versioning import auto_level  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        raise UsageError(
-            "`mcpship release auto` needs the interface diff, which this mcpship does not have yet",
-            hint="name the level: mcpship release major|minor|patch",
-        ) from None
-    level: BumpLevel = auto_level(root)
-    return level
-
-
 # -- the state file ----------------------------------------------------------------------------------------------
 
 
@@ -128,6 +114,8 @@ class _State:
     done: list[str] = field(default_factory=list)
     commit_sha: str | None = None
     published: list[dict[str, str]] = field(default_factory=list)
+    interface: str | None = None
+    """What the interface changes since the last release tag asked for (shown with the bump)."""
     started: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     def to_json(self) -> str:
@@ -438,7 +426,7 @@ class _Run:
     # -- check and plan ------------------------------------------------------------------------------------------
 
     def _plan(self) -> _State:
-        from mcpship.versioning import check_versions_in_sync, plan_bump
+        from mcpship.versioning import bump_project, check_versions_in_sync
 
         self.reporter.step("release: checking the spec, the versions and the git work tree")
         report = check_versions_in_sync(self.root)
@@ -448,7 +436,12 @@ class _Run:
             _refuse_dirty_tree(self.root, self.outdir)
         level = self.request.level
         assert level is not None
-        plan = plan_bump(self.root, resolve_auto_level(self.root) if level == "auto" else level, pre=self.request.pre)
+        # As `mcpship bump`: auto takes the level the interface changes since the last release tag require, and an
+        # explicit level too small for them is refused with the rule ids (unless forced).
+        plan = bump_project(
+            self.root, level, pre=self.request.pre, dry_run=True, check_interface=not self.request.force,
+            env=self.request.config, timeout=self.request.timeout,
+        )  # fmt: skip
         state = _State(
             previous=str(plan.current),
             version=str(plan.new),
@@ -459,6 +452,7 @@ class _Run:
             make_tag=self.request.tag and self.request.commit and self.git,
             outdir=str(self.outdir) if self.request.outdir is not None else None,
             done=["check"],
+            interface=plan.interface,
         )
         if not self.request.dry_run:
             _save(self.root, state)  # from here on, a new `release` is refused and `--resume` continues
@@ -494,7 +488,8 @@ class _Run:
             ],
         )
         apply_bump(plan)
-        return f"{state.previous} -> {state.version} in {len(plan.changes)} place(s)"
+        shown = f" ({state.interface})" if state.interface else ""
+        return f"{state.previous} -> {state.version} in {len(plan.changes)} place(s){shown}"
 
     def _lock(self, state: _State) -> str | None:
         from mcpship.interface.project import lock_project
@@ -594,7 +589,7 @@ def _skip_reason(step: str) -> str:
 
 def _would(step: str, state: _State) -> str:
     return {
-        "bump": f"{state.previous} -> {state.version}",
+        "bump": f"{state.previous} -> {state.version}" + (f" ({state.interface})" if state.interface else ""),
         "commit": f'git commit -m "release {state.tag}"',
         "publish": ", ".join(state.channels) or "no channel",
         "tag": f"git tag -a {state.tag}",

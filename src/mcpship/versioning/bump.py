@@ -7,11 +7,13 @@ clobbered), and each is written atomically, then read back.
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from mcpship._atomic import write_text_atomic
-from mcpship._exceptions import VersionError
+from mcpship._exceptions import LockError, VersionError
 from mcpship._safe_load import MAX_LOCKFILE_BYTES, read_bytes
 from mcpship.versioning.formats import Locator, read_value, replace_values
 from mcpship.versioning.next_version import (
@@ -24,6 +26,9 @@ from mcpship.versioning.next_version import (
 )
 from mcpship.versioning.places import GIT_TAG, ProjectFile, VersionPlace
 from mcpship.versioning.sync import check_versions_in_sync
+
+if TYPE_CHECKING:
+    from mcpship.versioning.interface_bump import InterfaceBump
 
 __all__ = ["BumpPlan", "PlannedChange", "apply_bump", "bump_project", "describe_new", "plan_bump"]
 
@@ -47,6 +52,8 @@ class BumpPlan:
     changes: list[PlannedChange]
     files: dict[Path, ProjectFile]
     written: bool = False
+    interface: str | None = None
+    """What the interface check since the last release found (or why it could not run); None: not asked."""
 
     @property
     def tag(self) -> str:
@@ -82,15 +89,71 @@ def plan_bump(
 
 def bump_project(
     directory: Path | str,
-    level: BumpLevel,
+    level: BumpLevel | Literal["auto"],
     *,
     pre: PreLabel | None = None,
     from_version: str | None = None,
     dry_run: bool = False,
+    check_interface: bool = True,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
 ) -> BumpPlan:
-    """Plan the bump and, unless ``dry_run``, write it. The one library call behind ``mcpship bump``."""
-    plan = plan_bump(directory, level, pre=pre, from_version=from_version)
+    """Plan the bump and, unless ``dry_run``, write it. The one library call behind ``mcpship bump``.
+
+    ``auto``: the level the interface changes since the last release tag require (the lock committed at that tag
+    against the live server; under 0.x a breaking change bumps the minor). An explicit level is checked the same
+    way when there is a release tag, and refused with the rule ids when it is too small (``check_interface=False``
+    skips the check)."""
+    from mcpship.versioning.interface_bump import interface_bump, last_release, refuse_insufficient_bump
+
+    release = last_release(directory) if level == "auto" or check_interface else None
+    if level == "auto":
+        if release is None:
+            raise VersionError(
+                f"{directory}: no release tag to compare the interface with (bump auto diffs against the last one)",
+                hint="tag the last release (git tag vX.Y.Z, with its mcp-interface.json committed), or give the "
+                "level: mcpship bump major|minor|patch",
+            )
+        found = interface_bump(directory, release=release, env=env, timeout=timeout)
+        if found is None:  # unreachable: a release was given
+            raise AssertionError(release)
+        current = check_versions_in_sync(directory)
+        ahead = current.reference is not None and current.reference.value is not None and from_version is None
+        # A pre-release on its way continues from itself (rc.1 -> rc.2); anything else is a step from the release.
+        if not (ahead and _is_pre_release(current.reference.value if current.reference else None)):
+            from_version = from_version or str(release.version)
+        plan = replace(plan_bump(directory, found.level, pre=pre, from_version=from_version), interface=_found(found))
+    else:
+        plan = plan_bump(directory, level, pre=pre, from_version=from_version)
+        if release is not None:
+            try:
+                found = interface_bump(directory, release=release, env=env, timeout=timeout)
+            except LockError as exc:  # the release kept no lock: nothing to judge the bump by
+                plan = replace(plan, interface=f"not checked: {exc.message}")
+            else:
+                if found is not None:
+                    refuse_insufficient_bump(found, plan.new, what=f"bump {level} gives")
+                    plan = replace(plan, interface=_found(found))
     return plan if dry_run else apply_bump(plan)
+
+
+def _found(found: InterfaceBump) -> str:
+    changes = len(found.classification.changes)
+    if not changes:
+        return f"no interface change since {found.release.tag}"
+    return (
+        f"{changes} interface change{'s' if changes != 1 else ''} since {found.release.tag}: "
+        f"a {found.classification.bump} change, at least {found.required}"
+    )
+
+
+def _is_pre_release(value: str | None) -> bool:
+    if value is None:
+        return False
+    try:
+        return parse_any(value).pre is not None
+    except VersionError:
+        return False
 
 
 def apply_bump(plan: BumpPlan) -> BumpPlan:
@@ -118,9 +181,7 @@ def apply_bump(plan: BumpPlan) -> BumpPlan:
         for locator, new in edits:
             if read_value(locator, written) != new:
                 raise VersionError(f"{path}: the version read back is not {new!r}", hint="check the file by hand")
-    return BumpPlan(
-        root=plan.root, current=plan.current, new=plan.new, changes=plan.changes, files=plan.files, written=True
-    )
+    return replace(plan, written=True)
 
 
 def _refuse_if_changed(original: ProjectFile) -> None:

@@ -10,6 +10,7 @@ import pytest
 from mcpship import LockError, ServerSnapshot, diff_locks, lock_from_snapshot, read_lock
 from mcpship.interface import LOCK_FILE, InterfaceLock, write_lock
 from mcpship.interface.canonical import digest
+from mcpship.interface.lock import parse_lock
 from mcpship.interface.render import describe_changes
 
 KINDS_IN_ORDER = ["tools", "prompts", "resources", "resourceTemplates"]
@@ -265,3 +266,23 @@ def test_a_kind_that_is_not_a_list_of_whole_entries_is_refused(tmp_path: Path, k
         read_lock(path)
     assert caught.value.message == f'{path}: "{kind}" must be a list of {{"key", "digest", "definition"}} entries'
     assert caught.value.hint == "restore it from version control, or run `mcpship lock` to write it again"
+
+
+def test_parse_lock_reads_the_bytes_of_a_lock_written_elsewhere() -> None:
+    lock = lock_from_snapshot(snapshot())
+    assert parse_lock(lock.text().encode("utf-8"), "git show v1:mcp-interface.json").data == lock.data
+
+
+def test_parse_lock_names_its_source_when_the_bytes_are_not_json() -> None:
+    with pytest.raises(LockError) as caught:
+        parse_lock(b"{nope", "git show v1:mcp-interface.json")
+    assert caught.value.message.startswith("git show v1:mcp-interface.json: not valid JSON")
+    assert caught.value.hint == "restore it from version control, or run `mcpship lock` to write it again"
+
+
+def test_parse_lock_names_its_source_when_the_json_is_not_a_lock() -> None:
+    with pytest.raises(LockError) as caught:
+        parse_lock(b'{"lockVersion": 1, "digest": "x", "tools": {}}', "git show v1:a/mcp-interface.json")
+    assert caught.value.message == (
+        'git show v1:a/mcp-interface.json: "tools" must be a list of {"key", "digest", "definition"} entries'
+    )

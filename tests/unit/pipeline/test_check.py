@@ -18,7 +18,7 @@ def test_an_invalid_spec_skips_the_lock_and_still_checks_the_versions(tmp_path: 
     report = check_project(tmp_path)
 
     statuses = {gate.name: gate.status for gate in report.gates}
-    assert statuses == {"spec": "failed", "lock": "skipped", "versions": "failed"}
+    assert statuses == {"spec": "failed", "lock": "skipped", "versions": "failed", "bump": "skipped"}
     assert not report.ok
     failures = {gate.name: gate.error for gate in report.failed}
     assert isinstance(failures["spec"], SpecError)
@@ -28,7 +28,7 @@ def test_an_invalid_spec_skips_the_lock_and_still_checks_the_versions(tmp_path: 
     error = report.error()
     assert isinstance(error, CheckFailedError)
     assert error.exit_code == 14
-    assert "2 of 3 checks failed (spec, versions)" in error.message
+    assert "2 of 4 checks failed (spec, versions)" in error.message
     assert "[spec]" in error.message
     assert "[versions]" in error.message
     assert error.failures == [failures["spec"], failures["versions"]]

@@ -134,7 +134,7 @@ def test_changes_in_the_work_tree_are_refused_before_anything_is_written(tmp_pat
     with pytest.raises(ReleaseError, match=r"the git work tree has changes .*README\.md") as refused:
         release_project(root, ReleaseRequest(level="minor"))
 
-    assert refused.value.exit_code == 15
+    assert refused.value.exit_code == 16
     assert "git stash" in (refused.value.hint or "")
     assert versions(root) == before
     assert not (root / STATE_FILE).exists()
