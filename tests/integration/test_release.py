@@ -122,11 +122,12 @@ def project_in_git(example: str, destination: Path, targets: str) -> Path:
 
 
 def envelope(stdout: str) -> Any:
-    """The ``--json`` envelope, valid against docs/cli-json.schema.json and its release result."""
+    """The ``--json`` envelope, valid against docs/cli-json.schema.json and its release result (if any)."""
     document = json.loads(stdout)
     jsonschema.validate(document, SCHEMA, cls=jsonschema.Draft202012Validator)
-    release = {"$defs": SCHEMA["$defs"], "$ref": "#/$defs/results/properties/release"}
-    jsonschema.validate(document["result"], release, cls=jsonschema.Draft202012Validator)
+    if document["result"] is not None:  # None: refused before any step ran
+        release = {"$defs": SCHEMA["$defs"], "$ref": "#/$defs/results/properties/release"}
+        jsonschema.validate(document["result"], release, cls=jsonschema.Draft202012Validator)
     return document
 
 
@@ -279,3 +280,33 @@ def test_a_node_release_killed_as_it_starts_publishing_resumes_to_verdaccio_and_
 
     nothing_left = run_mcpship("release", "--resume", "--project", str(project))
     assert_clean_error(nothing_left, 16)
+
+
+def test_release_auto_takes_the_bump_the_interface_needs_and_a_too_small_level_is_refused(
+    release_env: None, tmp_path: Path
+) -> None:
+    from tests.integration.test_bump_auto import add_required_parameter
+
+    project = project_in_git("notes-py", tmp_path, "pypi = {}\n")
+    git(project, "tag", "v0.1.0")
+    add_required_parameter(project)  # a breaking change: under 0.x it needs the minor
+    git(project, "commit", "--quiet", "--all", "-m", "add_note takes a folder")
+    argv = ["--project", str(project), "--dry-run", "--json"]
+
+    refused = run_mcpship("release", "patch", *argv)
+    assert refused.returncode == 15, refused.stdout + refused.stderr
+    problem = envelope(refused.stdout)["problems"][0]
+    assert problem["kind"] == "InterfaceChangeError"
+    assert "input.property.required-added" in problem["message"]
+
+    auto = run_mcpship("release", "auto", *argv)
+    assert auto.returncode == 0, auto.stderr
+    planned = envelope(auto.stdout)["result"]
+    assert (planned["previous"], planned["version"]) == ("0.1.0", "0.2.0")
+    bump = next(step for step in planned["steps"] if step["step"] == "bump")
+    assert "interface change" in bump["detail"]
+
+    forced = run_mcpship("release", "patch", "--force", *argv)
+    assert forced.returncode == 0, forced.stderr
+    assert envelope(forced.stdout)["result"]["version"] == "0.1.1"
+    assert git(project, "status", "--porcelain") == ""
