@@ -11,11 +11,15 @@ from mcpship._exceptions import UsageError
 from mcpship.cli._app import State, app
 from mcpship.cli._options import JsonOption, TimeoutOption
 from mcpship.cli._output import TerminalReporter, echo, json_result
-from mcpship.cli.verify_cmd import ConfigOption
 
 if TYPE_CHECKING:
     from mcpship.pipeline.release import Level, ReleaseOutcome
     from mcpship.versioning import PreLabel
+
+ConfigOption = Annotated[
+    list[str] | None,
+    typer.Option("--config", "-c", help="A user setting for the server: KEY=VALUE (env var or MCPB user_config key)."),
+]
 
 _EPILOG = """Examples:
 
@@ -33,7 +37,7 @@ def release(
     ctx: typer.Context,
     level: Annotated[
         str | None,
-        typer.Argument(metavar="[major|minor|patch|auto]", help="The part of the version to bump (not with --resume)."),
+        typer.Argument(metavar="major|minor|patch|auto", help="The part of the version to bump (not with --resume)."),
     ] = None,
     project: Annotated[Path, typer.Option("--project", help="The project folder.")] = Path(),
     pre: Annotated[
