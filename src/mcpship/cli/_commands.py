@@ -69,9 +69,10 @@ COMMANDS: dict[str, Entry] = {
     "publish": _entry(
         "publish_cmd",
         "Publish a build to one or more channels: wheel and sdist to a PyPI index, the tarball to an npm registry, "
-        "the OCI image (tag default: the artifact's version), server.json to an MCP registry (`mcpship login` "
-        "first). What a channel already holds is skipped (a different file under the same version is an error), so "
-        "a rerun after a failure continues where it stopped.",
+        "the OCI image (tag default: the artifact's version), the MCPB bundles to the GitHub release server.json "
+        "points at, server.json to an MCP registry (`mcpship login` first). What a channel already holds is "
+        "skipped (a different file under the same version is an error), so a rerun after a failure continues where "
+        "it stopped.",
     ),
     "login": _entry(
         "login_cmd",
