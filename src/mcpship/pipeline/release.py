@@ -10,19 +10,25 @@ nothing is uploaded twice or overwritten. A finished release removes the file.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from mcpship._atomic import write_text_atomic
 from mcpship._exceptions import McpshipError, ReleaseError, UsageError, VersionError
 from mcpship._reporter import NullReporter, Reporter
-from mcpship.channels.publish import OciDestination, PublishOptions, RegistryDestination
+from mcpship.channels.publish import PublishOptions
+from mcpship.pipeline.release_git import git, in_git_repo, refuse_dirty_tree
+from mcpship.pipeline.release_state import (
+    STATE_FILE,
+    ReleaseState,
+    load_state,
+    merged_options,
+    options_to_state,
+    save_state,
+    state_path,
+)
 from mcpship.versioning import BumpLevel, PreLabel
 
 __all__ = [
@@ -36,10 +42,6 @@ __all__ = [
 ]
 
 STEPS = ("check", "bump", "lock", "commit", "build", "verify", "publish", "tag")
-STATE_FILE = Path(".mcpship") / "release.json"
-_STATE_SCHEMA = 1
-_MAX_STATE_BYTES = 1 << 20
-_GIT_TIMEOUT = 30.0
 
 Level = BumpLevel | Literal["auto"]
 StepStatus = Literal["done", "skipped", "failed", "not-run", "would-run"]
@@ -98,103 +100,6 @@ class ReleaseOutcome:
     """Where the unfinished release is kept (None once it finished, or on a dry run)."""
 
 
-# -- the state file ----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _State:
-    previous: str
-    version: str
-    tag: str
-    channels: list[str]
-    options: dict[str, Any]
-    commit: bool
-    make_tag: bool
-    outdir: str | None
-    done: list[str] = field(default_factory=list)
-    commit_sha: str | None = None
-    published: list[dict[str, str]] = field(default_factory=list)
-    interface: str | None = None
-    """What the interface changes since the last release tag asked for (shown with the bump)."""
-    started: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-
-    def to_json(self) -> str:
-        document = {"schema": _STATE_SCHEMA, **self.__dict__}
-        return json.dumps(document, indent=2, sort_keys=True) + "\n"
-
-
-def _state_path(root: Path) -> Path:
-    return root / STATE_FILE
-
-
-def _save(root: Path, state: _State) -> None:
-    folder = _state_path(root).parent
-    folder.mkdir(exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        write_text_atomic(ignore, "# mcpship's own files (the state of an unfinished release): never committed\n*\n")
-    write_text_atomic(_state_path(root), state.to_json())
-
-
-def _load(root: Path) -> _State | None:
-    path = _state_path(root)
-    if not path.exists():
-        return None
-    broken = ReleaseError(
-        f"{path}: not a release state mcpship can read",
-        hint=f"delete {path} to start over (what was published stays published; a new release skips it)",
-    )
-    try:
-        if path.stat().st_size > _MAX_STATE_BYTES:
-            raise broken
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise broken from exc
-    if not isinstance(document, dict) or document.pop("schema", None) != _STATE_SCHEMA:
-        raise broken
-    try:
-        state = _State(**document)
-    except TypeError as exc:
-        raise broken from exc
-    if not all(isinstance(getattr(state, name), str) for name in ("previous", "version", "tag")):
-        raise broken
-    return state
-
-
-# -- publish options kept for --resume (never a secret) ----------------------------------------------------------
-
-
-def _options_to_state(options: PublishOptions) -> dict[str, Any]:
-    return {
-        "pypi": {"repository_url": options.pypi.repository_url, "index_url": options.pypi.index_url},
-        "npm": {"registry": options.npm.registry, "tag": options.npm.tag},
-        "oci": None if options.oci is None else {"to": options.oci.to, "insecure": options.oci.insecure},
-        "registry": {"registry": options.registry.registry},
-    }
-
-
-def _merged_options(stored: Mapping[str, Any], given: PublishOptions) -> PublishOptions:
-    """The destinations of the first run, each replaced by the one given again on ``--resume``."""
-    default = PublishOptions()
-    pypi, npm, registry = given.pypi, given.npm, given.registry
-    saved_pypi, saved_npm = stored.get("pypi") or {}, stored.get("npm") or {}
-    if pypi.repository_url == default.pypi.repository_url and pypi.index_url is None:
-        pypi = replace(
-            pypi,
-            repository_url=str(saved_pypi.get("repository_url") or pypi.repository_url),
-            index_url=saved_pypi.get("index_url"),
-        )
-    if npm.registry is None and npm.tag is None:
-        npm = replace(npm, registry=saved_npm.get("registry"), tag=saved_npm.get("tag"))
-    oci = given.oci
-    saved_oci = stored.get("oci")
-    if oci is None and isinstance(saved_oci, dict) and saved_oci.get("to"):
-        oci = OciDestination(str(saved_oci["to"]), insecure=bool(saved_oci.get("insecure")))
-    if registry.registry is None:
-        registry = RegistryDestination((stored.get("registry") or {}).get("registry"))
-    return replace(given, pypi=pypi, npm=npm, oci=oci, registry=registry)
-
-
 # -- channels ----------------------------------------------------------------------------------------------------
 
 
@@ -241,51 +146,6 @@ def _choose_channels(
     return [name for name in CHANNELS if name in narrowed]
 
 
-# -- git ---------------------------------------------------------------------------------------------------------
-
-
-def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=root, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-            timeout=_GIT_TIMEOUT, check=False,
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ReleaseError(f"git {args[0]} could not run in {root}: {exc}", hint="install git, or check PATH") from exc
-    if check and done.returncode != 0:
-        raise ReleaseError(
-            f"`git {' '.join(args[:3])}` failed in {root} ({done.returncode}): {done.stderr.strip()[:2000]}",
-            hint="fix what git says, then `mcpship release --resume`",
-        )
-    return done
-
-
-def _in_git_repo(root: Path) -> bool:
-    try:
-        return _git(root, "rev-parse", "--is-inside-work-tree", check=False).stdout.strip() == "true"
-    except ReleaseError:
-        return False
-
-
-def _refuse_dirty_tree(root: Path, outdir: Path, *, resuming: bool = False) -> None:
-    excluded = [":(exclude).mcpship"]
-    if outdir.is_relative_to(root):
-        excluded.append(f":(exclude){outdir.relative_to(root).as_posix()}")
-    status = _git(root, "status", "--porcelain", "--untracked-files=all", "--", ".", *excluded).stdout
-    changed = [line[3:] for line in status.splitlines() if line.strip()]
-    if changed:
-        shown = ", ".join(changed[:10]) + (f" and {len(changed) - 10} more" if len(changed) > 10 else "")
-        if resuming:
-            raise ReleaseError(
-                f"{root}: the git work tree has changes since the release commit: {shown}",
-                hint="commit the fix (the tag goes on the commit that was built), then `mcpship release --resume`",
-            )
-        raise ReleaseError(
-            f"{root}: the git work tree has changes a release would mix into its commit: {shown}",
-            hint="commit or stash them (git stash -u), then run `mcpship release` again",
-        )
-
-
 # -- the release -------------------------------------------------------------------------------------------------
 
 
@@ -308,16 +168,16 @@ def release_project(
     resolved = load_spec(directory)
     root = resolved.root
     refuse_placeholder_name(resolved.spec.name, root=root, source=resolved.source)
-    state = _load(root)
+    state = load_state(root)
     if state is not None and not request.resume:
         raise ReleaseError(
             f"{root}: the release of {state.version} is unfinished (done: {', '.join(state.done) or 'nothing'};"
-            f" kept in {_state_path(root)})",
-            hint=f"continue it with `mcpship release --resume`, or delete {_state_path(root)} to start over",
+            f" kept in {state_path(root)})",
+            hint=f"continue it with `mcpship release --resume`, or delete {state_path(root)} to start over",
         )
     if state is None and request.resume:
         raise ReleaseError(
-            f"{root}: no unfinished release to resume ({_state_path(root)} does not exist)",
+            f"{root}: no unfinished release to resume ({state_path(root)} does not exist)",
             hint="start one: mcpship release major|minor|patch",
         )
     if state is not None:
@@ -326,7 +186,7 @@ def release_project(
                 "--resume continues the unfinished release with its version; it takes no bump level",
                 hint="drop the level: mcpship release --resume",
             )
-        options = _merged_options(state.options, request.options)
+        options = merged_options(state.options, request.options)
         request = replace(request, options=options, commit=state.commit, tag=state.make_tag)
         if state.outdir is not None and request.outdir is None:
             request = replace(request, outdir=Path(state.outdir))
@@ -352,10 +212,10 @@ class _Run:
     ) -> None:
         self.root, self.request, self.outdir, self.channels = root, request, outdir, channels
         self.reporter, self.environ = reporter, environ
-        self.git = _in_git_repo(root)
+        self.git = in_git_repo(root)
         self.steps: list[StepResult] = []
 
-    def go(self, state: _State | None) -> ReleaseOutcome:
+    def go(self, state: ReleaseState | None) -> ReleaseOutcome:
         resumed = state is not None
         if state is None:
             state = self._plan()
@@ -365,7 +225,7 @@ class _Run:
             self._prepare_resume(state)
             if self.request.dry_run:
                 return self._dry_run(state, resumed=True)
-        actions: dict[str, Callable[[_State], str | None]] = {
+        actions: dict[str, Callable[[ReleaseState], str | None]] = {
             "check": lambda s: "spec valid, versions in sync, work tree clean",  # done by _plan, before the state
             "bump": self._bump,
             "lock": self._lock,
@@ -390,24 +250,24 @@ class _Run:
             except McpshipError as exc:
                 self.steps.append(StepResult(name, "failed", (exc.message.splitlines() or [""])[0][:300]))
                 error = _with_resume_hint(name, exc)
-                _save(self.root, state)
+                save_state(self.root, state)
                 continue
             state.done.append(name)
-            _save(self.root, state)
+            save_state(self.root, state)
             self.steps.append(StepResult(name, "skipped" if detail is None else "done", detail or _skip_reason(name)))
         if error is None:
-            _state_path(self.root).unlink(missing_ok=True)
+            state_path(self.root).unlink(missing_ok=True)
         return self._outcome(state, resumed=resumed, error=error)
 
-    def _prepare_resume(self, state: _State) -> None:
+    def _prepare_resume(self, state: ReleaseState) -> None:
         """Before continuing: a fix made since the stop must be committed (the tag marks what was built), and until
         something is published, build and verify run again so that they see the fix."""
         if state.commit and "commit" in state.done:
-            _refuse_dirty_tree(self.root, self.outdir, resuming=True)
+            refuse_dirty_tree(self.root, self.outdir, resuming=True)
         if "publish" not in state.done and not state.published:
             state.done = [name for name in state.done if name not in ("build", "verify")]
 
-    def _outcome(self, state: _State, *, resumed: bool, error: McpshipError | None) -> ReleaseOutcome:
+    def _outcome(self, state: ReleaseState, *, resumed: bool, error: McpshipError | None) -> ReleaseOutcome:
         rows = [PublishedRow(**row) for row in state.published]
         return ReleaseOutcome(
             root=self.root,
@@ -420,12 +280,12 @@ class _Run:
             resumed=resumed,
             dry_run=self.request.dry_run,
             error=error,
-            state_file=_state_path(self.root) if error is not None else None,
+            state_file=state_path(self.root) if error is not None else None,
         )
 
     # -- check and plan ------------------------------------------------------------------------------------------
 
-    def _plan(self) -> _State:
+    def _plan(self) -> ReleaseState:
         from mcpship.versioning import bump_project, check_versions_in_sync
 
         self.reporter.step("release: checking the spec, the versions and the git work tree")
@@ -433,7 +293,7 @@ class _Run:
         if not report.in_sync:
             raise report.error()
         if self.git:
-            _refuse_dirty_tree(self.root, self.outdir)
+            refuse_dirty_tree(self.root, self.outdir)
         level = self.request.level
         assert level is not None
         # As `mcpship bump`: auto takes the level the interface changes since the last release tag require, and an
@@ -442,12 +302,12 @@ class _Run:
             self.root, level, pre=self.request.pre, dry_run=True, check_interface=not self.request.force,
             env=self.request.config, timeout=self.request.timeout,
         )  # fmt: skip
-        state = _State(
+        state = ReleaseState(
             previous=str(plan.current),
             version=str(plan.new),
             tag=plan.tag,
             channels=list(self.channels),
-            options=_options_to_state(self.request.options),
+            options=options_to_state(self.request.options),
             commit=self.request.commit and self.git,
             make_tag=self.request.tag and self.request.commit and self.git,
             outdir=str(self.outdir) if self.request.outdir is not None else None,
@@ -455,10 +315,10 @@ class _Run:
             interface=plan.interface,
         )
         if not self.request.dry_run:
-            _save(self.root, state)  # from here on, a new `release` is refused and `--resume` continues
+            save_state(self.root, state)  # from here on, a new `release` is refused and `--resume` continues
         return state
 
-    def _dry_run(self, state: _State, *, resumed: bool = False) -> ReleaseOutcome:
+    def _dry_run(self, state: ReleaseState, *, resumed: bool = False) -> ReleaseOutcome:
         for name in STEPS:
             if name in state.done:
                 self.steps.append(StepResult(name, "done", "checked" if name == "check" and not resumed else ""))
@@ -470,7 +330,7 @@ class _Run:
 
     # -- the steps: each returns a one-line detail, or None when it had nothing to do ------------------------------
 
-    def _bump(self, state: _State) -> str | None:
+    def _bump(self, state: ReleaseState) -> str | None:
         from mcpship.versioning import apply_bump, check_versions_in_sync, plan_bump
 
         report = check_versions_in_sync(self.root)
@@ -491,34 +351,34 @@ class _Run:
         shown = f" ({state.interface})" if state.interface else ""
         return f"{state.previous} -> {state.version} in {len(plan.changes)} place(s){shown}"
 
-    def _lock(self, state: _State) -> str | None:
+    def _lock(self, state: ReleaseState) -> str | None:
         from mcpship.interface.project import lock_project
 
         outcome = lock_project(self.root, env=self.request.config, timeout=self.request.timeout, reporter=self.reporter)
         return f"{outcome.path.name} written ({outcome.lock.digest[:19]}…)"
 
-    def _commit(self, state: _State) -> str | None:
+    def _commit(self, state: ReleaseState) -> str | None:
         if not state.commit:
             return None
         from mcpship.interface.lock import LOCK_FILE
 
-        _git(self.root, "add", "--update", "--", ".", ":(exclude).mcpship")
-        _git(self.root, "add", "--", LOCK_FILE)
-        staged = _git(self.root, "diff", "--cached", "--quiet", check=False)
+        git(self.root, "add", "--update", "--", ".", ":(exclude).mcpship")
+        git(self.root, "add", "--", LOCK_FILE)
+        staged = git(self.root, "diff", "--cached", "--quiet", check=False)
         if staged.returncode != 0:
-            _git(self.root, "commit", "--quiet", "-m", f"release {state.tag}")
-        state.commit_sha = _git(self.root, "rev-parse", "HEAD").stdout.strip()
+            git(self.root, "commit", "--quiet", "-m", f"release {state.tag}")
+        state.commit_sha = git(self.root, "rev-parse", "HEAD").stdout.strip()
         return f"release {state.tag} ({state.commit_sha[:12]})"
 
-    def _build(self, state: _State) -> str | None:
+    def _build(self, state: ReleaseState) -> str | None:
         from mcpship.pipeline.driver import build_project
 
         if state.commit:
-            state.commit_sha = _git(self.root, "rev-parse", "HEAD").stdout.strip()  # what the tag will mark
+            state.commit_sha = git(self.root, "rev-parse", "HEAD").stdout.strip()  # what the tag will mark
         built = build_project(self.root, outdir=self.outdir, reporter=self.reporter)
         return f"{len(built.artifacts)} artifact(s) in {built.outdir}"
 
-    def _verify(self, state: _State) -> str | None:
+    def _verify(self, state: ReleaseState) -> str | None:
         from mcpship.verify import verify_dist
 
         results = verify_dist(
@@ -528,7 +388,7 @@ class _Run:
         ok = sum(1 for result in results if result.status == "ok")
         return f"{ok} of {len(results)} artifact(s) ran and matched the lock"
 
-    def _publish(self, state: _State) -> str | None:
+    def _publish(self, state: ReleaseState) -> str | None:
         from mcpship.channels.publish import publish_channels
 
         if not state.channels:
@@ -549,11 +409,11 @@ class _Run:
             raise error
         return ", ".join(f"{result.channel} {result.status}" for result in run.results)
 
-    def _tag(self, state: _State) -> str | None:
+    def _tag(self, state: ReleaseState) -> str | None:
         if not state.make_tag:
             return None
-        commit = state.commit_sha or _git(self.root, "rev-parse", "HEAD").stdout.strip()
-        existing = _git(self.root, "rev-parse", "--verify", "--quiet", f"refs/tags/{state.tag}^{{commit}}", check=False)
+        commit = state.commit_sha or git(self.root, "rev-parse", "HEAD").stdout.strip()
+        existing = git(self.root, "rev-parse", "--verify", "--quiet", f"refs/tags/{state.tag}^{{commit}}", check=False)
         if existing.returncode == 0:
             if existing.stdout.strip() == commit:
                 return f"{state.tag} (already there)"
@@ -562,7 +422,7 @@ class _Run:
                 f" {commit[:12]}",
                 hint=f"check which is right; to move it: git tag -d {state.tag}",
             )
-        _git(self.root, "tag", "-a", state.tag, "-m", f"release {state.tag}", commit)
+        git(self.root, "tag", "-a", state.tag, "-m", f"release {state.tag}", commit)
         return f"{state.tag} on {commit[:12]} (push it: git push origin {state.tag})"
 
 
@@ -587,7 +447,7 @@ def _skip_reason(step: str) -> str:
     }.get(step, "")
 
 
-def _would(step: str, state: _State) -> str:
+def _would(step: str, state: ReleaseState) -> str:
     return {
         "bump": f"{state.previous} -> {state.version}" + (f" ({state.interface})" if state.interface else ""),
         "commit": f'git commit -m "release {state.tag}"',

@@ -225,19 +225,19 @@ def test_a_resume_after_the_release_commit_wants_the_fix_committed(tmp_path: Pat
 
 def test_the_state_keeps_destinations_but_never_a_credential_and_a_resume_flag_replaces_one() -> None:
     from mcpship.channels.publish import PypiDestination
-    from mcpship.pipeline.release import _merged_options, _options_to_state
+    from mcpship.pipeline.release_state import merged_options, options_to_state
 
     given = PublishOptions(
         pypi=PypiDestination("http://127.0.0.1:8080/", username="__token__", password="pypi-secret-value"),
         oci=OciDestination("127.0.0.1:5000/notes", username="acme", password="oci-secret-value"),
     )
-    stored = _options_to_state(given)
+    stored = options_to_state(given)
     assert "secret-value" not in json.dumps(stored)
 
-    resumed = _merged_options(stored, PublishOptions())
+    resumed = merged_options(stored, PublishOptions())
     assert resumed.pypi.repository_url == "http://127.0.0.1:8080/"
     assert resumed.oci is not None
     assert resumed.oci.to == "127.0.0.1:5000/notes"
-    corrected = _merged_options(stored, PublishOptions(oci=OciDestination("127.0.0.1:5001/notes")))
+    corrected = merged_options(stored, PublishOptions(oci=OciDestination("127.0.0.1:5001/notes")))
     assert corrected.oci is not None
     assert corrected.oci.to == "127.0.0.1:5001/notes"
