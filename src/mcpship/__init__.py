@@ -30,6 +30,7 @@ from mcpship._exceptions import (
     PublishError,
     RegistryError,
     RegistryPublishError,
+    ReleaseError,
     ServerConnectionError,
     ServerExitedError,
     ServerStartError,
@@ -54,6 +55,9 @@ _LAZY = {
     "build_project": "mcpship.pipeline",
     "ShipOutcome": "mcpship.pipeline.ship",
     "ship_project": "mcpship.pipeline.ship",
+    "ReleaseOutcome": "mcpship.pipeline.release",
+    "ReleaseRequest": "mcpship.pipeline.release",
+    "release_project": "mcpship.pipeline.release",
     "Artifact": "mcpship.targets",
     "BuildOptions": "mcpship.targets",
     "VerifyResult": "mcpship.verify",
@@ -129,6 +133,7 @@ if TYPE_CHECKING:
     from mcpship.interface.semver import Change, Classification, classify
     from mcpship.interface.sides import InterfaceDiff, diff_interfaces
     from mcpship.pipeline import BuildReport, build_project
+    from mcpship.pipeline.release import ReleaseOutcome, ReleaseRequest, release_project
     from mcpship.pipeline.ship import ShipOutcome, ship_project
     from mcpship.probe import ServerSnapshot, inspect_server
     from mcpship.registry.deployment import MirrorOptions, ServeOptions, run_mirror, serve_registry, serve_settings
@@ -198,6 +203,9 @@ __all__ = [
     "RegistryError",
     "RegistryPublishError",
     "RegistryPublishOutcome",
+    "ReleaseError",
+    "ReleaseOutcome",
+    "ReleaseRequest",
     "Reporter",
     "ResolvedSpec",
     "SearchResult",
@@ -234,6 +242,7 @@ __all__ = [
     "publish_channels",
     "read_lock",
     "registry_in_use",
+    "release_project",
     "run_mirror",
     "search_registry",
     "serve_registry",

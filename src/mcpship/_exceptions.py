@@ -53,6 +53,7 @@ __all__ = [
     "PublishError",
     "RegistryError",
     "RegistryPublishError",
+    "ReleaseError",
     "ServerConnectionError",
     "ServerExitedError",
     "ServerStartError",
@@ -218,3 +219,11 @@ class CheckFailedError(McpshipError):
     def __init__(self, message: str, *, hint: str | None = None, failures: Sequence[McpshipError] = ()) -> None:
         super().__init__(message, hint=hint)
         self.failures: list[McpshipError] = list(failures)
+
+
+class ReleaseError(McpshipError):
+    """``mcpship release`` cannot start or continue: another release is unfinished (``--resume`` continues it), the
+    git work tree has changes, the release state file is unreadable, a git command failed, or the tag exists on
+    another commit. A step that fails keeps its own error class and exit code."""
+
+    exit_code = 16

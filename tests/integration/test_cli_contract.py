@@ -155,6 +155,7 @@ SUCCESS: dict[tuple[str, ...], Case] = {
     ("ci", "init"): lambda w: w.run("ci", "init", "--github", str(_ci_project(w)), "--force", "--json"),
     ("bump",): lambda w: w.run("bump", "minor", "--pre", "rc", "--dry-run", str(w.notes_py), "--json"),
     ("check",): lambda w: w.run("check", str(w.notes_py), "--json"),
+    ("release",): lambda w: w.run("release", "minor", "--dry-run", "--project", str(_ci_project(w)), "--json"),
     ("registry", "serve"): _serve_and_stop,
     ("registry", "mirror"): lambda w: w.run(
         "registry", "mirror", "--from", w.registry.base_url, "--db", f"sqlite:///{w.tmp / 'mirror.db'}", "--json"
@@ -177,6 +178,7 @@ FAILURE: dict[tuple[str, ...], Case] = {
     ("ci", "init"): lambda w: w.run("ci", "init", "--github", MISSING, "--json"),
     ("bump",): lambda w: w.run("bump", "minor", MISSING, "--json"),
     ("check",): lambda w: w.run("check", MISSING, "--json"),
+    ("release",): lambda w: w.run("release", "--resume", "--project", str(_ci_project(w)), "--json"),
     ("registry", "serve"): lambda w: w.run("registry", "serve", "--host", "0.0.0.0", "--json"),
     ("registry", "mirror"): lambda w: w.run(
         "registry", "mirror", "--from", UNREACHABLE, "--db", f"sqlite:///{w.tmp / 'nothing.db'}", "--json"

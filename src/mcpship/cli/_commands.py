@@ -69,9 +69,10 @@ COMMANDS: dict[str, Entry] = {
     "publish": _entry(
         "publish_cmd",
         "Publish a build to one or more channels: wheel and sdist to a PyPI index, the tarball to an npm registry, "
-        "the OCI image (tag default: the artifact's version), server.json to an MCP registry (`mcpship login` "
-        "first). What a channel already holds is skipped (a different file under the same version is an error), so "
-        "a rerun after a failure continues where it stopped.",
+        "the OCI image (tag default: the artifact's version), the MCPB bundles to the GitHub release server.json "
+        "points at, server.json to an MCP registry (`mcpship login` first). What a channel already holds is "
+        "skipped (a different file under the same version is an error), so a rerun after a failure continues where "
+        "it stopped.",
     ),
     "login": _entry(
         "login_cmd",
@@ -88,6 +89,11 @@ COMMANDS: dict[str, Entry] = {
     "check": _entry(
         "check_cmd",
         "Run every release gate: spec valid, interface lock current, version the same everywhere (exit 14 if not).",
+    ),
+    "release": _entry(
+        "release_cmd",
+        "Release the project: check, bump, lock, commit, build, verify, publish, tag; stops at the first failure and "
+        "continues with --resume.",
     ),
     "ci": _entry(
         "ci_cmd", "Set up continuous integration: a release workflow that verifies, then publishes on a version tag."
