@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from mcpship._exceptions import UsageError
 from mcpship.cli._app import State, app
 from mcpship.cli._options import EnvOption, JsonOption, MaxMessageOption, ProjectDir, TimeoutOption
-from mcpship.cli._output import TerminalReporter, entry, json_problem, json_result
+from mcpship.cli._output import entry, json_problem, json_result
+from mcpship.cli._probing import probing
 
 if TYPE_CHECKING:
     from mcpship.pipeline.check import CheckReport
@@ -33,25 +33,10 @@ def check(
 ) -> None:
     """Run every release gate: spec valid, interface lock current, version the same everywhere (exit 14 if not)."""
     from mcpship.pipeline.check import check_project
-    from mcpship.probe import ProbeLimits
-    from mcpship.probe.environment import parse_env_assignments
-    from mcpship.probe.limits import MIB
 
-    state = ctx.ensure_object(State)
-    if state.passthrough:
-        raise UsageError("check takes no arguments after --", hint="pass server settings with --env KEY=VALUE")
-    reporter = TerminalReporter(state.verbosity)
-    try:
-        report = check_project(
-            directory,
-            env=parse_env_assignments(env or []),
-            timeout=timeout,
-            reporter=reporter,
-            spawner=state.spawner,
-            limits=ProbeLimits(max_message_bytes=max_message_mib * MIB),
-        )
-    finally:
-        reporter.close()
+    with probing(ctx, "check", env=env, timeout=timeout, max_message_mib=max_message_mib) as probe:
+        report = check_project(directory, **probe.kwargs())
+    state = probe.state
     if as_json:
         json_result(_payload(report))
         _json_problems(report, state)

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mcpship._exceptions import UsageError
-from mcpship.cli._app import State, app
+from mcpship.cli._app import app
 from mcpship.cli._options import EnvOption, JsonOption, MaxMessageOption, TimeoutOption
-from mcpship.cli._output import TerminalReporter, json_result
+from mcpship.cli._output import json_result
+from mcpship.cli._probing import probing
 
 if TYPE_CHECKING:
     from mcpship.interface.semver import Classification, Severity
@@ -67,27 +68,9 @@ def diff(
 ) -> None:
     """Classify the interface changes between two versions (lock, git ref, folder or package) by semver bump."""
     from mcpship.interface.sides import check_fail_on, diff_interfaces
-    from mcpship.probe import ProbeLimits
-    from mcpship.probe.environment import parse_env_assignments
-    from mcpship.probe.limits import MIB
 
-    state = ctx.ensure_object(State)
-    if state.passthrough:
-        raise UsageError("diff takes no arguments after --", hint="pass server settings with --env KEY=VALUE")
-    reporter = TerminalReporter(state.verbosity)
-    try:
-        result = diff_interfaces(
-            old,
-            new,
-            overrides=_overrides(severity or []),
-            env=parse_env_assignments(env or []),
-            timeout=timeout,
-            reporter=reporter,
-            spawner=state.spawner,
-            limits=ProbeLimits(max_message_bytes=max_message_mib * MIB),
-        )
-    finally:
-        reporter.close()
+    with probing(ctx, "diff", env=env, timeout=timeout, max_message_mib=max_message_mib) as probe:
+        result = diff_interfaces(old, new, overrides=_overrides(severity or []), **probe.kwargs())
     classification = result.classification
     if as_json:
         json_result(

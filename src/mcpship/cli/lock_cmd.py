@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from mcpship._exceptions import UsageError
-from mcpship.cli._app import State, app
+from mcpship.cli._app import app
 from mcpship.cli._options import EnvOption, JsonOption, MaxMessageOption, ProjectDir, TimeoutOption
-from mcpship.cli._output import TerminalReporter, echo, json_result
+from mcpship.cli._output import echo, json_result
+from mcpship.cli._probing import probing
 
 _EPILOG = """Examples:
 
@@ -35,27 +35,10 @@ def lock(
     """Probe the project's server and write its interface lock (canonical JSON, SHA-256 per item)."""
     from mcpship.interface.project import lock_project
     from mcpship.interface.render import bump_sentence, describe_changes, describe_classification
-    from mcpship.probe import ProbeLimits
-    from mcpship.probe.environment import parse_env_assignments
-    from mcpship.probe.limits import MIB
 
-    state = ctx.ensure_object(State)
-    if state.passthrough:
-        raise UsageError("lock takes no arguments after --", hint="pass server settings with --env KEY=VALUE")
-    reporter = TerminalReporter(state.verbosity)
-    reporter.step(f"probing {directory}")
-    try:
-        outcome = lock_project(
-            directory,
-            check=check,
-            env=parse_env_assignments(env or []),
-            timeout=timeout,
-            reporter=reporter,
-            spawner=state.spawner,
-            limits=ProbeLimits(max_message_bytes=max_message_mib * MIB),
-        )
-    finally:
-        reporter.close()
+    with probing(ctx, "lock", env=env, timeout=timeout, max_message_mib=max_message_mib) as probe:
+        probe.reporter.step(f"probing {directory}")
+        outcome = lock_project(directory, check=check, **probe.kwargs())
     if as_json:
         json_result(
             {
