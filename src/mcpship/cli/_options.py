@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["EnvOption", "JsonOption", "MaxMessageOption", "ProjectDir", "TimeoutOption"]
+__all__ = [
+    "EnvOption",
+    "IndexUrlOption",
+    "JsonOption",
+    "MaxMessageOption",
+    "NpmRegistryOption",
+    "NpmTagOption",
+    "ProjectDir",
+    "RepositoryUrlOption",
+    "TimeoutOption",
+]
 
 ProjectDir = Annotated[Path, typer.Argument(help="The project folder.")]
 EnvOption = Annotated[
@@ -42,3 +52,17 @@ JsonOption = Annotated[
         help='Print one JSON document instead of tables: {"ok", "result", "problems", "warnings"}, also on failure.',
     ),
 ]
+
+# The package channels' destinations, shared by `publish` and `release`.
+RepositoryUrlOption = Annotated[
+    str | None,
+    typer.Option("--repository-url", help="pypi: the upload URL (default: https://upload.pypi.org/legacy/)."),
+]
+IndexUrlOption = Annotated[
+    str | None,
+    typer.Option("--index-url", help="pypi: the simple API to check first (default: next to the upload URL)."),
+]
+NpmRegistryOption = Annotated[
+    str | None, typer.Option("--npm-registry", help="npm: the registry (default: what .npmrc says).")
+]
+NpmTagOption = Annotated[str | None, typer.Option("--npm-tag", help="npm: the dist-tag (default: latest).")]

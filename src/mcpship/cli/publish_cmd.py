@@ -14,7 +14,7 @@ import typer
 
 from mcpship._exceptions import UsageError
 from mcpship.cli._app import app
-from mcpship.cli._options import JsonOption
+from mcpship.cli._options import IndexUrlOption, JsonOption, NpmRegistryOption, NpmTagOption, RepositoryUrlOption
 from mcpship.cli._output import echo, json_result, quiet
 
 if TYPE_CHECKING:
@@ -66,18 +66,10 @@ def publish(
             " `mcpship login`, else the official registry).",
         ),
     ] = None,
-    repository_url: Annotated[
-        str | None,
-        typer.Option("--repository-url", help="pypi: the upload URL (default: https://upload.pypi.org/legacy/)."),
-    ] = None,
-    index_url: Annotated[
-        str | None,
-        typer.Option("--index-url", help="pypi: the simple API to check first (default: next to the upload URL)."),
-    ] = None,
-    npm_registry: Annotated[
-        str | None, typer.Option("--npm-registry", help="npm: the registry (default: what .npmrc says).")
-    ] = None,
-    npm_tag: Annotated[str | None, typer.Option("--npm-tag", help="npm: the dist-tag (default: latest).")] = None,
+    repository_url: RepositoryUrlOption = None,
+    index_url: IndexUrlOption = None,
+    npm_registry: NpmRegistryOption = None,
+    npm_tag: NpmTagOption = None,
     provenance: Annotated[
         bool | None,
         typer.Option("--provenance/--no-provenance", help="npm: provenance (default: on in GitHub Actions)."),

@@ -9,7 +9,14 @@ import typer
 
 from mcpship._exceptions import UsageError
 from mcpship.cli._app import State, app
-from mcpship.cli._options import JsonOption, TimeoutOption
+from mcpship.cli._options import (
+    IndexUrlOption,
+    JsonOption,
+    NpmRegistryOption,
+    NpmTagOption,
+    RepositoryUrlOption,
+    TimeoutOption,
+)
 from mcpship.cli._output import TerminalReporter, echo, json_result
 
 if TYPE_CHECKING:
@@ -69,18 +76,10 @@ def release(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Build folder (default: DIR/dist).")] = None,
     to: Annotated[str | None, typer.Option("--to", help="oci: destination REGISTRY/NAME[:TAG].")] = None,
     insecure: Annotated[bool, typer.Option("--insecure", help="oci: plain HTTP to a non-local registry.")] = False,
-    repository_url: Annotated[
-        str | None,
-        typer.Option("--repository-url", help="pypi: the upload URL (default: https://upload.pypi.org/legacy/)."),
-    ] = None,
-    index_url: Annotated[
-        str | None,
-        typer.Option("--index-url", help="pypi: the simple API to check first (default: next to the upload URL)."),
-    ] = None,
-    npm_registry: Annotated[
-        str | None, typer.Option("--npm-registry", help="npm: the registry (default: what .npmrc says).")
-    ] = None,
-    npm_tag: Annotated[str | None, typer.Option("--npm-tag", help="npm: the dist-tag (default: latest).")] = None,
+    repository_url: RepositoryUrlOption = None,
+    index_url: IndexUrlOption = None,
+    npm_registry: NpmRegistryOption = None,
+    npm_tag: NpmTagOption = None,
     registry: Annotated[
         str | None,
         typer.Option(
